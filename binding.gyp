@@ -1,0 +1,21 @@
+{
+  "targets": [
+    {
+      "target_name": "tsrun_native",
+      "sources": ["native/binding.cc", "native/spawn.cc", "native/channel.cc", "native/process.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
+      "cflags_cc!": ["-fno-exceptions"],
+      "cflags_cc": ["-std=c++17", "-fexceptions", "-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "tsrun-init",
+      "type": "executable",
+      "sources": ["native/init/main.cc", "native/init/wire.cc", "native/init/channel.cc",
+                  "native/init/namespaces.cc", "native/init/mounts.cc", "native/init/process.cc"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"],
+      "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    }
+  ]
+}

@@ -1,0 +1,176 @@
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+namespace tsrun {
+namespace init {
+namespace {
+
+// Opens path inside root: symlinks and ".." resolve as if root were "/", so no
+// target can land outside the rootfs (the CVE-2021-30465 class).
+int open_in_root(int rootfd, const char *path, int flags) {
+  struct open_how how = {};
+  how.flags = flags | O_CLOEXEC;
+  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
+  for (;;) {
+    int fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
+    if (fd < 0 && errno == EAGAIN) continue;  // a concurrent rename: retry
+    return fd;
+  }
+}
+
+// Opens the mount target inside root, creating missing directories (and the
+// final file, when a file is bind-mounted) one component at a time.
+int open_target(int rootfd, const char *dest, bool is_file, const char *cfg) {
+  int fd = open_in_root(rootfd, dest, O_PATH);
+  if (fd >= 0 || errno != ENOENT) return fd;
+  char prefix[4096];
+  size_t len = strlen(dest);
+  if (len >= sizeof prefix) fail("mount", ENAMETOOLONG, cfg, "destination is too long");
+  for (size_t i = 1; i <= len; i++) {
+    if (i < len && dest[i] != '/') continue;
+    memcpy(prefix, dest, i);
+    prefix[i] = 0;
+    int probe = open_in_root(rootfd, prefix, O_PATH);
+    if (probe >= 0) { close(probe); continue; }
+    if (errno != ENOENT) return -1;
+    // Create the missing component in its parent, itself resolved inside root.
+    char *slash = strrchr(prefix, '/');
+    const char *name = slash + 1;
+    *slash = 0;
+    int parent = open_in_root(rootfd, prefix[0] ? prefix : "/", O_PATH | O_DIRECTORY);
+    if (parent < 0) return -1;
+    int rc;
+    if (i == len && is_file) {
+      rc = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+      if (rc >= 0) close(rc);
+    } else {
+      rc = mkdirat(parent, name, 0755);
+    }
+    int saved = errno;
+    close(parent);
+    if (rc < 0 && saved != EEXIST) { errno = saved; return -1; }
+  }
+  return open_in_root(rootfd, dest, O_PATH);
+}
+
+void apply_propagation(const char *target, const wire::Value *flags, const char *cfg) {
+  for (uint32_t i = 0; i < wire::count(flags); i++) {
+    unsigned long f = wire::at(flags, i)->num;
+    if (mount(nullptr, target, nullptr, f, nullptr) < 0)
+      fail("mount", errno, cfg, "cannot set propagation on %s: %s", target, strerror(errno));
+  }
+}
+
+void mount_one(int rootfd, const wire::Value *m) {
+  const char *cfg = wire::get_str(m, "configPath", "");
+  const char *dest = wire::get_str(m, "destination", "");
+  const char *source = wire::get_str(m, "source", "none");
+  const char *type = wire::get_str(m, "type", "");
+  const char *data = wire::get_str(m, "data", "");
+  unsigned long flags = wire::get_int(m, "flags");
+  bool bind = flags & MS_BIND;
+
+  bool is_file = false;
+  if (bind) {
+    struct stat st;
+    if (stat(source, &st) < 0) fail("mount", errno, cfg, "bind source %s: %s", source, strerror(errno));
+    is_file = !S_ISDIR(st.st_mode);
+  }
+  int fd = open_target(rootfd, dest, is_file, cfg);
+  if (fd < 0) fail("mount", errno, cfg, "cannot open destination %s inside the rootfs: %s", dest, strerror(errno));
+  char target[64];
+  snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+
+  if (bind) {
+    if (mount(source, target, nullptr, flags & (MS_BIND | MS_REC), nullptr) < 0)
+      fail("mount", errno, cfg, "bind %s on %s: %s", source, dest, strerror(errno));
+    // A bind mount ignores its other flags: they take a remount.
+    unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
+    if (rest) {
+      close(fd);
+      fd = open_target(rootfd, dest, is_file, cfg);  // the new mount, not the one beneath it
+      snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+      if (mount(nullptr, target, nullptr, rest | MS_BIND | MS_REMOUNT, nullptr) < 0)
+        fail("mount", errno, cfg, "remount %s with its options: %s", dest, strerror(errno));
+    }
+  } else if (mount(source, target, type, flags, data) < 0) {
+    fail("mount", errno, cfg, "mount %s (type %s) on %s: %s", source, type, dest, strerror(errno));
+  }
+  if (wire::count(wire::get(m, "propagation"))) {
+    close(fd);
+    fd = open_target(rootfd, dest, is_file, cfg);
+    snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+    apply_propagation(target, wire::get(m, "propagation"), cfg);
+  }
+  close(fd);
+}
+
+}  // namespace
+
+void mount_rootfs(const wire::Value *plan) {
+  const char *rootfs = wire::get_str(plan, "rootfs", "");
+  // Nothing we mount may propagate back to the host: make "/" slave (or what
+  // linux.rootfsPropagation asks) before the first mount.
+  unsigned long prop = wire::get_int(plan, "rootfsPropagation", MS_SLAVE | MS_REC);
+  if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+    fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of /: %s", strerror(errno));
+  // pivot_root needs the rootfs to be a mount point.
+  if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
+    fail("mount", errno, "/root/path", "cannot bind-mount the rootfs %s: %s", rootfs, strerror(errno));
+
+  int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, strerror(errno));
+  const wire::Value *mounts = wire::get(plan, "mounts");
+  for (uint32_t i = 0; i < wire::count(mounts); i++) mount_one(rootfd, wire::at(mounts, i));
+  close(rootfd);
+}
+
+void enter_rootfs(const wire::Value *plan) {
+  const char *rootfs = wire::get_str(plan, "rootfs", "");
+  if (chdir(rootfs) < 0) fail("chdir", errno, "/root/path", "cannot enter the rootfs %s: %s", rootfs, strerror(errno));
+  if (wire::get_bool(plan, "noPivot")) {
+    if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) < 0)
+      fail("mount", errno, "/root/path", "cannot move the rootfs to /: %s", strerror(errno));
+    if (chroot(".") < 0) fail("chroot", errno, "/root/path", "%s", strerror(errno));
+  } else {
+    // pivot_root(".", ".") stacks the old root on top of the new one; detach it.
+    int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+    if (oldroot < 0) fail("open", errno, "", "cannot open /: %s", strerror(errno));
+    if (syscall(SYS_pivot_root, ".", ".") < 0)
+      fail("pivot_root", errno, "/root/path", "cannot pivot_root into %s: %s", rootfs, strerror(errno));
+    if (fchdir(oldroot) < 0) fail("fchdir", errno, "", "%s", strerror(errno));
+    // Slave first, so the unmount does not propagate to the host's mounts.
+    if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
+      fail("mount", errno, "", "cannot make the old root slave: %s", strerror(errno));
+    if (umount2(".", MNT_DETACH) < 0) fail("umount", errno, "", "cannot detach the old root: %s", strerror(errno));
+    close(oldroot);
+  }
+  if (chdir("/") < 0) fail("chdir", errno, "", "%s", strerror(errno));
+
+  if (wire::get_bool(plan, "readonlyRoot")) {
+    // A bind remount keeps the flags it does not name only if we pass them again.
+    struct statvfs sv;
+    if (statvfs("/", &sv) < 0) fail("statvfs", errno, "/root/readonly", "%s", strerror(errno));
+    unsigned long keep = 0;
+    if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+    if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
+    if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+    if (mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr) < 0)
+      fail("mount", errno, "/root/readonly", "cannot make the rootfs read-only: %s", strerror(errno));
+  }
+}
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,16 @@
+// The container's filesystem: rootfs propagation, the rootfs made a mount
+// point, the config's mounts (targets resolved inside the rootfs), pivot_root.
+#pragma once
+
+#include "wire.h"
+
+namespace tsrun {
+namespace init {
+
+// Before pivot_root: propagation, the rootfs bind, every mount in plan.mounts.
+void mount_rootfs(const wire::Value *plan);
+// pivot_root (or MS_MOVE + chroot with noPivot) and root.readonly.
+void enter_rootfs(const wire::Value *plan);
+
+}  // namespace init
+}  // namespace tsrun

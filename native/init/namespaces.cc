@@ -1,0 +1,123 @@
+#include "namespaces.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+namespace tsrun {
+namespace init {
+namespace {
+
+struct NsKind {
+  const char *name;
+  int flag;
+};
+
+constexpr NsKind kKinds[] = {
+    {"pid", CLONE_NEWPID},     {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
+    {"ipc", CLONE_NEWIPC},     {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
+    {"cgroup", CLONE_NEWCGROUP},
+};
+
+int flag_of(const char *name) {
+  for (const NsKind &k : kKinds)
+    if (strcmp(k.name, name) == 0) return k.flag;
+  return 0;
+}
+
+// setns() into the namespace at ns.path, checking it is of the declared type.
+void join(const wire::Value *ns, int fd) {
+  const char *type = wire::get_str(ns, "type", "");
+  const char *cfg = wire::get_str(ns, "configPath", "");
+  if (setns(fd, flag_of(type)) < 0)
+    fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
+         wire::get_str(ns, "path", ""), strerror(errno));
+  close(fd);
+}
+
+}  // namespace
+
+void enter_namespaces(const wire::Value *plan) {
+  const wire::Value *list = wire::get(plan, "namespaces");
+  uint32_t n = wire::count(list);
+  int fds[16];
+  int new_flags = 0;
+  if (n > 16) fail("namespaces", EINVAL, "/linux/namespaces", "too many namespaces (%u)", n);
+
+  // Open every path first: joining the mount namespace changes what later paths mean.
+  for (uint32_t i = 0; i < n; i++) {
+    const wire::Value *ns = wire::at(list, i);
+    const char *type = wire::get_str(ns, "type", "");
+    const char *path = wire::get_str(ns, "path");
+    int flag = flag_of(type);
+    if (!flag) fail("namespaces", EINVAL, wire::get_str(ns, "configPath", ""), "unknown namespace type %s", type);
+    fds[i] = -1;
+    if (!path) {
+      new_flags |= flag;
+      continue;
+    }
+    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0)
+      fail("open", errno, wire::get_str(ns, "configPath", ""), "cannot open namespace %s: %s", path, strerror(errno));
+  }
+
+  // The user namespace comes first, so the others are owned by it.
+  for (uint32_t i = 0; i < n; i++)
+    if (fds[i] >= 0 && flag_of(wire::get_str(wire::at(list, i), "type", "")) == CLONE_NEWUSER) {
+      join(wire::at(list, i), fds[i]);
+      fds[i] = -1;
+    }
+  if (new_flags & CLONE_NEWUSER) {
+    if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", strerror(errno));
+    // init was exec'd before this unshare, so it keeps its capabilities in the
+    // new namespace; the parent writes the maps while we wait here.
+    const char *keys[] = {"pid"};
+    int64_t vals[] = {getpid()};
+    send_ints(MSG_USERNS_READY, keys, vals, 1);
+    wait_ack();
+    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+      fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", strerror(errno));
+  }
+  for (uint32_t i = 0; i < n; i++)
+    if (fds[i] >= 0) join(wire::at(list, i), fds[i]);
+
+  if (wire::get_bool(plan, "cgroupSync")) {
+    // Placement happens before the clone, so the cgroup namespace (made by the
+    // clone) is rooted at the container's own cgroup.
+    const char *keys[] = {"pid"};
+    int64_t vals[] = {getpid()};
+    send_ints(MSG_CGROUP_READY, keys, vals, 1);
+    wait_ack();
+  }
+
+  // The child must not speak on the shared socket before the parent knows its pid.
+  int gate[2];
+  if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe", errno, "", "%s", strerror(errno));
+  int clone_flags = (new_flags & ~CLONE_NEWUSER) | CLONE_PARENT | SIGCHLD;
+  long child = syscall(SYS_clone, clone_flags, 0, 0, 0, 0);
+  if (child < 0) fail("clone", errno, "/linux/namespaces", "cannot create the container's namespaces: %s", strerror(errno));
+  if (child == 0) {
+    close(gate[1]);
+    char c;
+    ssize_t r;
+    do r = read(gate[0], &c, 1); while (r < 0 && errno == EINTR);
+    if (r != 1) _exit(1);  // stage 0 died before reporting us
+    close(gate[0]);
+    return;
+  }
+  const char *keys[] = {"pid"};
+  int64_t vals[] = {child};
+  send_ints(MSG_CHILD_PID, keys, vals, 1);
+  ssize_t w;
+  do w = write(gate[1], "1", 1); while (w < 0 && errno == EINTR);
+  _exit(0);
+}
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,141 @@
+#include "process.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <linux/keyctl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+namespace tsrun {
+namespace init {
+namespace {
+
+char **string_array(const wire::Value *list) {
+  uint32_t n = wire::count(list);
+  char **out = static_cast<char **>(calloc(n + 1, sizeof(char *)));
+  if (!out) fail("alloc", ENOMEM, "", "out of memory");
+  for (uint32_t i = 0; i < n; i++) out[i] = const_cast<char *>(wire::at(list, i)->str);
+  return out;
+}
+
+// 0 if path is a regular file we may execute, else an errno.
+int check_executable(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0) return errno;
+  if (S_ISDIR(st.st_mode)) return EACCES;
+  if (access(path, X_OK) < 0) return errno;
+  return 0;
+}
+
+void resolve_args0(const char *arg0, char **envp, Exec *ex) {
+  if (strchr(arg0, '/')) {
+    int err = check_executable(arg0);
+    if (err) fail("exec", err, "/process/args/0", "exec: \"%s\": %s", arg0, strerror(err));
+    snprintf(ex->path, sizeof ex->path, "%s", arg0);
+    return;
+  }
+  const char *path = nullptr;
+  for (char **e = envp; *e; e++)
+    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
+  int first_err = 0;
+  // An empty PATH entry means the current directory, as execvp treats it.
+  for (const char *p = path; p;) {
+    const char *colon = strchr(p, ':');
+    size_t dlen = colon ? static_cast<size_t>(colon - p) : strlen(p);
+    snprintf(ex->path, sizeof ex->path, "%.*s%s%s", static_cast<int>(dlen), dlen ? p : ".", "/", arg0);
+    int err = check_executable(ex->path);
+    if (!err) return;
+    if (err != ENOENT && err != ENOTDIR && !first_err) first_err = err;
+    p = colon ? colon + 1 : nullptr;
+  }
+  if (first_err) fail("exec", first_err, "/process/args/0", "exec: \"%s\": %s", arg0, strerror(first_err));
+  fail("exec", ENOENT, "/process/args/0", "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+}  // namespace
+
+void open_fifo(const wire::Value *plan, Exec *ex) {
+  const char *fifo = wire::get_str(plan, "fifoPath", "");
+  ex->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
+  if (ex->fifo_fd < 0) fail("open", errno, "", "cannot open exec.fifo %s: %s", fifo, strerror(errno));
+}
+
+void prepare_process(const wire::Value *plan, Exec *ex) {
+  const char *hostname = wire::get_str(plan, "hostname");
+  if (hostname && sethostname(hostname, strlen(hostname)) < 0)
+    fail("sethostname", errno, "/hostname", "cannot set hostname %s: %s", hostname, strerror(errno));
+  const char *domainname = wire::get_str(plan, "domainname");
+  if (domainname && setdomainname(domainname, strlen(domainname)) < 0)
+    fail("setdomainname", errno, "/domainname", "cannot set domainname %s: %s", domainname, strerror(errno));
+
+  // A session keyring of its own, so the container cannot read the host's keys.
+  const char *keyring = wire::get_str(plan, "sessionKeyring");
+  if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring) < 0 && errno != ENOSYS &&
+      errno != EDQUOT)
+    fail("keyctl", errno, "", "cannot join a new session keyring: %s", strerror(errno));
+
+  const wire::Value *proc = wire::get(plan, "process");
+  const char *cwd = wire::get_str(proc, "cwd", "/");
+  if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, strerror(errno));
+
+  ex->argv = string_array(wire::get(proc, "args"));
+  ex->envp = string_array(wire::get(proc, "env"));
+  if (!ex->argv[0]) fail("exec", EINVAL, "/process/args", "args is empty");
+  resolve_args0(ex->argv[0], ex->envp, ex);
+
+  // exec.fifo is reopened through /proc/self/fd: check now that it will work.
+  char p[64];
+  snprintf(p, sizeof p, "/proc/self/fd/%d", ex->fifo_fd);
+  if (access(p, F_OK) < 0)
+    fail("exec.fifo", errno, "/mounts", "cannot reach exec.fifo through %s (the container needs /proc mounted): %s", p,
+         strerror(errno));
+}
+
+void wait_for_start(Exec *ex) {
+  char p[64];
+  snprintf(p, sizeof p, "/proc/self/fd/%d", ex->fifo_fd);
+  int fd;
+  do fd = open(p, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
+  if (fd < 0) fail("exec.fifo", errno, "", "cannot open exec.fifo: %s", strerror(errno));
+  ssize_t w;
+  do w = write(fd, "0", 1); while (w < 0 && errno == EINTR);
+  if (w != 1) fail("exec.fifo", errno, "", "cannot signal start: %s", strerror(errno));
+  close(fd);
+  close(ex->fifo_fd);
+}
+
+void exec_process(const wire::Value *plan, Exec *ex) {
+  // Node raised RLIMIT_NOFILE for itself; give the process the caller's limit.
+  const wire::Value *nofile = wire::get(plan, "inheritedNofile");
+  if (wire::count(nofile) == 2) {
+    struct rlimit rl = {static_cast<rlim_t>(wire::at(nofile, 0)->num), static_cast<rlim_t>(wire::at(nofile, 1)->num)};
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail("setrlimit", errno, "", "cannot restore RLIMIT_NOFILE: %s", strerror(errno));
+  }
+  // libuv may have set O_NONBLOCK on the stdio it touched; the process expects blocking fds.
+  for (int fd = 0; fd < 3; fd++) {
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+  }
+  // Nothing of ours beyond stdio and --preserve-fds may reach the process.
+  unsigned int first = 3 + static_cast<unsigned int>(wire::get_int(plan, "preserveFds"));
+  if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+    for (int fd = first; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
+
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+  execve(ex->path, ex->argv, ex->envp);
+  fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, strerror(errno));
+}
+
+}  // namespace init
+}  // namespace tsrun

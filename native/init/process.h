@@ -1,0 +1,27 @@
+// The user's process: finding args[0], the exec.fifo wait, and the exec.
+#pragma once
+
+#include "wire.h"
+
+namespace tsrun {
+namespace init {
+
+struct Exec {
+  char path[4096];   // args[0] resolved inside the container
+  char **argv;
+  char **envp;
+  int fifo_fd;       // O_PATH fd of exec.fifo, opened before pivot_root
+};
+
+// Before pivot_root: opens exec.fifo by its host path (O_PATH).
+void open_fifo(const wire::Value *plan, Exec *ex);
+// After pivot_root: hostname, keyring, cwd, and args[0] looked up in $PATH,
+// as runc does at create time, so a bad path fails create, not start.
+void prepare_process(const wire::Value *plan, Exec *ex);
+// Blocks until `tsrun start` opens exec.fifo for reading.
+void wait_for_start(Exec *ex);
+// Restores what node changed, closes our fds and execs. Does not return.
+[[noreturn]] void exec_process(const wire::Value *plan, Exec *ex);
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,28 @@
+// The init protocol shared by the addon (parent side) and tsrun-init (child side).
+// Every message is one SOCK_SEQPACKET datagram: a 4-byte little-endian type, then
+// a payload in the wire format described in wire.h. src/runtime/init-protocol.ts
+// mirrors these numbers; test/unit/protocol.test.ts checks that the two agree.
+#pragma once
+
+#include <stdint.h>
+
+namespace tsrun {
+
+enum MessageType : uint32_t {
+  // parent -> init
+  MSG_PLAN = 1,          // the whole plan, sent once, first
+  MSG_ACK = 2,           // a sync point is done on the parent's side; go on
+  // init -> parent
+  MSG_USERNS_READY = 10, // {pid}: write uid_map/gid_map for pid, then ACK
+  MSG_CGROUP_READY = 11, // {pid}: place pid in the container's cgroup, then ACK
+  MSG_CHILD_PID = 12,    // {pid}: the container's init, as the host sees it
+  MSG_HOOKS_READY = 13,  // mounts done, before pivot_root: run prestart/createRuntime hooks, then ACK
+  MSG_CREATED = 14,      // about to wait on exec.fifo: record the state, then ACK
+  MSG_ERROR = 20,        // {step, errno, path, message}: init failed and exits
+  MSG_WARNING = 21,      // {message}: logged by the parent, init goes on
+};
+
+// The environment variable that tells tsrun-init which fd is its socket.
+constexpr const char *kInitSocketEnv = "_TSRUN_INIT_SOCKET";
+
+}  // namespace tsrun

@@ -1,0 +1,112 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "protocol.h"
+#include "syserror.h"
+
+namespace tsrun {
+namespace {
+
+struct Fd {
+  int fd = -1;
+  ~Fd() { if (fd >= 0) close(fd); }
+};
+
+// The container must never be able to write to a binary of the host's
+// (CVE-2019-5736): init runs from a read-only, sealed in-memory copy.
+int sealed_copy(const std::string &path) {
+  Fd src;
+  src.fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (src.fd < 0) throw_errno("open", "cannot open " + path);
+  struct stat st;
+  if (fstat(src.fd, &st) < 0) throw_errno("fstat", path);
+  int mfd = memfd_create("tsrun-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0) throw_errno("memfd_create", "cannot create a memfd for tsrun-init");
+  off_t off = 0;
+  while (off < st.st_size) {
+    ssize_t n = sendfile(mfd, src.fd, &off, st.st_size - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      int e = n < 0 ? errno : EIO;
+      close(mfd);
+      errno = e;
+      throw_errno("sendfile", "cannot copy " + path + " into a memfd");
+    }
+  }
+  if (fcntl(mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+    int e = errno;
+    close(mfd);
+    errno = e;
+    throw_errno("fcntl", "cannot seal the tsrun-init memfd");
+  }
+  return mfd;
+}
+
+// Moves fd out of the way of `avoid` (the fd number the child's socket takes).
+int away_from(int fd, int avoid) {
+  if (fd != avoid) return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, avoid + 1);
+  if (moved < 0) throw_errno("fcntl", "cannot move an fd");
+  close(fd);
+  return moved;
+}
+
+}  // namespace
+
+SpawnedInit spawn_init(const std::string &init_path, int preserve_fds) {
+  const int target = 3 + preserve_fds;
+  Fd memfd, child_end;
+  memfd.fd = away_from(sealed_copy(init_path), target);
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair", "init socket");
+  Fd parent_end;
+  parent_end.fd = sv[0];
+  child_end.fd = away_from(sv[1], target);
+
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawnattr_init(&attr);
+  // dup2 clears FD_CLOEXEC on the copy: only the socket and inherited fds cross exec.
+  posix_spawn_file_actions_adddup2(&fa, child_end.fd, target);
+  // Node marks stdio close-on-exec, and the preserved fds may be too: a dup2
+  // onto itself clears the flag in the child (POSIX 2017, glibc >= 2.29).
+  for (int fd = 0; fd < target; fd++)
+    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+  // Node ignores SIGPIPE and blocks signals in its threads; none of that may reach the container.
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+
+  std::string exe = "/proc/self/fd/" + std::to_string(memfd.fd);
+  std::string env_sock = std::string(kInitSocketEnv) + "=" + std::to_string(target);
+  char arg0[] = "tsrun-init";
+  char *argv[] = {arg0, nullptr};
+  char *envp[] = {env_sock.data(), nullptr};
+  pid_t pid;
+  int rc = posix_spawn(&pid, exe.c_str(), &fa, &attr, argv, envp);
+  posix_spawn_file_actions_destroy(&fa);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    errno = rc;
+    throw_errno("posix_spawn", "cannot start tsrun-init");
+  }
+  SpawnedInit out{pid, parent_end.fd};
+  parent_end.fd = -1;
+  return out;
+}
+
+}  // namespace tsrun

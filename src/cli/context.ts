@@ -1,0 +1,61 @@
+// What every command gets from the global flags: the state store under
+// --root and the logger; and the one place errors become output and exit codes.
+import path from 'node:path';
+import type { ArgumentsCamelCase } from 'yargs';
+import { StateStore } from '../runtime/state.js';
+import { UnsupportedError } from '../runtime/errors.js';
+import { Logger, type LogFormat } from './log.js';
+
+export interface GlobalArgs {
+  root: string;
+  log?: string;
+  logFormat: LogFormat;
+  debug: boolean;
+  systemdCgroup: boolean;
+  rootless: string;
+  criu?: string;
+}
+
+export interface Context {
+  store: StateStore;
+  log: Logger;
+}
+
+export const DEFAULT_ROOT = '/run/tsrun';
+
+function contextFrom(argv: GlobalArgs): Context {
+  const log = new Logger(argv.log, argv.logFormat, argv.debug);
+  // Flags engines pass that tsrun cannot honour yet: refuse them by name.
+  if (argv.systemdCgroup) {
+    throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
+  }
+  if (argv.rootless === 'true') {
+    throw new UnsupportedError('--rootless=true is not supported by tsrun yet: run tsrun as root');
+  }
+  return { store: new StateStore(path.resolve(argv.root)), log };
+}
+
+type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;
+
+/** Wraps a command: builds the context, runs it, and maps errors to runc's output and exit codes. */
+export function command<A>(fn: Handler<A>) {
+  return async (argv: ArgumentsCamelCase<A & GlobalArgs>): Promise<void> => {
+    let log: Logger | undefined;
+    try {
+      const ctx = contextFrom(argv);
+      log = ctx.log;
+      const code = await fn(ctx, argv);
+      if (typeof code === 'number') process.exitCode = code;
+    } catch (e) {
+      reportError(e, log ?? new Logger(undefined, argv.logFormat ?? 'text', false), argv.debug);
+      process.exitCode = typeof (e as { exitCode?: unknown }).exitCode === 'number' ? (e as { exitCode: number }).exitCode : 1;
+    }
+  };
+}
+
+export function reportError(e: unknown, log: Logger, debug: boolean): void {
+  const msg = e instanceof Error ? e.message : String(e);
+  log.error(msg);
+  if (!log.toStderr) process.stderr.write(msg + '\n');
+  if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
+}

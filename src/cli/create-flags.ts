@@ -1,0 +1,44 @@
+// The flags `create` and `run` share, and their translation to CreateOptions.
+import type { Argv } from 'yargs';
+import { UnsupportedError } from '../runtime/errors.js';
+import type { CreateOptions } from '../runtime/create.js';
+import type { Context } from './context.js';
+
+export interface CreateArgs {
+  containerId: string;
+  bundle: string;
+  pidFile?: string;
+  consoleSocket?: string;
+  noPivot: boolean;
+  noNewKeyring: boolean;
+  preserveFds: number;
+}
+
+export function createFlags<T>(y: Argv<T>) {
+  return y
+    .positional('container-id', { type: 'string', demandOption: true, describe: 'the container id, unique on this host' })
+    .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
+    .option('pid-file', { type: 'string', describe: "file to write the container init's pid to" })
+    .option('console-socket', { type: 'string', describe: 'unix socket to receive the pty master on' })
+    .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (for a rootfs on ramfs)' })
+    .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the session keyring of the caller' })
+    .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' });
+}
+
+export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
+  if (argv.consoleSocket !== undefined) {
+    throw new UnsupportedError('--console-socket is not supported by tsrun yet (no terminal support)');
+  }
+  if (!Number.isInteger(argv.preserveFds) || argv.preserveFds < 0) {
+    throw new UnsupportedError(`--preserve-fds must be a whole number, not ${argv.preserveFds}`);
+  }
+  return {
+    id: argv.containerId,
+    bundle: argv.bundle,
+    pidFile: argv.pidFile,
+    noPivot: argv.noPivot,
+    noNewKeyring: argv.noNewKeyring,
+    preserveFds: argv.preserveFds,
+    onWarning: (m) => ctx.log.warn(m),
+  };
+}

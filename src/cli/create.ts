@@ -1,0 +1,13 @@
+import type { CommandModule } from 'yargs';
+import { createContainer } from '../runtime/create.js';
+import { command, type GlobalArgs } from './context.js';
+import { createFlags, createOptions, type CreateArgs } from './create-flags.js';
+
+export const createCommand: CommandModule<GlobalArgs, CreateArgs & GlobalArgs> = {
+  command: 'create <container-id>',
+  describe: 'create a container: its init waits until `start`',
+  builder: (y) => createFlags(y) as never,
+  handler: command<CreateArgs>((ctx, argv) => {
+    createContainer(ctx.store, createOptions(ctx, argv));
+  }),
+};

@@ -1,0 +1,44 @@
+import type { CommandModule } from 'yargs';
+import { ociState, statusOf, type OciState } from '../runtime/status.js';
+import { command, type GlobalArgs } from './context.js';
+import { tabulate } from './table.js';
+
+interface ListArgs {
+  format: 'table' | 'json';
+  quiet: boolean;
+}
+
+export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
+  command: 'list',
+  aliases: ['ls'],
+  describe: 'list the containers under --root',
+  builder: (y) =>
+    y
+      .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const })
+      .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the ids' }) as never,
+  handler: command<ListArgs>((ctx, argv) => {
+    const states: OciState[] = [];
+    for (const id of ctx.store.ids()) {
+      let dir;
+      try {
+        dir = ctx.store.open(id, true);
+      } catch {
+        continue; // deleted meanwhile
+      }
+      try {
+        const s = dir.readState();
+        states.push(ociState(s, statusOf(dir, s)));
+      } finally {
+        dir.close();
+      }
+    }
+    if (argv.quiet) {
+      for (const s of states) process.stdout.write(s.id + '\n');
+    } else if (argv.format === 'json') {
+      process.stdout.write(JSON.stringify(states.length ? states : null) + '\n');
+    } else {
+      const rows = states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root']);
+      process.stdout.write(tabulate([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...rows]));
+    }
+  }),
+};

@@ -1,0 +1,14 @@
+import type { CommandModule } from 'yargs';
+import { startContainer } from '../runtime/start.js';
+import { command, type GlobalArgs } from './context.js';
+
+interface IdArgs {
+  containerId: string;
+}
+
+export const startCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
+  command: 'start <container-id>',
+  describe: 'start the process of a created container',
+  builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }) as never,
+  handler: command<IdArgs>((ctx, argv) => startContainer(ctx.store, argv.containerId)),
+};

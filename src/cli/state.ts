@@ -1,0 +1,22 @@
+import type { CommandModule } from 'yargs';
+import { ociState, statusOf } from '../runtime/status.js';
+import { command, type GlobalArgs } from './context.js';
+
+interface IdArgs {
+  containerId: string;
+}
+
+export const stateCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
+  command: 'state <container-id>',
+  describe: "print a container's state as JSON",
+  builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }) as never,
+  handler: command<IdArgs>((ctx, argv) => {
+    const dir = ctx.store.open(argv.containerId, true);
+    try {
+      const s = dir.readState();
+      process.stdout.write(JSON.stringify(ociState(s, statusOf(dir, s)), null, 2) + '\n');
+    } finally {
+      dir.close();
+    }
+  }),
+};

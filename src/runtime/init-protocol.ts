@@ -1,0 +1,14 @@
+// Message numbers of the init protocol; native/protocol.h is the other half
+// and test/unit/protocol.test.ts keeps the two in step.
+export const MessageType = {
+  PLAN: 1,
+  ACK: 2,
+  USERNS_READY: 10,
+  CGROUP_READY: 11,
+  CHILD_PID: 12,
+  HOOKS_READY: 13,
+  CREATED: 14,
+  ERROR: 20,
+  WARNING: 21,
+} as const;
+export type MessageType = (typeof MessageType)[keyof typeof MessageType];

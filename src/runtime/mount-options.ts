@@ -1,0 +1,78 @@
+// Turns a mount's `options` into mount(2) flags, propagation changes and the
+// filesystem's data string, with the option names runc and the spec use.
+import { MS } from './linux.js';
+import { UnsupportedError } from './errors.js';
+
+export interface ParsedMountOptions {
+  flags: number;
+  propagation: number[];
+  data: string[];
+}
+
+// [set flag, or clear it] for each flag option.
+const FLAG_OPTIONS: Record<string, { set?: number; clear?: number }> = {
+  defaults: {},
+  ro: { set: MS.RDONLY },
+  rw: { clear: MS.RDONLY },
+  nosuid: { set: MS.NOSUID },
+  suid: { clear: MS.NOSUID },
+  nodev: { set: MS.NODEV },
+  dev: { clear: MS.NODEV },
+  noexec: { set: MS.NOEXEC },
+  exec: { clear: MS.NOEXEC },
+  sync: { set: MS.SYNCHRONOUS },
+  async: { clear: MS.SYNCHRONOUS },
+  dirsync: { set: MS.DIRSYNC },
+  remount: { set: MS.REMOUNT },
+  mand: { set: MS.MANDLOCK },
+  nomand: { clear: MS.MANDLOCK },
+  atime: { clear: MS.NOATIME },
+  noatime: { set: MS.NOATIME },
+  diratime: { clear: MS.NODIRATIME },
+  nodiratime: { set: MS.NODIRATIME },
+  relatime: { set: MS.RELATIME },
+  norelatime: { clear: MS.RELATIME },
+  strictatime: { set: MS.STRICTATIME },
+  nostrictatime: { clear: MS.STRICTATIME },
+  lazytime: { set: MS.LAZYTIME },
+  nolazytime: { clear: MS.LAZYTIME },
+  nosymfollow: { set: MS.NOSYMFOLLOW },
+  symfollow: { clear: MS.NOSYMFOLLOW },
+  bind: { set: MS.BIND },
+  rbind: { set: MS.BIND | MS.REC },
+};
+
+export const PROPAGATION_OPTIONS: Record<string, number> = {
+  private: MS.PRIVATE,
+  rprivate: MS.PRIVATE | MS.REC,
+  shared: MS.SHARED,
+  rshared: MS.SHARED | MS.REC,
+  slave: MS.SLAVE,
+  rslave: MS.SLAVE | MS.REC,
+  unbindable: MS.UNBINDABLE,
+  runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+// Options that need the mount_setattr/idmap work still to come: refused by name.
+const NOT_YET = /^(r(ro|rw|nosuid|suid|nodev|dev|noexec|exec|noatime|atime|relatime|norelatime|strictatime|nostrictatime|nodiratime|diratime|nosymfollow|symfollow)|idmap|ridmap|tmpcopyup)$/;
+
+export function parseMountOptions(options: readonly string[], configPath: string): ParsedMountOptions {
+  let flags = 0;
+  const propagation: number[] = [];
+  const data: string[] = [];
+  options.forEach((opt, i) => {
+    const flag = FLAG_OPTIONS[opt];
+    if (flag) {
+      if (flag.set) flags |= flag.set;
+      if (flag.clear) flags &= ~flag.clear;
+    } else if (opt in PROPAGATION_OPTIONS) {
+      propagation.push(PROPAGATION_OPTIONS[opt]);
+    } else if (NOT_YET.test(opt)) {
+      throw new UnsupportedError(`config.json: ${configPath}/options/${i}: mount option "${opt}" is not supported by tsrun yet`);
+    } else {
+      // Anything else belongs to the filesystem (mode=755, size=64k, newinstance, …).
+      data.push(opt);
+    }
+  });
+  return { flags, propagation, data };
+}

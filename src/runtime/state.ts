@@ -1,0 +1,196 @@
+// The state store: one directory per container under --root, holding
+// state.json (written atomically) and exec.fifo while the container is created.
+// mkdir makes creation atomic; flock on the directory serialises commands.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../spec/types.js';
+import { ContainerNotFoundError, TsrunError } from './errors.js';
+import { native } from './native.js';
+
+export interface StoredState {
+  ociVersion: string;
+  id: string;
+  /** The container's init, as the host sees it. */
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  /** RFC 3339 with nanoseconds, UTC, as runc writes it. */
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+  /** /proc/<pid>/stat start time: tells our init from a process that reused its pid. */
+  initStartTime: number;
+  /** The validated config, so no later command reads the bundle again. */
+  config: Config;
+}
+
+// runc's rule: letters, digits, and _ + - . ; never "." or "..".
+const ID_PATTERN = /^[\w+\-.]+$/;
+
+export class InvalidIdError extends TsrunError {}
+
+export function validateId(id: string): void {
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..') {
+    throw new InvalidIdError(`invalid container id format: ${JSON.stringify(id)} (allowed: letters, digits, "_", "+", "-", ".")`);
+  }
+}
+
+export const STATE_FILE = 'state.json';
+export const FIFO_FILE = 'exec.fifo';
+const ROOT_LOCK = '.lock';
+
+/** An open, locked container directory. Close it to release the lock. */
+export class ContainerDir {
+  constructor(
+    readonly id: string,
+    readonly dir: string,
+    private fd: number,
+  ) {}
+
+  get fifoPath(): string {
+    return path.join(this.dir, FIFO_FILE);
+  }
+
+  readState(): StoredState {
+    try {
+      return JSON.parse(fs.readFileSync(path.join(this.dir, STATE_FILE), 'utf8')) as StoredState;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(this.id);
+      throw e;
+    }
+  }
+
+  hasState(): boolean {
+    return fs.existsSync(path.join(this.dir, STATE_FILE));
+  }
+
+  writeState(state: StoredState): void {
+    writeFileAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
+  }
+
+  hasFifo(): boolean {
+    return fs.existsSync(this.fifoPath);
+  }
+
+  /** Removes the whole directory; the lock goes with it. */
+  destroy(): void {
+    fs.rmSync(this.dir, { recursive: true, force: true });
+    this.close();
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+export class StateStore {
+  constructor(readonly root: string) {}
+
+  private dirOf(id: string): string {
+    validateId(id);
+    return path.join(this.root, id);
+  }
+
+  /**
+   * Makes the directory for a new container and locks it. Of two creates of
+   * one id, exactly one gets here; the other is told the id is taken. A
+   * directory left by a create that died (no state, nobody holding its lock)
+   * is cleared first.
+   */
+  create(id: string): ContainerDir {
+    const dir = this.dirOf(id);
+    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    // mkdir and flock are two steps: the root lock keeps a stale-check from
+    // seeing a directory between them and taking it for a dead create's.
+    return this.withRootLock(() => {
+      try {
+        fs.mkdirSync(dir, { mode: 0o711 });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !this.clearIfStale(id)) {
+          throw new TsrunError(`container with id exists: ${id}`);
+        }
+        fs.mkdirSync(dir, { mode: 0o711 });
+      }
+      const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      native().flock(fd, true, true);
+      return new ContainerDir(id, dir, fd);
+    });
+  }
+
+  private withRootLock<T>(fn: () => T): T {
+    const fd = fs.openSync(path.join(this.root, ROOT_LOCK), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+    try {
+      native().flock(fd, true, true);
+      return fn();
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Opens and locks an existing container's directory (exclusive unless shared). */
+  open(id: string, shared = false): ContainerDir {
+    const dir = this.dirOf(id);
+    let fd: number;
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(id);
+      throw e;
+    }
+    native().flock(fd, !shared, true);
+    const c = new ContainerDir(id, dir, fd);
+    if (!c.hasState()) {
+      // Still being created by someone else, or left half-made by a create that died.
+      c.close();
+      this.withRootLock(() => this.clearIfStale(id));
+      throw new ContainerNotFoundError(id);
+    }
+    return c;
+  }
+
+  /** Ids of the containers with a state file, sorted. */
+  ids(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.root);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw e;
+    }
+    return names.filter((n) => ID_PATTERN.test(n) && fs.existsSync(path.join(this.root, n, STATE_FILE))).sort();
+  }
+
+  /** Removes id's directory if it has no state and no live create holds it. */
+  private clearIfStale(id: string): boolean {
+    const dir = path.join(this.root, id);
+    let fd: number;
+    try {
+      fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    } catch {
+      return true;
+    }
+    try {
+      if (!native().flock(fd, true, false)) return false;
+      if (fs.existsSync(path.join(dir, STATE_FILE))) return false;
+      fs.rmSync(dir, { recursive: true, force: true });
+      return true;
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+}
+
+/** Writes a file so readers see the old content or the new, never a part. */
+export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data, { mode });
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}

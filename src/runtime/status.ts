@@ -1,0 +1,40 @@
+// A container's status is worked out from the live system each time, never
+// trusted from the state file: the init's pid and start time, and exec.fifo.
+import type { ContainerDir, StoredState } from './state.js';
+import { isAlive } from './proc.js';
+
+export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+export function statusOf(dir: ContainerDir, state: StoredState): Status {
+  if (!isAlive(state.pid, state.initStartTime)) return 'stopped';
+  if (dir.hasFifo()) return 'created';
+  return 'running';
+}
+
+/** The state as `tsrun state` prints it: runtime.md's fields, in runc's order. */
+export interface OciState {
+  ociVersion: string;
+  id: string;
+  pid: number;
+  status: Status;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  owner: string;
+  annotations?: Record<string, string>;
+}
+
+export function ociState(state: StoredState, status: Status): OciState {
+  const out: OciState = {
+    ociVersion: state.ociVersion,
+    id: state.id,
+    pid: status === 'stopped' ? 0 : state.pid,
+    status,
+    bundle: state.bundle,
+    rootfs: state.rootfs,
+    created: state.created,
+    owner: state.owner,
+  };
+  if (state.annotations && Object.keys(state.annotations).length) out.annotations = state.annotations;
+  return out;
+}
