@@ -91,6 +91,13 @@ void fail(const char *step, int err, const char *path, const char *fmt, ...) {
   _exit(1);
 }
 
+const char *errstr(int err) {
+  static char buf[128];
+  snprintf(buf, sizeof buf, "%s", strerror(err));
+  if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z')) buf[0] = buf[0] - 'A' + 'a';
+  return buf;
+}
+
 void warn(const char *fmt, ...) {
   char msg[1024];
   va_list ap;

@@ -27,6 +27,10 @@ void wait_ack();
 // path it was working on ("/mounts/3"), or "" when there is none.
 [[noreturn]] void fail(const char *step, int err, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+// strerror with a lowercase first letter, as Go (and so runc) words errors:
+// engines search error text for "permission denied", "no such file or directory".
+const char *errstr(int err);
+
 void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 }  // namespace init

@@ -53,6 +53,8 @@ int main() {
   // Non-dumpable: no process in the container may open our /proc/<pid>/fd or
   // /proc/<pid>/exe while we hold host fds (the CVE-2019-5736 class).
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+  // Exec'd from a memfd our name would be an fd number; say what we are in ps.
+  prctl(PR_SET_NAME, "tsrun-init", 0, 0, 0);
   const char *sock = getenv(kInitSocketEnv);
   if (!sock) {
     static const char msg[] = "tsrun-init is started by tsrun, not by hand\n";

@@ -69,7 +69,7 @@ void apply_propagation(const char *target, const wire::Value *flags, const char 
   for (uint32_t i = 0; i < wire::count(flags); i++) {
     unsigned long f = wire::at(flags, i)->num;
     if (mount(nullptr, target, nullptr, f, nullptr) < 0)
-      fail("mount", errno, cfg, "cannot set propagation on %s: %s", target, strerror(errno));
+      fail("mount", errno, cfg, "cannot set propagation on %s: %s", target, errstr(errno));
   }
 }
 
@@ -85,17 +85,17 @@ void mount_one(int rootfd, const wire::Value *m) {
   bool is_file = false;
   if (bind) {
     struct stat st;
-    if (stat(source, &st) < 0) fail("mount", errno, cfg, "bind source %s: %s", source, strerror(errno));
+    if (stat(source, &st) < 0) fail("mount", errno, cfg, "bind source %s: %s", source, errstr(errno));
     is_file = !S_ISDIR(st.st_mode);
   }
   int fd = open_target(rootfd, dest, is_file, cfg);
-  if (fd < 0) fail("mount", errno, cfg, "cannot open destination %s inside the rootfs: %s", dest, strerror(errno));
+  if (fd < 0) fail("mount", errno, cfg, "cannot open destination %s inside the rootfs: %s", dest, errstr(errno));
   char target[64];
   snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
 
   if (bind) {
     if (mount(source, target, nullptr, flags & (MS_BIND | MS_REC), nullptr) < 0)
-      fail("mount", errno, cfg, "bind %s on %s: %s", source, dest, strerror(errno));
+      fail("mount", errno, cfg, "bind %s on %s: %s", source, dest, errstr(errno));
     // A bind mount ignores its other flags: they take a remount.
     unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (rest) {
@@ -103,10 +103,10 @@ void mount_one(int rootfd, const wire::Value *m) {
       fd = open_target(rootfd, dest, is_file, cfg);  // the new mount, not the one beneath it
       snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
       if (mount(nullptr, target, nullptr, rest | MS_BIND | MS_REMOUNT, nullptr) < 0)
-        fail("mount", errno, cfg, "remount %s with its options: %s", dest, strerror(errno));
+        fail("mount", errno, cfg, "remount %s with its options: %s", dest, errstr(errno));
     }
   } else if (mount(source, target, type, flags, data) < 0) {
-    fail("mount", errno, cfg, "mount %s (type %s) on %s: %s", source, type, dest, strerror(errno));
+    fail("mount", errno, cfg, "mount %s (type %s) on %s: %s", source, type, dest, errstr(errno));
   }
   if (wire::count(wire::get(m, "propagation"))) {
     close(fd);
@@ -125,13 +125,13 @@ void mount_rootfs(const wire::Value *plan) {
   // linux.rootfsPropagation asks) before the first mount.
   unsigned long prop = wire::get_int(plan, "rootfsPropagation", MS_SLAVE | MS_REC);
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
-    fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of /: %s", strerror(errno));
+    fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of /: %s", errstr(errno));
   // pivot_root needs the rootfs to be a mount point.
   if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
-    fail("mount", errno, "/root/path", "cannot bind-mount the rootfs %s: %s", rootfs, strerror(errno));
+    fail("mount", errno, "/root/path", "cannot bind-mount the rootfs %s: %s", rootfs, errstr(errno));
 
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, strerror(errno));
+  if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
   const wire::Value *mounts = wire::get(plan, "mounts");
   for (uint32_t i = 0; i < wire::count(mounts); i++) mount_one(rootfd, wire::at(mounts, i));
   close(rootfd);
@@ -139,36 +139,36 @@ void mount_rootfs(const wire::Value *plan) {
 
 void enter_rootfs(const wire::Value *plan) {
   const char *rootfs = wire::get_str(plan, "rootfs", "");
-  if (chdir(rootfs) < 0) fail("chdir", errno, "/root/path", "cannot enter the rootfs %s: %s", rootfs, strerror(errno));
+  if (chdir(rootfs) < 0) fail("chdir", errno, "/root/path", "cannot enter the rootfs %s: %s", rootfs, errstr(errno));
   if (wire::get_bool(plan, "noPivot")) {
     if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) < 0)
-      fail("mount", errno, "/root/path", "cannot move the rootfs to /: %s", strerror(errno));
-    if (chroot(".") < 0) fail("chroot", errno, "/root/path", "%s", strerror(errno));
+      fail("mount", errno, "/root/path", "cannot move the rootfs to /: %s", errstr(errno));
+    if (chroot(".") < 0) fail("chroot", errno, "/root/path", "%s", errstr(errno));
   } else {
     // pivot_root(".", ".") stacks the old root on top of the new one; detach it.
     int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
-    if (oldroot < 0) fail("open", errno, "", "cannot open /: %s", strerror(errno));
+    if (oldroot < 0) fail("open", errno, "", "cannot open /: %s", errstr(errno));
     if (syscall(SYS_pivot_root, ".", ".") < 0)
-      fail("pivot_root", errno, "/root/path", "cannot pivot_root into %s: %s", rootfs, strerror(errno));
-    if (fchdir(oldroot) < 0) fail("fchdir", errno, "", "%s", strerror(errno));
+      fail("pivot_root", errno, "/root/path", "cannot pivot_root into %s: %s", rootfs, errstr(errno));
+    if (fchdir(oldroot) < 0) fail("fchdir", errno, "", "%s", errstr(errno));
     // Slave first, so the unmount does not propagate to the host's mounts.
     if (mount(nullptr, ".", nullptr, MS_SLAVE | MS_REC, nullptr) < 0)
-      fail("mount", errno, "", "cannot make the old root slave: %s", strerror(errno));
-    if (umount2(".", MNT_DETACH) < 0) fail("umount", errno, "", "cannot detach the old root: %s", strerror(errno));
+      fail("mount", errno, "", "cannot make the old root slave: %s", errstr(errno));
+    if (umount2(".", MNT_DETACH) < 0) fail("umount", errno, "", "cannot detach the old root: %s", errstr(errno));
     close(oldroot);
   }
-  if (chdir("/") < 0) fail("chdir", errno, "", "%s", strerror(errno));
+  if (chdir("/") < 0) fail("chdir", errno, "", "%s", errstr(errno));
 
   if (wire::get_bool(plan, "readonlyRoot")) {
     // A bind remount keeps the flags it does not name only if we pass them again.
     struct statvfs sv;
-    if (statvfs("/", &sv) < 0) fail("statvfs", errno, "/root/readonly", "%s", strerror(errno));
+    if (statvfs("/", &sv) < 0) fail("statvfs", errno, "/root/readonly", "%s", errstr(errno));
     unsigned long keep = 0;
     if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
     if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
     if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
     if (mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr) < 0)
-      fail("mount", errno, "/root/readonly", "cannot make the rootfs read-only: %s", strerror(errno));
+      fail("mount", errno, "/root/readonly", "cannot make the rootfs read-only: %s", errstr(errno));
   }
 }
 

@@ -22,7 +22,7 @@ struct NsKind {
 constexpr NsKind kKinds[] = {
     {"pid", CLONE_NEWPID},     {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
     {"ipc", CLONE_NEWIPC},     {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
-    {"cgroup", CLONE_NEWCGROUP},
+    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
 };
 
 int flag_of(const char *name) {
@@ -37,7 +37,7 @@ void join(const wire::Value *ns, int fd) {
   const char *cfg = wire::get_str(ns, "configPath", "");
   if (setns(fd, flag_of(type)) < 0)
     fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
-         wire::get_str(ns, "path", ""), strerror(errno));
+         wire::get_str(ns, "path", ""), errstr(errno));
   close(fd);
 }
 
@@ -64,7 +64,7 @@ void enter_namespaces(const wire::Value *plan) {
     }
     fds[i] = open(path, O_RDONLY | O_CLOEXEC);
     if (fds[i] < 0)
-      fail("open", errno, wire::get_str(ns, "configPath", ""), "cannot open namespace %s: %s", path, strerror(errno));
+      fail("open", errno, wire::get_str(ns, "configPath", ""), "cannot open namespace %s: %s", path, errstr(errno));
   }
 
   // The user namespace comes first, so the others are owned by it.
@@ -74,7 +74,7 @@ void enter_namespaces(const wire::Value *plan) {
       fds[i] = -1;
     }
   if (new_flags & CLONE_NEWUSER) {
-    if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", strerror(errno));
+    if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", errstr(errno));
     // init was exec'd before this unshare, so it keeps its capabilities in the
     // new namespace; the parent writes the maps while we wait here.
     const char *keys[] = {"pid"};
@@ -82,7 +82,7 @@ void enter_namespaces(const wire::Value *plan) {
     send_ints(MSG_USERNS_READY, keys, vals, 1);
     wait_ack();
     if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-      fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", strerror(errno));
+      fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
   }
   for (uint32_t i = 0; i < n; i++)
     if (fds[i] >= 0) join(wire::at(list, i), fds[i]);
@@ -98,10 +98,10 @@ void enter_namespaces(const wire::Value *plan) {
 
   // The child must not speak on the shared socket before the parent knows its pid.
   int gate[2];
-  if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe", errno, "", "%s", strerror(errno));
+  if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe", errno, "", "%s", errstr(errno));
   int clone_flags = (new_flags & ~CLONE_NEWUSER) | CLONE_PARENT | SIGCHLD;
   long child = syscall(SYS_clone, clone_flags, 0, 0, 0, 0);
-  if (child < 0) fail("clone", errno, "/linux/namespaces", "cannot create the container's namespaces: %s", strerror(errno));
+  if (child < 0) fail("clone", errno, "/linux/namespaces", "cannot create the container's namespaces: %s", errstr(errno));
   if (child == 0) {
     close(gate[1]);
     char c;

@@ -5,6 +5,7 @@
 #include <linux/close_range.h>
 #include <linux/keyctl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +40,9 @@ int check_executable(const char *path) {
 void resolve_args0(const char *arg0, char **envp, Exec *ex) {
   if (strchr(arg0, '/')) {
     int err = check_executable(arg0);
-    if (err) fail("exec", err, "/process/args/0", "exec: \"%s\": %s", arg0, strerror(err));
+    if (err == ENOENT || err == ENOTDIR)
+      fail("exec", err, "/process/args/0", "exec: \"%s\": stat %s: %s", arg0, arg0, errstr(err));
+    if (err) fail("exec", err, "/process/args/0", "exec: \"%s\": %s", arg0, errstr(err));
     snprintf(ex->path, sizeof ex->path, "%s", arg0);
     return;
   }
@@ -57,8 +60,23 @@ void resolve_args0(const char *arg0, char **envp, Exec *ex) {
     if (err != ENOENT && err != ENOTDIR && !first_err) first_err = err;
     p = colon ? colon + 1 : nullptr;
   }
-  if (first_err) fail("exec", first_err, "/process/args/0", "exec: \"%s\": %s", arg0, strerror(first_err));
+  if (first_err) fail("exec", first_err, "/process/args/0", "exec: \"%s\": %s", arg0, errstr(first_err));
   fail("exec", ENOENT, "/process/args/0", "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+// Every disposition back to default, through the raw syscall: glibc's
+// sigaction refuses 32 and 33, which node's process may have left ignored.
+void reset_signals() {
+  struct {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+  } dfl = {};  // SIG_DFL is 0
+  for (int sig = 1; sig <= 64; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP) syscall(SYS_rt_sigaction, sig, &dfl, nullptr, sizeof dfl.mask);
+  uint64_t none = 0;
+  syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
 }
 
 }  // namespace
@@ -66,26 +84,29 @@ void resolve_args0(const char *arg0, char **envp, Exec *ex) {
 void open_fifo(const wire::Value *plan, Exec *ex) {
   const char *fifo = wire::get_str(plan, "fifoPath", "");
   ex->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
-  if (ex->fifo_fd < 0) fail("open", errno, "", "cannot open exec.fifo %s: %s", fifo, strerror(errno));
+  if (ex->fifo_fd < 0) fail("open", errno, "", "cannot open exec.fifo %s: %s", fifo, errstr(errno));
 }
 
 void prepare_process(const wire::Value *plan, Exec *ex) {
+  // A session of its own, as runc gives it: the container's init leads its
+  // session and process group, and no terminal of the caller's is its own.
+  if (setsid() < 0) fail("setsid", errno, "", "%s", errstr(errno));
   const char *hostname = wire::get_str(plan, "hostname");
   if (hostname && sethostname(hostname, strlen(hostname)) < 0)
-    fail("sethostname", errno, "/hostname", "cannot set hostname %s: %s", hostname, strerror(errno));
+    fail("sethostname", errno, "/hostname", "cannot set hostname %s: %s", hostname, errstr(errno));
   const char *domainname = wire::get_str(plan, "domainname");
   if (domainname && setdomainname(domainname, strlen(domainname)) < 0)
-    fail("setdomainname", errno, "/domainname", "cannot set domainname %s: %s", domainname, strerror(errno));
+    fail("setdomainname", errno, "/domainname", "cannot set domainname %s: %s", domainname, errstr(errno));
 
   // A session keyring of its own, so the container cannot read the host's keys.
   const char *keyring = wire::get_str(plan, "sessionKeyring");
   if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring) < 0 && errno != ENOSYS &&
       errno != EDQUOT)
-    fail("keyctl", errno, "", "cannot join a new session keyring: %s", strerror(errno));
+    fail("keyctl", errno, "", "cannot join a new session keyring: %s", errstr(errno));
 
   const wire::Value *proc = wire::get(plan, "process");
   const char *cwd = wire::get_str(proc, "cwd", "/");
-  if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, strerror(errno));
+  if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
 
   ex->argv = string_array(wire::get(proc, "args"));
   ex->envp = string_array(wire::get(proc, "env"));
@@ -97,7 +118,7 @@ void prepare_process(const wire::Value *plan, Exec *ex) {
   snprintf(p, sizeof p, "/proc/self/fd/%d", ex->fifo_fd);
   if (access(p, F_OK) < 0)
     fail("exec.fifo", errno, "/mounts", "cannot reach exec.fifo through %s (the container needs /proc mounted): %s", p,
-         strerror(errno));
+         errstr(errno));
 }
 
 void wait_for_start(Exec *ex) {
@@ -105,10 +126,10 @@ void wait_for_start(Exec *ex) {
   snprintf(p, sizeof p, "/proc/self/fd/%d", ex->fifo_fd);
   int fd;
   do fd = open(p, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
-  if (fd < 0) fail("exec.fifo", errno, "", "cannot open exec.fifo: %s", strerror(errno));
+  if (fd < 0) fail("exec.fifo", errno, "", "cannot open exec.fifo: %s", errstr(errno));
   ssize_t w;
   do w = write(fd, "0", 1); while (w < 0 && errno == EINTR);
-  if (w != 1) fail("exec.fifo", errno, "", "cannot signal start: %s", strerror(errno));
+  if (w != 1) fail("exec.fifo", errno, "", "cannot signal start: %s", errstr(errno));
   close(fd);
   close(ex->fifo_fd);
 }
@@ -118,7 +139,7 @@ void exec_process(const wire::Value *plan, Exec *ex) {
   const wire::Value *nofile = wire::get(plan, "inheritedNofile");
   if (wire::count(nofile) == 2) {
     struct rlimit rl = {static_cast<rlim_t>(wire::at(nofile, 0)->num), static_cast<rlim_t>(wire::at(nofile, 1)->num)};
-    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail("setrlimit", errno, "", "cannot restore RLIMIT_NOFILE: %s", strerror(errno));
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail("setrlimit", errno, "", "cannot restore RLIMIT_NOFILE: %s", errstr(errno));
   }
   // libuv may have set O_NONBLOCK on the stdio it touched; the process expects blocking fds.
   for (int fd = 0; fd < 3; fd++) {
@@ -130,11 +151,9 @@ void exec_process(const wire::Value *plan, Exec *ex) {
   if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     for (int fd = first; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 
-  sigset_t none;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, nullptr);
+  reset_signals();
   execve(ex->path, ex->argv, ex->envp);
-  fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, strerror(errno));
+  fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, errstr(errno));
 }
 
 }  // namespace init

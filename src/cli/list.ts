@@ -27,7 +27,8 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
       }
       try {
         const s = dir.readState();
-        states.push(ociState(s, statusOf(dir, s)));
+        // list names the owner (state leaves it empty), as runc does.
+        states.push({ ...ociState(s, statusOf(dir, s)), owner: s.owner || 'root' });
       } finally {
         dir.close();
       }
@@ -37,7 +38,7 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
     } else if (argv.format === 'json') {
       process.stdout.write(JSON.stringify(states.length ? states : null) + '\n');
     } else {
-      const rows = states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner || 'root']);
+      const rows = states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner ?? 'root']);
       process.stdout.write(tabulate([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...rows]));
     }
   }),

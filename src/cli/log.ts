@@ -41,7 +41,7 @@ export class Logger {
 
 // logrus quotes a value unless it is made only of these characters.
 function quote(s: string): string {
-  return /^[A-Za-z0-9\-._/@^+]+$/.test(s) ? s : JSON.stringify(s);
+  return /^[A-Za-z0-9\-._/@^+]*$/.test(s) ? s : JSON.stringify(s);
 }
 
 /** Go's time.RFC3339 in local time: second precision, "Z" or a ±hh:mm offset. */

@@ -14,7 +14,8 @@ export const stateCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
     const dir = ctx.store.open(argv.containerId, true);
     try {
       const s = dir.readState();
-      process.stdout.write(JSON.stringify(ociState(s, statusOf(dir, s)), null, 2) + '\n');
+      // runc prints no trailing newline.
+      process.stdout.write(JSON.stringify(ociState(s, statusOf(dir, s)), null, 2));
     } finally {
       dir.close();
     }

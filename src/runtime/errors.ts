@@ -26,6 +26,6 @@ export class InitError extends TsrunError {
     readonly configPath: string,
     message: string,
   ) {
-    super(configPath ? `${configPath}: ${message}` : message);
+    super(configPath ? `config.json: ${configPath}: ${message}` : message);
   }
 }

@@ -4,11 +4,14 @@ import { StatusError, TsrunError } from './errors.js';
 import type { StateStore } from './state.js';
 import { statusOf } from './status.js';
 
-/** Accepts 9, KILL, SIGKILL and kill (runc's rules). */
+/**
+ * Accepts 9, KILL, SIGKILL and kill (runc's rules). Numbers pass through as
+ * given, as runc passes them to kill(2): 0 probes, an invalid one fails there.
+ */
 export function parseSignal(raw: string): number {
+  if (raw === '') return constants.signals.SIGTERM;
   if (/^\d+$/.test(raw)) {
-    const n = Number(raw);
-    if (n > 0 && n <= 64) return n;
+    return Number(raw);
   } else {
     const upper = raw.toUpperCase();
     const name = upper.startsWith('SIG') ? upper : `SIG${upper}`;
@@ -23,7 +26,14 @@ export function killContainer(store: StateStore, id: string, signal: number): vo
   try {
     const state = dir.readState();
     if (statusOf(dir, state) === 'stopped') throw new StatusError('container not running');
-    process.kill(state.pid, signal);
+    try {
+      process.kill(state.pid, signal);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ESRCH') throw new StatusError('container not running');
+      if (code === 'EINVAL' || code === 'ERR_UNKNOWN_SIGNAL') throw new TsrunError('unable to signal init: invalid argument');
+      throw e;
+    }
   } finally {
     dir.close();
   }

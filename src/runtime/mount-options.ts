@@ -61,11 +61,11 @@ export function parseMountOptions(options: readonly string[], configPath: string
   const propagation: number[] = [];
   const data: string[] = [];
   options.forEach((opt, i) => {
-    const flag = FLAG_OPTIONS[opt];
+    const flag = Object.hasOwn(FLAG_OPTIONS, opt) ? FLAG_OPTIONS[opt] : undefined;
     if (flag) {
       if (flag.set) flags |= flag.set;
       if (flag.clear) flags &= ~flag.clear;
-    } else if (opt in PROPAGATION_OPTIONS) {
+    } else if (Object.hasOwn(PROPAGATION_OPTIONS, opt)) {
       propagation.push(PROPAGATION_OPTIONS[opt]);
     } else if (NOT_YET.test(opt)) {
       throw new UnsupportedError(`config.json: ${configPath}/options/${i}: mount option "${opt}" is not supported by tsrun yet`);

@@ -30,8 +30,9 @@ const ID_PATTERN = /^[\w+\-.]+$/;
 export class InvalidIdError extends TsrunError {}
 
 export function validateId(id: string): void {
+  if (id === '') throw new InvalidIdError('container id cannot be empty');
   if (!ID_PATTERN.test(id) || id === '.' || id === '..') {
-    throw new InvalidIdError(`invalid container id format: ${JSON.stringify(id)} (allowed: letters, digits, "_", "+", "-", ".")`);
+    throw new InvalidIdError(`invalid container ID format: ${JSON.stringify(id)} (allowed: letters, digits, "_", "+", "-", ".")`);
   }
 }
 
@@ -110,7 +111,7 @@ export class StateStore {
         fs.mkdirSync(dir, { mode: 0o711 });
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || !this.clearIfStale(id)) {
-          throw new TsrunError(`container with id exists: ${id}`);
+          throw new TsrunError(`container with given ID already exists: ${id}`);
         }
         fs.mkdirSync(dir, { mode: 0o711 });
       }

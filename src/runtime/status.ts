@@ -20,8 +20,8 @@ export interface OciState {
   bundle: string;
   rootfs: string;
   created: string;
-  owner: string;
   annotations?: Record<string, string>;
+  owner?: string;
 }
 
 export function ociState(state: StoredState, status: Status): OciState {
@@ -33,8 +33,11 @@ export function ociState(state: StoredState, status: Status): OciState {
     bundle: state.bundle,
     rootfs: state.rootfs,
     created: state.created,
-    owner: state.owner,
   };
-  if (state.annotations && Object.keys(state.annotations).length) out.annotations = state.annotations;
+  // runc's order: annotations (only when there are some, keys sorted) before owner.
+  if (state.annotations && Object.keys(state.annotations).length) {
+    out.annotations = Object.fromEntries(Object.entries(state.annotations).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  }
+  out.owner = state.owner;
   return out;
 }

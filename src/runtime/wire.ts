@@ -87,7 +87,8 @@ export function decode(buf: Buffer): WireValue {
           need(klen);
           const key = buf.toString('utf8', pos, pos + klen);
           pos += klen;
-          out[key] = read(depth + 1);
+          // defineProperty, so a key named __proto__ stays data.
+          Object.defineProperty(out, key, { value: read(depth + 1), enumerable: true, writable: true, configurable: true });
         }
         return out;
       }

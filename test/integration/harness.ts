@@ -1,0 +1,175 @@
+// Shared by the integration tests: run bin/tsrun (and runc) against a temp
+// --root, make bundles on a shared busybox rootfs, and check nothing leaked.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
+
+export const repoRoot = (() => {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) dir = path.dirname(dir);
+  return dir;
+})();
+export const tsrunBin = path.join(repoRoot, 'bin', 'tsrun');
+export const isRoot = process.getuid?.() === 0;
+export const hasRunc = spawnSync('runc', ['--version']).status === 0;
+export const skipUnlessRoot = isRoot ? false : 'needs root: runs real containers';
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** A test's own state root, and helpers bound to it. */
+export class Runtime {
+  readonly root: string;
+  constructor(readonly bin: string = tsrunBin, prefix = 'tsrun-test-root-') {
+    this.root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  }
+  /**
+   * Runs tsrun to completion. stdout and stderr go to files, not pipes: a
+   * created container keeps the stdio it was given, so a pipe would not see
+   * EOF until the container exits.
+   */
+  run(args: string[], opts: { cwd?: string; timeout?: number } = {}): Result {
+    const outFile = path.join(this.root, `.out-${process.pid}`);
+    const errFile = path.join(this.root, `.err-${process.pid}`);
+    const out = fs.openSync(outFile, 'w+');
+    const err = fs.openSync(errFile, 'w+');
+    try {
+      const r = spawnSync(this.bin, ['--root', this.root, ...args], {
+        cwd: opts.cwd,
+        stdio: ['ignore', out, err],
+        timeout: opts.timeout ?? 30_000,
+      });
+      return {
+        code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
+        stdout: fs.readFileSync(outFile, 'utf8'),
+        stderr: fs.readFileSync(errFile, 'utf8'),
+      };
+    } finally {
+      fs.closeSync(out);
+      fs.closeSync(err);
+      fs.rmSync(outFile, { force: true });
+      fs.rmSync(errFile, { force: true });
+    }
+  }
+  /** Starts a long-running command (e.g. a foreground `run`); resolves with its Result. */
+  spawn(args: string[], opts: { cwd?: string } = {}) {
+    const child = spawn(this.bin, ['--root', this.root, ...args], { cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const done = new Promise<Result>((resolve) =>
+      child.on('close', (code, sig) => resolve({ code: code ?? 128 + (sig ? os.constants.signals[sig] : 0), stdout, stderr })),
+    );
+    return { child, done };
+  }
+  state(id: string): Record<string, unknown> {
+    const r = this.run(['state', id]);
+    assert.equal(r.code, 0, `state ${id} failed: ${r.stderr}`);
+    return JSON.parse(r.stdout);
+  }
+  /** Waits until the container reaches status (polling `state`). */
+  async waitStatus(id: string, status: string, timeoutMs = 10_000): Promise<void> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      // Before a concurrent create has made it, the container does not exist yet.
+      const r = this.run(['state', id]);
+      const seen = r.code === 0 ? JSON.parse(r.stdout).status : 'absent';
+      if (seen === status) return;
+      if (Date.now() > end) assert.fail(`container ${id} stayed ${seen}, expected ${status}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  /** Force-deletes everything left, then checks nothing remains. */
+  cleanup(): void {
+    for (const id of this.ids()) this.run(['delete', '--force', id]);
+    assertNothingLeft(this);
+    fs.rmSync(this.root, { recursive: true, force: true });
+  }
+  ids(): string[] {
+    return fs.existsSync(this.root) ? fs.readdirSync(this.root).filter((n) => !n.startsWith('.')) : [];
+  }
+}
+
+/** No state dir under --root, no mount that names the root or a test bundle. */
+export function assertNothingLeft(rt: Runtime, bundles: string[] = []): void {
+  assert.deepEqual(rt.ids(), [], `state left under ${rt.root}`);
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const p of [rt.root, ...bundles]) {
+    assert.ok(!mounts.includes(p), `a mount under ${p} was left behind`);
+  }
+}
+
+let sharedRootfs: string | undefined;
+
+/** A busybox rootfs built once per test process (read-only use only). */
+export function busyboxRootfs(): string {
+  if (!sharedRootfs) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-test-rootfs-'));
+    const r = spawnSync(path.join(repoRoot, 'bundles', 'make-busybox-rootfs'), [dir], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `make-busybox-rootfs failed: ${r.stderr}`);
+    sharedRootfs = dir;
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  }
+  return sharedRootfs;
+}
+
+export type ConfigPatch = (config: Record<string, any>) => void;
+
+/** The config every test bundle starts from: busybox sh, the usual namespaces and mounts. */
+export function baseConfig(args: string[]): Record<string, any> {
+  return {
+    ociVersion: '1.2.0',
+    process: {
+      terminal: false,
+      user: { uid: 0, gid: 0 },
+      args,
+      env: ['PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'HOME=/root'],
+      cwd: '/',
+    },
+    root: { path: busyboxRootfs(), readonly: true },
+    hostname: 'tsrun-test',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/tmp', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] },
+    ],
+    linux: {
+      namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' }],
+    },
+  };
+}
+
+/** A bundle dir with config.json; the rootfs is the shared one (absolute path). */
+export function makeBundle(args: string[], patch?: ConfigPatch): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-test-bundle-'));
+  const config = baseConfig(args);
+  patch?.(config);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+let counter = 0;
+export function uniqueId(prefix = 'c'): string {
+  return `${prefix}-${process.pid}-${++counter}`;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True while a process with this pid exists and is not a zombie. */
+export function processLives(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}

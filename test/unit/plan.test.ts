@@ -1,0 +1,348 @@
+// Unit tests for the create planner (src/runtime/plan.ts buildCreatePlan) and the unsupported-field list (src/runtime/support.ts).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../src/spec/types.js';
+import { buildCreatePlan, PlanError, rootfsPath, type PlanOptions } from '../../src/runtime/plan.js';
+import { MS } from '../../src/runtime/linux.js';
+import { TsrunError, UnsupportedError } from '../../src/runtime/errors.js';
+import { refuseUnsupported } from '../../src/runtime/support.js';
+
+type Doc = Record<string, any>;
+
+const BUNDLE = '/bundles/busybox';
+const OPTS: PlanOptions = { id: 'c1', bundle: BUNDLE, fifoPath: '/run/tsrun/c1/exec.fifo' };
+
+function busybox(): Doc {
+  return {
+    ociVersion: '1.3.0',
+    root: { path: 'rootfs', readonly: true },
+    process: { cwd: '/', args: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'TERM=xterm'], user: { uid: 0, gid: 0 } },
+    hostname: 'box',
+    mounts: [
+      { destination: '/proc', type: 'proc', source: 'proc' },
+      { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
+      { destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro', 'rprivate'] },
+    ],
+    linux: {
+      namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }, { type: 'ipc' }, { type: 'network' }],
+    },
+  };
+}
+
+const plan = (doc: Doc, opts: Partial<PlanOptions> = {}) => buildCreatePlan(doc as Config, { ...OPTS, ...opts });
+
+/** Runs the planner on a mutated busybox config and returns what it threw. */
+function refusal(mutate: (d: Doc) => void, opts: Partial<PlanOptions> = {}): TsrunError {
+  const doc = busybox();
+  mutate(doc);
+  try {
+    plan(doc, opts);
+  } catch (e) {
+    assert.ok(e instanceof TsrunError, `expected a TsrunError, got ${String(e)}`);
+    return e;
+  }
+  assert.fail('expected the config to be refused');
+}
+
+test('a busybox config gives the expected plan', () => {
+  assert.deepEqual(plan(busybox()), {
+    mode: 'create',
+    rootfs: '/bundles/busybox/rootfs',
+    readonlyRoot: true,
+    noPivot: false,
+    newMountNamespace: true,
+    rootfsPropagation: MS.SLAVE | MS.REC,
+    namespaces: [
+      { type: 'pid', configPath: '/linux/namespaces/0' },
+      { type: 'mount', configPath: '/linux/namespaces/1' },
+      { type: 'uts', configPath: '/linux/namespaces/2' },
+      { type: 'ipc', configPath: '/linux/namespaces/3' },
+      { type: 'network', configPath: '/linux/namespaces/4' },
+    ],
+    hostname: 'box',
+    domainname: undefined,
+    mounts: [
+      { destination: '/proc', source: 'proc', type: 'proc', flags: 0, propagation: [], data: '', configPath: '/mounts/0' },
+      {
+        destination: '/dev', source: 'tmpfs', type: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, propagation: [],
+        data: 'mode=755,size=65536k', configPath: '/mounts/1',
+      },
+      {
+        destination: '/data', source: '/bundles/busybox/data', type: '', flags: MS.BIND | MS.REC | MS.RDONLY,
+        propagation: [MS.PRIVATE | MS.REC], data: '', configPath: '/mounts/2',
+      },
+    ],
+    fifoPath: '/run/tsrun/c1/exec.fifo',
+    sessionKeyring: 'c1',
+    process: { args: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'TERM=xterm'], cwd: '/' },
+    inheritedNofile: undefined,
+    preserveFds: 0,
+    hooksSync: false,
+    cgroupSync: false,
+  });
+});
+
+test('rootfs: relative to the bundle, absolute kept; readonly only when true', () => {
+  assert.equal(plan(busybox()).rootfs, '/bundles/busybox/rootfs');
+  const abs = busybox();
+  abs.root = { path: '/srv/roots/x/' };
+  assert.equal(plan(abs).rootfs, '/srv/roots/x');
+  assert.equal(plan(abs).readonlyRoot, false);
+  const dotted = busybox();
+  dotted.root = { path: '../shared/./rootfs' };
+  assert.equal(plan(dotted).rootfs, '/bundles/shared/rootfs');
+  assert.equal(rootfsPath(busybox() as Config, '/b'), '/b/rootfs');
+});
+
+test('mounts: bind sources resolve against the bundle, destinations become absolute', () => {
+  const doc = busybox();
+  doc.mounts = [
+    { destination: 'data', type: 'bind', source: './data' },
+    { destination: 'etc/hosts', source: '/etc/hosts', options: ['bind'] },
+    { destination: '/x/../y/', source: '../outside', options: ['rbind'] },
+    { destination: 'tmp', type: 'tmpfs', source: 'relative-not-a-path' },
+    { destination: '/sys', type: 'sysfs' },
+    { destination: '/b2', source: '/abs', type: 'none', options: ['bind'] },
+  ];
+  const mounts = plan(doc).mounts;
+  assert.deepEqual(mounts.map((m) => [m.destination, m.source, m.type, m.flags]), [
+    ['/data', '/bundles/busybox/data', '', MS.BIND],
+    ['/etc/hosts', '/etc/hosts', '', MS.BIND],
+    ['/y', '/bundles/outside', '', MS.BIND | MS.REC],
+    ['/tmp', 'relative-not-a-path', 'tmpfs', 0],
+    ['/sys', 'sysfs', 'sysfs', 0],
+    ['/b2', '/abs', '', MS.BIND],
+  ]);
+  assert.deepEqual(mounts.map((m) => m.configPath), ['/mounts/0', '/mounts/1', '/mounts/2', '/mounts/3', '/mounts/4', '/mounts/5']);
+});
+
+test('type "bind" alone sets MS_BIND; options keep their flags', () => {
+  const doc = busybox();
+  doc.mounts = [{ destination: '/d', type: 'bind', source: '/host', options: ['nosuid', 'ro'] }];
+  const [m] = plan(doc).mounts;
+  assert.equal(m.flags, MS.BIND | MS.NOSUID | MS.RDONLY);
+  assert.equal(m.type, '');
+});
+
+test('rootfsPropagation: slave by default, private and slave recursive', () => {
+  assert.equal(plan(busybox()).rootfsPropagation, MS.SLAVE | MS.REC);
+  const priv = busybox();
+  priv.linux.rootfsPropagation = 'private';
+  assert.equal(plan(priv).rootfsPropagation, MS.PRIVATE | MS.REC);
+  const slave = busybox();
+  slave.linux.rootfsPropagation = 'slave';
+  assert.equal(plan(slave).rootfsPropagation, MS.SLAVE | MS.REC);
+});
+
+test('rootfsPropagation shared and unbindable are refused', () => {
+  for (const p of ['shared', 'unbindable']) {
+    const e = refusal((d) => { d.linux.rootfsPropagation = p; });
+    assert.ok(e instanceof UnsupportedError);
+    assert.equal(e.message, `config.json: /linux/rootfsPropagation: "${p}" is not supported by tsrun yet (private and slave are)`);
+  }
+});
+
+test('options: keyring, noPivot, preserveFds and inheritedNofile pass through', () => {
+  assert.equal(plan(busybox(), { id: 'my-id' }).sessionKeyring, 'my-id');
+  assert.equal(plan(busybox(), { noNewKeyring: true }).sessionKeyring, undefined);
+  assert.equal(plan(busybox(), { noNewKeyring: false }).sessionKeyring, 'c1');
+  assert.equal(plan(busybox(), { noPivot: true }).noPivot, true);
+  const p = plan(busybox(), { preserveFds: 3, inheritedNofile: [1024, 524288] });
+  assert.equal(p.preserveFds, 3);
+  assert.deepEqual(p.inheritedNofile, [1024, 524288]);
+  assert.equal(plan(busybox()).preserveFds, 0);
+});
+
+test('process: env defaults to empty; hostname and domainname carried', () => {
+  const doc = busybox();
+  delete doc.process.env;
+  doc.domainname = 'example.org';
+  const p = plan(doc);
+  assert.deepEqual(p.process, { args: ['sh', '-c', 'echo hi'], env: [], cwd: '/' });
+  assert.equal(p.domainname, 'example.org');
+  assert.equal(p.hostname, 'box');
+});
+
+test('namespaces: joined ones keep their path; a joined mount namespace is not a new one', () => {
+  const doc = busybox();
+  delete doc.hostname;
+  doc.linux.namespaces = [
+    { type: 'mount', path: '/proc/1/ns/mnt' },
+    { type: 'network', path: '/var/run/netns/n1' },
+    { type: 'cgroup', path: '/proc/1/ns/cgroup' },
+    { type: 'time', path: '/proc/1/ns/time' },
+  ];
+  const p = plan(doc);
+  assert.equal(p.newMountNamespace, false);
+  assert.deepEqual(p.namespaces, [
+    { type: 'mount', path: '/proc/1/ns/mnt', configPath: '/linux/namespaces/0' },
+    { type: 'network', path: '/var/run/netns/n1', configPath: '/linux/namespaces/1' },
+    { type: 'cgroup', path: '/proc/1/ns/cgroup', configPath: '/linux/namespaces/2' },
+    { type: 'time', path: '/proc/1/ns/time', configPath: '/linux/namespaces/3' },
+  ]);
+});
+
+test('a namespace type listed twice is refused at its second entry', () => {
+  const e = refusal((d) => { d.linux.namespaces.push({ type: 'pid', path: '/proc/1/ns/pid' }); });
+  assert.ok(e instanceof PlanError);
+  assert.equal(e.message, 'config.json: /linux/namespaces/5/type: the pid namespace is listed twice');
+});
+
+test('no mount namespace is refused', () => {
+  const e = refusal((d) => { d.linux.namespaces = [{ type: 'pid' }, { type: 'uts' }]; });
+  assert.ok(e instanceof PlanError);
+  assert.match(e.message, /^config\.json: \/linux\/namespaces: tsrun needs a mount namespace/);
+  const none = refusal((d) => { delete d.linux; delete d.hostname; });
+  assert.match(none.message, /^config\.json: \/linux\/namespaces: /);
+});
+
+test('hostname or domainname without a new uts namespace is refused', () => {
+  const noUts = (d: Doc) => { d.linux.namespaces = d.linux.namespaces.filter((n: Doc) => n.type !== 'uts'); };
+  let e = refusal(noUts);
+  assert.ok(e instanceof PlanError);
+  assert.match(e.message, /^config\.json: \/hostname: setting a hostname needs a new uts namespace/);
+  e = refusal((d) => { noUts(d); delete d.hostname; d.domainname = 'x'; });
+  assert.match(e.message, /^config\.json: \/domainname: setting a domainname needs a new uts namespace/);
+  e = refusal((d) => { d.linux.namespaces[2] = { type: 'uts', path: '/proc/1/ns/uts' }; });
+  assert.match(e.message, /^config\.json: \/hostname: /, 'a joined uts namespace is not a new one');
+  // An empty hostname is still a hostname to set.
+  e = refusal((d) => { noUts(d); d.hostname = ''; });
+  assert.match(e.message, /^config\.json: \/hostname: /);
+});
+
+test('a mount that is not a bind mount needs a type', () => {
+  const e = refusal((d) => { d.mounts.push({ destination: '/x', source: 'x', options: ['ro'] }); });
+  assert.ok(e instanceof PlanError);
+  assert.equal(e.message, 'config.json: /mounts/3/type: a mount that is not a bind mount needs a type');
+});
+
+test('new user, cgroup and time namespaces are refused; joining a user namespace too', () => {
+  for (const type of ['user', 'cgroup', 'time']) {
+    const e = refusal((d) => { d.linux.namespaces.push({ type }); });
+    assert.ok(e instanceof UnsupportedError, type);
+    assert.equal(e.message, `config.json: /linux/namespaces/5: the ${type} namespace is not supported by tsrun yet`);
+  }
+  const e = refusal((d) => { d.linux.namespaces.splice(1, 0, { type: 'user', path: '/proc/1/ns/user' }); });
+  assert.ok(e instanceof UnsupportedError, 'joining a user namespace is refused too');
+  assert.match(e.message, /^config\.json: \/linux\/namespaces\/1: .*user namespace is not supported by tsrun yet$/);
+});
+
+test('joining a user namespace gets its own message', { todo: 'plan.ts planNamespaces: the NOT_YET check `!(ns.type !== \'user\' && ns.path)` is true for every user entry, so the "joining a user namespace" branch below it is unreachable' }, () => {
+  const e = refusal((d) => { d.linux.namespaces.splice(1, 0, { type: 'user', path: '/proc/1/ns/user' }); });
+  assert.equal(e.message, 'config.json: /linux/namespaces/1: joining a user namespace is not supported by tsrun yet');
+});
+
+test('idmapped mounts are refused', () => {
+  for (const key of ['uidMappings', 'gidMappings']) {
+    const e = refusal((d) => { d.mounts[2][key] = [{ containerID: 0, hostID: 1000, size: 1 }]; });
+    assert.ok(e instanceof UnsupportedError, key);
+    assert.equal(e.message, 'config.json: /mounts/2: idmapped mounts (uidMappings/gidMappings) are not supported by tsrun yet');
+  }
+  // Empty mapping lists ask for nothing.
+  const doc = busybox();
+  doc.mounts[2].uidMappings = [];
+  assert.doesNotThrow(() => plan(doc));
+});
+
+test('a refused mount option carries the mount path', () => {
+  const e = refusal((d) => { d.mounts[1].options = ['nosuid', 'rro']; });
+  assert.ok(e instanceof UnsupportedError);
+  assert.equal(e.message, 'config.json: /mounts/1/options/1: mount option "rro" is not supported by tsrun yet');
+});
+
+test('process, args and root.path are required', () => {
+  assert.equal(refusal((d) => { delete d.process; }).message, 'config.json: /process: create needs a process to run');
+  assert.equal(refusal((d) => { d.process.args = []; }).message, 'config.json: /process/args: must be a non-empty array');
+  assert.equal(refusal((d) => { delete d.root; }).message, 'config.json: /root/path: is required on Linux');
+});
+
+// One minimal addition per field of src/runtime/support.ts.
+const UNSUPPORTED: [string, (d: Doc) => void][] = [
+  ['/process/terminal', (d) => { d.process.terminal = true; }],
+  ['/process/consoleSize', (d) => { d.process.consoleSize = { height: 24, width: 80 }; }],
+  ['/process/user/uid', (d) => { d.process.user.uid = 1000; }],
+  ['/process/user/gid', (d) => { d.process.user.gid = 1000; }],
+  ['/process/user/additionalGids', (d) => { d.process.user.additionalGids = [10]; }],
+  ['/process/user/umask', (d) => { d.process.user.umask = 0o22; }],
+  ['/process/capabilities', (d) => { d.process.capabilities = { bounding: ['CAP_KILL'] }; }],
+  ['/process/rlimits', (d) => { d.process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }]; }],
+  ['/process/noNewPrivileges', (d) => { d.process.noNewPrivileges = true; }],
+  ['/process/apparmorProfile', (d) => { d.process.apparmorProfile = 'docker-default'; }],
+  ['/process/selinuxLabel', (d) => { d.process.selinuxLabel = 'system_u:system_r:container_t:s0'; }],
+  ['/process/oomScoreAdj', (d) => { d.process.oomScoreAdj = 100; }],
+  ['/process/scheduler', (d) => { d.process.scheduler = { policy: 'SCHED_OTHER' }; }],
+  ['/process/ioPriority', (d) => { d.process.ioPriority = { class: 'IOPRIO_CLASS_IDLE' }; }],
+  ['/process/execCPUAffinity', (d) => { d.process.execCPUAffinity = { initial: '0' }; }],
+  ['/hooks', (d) => { d.hooks = { prestart: [{ path: '/bin/true' }] }; }],
+  ['/linux/uidMappings', (d) => { d.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }],
+  ['/linux/gidMappings', (d) => { d.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }],
+  ['/linux/timeOffsets', (d) => { d.linux.timeOffsets = { monotonic: { secs: 1, nanosecs: 0 } }; }],
+  ['/linux/devices', (d) => { d.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }],
+  ['/linux/netDevices', (d) => { d.linux.netDevices = { eth0: {} }; }],
+  ['/linux/cgroupsPath', (d) => { d.linux.cgroupsPath = '/tsrun/c1'; }],
+  ['/linux/resources', (d) => { d.linux.resources = { pids: { limit: 10 } }; }],
+  ['/linux/seccomp', (d) => { d.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW' }; }],
+  ['/linux/sysctl', (d) => { d.linux.sysctl = { 'net.ipv4.ip_forward': '1' }; }],
+  ['/linux/maskedPaths', (d) => { d.linux.maskedPaths = ['/proc/kcore']; }],
+  ['/linux/readonlyPaths', (d) => { d.linux.readonlyPaths = ['/proc/sys']; }],
+  ['/linux/mountLabel', (d) => { d.linux.mountLabel = 'system_u:object_r:container_file_t:s0'; }],
+  ['/linux/intelRdt', (d) => { d.linux.intelRdt = { closID: 'guaranteed_group' }; }],
+  ['/linux/memoryPolicy', (d) => { d.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }],
+  ['/linux/personality', (d) => { d.linux.personality = { domain: 'LINUX32' }; }],
+  ['/windows', (d) => { d.windows = { layerFolders: ['C:\\layers'] }; }],
+  ['/solaris', (d) => { d.solaris = {}; }],
+  ['/vm', (d) => { d.vm = { hypervisor: { path: '/usr/bin/qemu' }, kernel: { path: '/boot/vmlinuz' } }; }],
+  ['/zos', (d) => { d.zos = {}; }],
+  ['/freebsd', (d) => { d.freebsd = {}; }],
+];
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json'))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error('no package.json above the test');
+    dir = up;
+  }
+  return dir;
+}
+
+test('the table below covers every field listed in support.ts', () => {
+  const source = readFileSync(join(repoRoot(), 'src', 'runtime', 'support.ts'), 'utf8');
+  const listed = [...source.matchAll(/\{\s*path:\s*'([^']+)'/g)].map((m) => m[1]);
+  assert.ok(listed.length >= 30, `found ${listed.length} fields in support.ts`);
+  assert.deepEqual(UNSUPPORTED.map(([p]) => p), listed);
+});
+
+test('each unsupported field is refused by create, and the message names its config path', () => {
+  for (const [path, add] of UNSUPPORTED) {
+    const e = refusal(add);
+    assert.ok(e instanceof UnsupportedError, `${path}: ${e.constructor.name}`);
+    assert.equal(e.message, `config.json: ${path}: tsrun does not support this field yet; remove it to run this container`);
+  }
+});
+
+test('empty or default values of those fields are not refused', () => {
+  const doc = busybox();
+  doc.process.terminal = false;
+  doc.process.user = { uid: 0, gid: 0, additionalGids: [] };
+  doc.process.capabilities = {};
+  doc.process.rlimits = [];
+  doc.process.noNewPrivileges = false;
+  doc.hooks = { prestart: [], poststop: [] };
+  doc.linux.uidMappings = [];
+  doc.linux.devices = [];
+  doc.linux.resources = {};
+  doc.linux.sysctl = {};
+  doc.linux.maskedPaths = [];
+  doc.linux.readonlyPaths = [];
+  assert.doesNotThrow(() => refuseUnsupported(doc as Config));
+  assert.equal(plan(doc).rootfs, '/bundles/busybox/rootfs');
+});
+
+test('unsupported fields are checked before anything else', () => {
+  const e = refusal((d) => { d.process.terminal = true; d.linux.namespaces = []; d.linux.sysctl = { a: 'b' }; });
+  assert.equal(e.message, 'config.json: /process/terminal: tsrun does not support this field yet; remove it to run this container');
+});
