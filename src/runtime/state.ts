@@ -38,7 +38,8 @@ export function validateId(id: string): void {
 
 export const STATE_FILE = 'state.json';
 export const FIFO_FILE = 'exec.fifo';
-const ROOT_LOCK = '.lock';
+// Not a valid id, so no container can be named like it.
+const ROOT_LOCK = ':lock';
 
 /** An open, locked container directory. Close it to release the lock. */
 export class ContainerDir {

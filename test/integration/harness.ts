@@ -93,7 +93,8 @@ export class Runtime {
     fs.rmSync(this.root, { recursive: true, force: true });
   }
   ids(): string[] {
-    return fs.existsSync(this.root) ? fs.readdirSync(this.root).filter((n) => !n.startsWith('.')) : [];
+    if (!fs.existsSync(this.root)) return [];
+    return fs.readdirSync(this.root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   }
 }
 

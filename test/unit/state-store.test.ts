@@ -38,13 +38,14 @@ test('validateId accepts letters, digits, _ + - .', () => {
 });
 
 test('validateId refuses "", ".", "..", slashes, spaces and other characters, naming the id', () => {
-  for (const id of ['', '.', '..', 'a/b', '../x', '/abs', 'a b', ' a', 'a\n', 'a\0b', 'é', 'a:b', 'a*', '$x', 'a\\b']) {
+  assert.throws(() => validateId(''), (e: unknown) => e instanceof InvalidIdError && e.message === 'container id cannot be empty');
+  for (const id of ['.', '..', 'a/b', '../x', '/abs', 'a b', ' a', 'a\n', 'a\0b', 'é', 'a:b', 'a*', '$x', 'a\\b']) {
     assert.throws(
       () => validateId(id),
       (e: unknown) => {
         assert.ok(e instanceof InvalidIdError, JSON.stringify(id));
         assert.ok(e instanceof TsrunError);
-        assert.ok(e.message.startsWith(`invalid container id format: ${JSON.stringify(id)}`), e.message);
+        assert.ok(e.message.startsWith(`invalid container ID format: ${JSON.stringify(id)}`), e.message);
         return true;
       },
     );
@@ -98,16 +99,16 @@ test('create makes the container directory (and the root), locked', () => {
   }
 });
 
-test('create of an id in use throws "container with id exists", while held and after', () => {
+test('create of an id in use throws "container with given ID already exists", while held and after', () => {
   const store = new StateStore(newRoot());
   const first = store.create('dup');
   try {
-    assert.throws(() => store.create('dup'), (e: unknown) => e instanceof TsrunError && e.message === 'container with id exists: dup');
+    assert.throws(() => store.create('dup'), (e: unknown) => e instanceof TsrunError && e.message === 'container with given ID already exists: dup');
     first.writeState(stateFor('dup'));
   } finally {
     first.close();
   }
-  assert.throws(() => store.create('dup'), { message: 'container with id exists: dup' });
+  assert.throws(() => store.create('dup'), { message: 'container with given ID already exists: dup' });
   const again = store.open('dup');
   assert.equal(again.readState().id, 'dup');
   again.close();
@@ -166,7 +167,7 @@ test('a directory still held by its create is neither cleared by open nor taken 
   const store = new StateStore(root);
   const held = store.create('busy');
   try {
-    assert.throws(() => store.create('busy'), { message: 'container with id exists: busy' });
+    assert.throws(() => store.create('busy'), { message: 'container with given ID already exists: busy' });
     assert.equal(existsSync(join(root, 'busy')), true);
   } finally {
     held.close();
@@ -183,7 +184,7 @@ test('destroy removes the directory', () => {
   assert.deepEqual(store.ids(), []);
 });
 
-test('ids lists only directories with state.json, sorted, ignoring .lock', () => {
+test('ids lists only directories with state.json, sorted, ignoring the :lock file', () => {
   const root = newRoot();
   const store = new StateStore(root);
   assert.deepEqual(store.ids(), [], 'a missing root has no containers');
@@ -193,7 +194,7 @@ test('ids lists only directories with state.json, sorted, ignoring .lock', () =>
   mkdirSync(join(root, 'not valid'));
   writeFileSync(join(root, 'not valid', STATE_FILE), '{}');
   writeFileSync(join(root, 'stray-file'), '');
-  assert.ok(existsSync(join(root, '.lock')), 'create left the root lock file');
+  assert.ok(existsSync(join(root, ':lock')), 'create left the root lock file');
   assert.deepEqual(store.ids(), ['+y', '0', 'Zulu', '_x', 'a.1', 'alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india']);
   assert.deepEqual(store.ids(), [...ids].sort());
 });
