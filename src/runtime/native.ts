@@ -33,7 +33,8 @@ export interface NativeError extends Error {
 const here = path.dirname(fileURLToPath(import.meta.url));
 // dist/src/runtime -> the package root
 export const packageRoot = path.resolve(here, '..', '..', '..');
-const buildDir = path.join(packageRoot, 'build', 'Release');
+// TSRUN_NATIVE_DIR points at another build of the addon and init (CI checks the node-gyp build with it).
+const buildDir = process.env.TSRUN_NATIVE_DIR ?? path.join(packageRoot, 'build', 'Release');
 
 export const initBinaryPath = process.env.TSRUN_INIT_BINARY ?? path.join(buildDir, 'tsrun-init');
 
