@@ -17,6 +17,7 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
       .option('format', { alias: 'f', choices: ['table', 'json'] as const, default: 'table' as const })
       .option('quiet', { alias: 'q', type: 'boolean', default: false, describe: 'print only the ids' }) as never,
   handler: command<ListArgs>((ctx, argv) => {
+    ctx.store.sweep();
     const states: OciState[] = [];
     for (const id of ctx.store.ids()) {
       let dir;

@@ -165,6 +165,22 @@ export class StateStore {
     return names.filter((n) => ID_PATTERN.test(n) && fs.existsSync(path.join(this.root, n, STATE_FILE))).sort();
   }
 
+  /**
+   * Removes what creates killed midway left (kill -9 of tsrun): directories
+   * with no state whose lock nobody holds. Their init exited by itself when
+   * its socket to the dead create closed.
+   */
+  sweep(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.root);
+    } catch {
+      return;
+    }
+    const stale = names.filter((n) => ID_PATTERN.test(n) && !fs.existsSync(path.join(this.root, n, STATE_FILE)));
+    if (stale.length) this.withRootLock(() => stale.forEach((id) => this.clearIfStale(id)));
+  }
+
   /** Removes id's directory if it has no state and no live create holds it. */
   private clearIfStale(id: string): boolean {
     const dir = path.join(this.root, id);
