@@ -12,7 +12,8 @@
       "target_name": "tsrun-init",
       "type": "executable",
       "sources": ["native/init/main.cc", "native/init/wire.cc", "native/init/channel.cc",
-                  "native/init/namespaces.cc", "native/init/mounts.cc", "native/init/process.cc"],
+                  "native/init/namespaces.cc", "native/init/mounts.cc", "native/init/paths.cc",
+                  "native/init/devices.cc", "native/init/process.cc"],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../protocol.h"
 #include "channel.h"
+#include "devices.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -27,7 +29,10 @@ void run_create(const wire::Value *plan) {
 
   Exec ex = {};
   // 3. mounts, with / made slave before the first one.
-  if (wire::get_bool(plan, "newMountNamespace")) mount_rootfs(plan);
+  if (wire::get_bool(plan, "newMountNamespace")) {
+    mount_rootfs(plan);
+    make_devices(plan);
+  }
   open_fifo(plan, &ex);
   // 4. prestart/createRuntime hooks run in the parent while we wait.
   if (wire::get_bool(plan, "hooksSync")) {
@@ -55,6 +60,9 @@ int main() {
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
   // Exec'd from a memfd our name would be an fd number; say what we are in ps.
   prctl(PR_SET_NAME, "tsrun-init", 0, 0, 0);
+  // Device nodes and mount points get exactly the modes asked for; the
+  // process gets its own umask just before exec.
+  umask(0);
   const char *sock = getenv(kInitSocketEnv);
   if (!sock) {
     static const char msg[] = "tsrun-init is started by tsrun, not by hand\n";

@@ -12,58 +12,11 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "paths.h"
 
 namespace tsrun {
 namespace init {
 namespace {
-
-// Opens path inside root: symlinks and ".." resolve as if root were "/", so no
-// target can land outside the rootfs (the CVE-2021-30465 class).
-int open_in_root(int rootfd, const char *path, int flags) {
-  struct open_how how = {};
-  how.flags = flags | O_CLOEXEC;
-  how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  for (;;) {
-    int fd = syscall(SYS_openat2, rootfd, path, &how, sizeof how);
-    if (fd < 0 && errno == EAGAIN) continue;  // a concurrent rename: retry
-    return fd;
-  }
-}
-
-// Opens the mount target inside root, creating missing directories (and the
-// final file, when a file is bind-mounted) one component at a time.
-int open_target(int rootfd, const char *dest, bool is_file, const char *cfg) {
-  int fd = open_in_root(rootfd, dest, O_PATH);
-  if (fd >= 0 || errno != ENOENT) return fd;
-  char prefix[4096];
-  size_t len = strlen(dest);
-  if (len >= sizeof prefix) fail("mount", ENAMETOOLONG, cfg, "destination is too long");
-  for (size_t i = 1; i <= len; i++) {
-    if (i < len && dest[i] != '/') continue;
-    memcpy(prefix, dest, i);
-    prefix[i] = 0;
-    int probe = open_in_root(rootfd, prefix, O_PATH);
-    if (probe >= 0) { close(probe); continue; }
-    if (errno != ENOENT) return -1;
-    // Create the missing component in its parent, itself resolved inside root.
-    char *slash = strrchr(prefix, '/');
-    const char *name = slash + 1;
-    *slash = 0;
-    int parent = open_in_root(rootfd, prefix[0] ? prefix : "/", O_PATH | O_DIRECTORY);
-    if (parent < 0) return -1;
-    int rc;
-    if (i == len && is_file) {
-      rc = openat(parent, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
-      if (rc >= 0) close(rc);
-    } else {
-      rc = mkdirat(parent, name, 0755);
-    }
-    int saved = errno;
-    close(parent);
-    if (rc < 0 && saved != EEXIST) { errno = saved; return -1; }
-  }
-  return open_in_root(rootfd, dest, O_PATH);
-}
 
 void apply_propagation(const char *target, const wire::Value *flags, const char *cfg) {
   for (uint32_t i = 0; i < wire::count(flags); i++) {

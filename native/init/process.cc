@@ -122,6 +122,13 @@ void prepare_process(const wire::Value *plan, Exec *ex) {
 }
 
 void wait_for_start(Exec *ex) {
+  // As PID 1 of its namespace, init would drop every signal it has no handler
+  // for. runc's init (Go) exits on these while it waits; so do we, so that
+  // `kill <id> TERM` of a created container stops it as it does with runc.
+  struct sigaction sa = {};
+  sa.sa_handler = [](int sig) { _exit(128 + sig); };
+  static const int kExitOn[] = {SIGHUP, SIGINT, SIGQUIT, SIGABRT, SIGTERM};
+  for (int sig : kExitOn) sigaction(sig, &sa, nullptr);
   char p[64];
   snprintf(p, sizeof p, "/proc/self/fd/%d", ex->fifo_fd);
   int fd;
@@ -152,6 +159,7 @@ void exec_process(const wire::Value *plan, Exec *ex) {
     for (int fd = first; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 
   reset_signals();
+  umask(static_cast<mode_t>(wire::get_int(wire::get(plan, "process"), "umask", 022)));
   execve(ex->path, ex->argv, ex->envp);
   fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, errstr(errno));
 }

@@ -5,7 +5,11 @@ import path from 'node:path';
 import type { Config, Mount } from '../spec/types.js';
 import { MS } from './linux.js';
 import { parseMountOptions, PROPAGATION_OPTIONS } from './mount-options.js';
-import { TsrunError, UnsupportedError } from './errors.js';
+import { UnsupportedError } from './errors.js';
+import { planDevices, planDevSymlinks, type DevicePlan, type DevSymlink } from './devices.js';
+import { PlanError } from './plan-error.js';
+
+export { PlanError };
 import { refuseUnsupported } from './support.js';
 
 export interface MountPlan {
@@ -36,9 +40,11 @@ export interface CreatePlan {
   hostname?: string;
   domainname?: string;
   mounts: MountPlan[];
+  devices: DevicePlan[];
+  devSymlinks: DevSymlink[];
   fifoPath: string;
   sessionKeyring?: string;
-  process: { args: string[]; env: string[]; cwd: string };
+  process: { args: string[]; env: string[]; cwd: string; umask?: number };
   inheritedNofile?: [number, number];
   preserveFds: number;
   hooksSync: boolean;
@@ -53,13 +59,6 @@ export interface PlanOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   inheritedNofile?: [number, number];
-}
-
-/** A config that is valid JSON Schema-wise but that a Linux runtime must refuse. */
-export class PlanError extends TsrunError {
-  constructor(configPath: string, message: string) {
-    super(`config.json: ${configPath}: ${message}`);
-  }
 }
 
 const NOT_YET_NAMESPACES = new Set(['user', 'cgroup', 'time']);
@@ -148,9 +147,11 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hostname: config.hostname,
     domainname: config.domainname,
     mounts: (config.mounts ?? []).map((m, i) => planMount(m, i, opts.bundle)),
+    devices: planDevices(config),
+    devSymlinks: planDevSymlinks(config),
     fifoPath: opts.fifoPath,
     sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
-    process: { args: proc.args, env: proc.env ?? [], cwd: proc.cwd },
+    process: { args: proc.args, env: proc.env ?? [], cwd: proc.cwd, umask: proc.user?.umask },
     inheritedNofile: opts.inheritedNofile,
     preserveFds: opts.preserveFds ?? 0,
     hooksSync: false,

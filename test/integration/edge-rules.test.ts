@@ -59,7 +59,8 @@ function newInits(before: Set<number>, root: string, bundle: string): number[] {
   return [...tsrunInits()].filter((pid) => {
     if (before.has(pid)) return false;
     const links = fdLinks(pid);
-    return links.length === 0 || links.some((l) => l.startsWith(root + '/') || l.startsWith(bundle + '/'));
+    if (links.length === 0) return processLives(pid); // alive but unattributable: count it
+    return links.some((l) => l.startsWith(root + '/') || l.startsWith(bundle + '/'));
   });
 }
 
@@ -72,21 +73,32 @@ async function until(what: string, fn: () => boolean, timeoutMs = 10_000): Promi
   }
 }
 
+// Every tsrun command costs a node start-up (~0.3 s of CPU), and this file must
+// finish within --test-timeout: waits watch the container's own output and
+// /proc rather than polling `tsrun state`.
+
 /**
- * Waits until a foreground `run` shows its container running; fails at once
- * if the run ends first (instead of polling for the full timeout).
+ * Starts a foreground `run` of a container that prints "ready" once it runs
+ * (after installing any trap); resolves then, and fails at once if the run
+ * ends first.
  */
-async function waitRunning(rt: Runtime, id: string, run: { done: Promise<Result> }): Promise<void> {
+async function runUntilReady(rt: Runtime, bundle: string, id: string): Promise<ReturnType<Runtime['spawn']>> {
+  const run = rt.spawn(['run', '--bundle', bundle, id]);
+  let out = '';
+  run.child.stdout!.on('data', (d) => (out += d));
   let ended: Result | undefined;
   void run.done.then((r) => (ended = r));
-  const end = Date.now() + 10_000;
-  for (;;) {
-    await sleep(20);
-    if (ended) assert.fail(`run of ${id} ended before it was seen running: rc ${ended.code}, stderr ${JSON.stringify(ended.stderr)}`);
-    const r = rt.run(['state', id]);
-    if (r.code === 0 && JSON.parse(r.stdout).status === 'running') return;
-    if (Date.now() > end) assert.fail(`container ${id} never ran`);
-  }
+  await until(`${id} prints ready`, () => {
+    if (ended) assert.fail(`run of ${id} ended before the process was ready: rc ${ended.code}, stderr ${JSON.stringify(ended.stderr)}`);
+    return out.includes('ready\n');
+  });
+  return run;
+}
+
+/** Waits until the init is gone (or a zombie), then checks that tsrun says stopped. */
+async function waitStopped(rt: Runtime, id: string, pid: number): Promise<void> {
+  await until(`the init ${pid} of ${id} is gone`, () => !processLives(pid));
+  assert.equal(rt.state(id).status, 'stopped');
 }
 
 /** Bare message of the last logrus text line on stderr. */
@@ -111,16 +123,17 @@ describe('runc edge rules on tsrun', { skip: skipUnlessRoot }, () => {
   });
 
   /** An async `tsrun` whose stdio goes to files: resolves when tsrun exits, not when a container closes its copy. */
-  function spawnToFiles(args: string[]): { child: ChildProcess; done: Promise<Result> } {
+  function runAsync(args: string[], opts: { rt?: Runtime; cwd?: string } = {}): Promise<Result> {
+    const r = opts.rt ?? rt;
     const tag = uniqueId('io');
     const outFile = path.join(scratch, `${tag}.out`);
     const errFile = path.join(scratch, `${tag}.err`);
     const out = fs.openSync(outFile, 'w');
     const err = fs.openSync(errFile, 'w');
-    const child = spawn(rt.bin, ['--root', rt.root, ...args], { stdio: ['ignore', out, err] });
+    const child: ChildProcess = spawn(r.bin, ['--root', r.root, ...args], { cwd: opts.cwd, stdio: ['ignore', out, err] });
     fs.closeSync(out);
     fs.closeSync(err);
-    const done = new Promise<Result>((resolve) =>
+    return new Promise<Result>((resolve) =>
       child.on('exit', (code, sig) =>
         resolve({
           code: code ?? 128 + (sig ? os.constants.signals[sig] : 0),
@@ -129,7 +142,6 @@ describe('runc edge rules on tsrun', { skip: skipUnlessRoot }, () => {
         }),
       ),
     );
-    return { child, done };
   }
 
   describe('missing containers', () => {
@@ -212,8 +224,9 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
     const bundle = makeBundle(['sleep', '30']);
     const id = uniqueId('reuse');
     assert.equal(rt.run(['create', '--bundle', bundle, id]).code, 0);
+    const oldPid = Number(rt.state(id).pid);
     assert.equal(rt.run(['kill', id, 'KILL']).code, 0);
-    await rt.waitStatus(id, 'stopped');
+    await until('the init is gone', () => !processLives(oldPid));
 
     const stranger = spawn('sleep', ['30'], { stdio: 'ignore' });
     try {
@@ -279,7 +292,7 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
     });
   });
 
-  test('invalid ids fail with exit 1 and leave nothing under the root', () => {
+  test('invalid ids fail with exit 1 and leave nothing under the root', async () => {
     const fresh = new Runtime();
     try {
       const bundle = makeBundle(['sleep', '30']);
@@ -291,19 +304,20 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
         ['a b', 'invalid container ID format'],
         ['', 'container id cannot be empty'],
       ];
-      for (const [id, want] of cases) {
-        for (const args of [['create', '--bundle', bundle, id], ['run', '-d', '--bundle', bundle, id]]) {
-          const r = fresh.run(args);
-          assert.equal(r.code, 1, `${args[0]} ${JSON.stringify(id)}`);
-          assert.equal(r.stdout, '');
-          assert.ok(errorMsg(r.stderr).includes(want), `${args[0]} ${JSON.stringify(id)}: ${r.stderr}`);
-        }
-      }
-      for (const cmd of ['state', 'start', 'kill', 'delete']) {
-        const r = fresh.run([cmd, '../x']);
-        assert.equal(r.code, 1, cmd);
-        assert.ok(errorMsg(r.stderr).includes('invalid container ID format'), `${cmd}: ${r.stderr}`);
-      }
+      const runs: [string[], string][] = [
+        ...cases.map(([id, want]): [string[], string] => [['create', '--bundle', bundle, id], want]),
+        [['run', '-d', '--bundle', bundle, 'a/b'], 'invalid container ID format'],
+        [['run', '-d', '--bundle', bundle, ''], 'container id cannot be empty'],
+        ...['state', 'start', 'kill', 'delete'].map((cmd): [string[], string] => [[cmd, '../x'], 'invalid container ID format']),
+      ];
+      const results = await Promise.all(runs.map(([args]) => runAsync(args, { rt: fresh })));
+      results.forEach((r, i) => {
+        const [args, want] = runs[i];
+        const what = `${args[0]} ${JSON.stringify(args[args.length - 1])}`;
+        assert.equal(r.code, 1, what);
+        assert.equal(r.stdout, '', what);
+        assert.ok(errorMsg(r.stderr).includes(want), `${what}: ${r.stderr}`);
+      });
       assert.deepEqual(fs.readdirSync(fresh.root), [], 'nothing under the root');
       assert.ok(!fs.existsSync(path.join(path.dirname(fresh.root), 'x')), 'nothing next to the root');
       assertNothingLeft(fresh, [bundle]);
@@ -328,14 +342,15 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
         assert.equal(now.created, first.created);
         assert.ok(processLives(Number(first.pid)));
       }
-      assert.deepEqual(initsUnder(rt.root), [Number(first.pid)], 'one init for the id');
+      assert.deepEqual(initsUnder(path.join(rt.root, id)), [Number(first.pid)], 'one init for the id');
       assert.equal(rt.run(['delete', id]).code, 0);
     });
 
     test('4 concurrent creates of one id: exactly one wins, one init exists', async () => {
       const bundle = makeBundle(['sleep', '30']);
       const id = uniqueId('race');
-      const results = await Promise.all([0, 1, 2, 3].map(() => spawnToFiles(['create', '--bundle', bundle, id]).done));
+      const inits = tsrunInits();
+      const results = await Promise.all([0, 1, 2, 3].map(() => runAsync(['create', '--bundle', bundle, id])));
       const winners = results.filter((r) => r.code === 0);
       assert.equal(winners.length, 1, `exactly one create succeeds: ${JSON.stringify(results)}`);
       for (const r of results.filter((r) => r.code !== 0)) {
@@ -345,17 +360,21 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
       const s = rt.state(id);
       assert.equal(s.status, 'created');
       await sleep(100); // a losing create's init, if any, would still be around
-      assert.deepEqual(initsUnder(rt.root), [Number(s.pid)], 'exactly one init process');
+      assert.deepEqual(initsUnder(path.join(rt.root, id)), [Number(s.pid)], 'exactly one init process');
+      assert.deepEqual(newInits(inits, rt.root, bundle), [Number(s.pid)], 'no other new init');
       assert.equal(rt.run(['delete', id]).code, 0);
       assertNothingLeft(rt, [bundle]);
     });
   });
 
-  describe('create and run failures leave nothing behind', () => {
+  // Each case has a root of its own, so the cases can run side by side.
+  describe('create and run failures leave nothing behind', { concurrency: 4 }, () => {
     interface FailCase {
       name: string;
       bundle: () => string;
       want: (bundle: string) => (string | RegExp)[];
+      /** Fails inside tsrun-init: also checked through `run -d`, whose clean-up path differs. */
+      inInit?: boolean;
     }
     const withConfig = (text: string) => () => {
       const b = makeBundle(['true']);
@@ -399,35 +418,40 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
       },
       {
         name: 'a mount that fails inside init',
+        inInit: true,
         bundle: () => makeBundle(['true'], (c) => c.mounts.push({ destination: '/mnt', type: 'nosuchfs', source: 'none' })),
         want: () => ['/mounts/3'],
       },
       {
         name: 'args[0] not in $PATH',
+        inInit: true,
         bundle: () => makeBundle(['nope']),
         want: () => ['exec: "nope": executable file not found in $PATH'],
       },
       {
         name: 'args[0] a missing absolute path',
+        inInit: true,
         bundle: () => makeBundle(['/bin/nope']),
         want: () => ['exec: "/bin/nope"', 'no such file or directory'],
       },
       {
         name: 'args[0] not executable',
+        inInit: true,
         bundle: () => makeBundle(['/etc/passwd']),
         want: () => ['exec: "/etc/passwd"', 'permission denied'],
       },
     ];
 
     for (const c of cases) {
-      for (const verb of ['create', 'run']) {
-        test(`${verb}: ${c.name}`, () => {
+      for (const verb of c.inInit ? ['create', 'run'] : ['create']) {
+        test(`${verb}: ${c.name}`, async () => {
+          const own = new Runtime();
           const bundle = c.bundle();
           const id = uniqueId('fail');
           const pidFile = path.join(scratch, `${id}.pid`);
           const inits = tsrunInits();
           const args = verb === 'run' ? ['run', '-d'] : ['create'];
-          const r = rt.run([...args, '--pid-file', pidFile, '--bundle', bundle, id]);
+          const r = await runAsync([...args, '--pid-file', pidFile, '--bundle', bundle, id], { rt: own });
           assert.equal(r.code, 1, `exit 1: ${r.stderr}`);
           assert.equal(r.stdout, '');
           const msg = errorMsg(r.stderr);
@@ -435,11 +459,11 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
             if (typeof w === 'string') assert.ok(msg.includes(w), `message ${JSON.stringify(msg)} should include ${JSON.stringify(w)}`);
             else assert.match(msg, w);
           }
-          assert.ok(!fs.existsSync(path.join(rt.root, id)), 'no state dir');
+          assert.ok(!fs.existsSync(path.join(own.root, id)), 'no state dir');
           assert.ok(!fs.existsSync(pidFile), 'no pid file');
-          assert.equal(errorMsg(rt.run(['state', id]).stderr), 'container does not exist');
-          assert.deepEqual(newInits(inits, rt.root, bundle), [], 'no tsrun-init left');
-          assertNothingLeft(rt, [bundle, busyboxRootfs()]);
+          assert.deepEqual(newInits(inits, own.root, bundle), [], 'no tsrun-init left');
+          assertNothingLeft(own, [bundle, busyboxRootfs()]);
+          own.cleanup();
         });
       }
     }
@@ -454,10 +478,9 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
     });
 
     test('SIGKILL from `tsrun kill` -> 137', async () => {
-      const bundle = makeBundle(['sleep', '30']);
+      const bundle = makeBundle(['sh', '-c', 'echo ready; exec sleep 30']);
       const id = uniqueId('exit137');
-      const run = rt.spawn(['run', '--bundle', bundle, id]);
-      await waitRunning(rt, id, run);
+      const run = await runUntilReady(rt, bundle, id);
       assert.equal(rt.run(['kill', id, 'KILL']).code, 0);
       assert.equal((await run.done).code, 137);
       assertNothingLeft(rt, [bundle]);
@@ -466,12 +489,15 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
     // runc 1.1.5 (checked): the shell is PID 1 of its pid namespace with no
     // TERM handler, so the kernel drops a TERM from the host; the container
     // keeps running, and the later KILL gives 137.
+    // (The shell prints "ready" first.)
     async function termIgnoredByPid1(script: string): Promise<void> {
-      const bundle = makeBundle(['sh', '-c', script]);
+      const bundle = makeBundle(['sh', '-c', `echo ready; ${script}`]);
       const id = uniqueId('term1');
       const run = rt.spawn(['run', '--bundle', bundle, id]);
       try {
-        await waitRunning(rt, id, run);
+        let out = '';
+        run.child.stdout!.on('data', (d) => (out += d));
+        await until('the shell is ready', () => out.includes('ready\n'));
         await sleep(200);
         assert.equal(rt.run(['kill', id, 'TERM']).code, 0);
         await sleep(500);
@@ -501,11 +527,13 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
       termIgnoredByPid1('sleep 30; exit 0'));
 
     test('without a pid namespace, SIGTERM kills `sleep 30` -> 143, as in runc', async () => {
-      const bundle = makeBundle(['sleep', '30'], (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid')));
+      const bundle = makeBundle(['sh', '-c', 'echo ready; exec sleep 30'], (c) => (c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'pid')));
       const id = uniqueId('exit143');
       const run = rt.spawn(['run', '--bundle', bundle, id]);
       try {
-        await waitRunning(rt, id, run);
+        let out = '';
+        run.child.stdout!.on('data', (d) => (out += d));
+        await until('sleep runs', () => out.includes('ready\n'));
         assert.equal(rt.run(['kill', id, 'TERM']).code, 0);
         assert.equal((await run.done).code, 143);
       } finally {
@@ -518,28 +546,28 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
 
   describe('kill', () => {
     test('KILL, SIGKILL, 9 and kill all deliver SIGKILL (run exits 137)', async () => {
-      const bundle = makeBundle(['sleep', '30']);
+      const bundle = makeBundle(['sh', '-c', 'echo ready; exec sleep 30']);
       const spellings = ['KILL', 'SIGKILL', '9', 'kill'];
-      const runs = spellings.map((sig) => ({ sig, id: uniqueId('killsp'), run: undefined as undefined | ReturnType<Runtime['spawn']> }));
-      for (const r of runs) r.run = rt.spawn(['run', '--bundle', bundle, r.id]);
-      for (const r of runs) await waitRunning(rt, r.id, r.run!);
-      for (const r of runs) {
-        const k = rt.run(['kill', r.id, r.sig]);
-        assert.deepEqual(k, { code: 0, stdout: '', stderr: '' }, r.sig);
-      }
-      for (const r of runs) assert.equal((await r.run!.done).code, 137, r.sig);
+      const runs = await Promise.all(spellings.map(async (sig) => {
+        const id = uniqueId('killsp');
+        return { sig, id, run: await runUntilReady(rt, bundle, id) };
+      }));
+      const kills = await Promise.all(runs.map((r) => runAsync(['kill', r.id, r.sig])));
+      kills.forEach((k, i) => assert.deepEqual(k, { code: 0, stdout: '', stderr: '' }, runs[i].sig));
+      for (const r of runs) assert.equal((await r.run.done).code, 137, r.sig);
       assertNothingLeft(rt, [bundle]);
     });
 
     test('TERM, SIGTERM, 15 and no signal deliver SIGTERM (a trap sees it)', async () => {
       const bundle = makeBundle(['sh', '-c', "trap 'exit 9' TERM; echo ready; while :; do sleep 0.05; done"]);
       const spellings = [['TERM'], ['SIGTERM'], ['15'], []];
-      const runs = spellings.map((sig) => ({ sig, id: uniqueId('termsp'), run: undefined as undefined | ReturnType<Runtime['spawn']> }));
-      for (const r of runs) r.run = rt.spawn(['run', '--bundle', bundle, r.id]);
-      for (const r of runs) await waitRunning(rt, r.id, r.run!);
-      await sleep(200); // let each sh install its trap
-      for (const r of runs) assert.equal(rt.run(['kill', r.id, ...r.sig]).code, 0, r.sig.join() || '(none)');
-      for (const r of runs) assert.equal((await r.run!.done).code, 9, `the trap ran for ${r.sig.join() || '(none)'}`);
+      const runs = await Promise.all(spellings.map(async (sig) => {
+        const id = uniqueId('termsp');
+        return { sig, id, run: await runUntilReady(rt, bundle, id) }; // ready comes after the trap
+      }));
+      const kills = await Promise.all(runs.map((r) => runAsync(['kill', r.id, ...r.sig])));
+      kills.forEach((k, i) => assert.equal(k.code, 0, runs[i].sig.join() || '(none)'));
+      for (const r of runs) assert.equal((await r.run.done).code, 9, `the trap ran for ${r.sig.join() || '(none)'}`);
       assertNothingLeft(rt, [bundle]);
     });
 
@@ -552,11 +580,11 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
       await sleep(100);
       assert.equal(rt.state(id).status, 'running');
       assert.ok(processLives(pid));
-      for (const bad of ['FOO', 'SIGFOO', '1.5']) {
-        const r = rt.run(['kill', id, bad]);
-        assert.equal(r.code, 1, bad);
-        assert.equal(errorMsg(r.stderr), `unknown signal "${bad}"`);
-      }
+      const bads = ['FOO', 'SIGFOO', '1.5'];
+      (await Promise.all(bads.map((bad) => runAsync(['kill', id, bad])))).forEach((r, i) => {
+        assert.equal(r.code, 1, bads[i]);
+        assert.equal(errorMsg(r.stderr), `unknown signal "${bads[i]}"`);
+      });
       assert.equal(rt.state(id).status, 'running');
       assert.equal(rt.run(['delete', '--force', id]).code, 0);
     });
@@ -567,8 +595,7 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
       assert.equal(rt.run(['create', '--bundle', bundle, id]).code, 0);
       const pid = Number(rt.state(id).pid);
       assert.equal(rt.run(['kill', id, 'KILL']).code, 0);
-      await rt.waitStatus(id, 'stopped');
-      await until('the init is gone', () => !processLives(pid));
+      await waitStopped(rt, id, pid);
       for (const sig of ['KILL', 'TERM']) {
         const r = rt.run(['kill', id, sig]);
         assert.equal(r.code, 1);
@@ -589,10 +616,12 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
       async () => {
         const bundle = makeBundle(['sleep', '30']);
         const id = uniqueId('termcreated');
-        assert.equal(rt.run(['create', '--bundle', bundle, id]).code, 0);
+        assert.equal(rt.run(['create', '--pid-file', path.join(scratch, `${id}.pid`), '--bundle', bundle, id]).code, 0);
+        const pid = Number(fs.readFileSync(path.join(scratch, `${id}.pid`), 'utf8'));
         try {
           assert.equal(rt.run(['kill', id, 'TERM']).code, 0);
-          await rt.waitStatus(id, 'stopped', 2_000);
+          await until('the init dies of the TERM', () => !processLives(pid), 1_000);
+          assert.equal(rt.state(id).status, 'stopped');
         } finally {
           assert.equal(rt.run(['delete', '--force', id]).code, 0);
         }
@@ -693,8 +722,9 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
         const ids = { created: `zz-created-${tag}`, running: `mm-running-${tag}`, stopped: `aa-stopped-${tag}` };
         assert.equal(fresh.run(['create', '--bundle', sleeper, ids.created]).code, 0);
         assert.equal(fresh.run(['run', '-d', '--bundle', sleeper, ids.running]).code, 0);
-        assert.equal(fresh.run(['run', '-d', '--bundle', quick, ids.stopped]).code, 0);
-        await fresh.waitStatus(ids.stopped, 'stopped');
+        const quickPid = path.join(scratch, `${ids.stopped}.pid`);
+        assert.equal(fresh.run(['run', '-d', '--pid-file', quickPid, '--bundle', quick, ids.stopped]).code, 0);
+        await until('the quick container has exited', () => !processLives(Number(fs.readFileSync(quickPid, 'utf8'))));
         const expect = [
           { id: ids.stopped, status: 'stopped', pid: 0, bundle: quick },
           { id: ids.running, status: 'running', pid: Number(fresh.state(ids.running).pid), bundle: sleeper },

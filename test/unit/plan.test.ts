@@ -32,6 +32,19 @@ function busybox(): Doc {
   };
 }
 
+// runc's default devices (config-linux.md "Default Devices") and /dev links.
+const DEFAULT_DEVICES = [
+  ['/dev/null', 1, 3], ['/dev/zero', 1, 5], ['/dev/full', 1, 7],
+  ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
+].map(([path, major, minor]) => ({ path, type: 'c', major, minor, fileMode: 0o666, uid: 0, gid: 0, configPath: '/linux/devices' }));
+const DEFAULT_LINKS = [
+  { path: '/dev/fd', target: '/proc/self/fd' },
+  { path: '/dev/stdin', target: '/proc/self/fd/0' },
+  { path: '/dev/stdout', target: '/proc/self/fd/1' },
+  { path: '/dev/stderr', target: '/proc/self/fd/2' },
+  ...(existsSync('/proc/kcore') ? [{ path: '/dev/core', target: '/proc/kcore' }] : []),
+];
+
 const plan = (doc: Doc, opts: Partial<PlanOptions> = {}) => buildCreatePlan(doc as Config, { ...OPTS, ...opts });
 
 /** Runs the planner on a mutated busybox config and returns what it threw. */
@@ -75,9 +88,11 @@ test('a busybox config gives the expected plan', () => {
         propagation: [MS.PRIVATE | MS.REC], data: '', configPath: '/mounts/2',
       },
     ],
+    devices: DEFAULT_DEVICES,
+    devSymlinks: DEFAULT_LINKS,
     fifoPath: '/run/tsrun/c1/exec.fifo',
     sessionKeyring: 'c1',
-    process: { args: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'TERM=xterm'], cwd: '/' },
+    process: { args: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'TERM=xterm'], cwd: '/', umask: undefined },
     inheritedNofile: undefined,
     preserveFds: 0,
     hooksSync: false,
@@ -161,7 +176,7 @@ test('process: env defaults to empty; hostname and domainname carried', () => {
   delete doc.process.env;
   doc.domainname = 'example.org';
   const p = plan(doc);
-  assert.deepEqual(p.process, { args: ['sh', '-c', 'echo hi'], env: [], cwd: '/' });
+  assert.deepEqual(p.process, { args: ['sh', '-c', 'echo hi'], env: [], cwd: '/', umask: undefined });
   assert.equal(p.domainname, 'example.org');
   assert.equal(p.hostname, 'box');
 });
@@ -266,7 +281,6 @@ const UNSUPPORTED: [string, (d: Doc) => void][] = [
   ['/process/user/uid', (d) => { d.process.user.uid = 1000; }],
   ['/process/user/gid', (d) => { d.process.user.gid = 1000; }],
   ['/process/user/additionalGids', (d) => { d.process.user.additionalGids = [10]; }],
-  ['/process/user/umask', (d) => { d.process.user.umask = 0o22; }],
   ['/process/capabilities', (d) => { d.process.capabilities = { bounding: ['CAP_KILL'] }; }],
   ['/process/rlimits', (d) => { d.process.rlimits = [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }]; }],
   ['/process/noNewPrivileges', (d) => { d.process.noNewPrivileges = true; }],
@@ -280,7 +294,6 @@ const UNSUPPORTED: [string, (d: Doc) => void][] = [
   ['/linux/uidMappings', (d) => { d.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }],
   ['/linux/gidMappings', (d) => { d.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]; }],
   ['/linux/timeOffsets', (d) => { d.linux.timeOffsets = { monotonic: { secs: 1, nanosecs: 0 } }; }],
-  ['/linux/devices', (d) => { d.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }],
   ['/linux/netDevices', (d) => { d.linux.netDevices = { eth0: {} }; }],
   ['/linux/cgroupsPath', (d) => { d.linux.cgroupsPath = '/tsrun/c1'; }],
   ['/linux/resources', (d) => { d.linux.resources = { pids: { limit: 10 } }; }],
@@ -345,4 +358,45 @@ test('empty or default values of those fields are not refused', () => {
 test('unsupported fields are checked before anything else', () => {
   const e = refusal((d) => { d.process.terminal = true; d.linux.namespaces = []; d.linux.sysctl = { a: 'b' }; });
   assert.equal(e.message, 'config.json: /process/terminal: tsrun does not support this field yet; remove it to run this container');
+});
+
+test('linux.devices: added after the defaults, overriding one of the same path, "u" made a char device', () => {
+  const doc = busybox();
+  doc.linux.devices = [
+    { path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 1, gid: 2 },
+    { path: '/dev/null', type: 'u', major: 1, minor: 3, fileMode: 0o644 },
+    { path: '/dev/pipe0', type: 'p' },
+  ];
+  const p = plan(doc);
+  assert.equal(p.devices.length, 8);
+  assert.deepEqual(p.devices.find((d) => d.path === '/dev/null'), {
+    path: '/dev/null', type: 'c', major: 1, minor: 3, fileMode: 0o644, uid: 0, gid: 0, configPath: '/linux/devices/1',
+  });
+  assert.deepEqual(p.devices.at(-2), {
+    path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600, uid: 1, gid: 2, configPath: '/linux/devices/0',
+  });
+  assert.equal(p.devices.at(-1)?.type, 'p');
+});
+
+test('linux.devices: a path outside /dev and a char device without numbers are refused', () => {
+  assert.match(refusal((d) => (d.linux.devices = [{ path: '/etc/x', type: 'c', major: 1, minor: 3 }])).message,
+    /^config.json: \/linux\/devices\/0\/path: a device must live under \/dev/);
+  assert.match(refusal((d) => (d.linux.devices = [{ path: '/dev/x', type: 'b' }])).message,
+    /^config.json: \/linux\/devices\/0: a b device needs major and minor numbers/);
+});
+
+test('a /dev bind-mounted from the host gets no device setup; a devpts gets the ptmx link', () => {
+  const bound = busybox();
+  bound.mounts[1] = { destination: '/dev', type: 'bind', source: '/dev', options: ['rbind'] };
+  assert.deepEqual(plan(bound).devices, []);
+  assert.deepEqual(plan(bound).devSymlinks, []);
+  const pts = busybox();
+  pts.mounts.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts' });
+  assert.deepEqual(plan(pts).devSymlinks.at(-1), { path: '/dev/ptmx', target: 'pts/ptmx', replace: true });
+});
+
+test('process.user.umask is carried to the plan', () => {
+  const doc = busybox();
+  doc.process.user.umask = 0o27;
+  assert.equal(plan(doc).process.umask, 0o27);
 });

@@ -1,0 +1,87 @@
+#include "devices.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "channel.h"
+#include "paths.h"
+
+namespace tsrun {
+namespace init {
+namespace {
+
+// Splits "/dev/x/y" into the parent "/dev/x" (opened inside root) and "y".
+int open_parent(int rootfd, const char *path, const char **name, const char *cfg) {
+  static char dir[4096];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (!slash || !slash[1]) fail("mknod", EINVAL, cfg, "bad device path %s", path);
+  *name = path + (slash - dir) + 1;
+  if (slash == dir) slash[1] = 0; else *slash = 0;
+  int fd = open_target(rootfd, dir, false, cfg);
+  if (fd < 0) fail("mknod", errno, cfg, "cannot open %s inside the rootfs: %s", dir, errstr(errno));
+  return fd;
+}
+
+void make_node(int rootfd, const wire::Value *d) {
+  const char *cfg = wire::get_str(d, "configPath", "");
+  const char *path = wire::get_str(d, "path", "");
+  const char *type = wire::get_str(d, "type", "c");
+  mode_t kind = type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR;
+  mode_t perm = wire::get_int(d, "fileMode", 0666) & 07777;
+  dev_t dev = makedev(wire::get_int(d, "major"), wire::get_int(d, "minor"));
+  const char *name;
+  int dirfd = open_parent(rootfd, path, &name, cfg);
+  if (mknodat(dirfd, name, kind | perm, dev) < 0) {
+    if (errno == EEXIST) {
+      close(dirfd);
+      return;  // the rootfs brought its own node: keep it, as runc does
+    }
+    if (errno != EPERM) fail("mknod", errno, cfg, "mknod %s: %s", path, errstr(errno));
+    // Without CAP_MKNOD (a user namespace), bind the host's node instead.
+    int f = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+    if (f < 0) fail("mknod", errno, cfg, "cannot create %s for a bind mount: %s", path, errstr(errno));
+    close(f);
+    int target = open_target(rootfd, path, true, cfg);
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", target);
+    if (mount(path, proc, nullptr, MS_BIND, nullptr) < 0)
+      fail("mount", errno, cfg, "cannot bind the host's %s: %s", path, errstr(errno));
+    close(target);
+  } else if (fchmodat(dirfd, name, perm, 0) < 0 ||
+             fchownat(dirfd, name, wire::get_int(d, "uid"), wire::get_int(d, "gid"), AT_SYMLINK_NOFOLLOW) < 0) {
+    fail("mknod", errno, cfg, "cannot set the owner and mode of %s: %s", path, errstr(errno));
+  }
+  close(dirfd);
+}
+
+}  // namespace
+
+void make_devices(const wire::Value *plan) {
+  int rootfd = open(wire::get_str(plan, "rootfs", ""), O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs: %s", errstr(errno));
+  const wire::Value *devices = wire::get(plan, "devices");
+  for (uint32_t i = 0; i < wire::count(devices); i++) make_node(rootfd, wire::at(devices, i));
+  const wire::Value *links = wire::get(plan, "devSymlinks");
+  for (uint32_t i = 0; i < wire::count(links); i++) {
+    const wire::Value *l = wire::at(links, i);
+    const char *path = wire::get_str(l, "path", "");
+    const char *name;
+    int dirfd = open_parent(rootfd, path, &name, "/linux/devices");
+    // /dev/ptmx may exist as a node: the link to pts/ptmx replaces it.
+    if (wire::get_bool(l, "replace")) unlinkat(dirfd, name, 0);
+    if (symlinkat(wire::get_str(l, "target", ""), dirfd, name) < 0 && errno != EEXIST)
+      fail("symlink", errno, "", "cannot link %s: %s", path, errstr(errno));
+    close(dirfd);
+  }
+  close(rootfd);
+}
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,14 @@
+// Device nodes in the container's /dev: runc's defaults (null, zero, full,
+// random, urandom, tty), linux.devices, and the /dev/fd and stdio symlinks.
+#pragma once
+
+#include "wire.h"
+
+namespace tsrun {
+namespace init {
+
+// Before pivot_root, after the mounts (so /dev is the container's tmpfs).
+void make_devices(const wire::Value *plan);
+
+}  // namespace init
+}  // namespace tsrun
