@@ -2,7 +2,7 @@
 // here, which makes this interface the seam unit tests can fake.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packageRoot } from '../package-root.js';
 import path from 'node:path';
 
 export interface WaitResult {
@@ -30,9 +30,6 @@ export interface NativeError extends Error {
   syscall: string;
 }
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-// dist/src/runtime -> the package root
-export const packageRoot = path.resolve(here, '..', '..', '..');
 // TSRUN_NATIVE_DIR points at another build of the addon and init (CI checks the node-gyp build with it).
 const buildDir = process.env.TSRUN_NATIVE_DIR ?? path.join(packageRoot, 'build', 'Release');
 

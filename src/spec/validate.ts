@@ -2,6 +2,8 @@
 // scripts/build-validator.js, turning ajv's errors into one readable message.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { packageRoot } from '../package-root.js';
 import type { ErrorObject } from 'ajv';
 import type { Config } from './types.js';
 
@@ -29,7 +31,8 @@ function validator(): CompiledValidator {
   if (!compiled) {
     const require = createRequire(import.meta.url);
     try {
-      compiled = require('./config-validator.cjs') as CompiledValidator;
+      // By the package root, so the path also holds inside the bundle (dist/tsrun.mjs).
+      compiled = require(path.join(packageRoot, 'dist', 'src', 'spec', 'config-validator.cjs')) as CompiledValidator;
     } catch (err) {
       throw new Error(`config validator not built (run "node scripts/build-validator.js" after tsc): ${(err as Error).message}`);
     }
