@@ -41,9 +41,10 @@ describe('faults during create', { skip: skipUnlessRoot }, () => {
     for (const delay of [0, 2, 5, 10, 20, 40, 60, 80, 120, 160, 250]) {
       const id = uniqueId('kill9');
       const child = spawn(rt.bin, ['--root', rt.root, 'create', '--bundle', bundle, id], { stdio: 'ignore' });
+      const closed = new Promise((r) => child.on('close', r));
       await sleep(delay);
       child.kill('SIGKILL');
-      await new Promise((r) => child.on('close', r));
+      await closed;
       // Whatever init was doing, it sees its socket close and exits by itself.
       for (let i = 0; i < 100 && initsUnder(rt.root).some(Boolean); i++) {
         const st = rt.run(['state', id]);
