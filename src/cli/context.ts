@@ -16,6 +16,11 @@ export interface GlobalArgs {
   criu?: string;
 }
 
+/** The arguments of a command that takes only the container id. */
+export interface IdArgs {
+  containerId: string;
+}
+
 export interface Context {
   store: StateStore;
   log: Logger;

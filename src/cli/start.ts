@@ -1,10 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { startContainer } from '../runtime/start.js';
-import { command, type GlobalArgs } from './context.js';
-
-interface IdArgs {
-  containerId: string;
-}
+import { command, type GlobalArgs, type IdArgs } from './context.js';
 
 export const startCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
   command: 'start <container-id>',

@@ -1,10 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { ociState, statusOf } from '../runtime/status.js';
-import { command, type GlobalArgs } from './context.js';
-
-interface IdArgs {
-  containerId: string;
-}
+import { command, type GlobalArgs, type IdArgs } from './context.js';
 
 export const stateCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
   command: 'state <container-id>',

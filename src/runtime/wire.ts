@@ -51,6 +51,19 @@ export function decode(buf: Buffer): WireValue {
   const need = (n: number) => {
     if (pos + n > buf.length) throw new Error('wire: truncated payload');
   };
+  const readU32 = () => {
+    need(4);
+    const n = buf.readUInt32LE(pos);
+    pos += 4;
+    return n;
+  };
+  const readString = () => {
+    const len = readU32();
+    need(len);
+    const s = buf.toString('utf8', pos, pos + len);
+    pos += len;
+    return s;
+  };
   const read = (depth: number): WireValue => {
     if (depth > 32) throw new Error('wire: nested too deeply');
     need(1);
@@ -65,28 +78,14 @@ export function decode(buf: Buffer): WireValue {
         pos += 8;
         return Number(n);
       }
-      case 's': {
-        need(4);
-        const len = buf.readUInt32LE(pos);
-        pos += 4;
-        need(len);
-        const s = buf.toString('utf8', pos, pos + len);
-        pos += len;
-        return s;
-      }
+      case 's':
+        return readString();
       case 'a': case 'm': {
-        need(4);
-        const n = buf.readUInt32LE(pos);
-        pos += 4;
+        const n = readU32();
         if (kind === 'a') return Array.from({ length: n }, () => read(depth + 1));
         const out: { [key: string]: WireValue } = {};
         for (let i = 0; i < n; i++) {
-          need(4);
-          const klen = buf.readUInt32LE(pos);
-          pos += 4;
-          need(klen);
-          const key = buf.toString('utf8', pos, pos + klen);
-          pos += klen;
+          const key = readString();
           // defineProperty, so a key named __proto__ stays data.
           Object.defineProperty(out, key, { value: read(depth + 1), enumerable: true, writable: true, configurable: true });
         }
