@@ -12,7 +12,11 @@ describe('runtime.md: Lifecycle and Operations', { skip: skipUnlessRoot }, () =>
   after(() => rt.cleanup());
 
   test('runtime.md "Lifecycle" 1-11: create -> created, start -> running, exit -> stopped, delete -> gone', async () => {
-    const bundle = makeBundle(['sh', '-c', 'sleep 0.3']);
+    // The process runs until the test lets it go: no timing assumptions.
+    const gate = fs.mkdtempSync('/tmp/tsrun-gate-');
+    const bundle = makeBundle(['sh', '-c', 'while [ ! -e /gate/go ]; do sleep 0.02; done'], (c) =>
+      c.mounts.push({ destination: '/gate', type: 'bind', source: gate, options: ['rbind'] }),
+    );
     const id = uniqueId('life');
     const create = rt.run(['create', '--bundle', bundle, id]);
     assert.equal(create.code, 0, create.stderr);
@@ -23,11 +27,13 @@ describe('runtime.md: Lifecycle and Operations', { skip: skipUnlessRoot }, () =>
 
     assert.equal(rt.run(['start', id]).code, 0);
     assert.equal(rt.state(id).status, 'running');
+    fs.writeFileSync(path.join(gate, 'go'), '');
     await rt.waitStatus(id, 'stopped');
     const stopped = rt.state(id);
     assert.equal(stopped.pid, 0, 'pid is 0 once stopped');
     assert.equal(rt.run(['delete', id]).code, 0);
     assert.equal(rt.run(['state', id]).code, 1);
+    fs.rmSync(gate, { recursive: true });
     assertNothingLeft(rt);
   });
 

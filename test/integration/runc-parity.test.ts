@@ -2,10 +2,11 @@
 // what engines look at compared: exit codes, the container's stdout, state
 // and list JSON key order and status, and the error substrings engines search
 // for (not whole messages: tsrun adds config paths). Covers run's exit code
-// and output, state at each lifecycle point, kill of a stopped container,
-// delete of a running one, delete --force of a missing one, start twice,
-// list --format json, a bad args[0] three ways, the pid file, and the TERM
-// rules for created and PID-1 processes. Skipped when runc is not installed.
+// and output, /dev's default devices, state at each lifecycle point, kill of
+// a stopped container, delete of a running one, delete --force of a missing
+// one, start twice, list --format json, a bad args[0] three ways, the pid
+// file, and the TERM rules for created and PID-1 processes. Skipped when runc
+// is not installed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -86,6 +87,21 @@ describe('runc parity', { skip }, () => {
       return { code: r.code, stdout: r.stdout };
     }, [bundle]);
     assert.deepEqual(seen, { code: 0, stdout: 'tsrun-test\n1\n' });
+  });
+
+  test('run: the default devices and /dev links (with a devpts mount)', async () => {
+    const bundle = makeBundle(['sh', '-c', 'ls -l /dev /dev/pts; echo x > /dev/null && echo wrote'], (c) =>
+      c.mounts.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] }),
+    );
+    const seen = await compare((rt, name) => {
+      const r = rt.run(['run', '--bundle', bundle, uniqueId(`dev-${name}`)]);
+      // Drop the dates: "Nov 23 11:26" or "Nov 23  2025".
+      return { code: r.code, stdout: r.stdout.replace(/ +[A-Z][a-z]{2} +\d+ +(?:\d\d:\d\d|\d{4}) /g, ' <date> ').replace(/ +/g, ' ') };
+    }, [bundle]);
+    for (const dev of ['full', 'null', 'random', 'tty', 'urandom', 'zero', 'ptmx -> pts/ptmx', 'fd -> /proc/self/fd']) {
+      assert.match(seen.stdout, new RegExp(` ${dev}\n`), dev);
+    }
+    assert.ok(seen.stdout.endsWith('wrote\n'));
   });
 
   test('run: KILL from `kill` gives 137', async () => {
@@ -278,52 +294,38 @@ describe('runc parity', { skip }, () => {
     }, [bundle]);
   });
 
-  test(
-    'kill TERM of a created container: it becomes stopped',
-    {
-      todo:
-        'tsrun: the created init (native/init/process.cc wait_for_start) is PID 1 of its pid namespace with no ' +
-        'signal handlers, so a TERM from the host is dropped and the container stays created; runc -> stopped.',
-    },
-    async () => {
-      const bundle = makeBundle(['sleep', '30']);
-      await compare(async (rt, name) => {
-        const id = uniqueId(`termcreated-${name}`);
-        assert.equal(rt.run(['create', '--bundle', bundle, id]).code, 0);
-        const k = rt.run(['kill', id, 'TERM']);
+  test('kill TERM of a created container: it becomes stopped', async () => {
+    const bundle = makeBundle(['sleep', '30']);
+    await compare(async (rt, name) => {
+      const id = uniqueId(`termcreated-${name}`);
+      assert.equal(rt.run(['create', '--bundle', bundle, id]).code, 0);
+      const k = rt.run(['kill', id, 'TERM']);
+      await sleep(500);
+      const status = JSON.parse(rt.run(['state', id]).stdout).status;
+      assert.equal(rt.run(['delete', '--force', id]).code, 0);
+      return { kill: k.code, status };
+    }, [bundle]);
+  });
+
+  // PID 1 of a pid namespace gets no signal it has no handler for. (The
+  // background job needs /dev/null, a default device.)
+  test("TERM to a PID-1 `sh -c 'sleep 30 & wait'` is ignored; a later KILL gives 137", async () => {
+    const bundle = makeBundle(['sh', '-c', 'sleep 30 & wait']);
+    await compare(async (rt, name) => {
+      const id = uniqueId(`term1-${name}`);
+      const run = rt.spawn(['run', '--bundle', bundle, id]);
+      try {
+        await waitStatusOrEnd(rt, id, 'running', run);
+        await sleep(200);
+        const term = rt.run(['kill', id, 'TERM']).code;
         await sleep(500);
         const status = JSON.parse(rt.run(['state', id]).stdout).status;
-        assert.equal(rt.run(['delete', '--force', id]).code, 0);
-        return { kill: k.code, status };
-      }, [bundle]);
-    },
-  );
-
-  test(
-    "TERM to a PID-1 `sh -c 'sleep 30 & wait'` is ignored; a later KILL gives 137",
-    {
-      todo:
-        'tsrun makes no default devices (/dev/null etc., config-linux.md "Default Devices"): busybox sh cannot ' +
-        'open /dev/null for the background job and the container exits 0 before it is signalled.',
-    },
-    async () => {
-      const bundle = makeBundle(['sh', '-c', 'sleep 30 & wait']);
-      await compare(async (rt, name) => {
-        const id = uniqueId(`term1-${name}`);
-        const run = rt.spawn(['run', '--bundle', bundle, id]);
-        try {
-          await waitStatusOrEnd(rt, id, 'running', run);
-          await sleep(200);
-          const term = rt.run(['kill', id, 'TERM']).code;
-          await sleep(500);
-          const status = JSON.parse(rt.run(['state', id]).stdout).status;
-          const kill = rt.run(['kill', id, 'KILL']).code;
-          return { term, status, kill, code: (await run.done).code };
-        } finally {
-          rt.run(['delete', '--force', id]);
-          await run.done;
-        }
-      }, [bundle]);
-    },
-  );
+        const kill = rt.run(['kill', id, 'KILL']).code;
+        return { term, status, kill, code: (await run.done).code };
+      } finally {
+        rt.run(['delete', '--force', id]);
+        await run.done;
+      }
+    }, [bundle]);
+  });
 });
