@@ -77,9 +77,7 @@ export function planDevSymlinks(config: Config): DevSymlink[] {
     { path: '/dev/stderr', target: '/proc/self/fd/2' },
   ];
   if (fs.existsSync('/proc/kcore')) links.push({ path: '/dev/core', target: '/proc/kcore' });
-  // With a devpts of its own, the container's ptmx must be that instance's.
-  if ((config.mounts ?? []).some((m) => path.posix.resolve('/', m.destination) === '/dev/pts')) {
-    links.push({ path: '/dev/ptmx', target: 'pts/ptmx', replace: true });
-  }
+  // The container's ptmx must be its own devpts instance's, as runc links it.
+  links.push({ path: '/dev/ptmx', target: 'pts/ptmx', replace: true });
   return links;
 }

@@ -107,6 +107,13 @@ export function assertNothingLeft(rt: Runtime, bundles: string[] = []): void {
   }
 }
 
+const scratch: string[] = [];
+/** Temp dirs go when the test process ends (one exit listener for all). */
+function removeAtExit(dir: string): void {
+  if (scratch.length === 0) process.on('exit', () => scratch.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  scratch.push(dir);
+}
+
 let sharedRootfs: string | undefined;
 
 /** A busybox rootfs built once per test process (read-only use only). */
@@ -116,7 +123,7 @@ export function busyboxRootfs(): string {
     const r = spawnSync(path.join(repoRoot, 'bundles', 'make-busybox-rootfs'), [dir], { encoding: 'utf8' });
     assert.equal(r.status, 0, `make-busybox-rootfs failed: ${r.stderr}`);
     sharedRootfs = dir;
-    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    removeAtExit(dir);
   }
   return sharedRootfs;
 }
@@ -153,7 +160,7 @@ export function makeBundle(args: string[], patch?: ConfigPatch): string {
   const config = baseConfig(args);
   patch?.(config);
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
-  process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  removeAtExit(dir);
   return dir;
 }
 
