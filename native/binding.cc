@@ -6,6 +6,7 @@
 
 #include "channel.h"
 #include "process.h"
+#include "seccomp.h"
 #include "spawn.h"
 #include "syserror.h"
 
@@ -78,6 +79,7 @@ Napi::Value ChannelRecv(const Napi::CallbackInfo &info) {
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("type", m->type);
     o.Set("payload", Napi::Buffer<uint8_t>::Copy(info.Env(), m->payload.data(), m->payload.size()));
+    if (m->fd >= 0) o.Set("fd", m->fd);
     return o;
   });
 }
@@ -141,6 +143,117 @@ Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   });
 }
 
+// Plain-object accessors for compileSeccomp's argument; TypeError on a wrong shape.
+Napi::Value field(const Napi::Object &o, const char *key) { return o.Get(key); }
+
+uint32_t u32_field(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  if (!v.IsNumber()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a number");
+  return v.As<Napi::Number>().Uint32Value();
+}
+
+uint64_t u64_field(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsBigInt()) {
+    bool lossless = true;
+    uint64_t n = v.As<Napi::BigInt>().Uint64Value(&lossless);
+    if (!lossless) throw Napi::TypeError::New(o.Env(), std::string(key) + " must fit in 64 bits");
+    return n;
+  }
+  if (v.IsNumber()) return static_cast<uint64_t>(v.As<Napi::Number>().Int64Value());
+  if (v.IsUndefined()) return 0;
+  throw Napi::TypeError::New(o.Env(), std::string(key) + " must be a bigint");
+}
+
+std::vector<std::string> strings_field(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  std::vector<std::string> out;
+  if (v.IsUndefined()) return out;
+  if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be an array of strings");
+  Napi::Array a = v.As<Napi::Array>();
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value s = a.Get(i);
+    if (!s.IsString()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be an array of strings");
+    out.push_back(s.As<Napi::String>().Utf8Value());
+  }
+  return out;
+}
+
+Napi::Array objects_field(const Napi::Object &o, const char *key) {
+  Napi::Value v = o.Get(key);
+  if (v.IsUndefined()) return Napi::Array::New(o.Env());
+  if (!v.IsArray()) throw Napi::TypeError::New(o.Env(), std::string(key) + " must be an array");
+  return v.As<Napi::Array>();
+}
+
+Napi::Object object_at(const Napi::Array &a, uint32_t i) {
+  Napi::Value v = a.Get(i);
+  if (!v.IsObject()) throw Napi::TypeError::New(a.Env(), "expected an object");
+  return v.As<Napi::Object>();
+}
+
+Napi::Value CompileSeccomp(const Napi::CallbackInfo &info) {
+  if (!info[0].IsObject()) throw Napi::TypeError::New(info.Env(), "spec must be an object");
+  Napi::Object o = info[0].As<Napi::Object>();
+  tsrun::SeccompSpec spec;
+  spec.default_action = u32_field(o, "defaultAction");
+  spec.architectures = strings_field(o, "architectures");
+  spec.enosys = field(o, "enosys").ToBoolean();
+  spec.enosys_names = strings_field(o, "enosysNames");
+  spec.optimize = field(o, "optimize").ToBoolean();
+  Napi::Array rules = objects_field(o, "rules");
+  for (uint32_t i = 0; i < rules.Length(); i++) {
+    Napi::Object r = object_at(rules, i);
+    tsrun::SeccompRule rule;
+    rule.source = static_cast<int>(u32_field(r, "source"));
+    rule.action = u32_field(r, "action");
+    rule.names = strings_field(r, "names");
+    Napi::Array args = objects_field(r, "args");
+    for (uint32_t j = 0; j < args.Length(); j++) {
+      Napi::Object a = object_at(args, j);
+      rule.args.push_back({u32_field(a, "index"), u32_field(a, "op"), u64_field(a, "value"), u64_field(a, "valueTwo")});
+    }
+    spec.rules.push_back(std::move(rule));
+  }
+  try {
+    tsrun::CompiledSeccomp c = tsrun::compile_seccomp(spec);
+    Napi::Object out = Napi::Object::New(info.Env());
+    out.Set("bpf", Napi::Buffer<uint8_t>::Copy(info.Env(), c.bpf.data(), c.bpf.size()));
+    Napi::Array unknown = Napi::Array::New(info.Env(), c.unknown.size());
+    for (size_t i = 0; i < c.unknown.size(); i++) unknown.Set(i, c.unknown[i]);
+    out.Set("unknown", unknown);
+    return out;
+  } catch (const tsrun::SeccompError &e) {
+    Napi::Error err = Napi::Error::New(info.Env(), e.what());
+    err.Set("errno", Napi::Number::New(info.Env(), e.err));
+    if (e.source >= 0) err.Set("rule", Napi::Number::New(info.Env(), e.source));
+    if (e.arch >= 0) err.Set("arch", Napi::Number::New(info.Env(), e.arch));
+    throw err;
+  }
+}
+
+Napi::Value SeccompSupport(const Napi::CallbackInfo &info) {
+  tsrun::SeccompSupport s = tsrun::probe_seccomp();
+  Napi::Object o = Napi::Object::New(info.Env());
+  o.Set("flags", s.flags);
+  Napi::Array actions = Napi::Array::New(info.Env(), s.actions.size());
+  for (size_t i = 0; i < s.actions.size(); i++) actions.Set(i, s.actions[i]);
+  o.Set("actions", actions);
+  o.Set("libseccomp", s.libseccomp);
+  return o;
+}
+
+Napi::Value SendFdToUnixSocket(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+    if (!info[1].IsBuffer()) throw Napi::TypeError::New(info.Env(), "payload must be a Buffer");
+    auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+    tsrun::send_fd_to_unix_socket(info[0].As<Napi::String>().Utf8Value(), buf.Data(), buf.Length(),
+                                  int_arg(info, 2, "fd"));
+    return info.Env().Undefined();
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("channelSend", Napi::Function::New(env, ChannelSend));
@@ -149,6 +262,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitPidAsync", Napi::Function::New(env, WaitPidAsync));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));
+  exports.Set("sendFdToUnixSocket", Napi::Function::New(env, SendFdToUnixSocket));
   return exports;
 }
 

@@ -1,7 +1,10 @@
 #include "channel.h"
 
 #include <errno.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
 #include "syserror.h"
 
@@ -25,15 +28,70 @@ std::optional<Message> channel_recv(int fd) {
     if (size < 0) throw_errno("recv", "cannot read from tsrun-init");
     if (size == 0) return std::nullopt;
     std::vector<uint8_t> buf(size);
+    // Room for one fd (a seccomp listener); MSG_CTRUNC would mean more came.
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+    struct iovec iov = {buf.data(), static_cast<size_t>(size)};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
     ssize_t got;
-    do got = recv(fd, buf.data(), size, 0); while (got < 0 && errno == EINTR);
-    if (got < 0) throw_errno("recv", "cannot read from tsrun-init");
-    if (got < 4) throw SysError("recv", EPROTO, "short message from tsrun-init");
+    do got = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
+    if (got < 0) throw_errno("recvmsg", "cannot read from tsrun-init");
     Message m;
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&m.fd, CMSG_DATA(c), sizeof(int));
+    }
+    if (got < 4 || (mh.msg_flags & MSG_CTRUNC)) {
+      if (m.fd >= 0) close(m.fd);
+      throw SysError("recvmsg", EPROTO, got < 4 ? "short message from tsrun-init" : "tsrun-init sent more fds than expected");
+    }
     m.type = buf[0] | (buf[1] << 8) | (buf[2] << 16) | (uint32_t(buf[3]) << 24);
     m.payload.assign(buf.begin() + 4, buf.begin() + got);
     return m;
   }
+}
+
+void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, size_t len, int fd) {
+  struct sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path)
+    throw SysError("connect", ENAMETOOLONG, "socket path " + path + " is empty or longer than " +
+                                                std::to_string(sizeof addr.sun_path - 1) + " bytes");
+  memcpy(addr.sun_path, path.c_str(), path.size());
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (s < 0) throw_errno("socket", "cannot make a unix socket");
+  struct Closer {
+    int fd;
+    ~Closer() { close(fd); }
+  } closer{s};
+  int rc;
+  do rc = connect(s, reinterpret_cast<struct sockaddr *>(&addr), sizeof addr); while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw_errno("connect", "cannot connect to " + path);
+  size_t sent = 0;
+  do {
+    // The fd goes with the first sendmsg only (config-linux.md, "The Container Process State").
+    struct iovec iov = {const_cast<uint8_t *>(payload) + sent, len - sent};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    if (sent == 0) {
+      mh.msg_control = control;
+      mh.msg_controllen = sizeof control;
+      struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+      c->cmsg_level = SOL_SOCKET;
+      c->cmsg_type = SCM_RIGHTS;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    }
+    ssize_t n = sendmsg(s, &mh, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw_errno("sendmsg", "cannot send to " + path);
+    sent += static_cast<size_t>(n);
+  } while (sent < len);
 }
 
 }  // namespace tsrun

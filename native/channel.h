@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace tsrun {
@@ -10,10 +11,17 @@ namespace tsrun {
 struct Message {
   uint32_t type;
   std::vector<uint8_t> payload;
+  int fd = -1;  // an fd init passed with SCM_RIGHTS (close-on-exec), or -1
 };
 
 void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len);
 // Blocks until a message arrives; nullopt when init closed the socket (exited).
+// The caller owns Message::fd.
 std::optional<Message> channel_recv(int fd);
+
+// Connects a SOCK_STREAM socket to the unix socket at path, sends payload with
+// fd (SCM_RIGHTS) on the first sendmsg, and closes the connection: how a
+// seccomp listener fd reaches linux.seccomp.listenerPath.
+void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, size_t len, int fd);
 
 }  // namespace tsrun

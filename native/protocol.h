@@ -18,6 +18,7 @@ enum MessageType : uint32_t {
   MSG_CHILD_PID = 12,    // {pid}: the container's init, as the host sees it
   MSG_HOOKS_READY = 13,  // mounts done, before pivot_root: run prestart/createRuntime hooks, then ACK
   MSG_CREATED = 14,      // about to wait on exec.fifo: record the state, then ACK
+  MSG_SECCOMP_LISTENER = 15, // {} + a seccomp notify fd (SCM_RIGHTS): hand it to listenerPath, then ACK
   MSG_ERROR = 20,        // {step, errno, path, message}: init failed and exits
   MSG_WARNING = 21,      // {message}: logged by the parent, init goes on
 };

@@ -15,13 +15,23 @@ int g_sock = -1;
 
 namespace {
 
-void send_raw(uint32_t type, const uint8_t *payload, size_t len) {
+void send_raw(uint32_t type, const uint8_t *payload, size_t len, int fd = -1) {
   if (g_sock < 0) return;
   uint8_t hdr[4] = {uint8_t(type), uint8_t(type >> 8), uint8_t(type >> 16), uint8_t(type >> 24)};
   struct iovec iov[2] = {{hdr, 4}, {const_cast<uint8_t *>(payload), len}};
   struct msghdr mh = {};
   mh.msg_iov = iov;
   mh.msg_iovlen = 2;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+  }
   while (sendmsg(g_sock, &mh, MSG_NOSIGNAL) < 0) {
     if (errno == EINTR) continue;
     _exit(1);  // the parent is gone; nobody is left to tell
@@ -61,6 +71,13 @@ void send_ints(uint32_t type, const char *const *keys, const int64_t *vals, int 
 }
 
 void send_empty(uint32_t type) { send_ints(type, nullptr, nullptr, 0); }
+
+void send_fd(uint32_t type, int fd) {
+  uint8_t buf[8];
+  wire::Writer w(buf, sizeof buf);
+  w.map(0);
+  send_raw(type, buf, w.len, fd);
+}
 
 void wait_ack() {
   uint32_t type = 0;

@@ -12,6 +12,10 @@
 #include "../protocol.h"
 #include "channel.h"
 #include "devices.h"
+#include "limits.h"
+#include "masks.h"
+#include "sysctl.h"
+#include "sched.h"
 #include "mounts.h"
 #include "namespaces.h"
 #include "process.h"
@@ -23,17 +27,23 @@ using namespace tsrun::init;
 namespace {
 
 void run_create(const wire::Value *plan) {
+  const wire::Value *proc = wire::get(plan, "process");
+  // While we are still the host's root in the host's namespaces.
+  apply_oom_score_adj(proc);
+  apply_cpu_affinity(proc, "cpuAffinityInitial");
+  // exec.fifo by its host path, before any namespace or uid change can make
+  // the state dir unreachable; the O_PATH fd goes with us into the container.
+  Exec ex = {};
+  open_fifo(plan, &ex);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);
 
-  Exec ex = {};
   // 3. mounts, with / made slave before the first one.
   if (wire::get_bool(plan, "newMountNamespace")) {
     mount_rootfs(plan);
     make_devices(plan);
   }
-  open_fifo(plan, &ex);
   // 4. prestart/createRuntime hooks run in the parent while we wait.
   if (wire::get_bool(plan, "hooksSync")) {
     send_empty(MSG_HOOKS_READY);
@@ -41,7 +51,12 @@ void run_create(const wire::Value *plan) {
   }
   // 5. pivot_root.
   enter_rootfs(plan);
-  prepare_process(plan, &ex);
+  // 5a. inside the new root: sysctl, then readonly and masked paths, as runc orders them.
+  apply_sysctl(plan);
+  apply_path_masks(plan);
+  setup_container(plan);
+  setup_process(proc, &ex);
+  check_fifo_reachable(&ex);
   // 6. the parent records the state and pid file; then we are "created".
   send_empty(MSG_CREATED);
   wait_ack();
@@ -49,7 +64,7 @@ void run_create(const wire::Value *plan) {
   g_sock = -1;
   // 7. wait on exec.fifo; 10. exec.
   wait_for_start(&ex);
-  exec_process(plan, &ex);
+  exec_process(proc, &ex);
 }
 
 }  // namespace

@@ -72,6 +72,10 @@ void enter_namespaces(const wire::Value *plan) {
     if (fds[i] >= 0 && flag_of(wire::get_str(wire::at(list, i), "type", "")) == CLONE_NEWUSER) {
       join(wire::at(list, i), fds[i]);
       fds[i] = -1;
+      // setns gave us every capability in it; become its root so what we create is owned by a mapped id.
+      if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        fail("setresuid", errno, wire::get_str(wire::at(list, i), "configPath", ""),
+             "cannot become root in the joined user namespace (is 0 mapped in it?): %s", errstr(errno));
     }
   if (new_flags & CLONE_NEWUSER) {
     if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", errstr(errno));

@@ -9,12 +9,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sys/personality.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include "channel.h"
+#include "identity.h"
+#include "limits.h"
+#include "lsm.h"
+#include "sched.h"
+#include "seccomp.h"
 
 namespace tsrun {
 namespace init {
@@ -79,6 +85,15 @@ void reset_signals() {
   syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, nullptr, sizeof none);
 }
 
+// A NOTIFY listener fd goes to the parent, which hands it to listenerPath.
+void load_seccomp_and_hand_off(const wire::Value *seccomp) {
+  int listener = load_seccomp(seccomp);
+  if (listener < 0) return;
+  send_fd(MSG_SECCOMP_LISTENER, listener);
+  wait_ack();
+  close(listener);
+}
+
 }  // namespace
 
 void open_fifo(const wire::Value *plan, Exec *ex) {
@@ -87,7 +102,7 @@ void open_fifo(const wire::Value *plan, Exec *ex) {
   if (ex->fifo_fd < 0) fail("open", errno, "", "cannot open exec.fifo %s: %s", fifo, errstr(errno));
 }
 
-void prepare_process(const wire::Value *plan, Exec *ex) {
+void setup_container(const wire::Value *plan) {
   // A session of its own, as runc gives it: the container's init leads its
   // session and process group, and no terminal of the caller's is its own.
   if (setsid() < 0) fail("setsid", errno, "", "%s", errstr(errno));
@@ -103,16 +118,37 @@ void prepare_process(const wire::Value *plan, Exec *ex) {
   if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring) < 0 && errno != ENOSYS &&
       errno != EDQUOT)
     fail("keyctl", errno, "", "cannot join a new session keyring: %s", errstr(errno));
+}
 
-  const wire::Value *proc = wire::get(plan, "process");
+void setup_process(const wire::Value *proc, Exec *ex) {
+  // libcontainer's order: limits and labels while we are still root with
+  // every capability, then no_new_privs, the bounding set, the uid change
+  // and the final capability sets; cwd and args[0] are checked as the user.
+  apply_rlimits(proc);
+  apply_scheduler(proc);
+  apply_io_priority(proc);
+  set_exec_labels(proc);
+  if (wire::get_bool(proc, "noNewPrivileges") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    fail("prctl", errno, "/process/noNewPrivileges", "cannot set no_new_privs: %s", errstr(errno));
+  ex->seccomp = wire::get(proc, "seccomp");
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it now.
+  // A listener fd must reach the parent while the socket is open: also now.
+  if (ex->seccomp && (!wire::get_bool(proc, "noNewPrivileges") || wire::get_bool(ex->seccomp, "notify"))) {
+    load_seccomp_and_hand_off(ex->seccomp);
+    ex->seccomp = nullptr;
+  }
+  drop_bounding_set(proc);
+  become_user(proc);
+
   const char *cwd = wire::get_str(proc, "cwd", "/");
   if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
-
   ex->argv = string_array(wire::get(proc, "args"));
   ex->envp = string_array(wire::get(proc, "env"));
   if (!ex->argv[0]) fail("exec", EINVAL, "/process/args", "args is empty");
   resolve_args0(ex->argv[0], ex->envp, ex);
+}
 
+void check_fifo_reachable(const Exec *ex) {
   // exec.fifo is reopened through /proc/self/fd: check now that it will work.
   char p[64];
   snprintf(p, sizeof p, "/proc/self/fd/%d", ex->fifo_fd);
@@ -141,25 +177,25 @@ void wait_for_start(Exec *ex) {
   close(ex->fifo_fd);
 }
 
-void exec_process(const wire::Value *plan, Exec *ex) {
-  // Node raised RLIMIT_NOFILE for itself; give the process the caller's limit.
-  const wire::Value *nofile = wire::get(plan, "inheritedNofile");
-  if (wire::count(nofile) == 2) {
-    struct rlimit rl = {static_cast<rlim_t>(wire::at(nofile, 0)->num), static_cast<rlim_t>(wire::at(nofile, 1)->num)};
-    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail("setrlimit", errno, "", "cannot restore RLIMIT_NOFILE: %s", errstr(errno));
-  }
+void exec_process(const wire::Value *proc, Exec *ex) {
+  apply_cpu_affinity(proc, "cpuAffinityFinal");
+  const wire::Value *persona = wire::get(proc, "personality");
+  if (persona && persona->kind == 'i' && personality(static_cast<unsigned long>(persona->num)) < 0)
+    fail("personality", errno, "/linux/personality", "cannot set the personality: %s", errstr(errno));
   // libuv may have set O_NONBLOCK on the stdio it touched; the process expects blocking fds.
   for (int fd = 0; fd < 3; fd++) {
     int fl = fcntl(fd, F_GETFL);
     if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   }
   // Nothing of ours beyond stdio and --preserve-fds may reach the process.
-  unsigned int first = 3 + static_cast<unsigned int>(wire::get_int(plan, "preserveFds"));
+  unsigned int first = 3 + static_cast<unsigned int>(wire::get_int(proc, "preserveFds"));
   if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     for (int fd = first; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 
   reset_signals();
-  umask(static_cast<mode_t>(wire::get_int(wire::get(plan, "process"), "umask", 022)));
+  umask(static_cast<mode_t>(wire::get_int(proc, "umask", 022)));
+  // With no_new_privs the filter goes on last, so it need not allow our own setup.
+  if (ex->seccomp) load_seccomp_and_hand_off(ex->seccomp);
   execve(ex->path, ex->argv, ex->envp);
   fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, errstr(errno));
 }

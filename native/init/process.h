@@ -11,17 +11,23 @@ struct Exec {
   char **argv;
   char **envp;
   int fifo_fd;       // O_PATH fd of exec.fifo, opened before pivot_root
+  const wire::Value *seccomp;  // a filter still to load just before exec
 };
 
 // Before pivot_root: opens exec.fifo by its host path (O_PATH).
 void open_fifo(const wire::Value *plan, Exec *ex);
-// After pivot_root: hostname, keyring, cwd, and args[0] looked up in $PATH,
-// as runc does at create time, so a bad path fails create, not start.
-void prepare_process(const wire::Value *plan, Exec *ex);
+// After pivot_root, create only: session, hostname, domainname, keyring.
+void setup_container(const wire::Value *plan);
+// For create and exec: limits, labels, seccomp, capabilities and user, then
+// cwd and args[0] looked up in $PATH as the user, as runc does at create
+// time, so a bad path fails create, not start. proc is the plan's "process".
+void setup_process(const wire::Value *proc, Exec *ex);
+// Create only: exec.fifo must be reachable through /proc/self/fd.
+void check_fifo_reachable(const Exec *ex);
 // Blocks until `tsrun start` opens exec.fifo for reading.
 void wait_for_start(Exec *ex);
 // Restores what node changed, closes our fds and execs. Does not return.
-[[noreturn]] void exec_process(const wire::Value *plan, Exec *ex);
+[[noreturn]] void exec_process(const wire::Value *proc, Exec *ex);
 
 }  // namespace init
 }  // namespace tsrun

@@ -9,6 +9,9 @@ import { runCreateProtocol } from './init-session.js';
 import { native } from './native.js';
 import { buildCreatePlan, rootfsPath } from './plan.js';
 import { readProcStat } from './proc.js';
+import { sendSeccompListener } from './seccomp-listener.js';
+import { inheritedNofile, readHostFacts } from './host.js';
+import { planIdMaps, writeIdMaps } from './userns.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { rfc3339NanoNow } from './time.js';
 
@@ -51,10 +54,19 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds,
       inheritedNofile: inheritedNofile(),
+      host: readHostFacts(),
+      warn: (m) => opts.onWarning?.(m),
     });
+    const idMaps = planIdMaps(config);
     debug('plan %o', plan);
     runCreateProtocol(plan, {
       onWarning: opts.onWarning,
+      writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
+      onSeccompListener(fd, pid) {
+        const sc = plan.process.seccomp;
+        if (!sc?.listenerPath) throw new TsrunError('tsrun-init sent a seccomp listener, but the plan has no listenerPath');
+        sendSeccompListener(sc.listenerPath, sc.listenerMetadata, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: config.annotations });
+      },
       onCreated(pid) {
         const stat = readProcStat(pid);
         if (!stat) throw new TsrunError(`the container's init (pid ${pid}) vanished during create`);
@@ -82,16 +94,4 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     if (pidFile && state) fs.rmSync(pidFile, { force: true });
     throw e;
   }
-}
-
-/**
- * The RLIMIT_NOFILE we were started with: bin/tsrun records the soft limit
- * before node raises it; the hard limit node leaves alone.
- */
-function inheritedNofile(): [number, number] | undefined {
-  const soft = process.env.TSRUN_INHERITED_NOFILE;
-  if (!soft || !/^\d+$/.test(soft)) return undefined;
-  const m = /^Max open files\s+\S+\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
-  const hard = m && /^\d+$/.test(m[1]) ? Number(m[1]) : Number(soft);
-  return [Math.min(Number(soft), hard), hard];
 }

@@ -8,6 +8,7 @@ export const MessageType = {
   CHILD_PID: 12,
   HOOKS_READY: 13,
   CREATED: 14,
+  SECCOMP_LISTENER: 15,
   ERROR: 20,
   WARNING: 21,
 } as const;

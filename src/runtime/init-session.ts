@@ -20,6 +20,8 @@ export interface SyncHandlers {
   /** Init is about to wait on exec.fifo: record the state. */
   onCreated(pid: number): void;
   onWarning?(message: string): void;
+  /** A seccomp notify listener fd (closed after this returns): hand it to listenerPath. */
+  onSeccompListener?(fd: number, pid: number): void;
 }
 
 type Payload = { [key: string]: WireValue | undefined };
@@ -30,7 +32,7 @@ type Payload = { [key: string]: WireValue | undefined };
  * started is killed and reaped before the error is thrown.
  */
 export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core: NativeCore = native()): number {
-  const { pid: stage0, fd } = core.spawnInit(initBinaryPath, plan.preserveFds);
+  const { pid: stage0, fd } = core.spawnInit(initBinaryPath, plan.process.preserveFds);
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;
@@ -40,6 +42,8 @@ export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core
     for (;;) {
       const msg = core.channelRecv(fd);
       if (!msg) throw exitedEarly(core, initPid || stage0);
+      // Only a seccomp listener comes with an fd; never leak a stray one.
+      if (msg.fd !== undefined && msg.type !== MessageType.SECCOMP_LISTENER) closeSync(msg.fd);
       const body = decode(msg.payload) as Payload;
       debug('init says %d %o', msg.type, body);
       switch (msg.type) {
@@ -66,6 +70,15 @@ export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core
           handlers.onCreated(initPid);
           ack();
           return initPid;
+        case MessageType.SECCOMP_LISTENER:
+          if (msg.fd === undefined) throw new TsrunError('tsrun-init sent a seccomp listener message without the fd');
+          try {
+            handlers.onSeccompListener?.(msg.fd, initPid);
+          } finally {
+            closeSync(msg.fd);
+          }
+          ack();
+          break;
         case MessageType.WARNING:
           handlers.onWarning?.(String(body.message));
           break;

@@ -15,12 +15,40 @@ export interface NativeCore {
   /** Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds. */
   spawnInit(initPath: string, preserveFds: number): { pid: number; fd: number };
   channelSend(fd: number, type: number, payload: Buffer): void;
-  /** Blocks for one message; null when init has closed its end (exited). */
-  channelRecv(fd: number): { type: number; payload: Buffer } | null;
+  /** Blocks for one message; null when init has closed its end (exited). fd: one passed with SCM_RIGHTS, the caller's to close. */
+  channelRecv(fd: number): { type: number; payload: Buffer; fd?: number } | null;
   waitPid(pid: number, block: boolean): WaitResult;
   waitPidAsync(pid: number): Promise<WaitResult>;
   flock(fd: number, exclusive: boolean, block: boolean): boolean;
   mkfifo(path: string, mode: number): void;
+  /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */
+  compileSeccomp(spec: SeccompCompileSpec): { bpf: Buffer; unknown: string[] };
+  /** The SECCOMP_FILTER_FLAG_* bits and SECCOMP_RET_* actions this kernel takes, and libseccomp's version. */
+  seccompSupport(): { flags: number; actions: number[]; libseccomp: string };
+  /** Connects to a SOCK_STREAM unix socket, sends payload with fd (SCM_RIGHTS), closes. */
+  sendFdToUnixSocket(path: string, payload: Buffer, fd: number): void;
+}
+
+/** What compileSeccomp builds: names and numbers only, already checked by seccomp.ts. */
+export interface SeccompCompileSpec {
+  /** SCMP_ACT_* value, errno included. */
+  defaultAction: number;
+  /** libseccomp's architecture names: "x86_64", "x32". */
+  architectures: string[];
+  /** One seccomp_rule_add per name; args are ANDed. source: index in linux.seccomp.syscalls. */
+  rules: { source: number; action: number; names: string[]; args: { index: number; op: number; value: bigint; valueTwo: bigint }[] }[];
+  /** Prepend the -ENOSYS prologue, computed from these names. */
+  enosys: boolean;
+  enosysNames: string[];
+  /** libseccomp's binary-tree layout, for long profiles. */
+  optimize: boolean;
+}
+
+/** compileSeccomp's error: rule and arch are indexes into the config's syscalls and architectures. */
+export interface SeccompCompileError extends Error {
+  errno: number;
+  rule?: number;
+  arch?: number;
 }
 
 /** An Error from the addon: errno and code as node's own system errors carry them. */

@@ -11,6 +11,9 @@ import { PlanError } from './plan-error.js';
 
 export { PlanError };
 import { refuseUnsupported } from './support.js';
+import type { HostFacts } from './host.js';
+import { planProcess, type ProcessPlan } from './process-plan.js';
+import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
 
 export interface MountPlan {
   destination: string;
@@ -42,11 +45,14 @@ export interface CreatePlan {
   mounts: MountPlan[];
   devices: DevicePlan[];
   devSymlinks: DevSymlink[];
+  sysctl: SysctlPlan[];
+  readonlyPaths: string[];
+  maskedPaths: string[];
   fifoPath: string;
   sessionKeyring?: string;
-  process: { args: string[]; env: string[]; cwd: string; umask?: number };
-  inheritedNofile?: [number, number];
-  preserveFds: number;
+  process: ProcessPlan;
+  /** A user namespace is made or joined: init becomes its root before anything else. */
+  userns: boolean;
   hooksSync: boolean;
   cgroupSync: boolean;
 }
@@ -59,9 +65,11 @@ export interface PlanOptions {
   noNewKeyring?: boolean;
   preserveFds?: number;
   inheritedNofile?: [number, number];
+  host: HostFacts;
+  warn(message: string): void;
 }
 
-const NOT_YET_NAMESPACES = new Set(['user', 'cgroup', 'time']);
+const NOT_YET_NAMESPACES = new Set(['cgroup', 'time']);
 
 export function rootfsPath(config: Config, bundle: string): string {
   return path.resolve(bundle, config.root?.path ?? '');
@@ -73,9 +81,6 @@ function planNamespaces(config: Config): NamespacePlan[] {
     const configPath = `/linux/namespaces/${i}`;
     if (seen.has(ns.type)) throw new PlanError(`${configPath}/type`, `the ${ns.type} namespace is listed twice`);
     seen.add(ns.type);
-    if (ns.type === 'user' && ns.path) {
-      throw new UnsupportedError(`config.json: ${configPath}: joining a user namespace is not supported by tsrun yet`);
-    }
     // Joining an existing cgroup or time namespace needs none of the work still to come.
     if (NOT_YET_NAMESPACES.has(ns.type) && !ns.path) {
       throw new UnsupportedError(`config.json: ${configPath}: the ${ns.type} namespace is not supported by tsrun yet`);
@@ -120,7 +125,6 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   refuseUnsupported(config);
   const proc = config.process;
   if (!proc) throw new PlanError('/process', 'create needs a process to run');
-  if (!proc.args?.length) throw new PlanError('/process/args', 'must be a non-empty array');
   if (!config.root?.path) throw new PlanError('/root/path', 'is required on Linux');
 
   const namespaces = planNamespaces(config);
@@ -149,11 +153,13 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     mounts: (config.mounts ?? []).map((m, i) => planMount(m, i, opts.bundle)),
     devices: planDevices(config),
     devSymlinks: planDevSymlinks(config),
+    sysctl: planSysctl(config),
+    readonlyPaths: planContainerPaths(config.linux?.readonlyPaths, 'readonlyPaths'),
+    maskedPaths: planContainerPaths(config.linux?.maskedPaths, 'maskedPaths'),
     fifoPath: opts.fifoPath,
     sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
-    process: { args: proc.args, env: proc.env ?? [], cwd: proc.cwd, umask: proc.user?.umask },
-    inheritedNofile: opts.inheritedNofile,
-    preserveFds: opts.preserveFds ?? 0,
+    process: planProcess(proc, config, opts),
+    userns: hasNs('user'),
     hooksSync: false,
     cgroupSync: false,
   };

@@ -403,9 +403,9 @@ print(json.dumps({'me': os.getpid(), 'ppid': ppid, 'stillZombie': still_zombie,
         want: () => ['/process/args'],
       },
       {
-        name: 'unsupported field: process.capabilities',
-        bundle: () => makeBundle(['true'], (c) => (c.process.capabilities = { bounding: ['CAP_CHOWN'] })),
-        want: () => ['/process/capabilities'],
+        name: 'unsupported field: linux.intelRdt',
+        bundle: () => makeBundle(['true'], (c) => (c.linux.intelRdt = { closID: 'guaranteed_group' })),
+        want: () => ['/linux/intelRdt'],
       },
       {
         name: 'plan error: hostname without a uts namespace',

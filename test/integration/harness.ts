@@ -120,6 +120,8 @@ let sharedRootfs: string | undefined;
 export function busyboxRootfs(): string {
   if (!sharedRootfs) {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-test-rootfs-'));
+    // mkdtemp makes it 0700: a non-root or user-namespaced process could not even enter /.
+    fs.chmodSync(dir, 0o755);
     const r = spawnSync(path.join(repoRoot, 'bundles', 'make-busybox-rootfs'), [dir], { encoding: 'utf8' });
     assert.equal(r.status, 0, `make-busybox-rootfs failed: ${r.stderr}`);
     sharedRootfs = dir;

@@ -1,0 +1,102 @@
+#include "identity.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+namespace tsrun {
+namespace init {
+namespace {
+
+uint64_t mask(const wire::Value *proc, const char *set) {
+  return static_cast<uint64_t>(wire::get_int(wire::get(proc, "capabilities"), set));
+}
+
+// "deny" in /proc/self/setgroups: a user namespace whose gid_map was written
+// without privilege. setgroups(2) is refused there, so an empty list is left as is.
+bool setgroups_denied() {
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[16] = {};
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n > 0 && strncmp(buf, "deny", 4) == 0;
+}
+
+void set_groups(const wire::Value *proc) {
+  const wire::Value *list = wire::get(proc, "additionalGids");
+  uint32_t n = wire::count(list);
+  gid_t gids[256];
+  if (n > 256) fail("setgroups", EINVAL, "/process/user/additionalGids", "%u groups; tsrun sets at most 256", n);
+  for (uint32_t i = 0; i < n; i++) gids[i] = static_cast<gid_t>(wire::at(list, i)->num);
+  if (n == 0 && setgroups_denied()) return;
+  if (setgroups(n, gids) < 0) {
+    if (errno == EPERM && setgroups_denied())
+      fail("setgroups", errno, "/process/user/additionalGids",
+           "this user namespace denies setgroups (/proc/self/setgroups is \"deny\"); remove additionalGids");
+    if (errno == EINVAL)
+      fail("setgroups", errno, "/process/user/additionalGids",
+           "a group in additionalGids is not mapped in the container's user namespace");
+    fail("setgroups", errno, "/process/user/additionalGids", "setgroups: %s", errstr(errno));
+  }
+}
+
+}  // namespace
+
+void drop_bounding_set(const wire::Value *proc) {
+  uint64_t keep = mask(proc, "bounding");
+  int last = static_cast<int>(wire::get_int(proc, "lastCap", 40));
+  for (int cap = 0; cap <= last; cap++) {
+    if (keep & (1ULL << cap)) continue;
+    if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+      fail("capbset", errno, "/process/capabilities/bounding", "cannot drop capability %d from the bounding set: %s",
+           cap, errstr(errno));
+  }
+}
+
+void become_user(const wire::Value *proc) {
+  // Keep the permitted set across the uid change; capset below narrows it.
+  if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("prctl", errno, "", "PR_SET_KEEPCAPS: %s", errstr(errno));
+  set_groups(proc);
+  uid_t uid = static_cast<uid_t>(wire::get_int(proc, "uid"));
+  gid_t gid = static_cast<gid_t>(wire::get_int(proc, "gid"));
+  if (setresgid(gid, gid, gid) < 0)
+    fail("setgid", errno, "/process/user/gid", errno == EINVAL ? "gid %u is not mapped in the container's user namespace"
+                                                               : "cannot set gid %u: %s", gid, errstr(errno));
+  if (setresuid(uid, uid, uid) < 0)
+    fail("setuid", errno, "/process/user/uid", errno == EINVAL ? "uid %u is not mapped in the container's user namespace"
+                                                               : "cannot set uid %u: %s", uid, errstr(errno));
+  if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail("prctl", errno, "", "PR_SET_KEEPCAPS: %s", errstr(errno));
+
+  uint64_t eff = mask(proc, "effective"), perm = mask(proc, "permitted"), inh = mask(proc, "inheritable");
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2] = {
+      {static_cast<uint32_t>(eff), static_cast<uint32_t>(perm), static_cast<uint32_t>(inh)},
+      {static_cast<uint32_t>(eff >> 32), static_cast<uint32_t>(perm >> 32), static_cast<uint32_t>(inh >> 32)},
+  };
+  if (syscall(SYS_capset, &hdr, data) < 0)
+    fail("capset", errno, "/process/capabilities",
+         "cannot set the capabilities (effective must be within permitted): %s", errstr(errno));
+
+  if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+    fail("prctl", errno, "/process/capabilities/ambient", "cannot clear the ambient set: %s", errstr(errno));
+  uint64_t amb = mask(proc, "ambient");
+  for (int cap = 0; cap < 64; cap++) {
+    if (!(amb & (1ULL << cap))) continue;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+      fail("prctl", errno, "/process/capabilities/ambient",
+           "cannot raise ambient capability %d: an ambient capability must also be permitted and inheritable (%s)", cap,
+           errstr(errno));
+  }
+}
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,76 @@
+#include "limits.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "channel.h"
+
+namespace tsrun {
+namespace init {
+namespace {
+
+constexpr int kNofile = 7;
+
+const char *show(rlim_t v, char *buf, size_t n) {
+  if (v == RLIM_INFINITY) return "unlimited";
+  snprintf(buf, n, "%llu", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
+
+void apply_rlimits(const wire::Value *proc) {
+  const wire::Value *list = wire::get(proc, "rlimits");
+  bool nofile_set = false;
+  for (uint32_t i = 0; i < wire::count(list); i++)
+    if (wire::get_int(wire::at(list, i), "type") == kNofile) nofile_set = true;
+  const wire::Value *nofile = wire::get(proc, "inheritedNofile");
+  if (!nofile_set && wire::count(nofile) == 2) {
+    struct rlimit rl = {static_cast<rlim_t>(wire::at(nofile, 0)->num), static_cast<rlim_t>(wire::at(nofile, 1)->num)};
+    if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail("setrlimit", errno, "", "cannot restore RLIMIT_NOFILE: %s", errstr(errno));
+  }
+  for (uint32_t i = 0; i < wire::count(list); i++) {
+    const wire::Value *r = wire::at(list, i);
+    int type = static_cast<int>(wire::get_int(r, "type"));
+    // -1 on the wire is RLIM_INFINITY.
+    struct rlimit rl = {static_cast<rlim_t>(wire::get_int(r, "soft")), static_cast<rlim_t>(wire::get_int(r, "hard"))};
+    if (prlimit(0, static_cast<__rlimit_resource>(type), &rl, nullptr) == 0) continue;
+    int err = errno;
+    struct rlimit cur = {};
+    getrlimit(static_cast<__rlimit_resource>(type), &cur);
+    char a[32], b[32], c[32];
+    const char *cfg = wire::get_str(r, "configPath", "/process/rlimits");
+    if (err == EPERM)
+      fail("setrlimit", err, cfg,
+           "cannot set rlimit %d to soft %s, hard %s: the hard limit is %s and raising it needs CAP_SYS_RESOURCE "
+           "(for RLIMIT_NOFILE, also at most fs.nr_open): %s",
+           type, show(rl.rlim_cur, a, sizeof a), show(rl.rlim_max, b, sizeof b), show(cur.rlim_max, c, sizeof c),
+           errstr(err));
+    fail("setrlimit", err, cfg, "cannot set rlimit %d to soft %s, hard %s: %s", type, show(rl.rlim_cur, a, sizeof a),
+         show(rl.rlim_max, b, sizeof b), errstr(err));
+  }
+}
+
+void apply_oom_score_adj(const wire::Value *proc) {
+  const wire::Value *v = wire::get(proc, "oomScoreAdj");
+  if (!v || v->kind != 'i') return;
+  char buf[16];
+  int len = snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v->num));
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
+  if (fd < 0 || write(fd, buf, len) != len) {
+    int err = errno;
+    if (err == EACCES || err == EPERM)
+      fail("oom_score_adj", err, "/process/oomScoreAdj",
+           "cannot set oom_score_adj to %s: lowering it below the current value needs CAP_SYS_RESOURCE (%s)", buf,
+           errstr(err));
+    fail("oom_score_adj", err, "/process/oomScoreAdj", "cannot set oom_score_adj to %s: %s", buf, errstr(err));
+  }
+  close(fd);
+}
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,64 @@
+// Facts about this host that planning depends on, read once per command from
+// /proc and /sys. Planning takes them as plain data so unit tests can fake them.
+import fs from 'node:fs';
+
+export interface HostFacts {
+  /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
+  lastCap: number;
+  /** Our own effective capabilities. */
+  capEff: bigint;
+  /** Our hard rlimits by RLIMIT_* index; Infinity for unlimited. */
+  hardLimits: number[];
+  apparmorEnabled: boolean;
+  selinuxEnabled: boolean;
+}
+
+function readOr(file: string, fallback: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return fallback;
+  }
+}
+
+/** /proc/<pid>/limits rows are in RLIMIT_* order; the hard limit is the second value. */
+export function parseHardLimits(text: string): number[] {
+  return text
+    .split('\n')
+    .slice(1)
+    .filter((l) => l.startsWith('Max '))
+    .map((l) => {
+      const hard = l.slice(26).trim().split(/\s+/)[1];
+      return hard === 'unlimited' ? Infinity : Number(hard);
+    });
+}
+
+export function parseCapEff(status: string): bigint {
+  const m = /^CapEff:\s*([0-9a-f]+)$/m.exec(status);
+  return m ? BigInt(`0x${m[1]}`) : 0n;
+}
+
+let cached: HostFacts | undefined;
+
+export function readHostFacts(): HostFacts {
+  cached ??= {
+    lastCap: Number(readOr('/proc/sys/kernel/cap_last_cap', '40').trim()),
+    capEff: parseCapEff(readOr('/proc/self/status', '')),
+    hardLimits: parseHardLimits(readOr('/proc/self/limits', '')),
+    apparmorEnabled: readOr('/sys/module/apparmor/parameters/enabled', 'N').trim() === 'Y',
+    selinuxEnabled: fs.existsSync('/sys/fs/selinux/enforce'),
+  };
+  return cached;
+}
+
+/**
+ * The RLIMIT_NOFILE we were started with: bin/tsrun records the soft limit
+ * before node raises it; the hard limit node leaves alone.
+ */
+export function inheritedNofile(): [number, number] | undefined {
+  const soft = process.env.TSRUN_INHERITED_NOFILE;
+  if (!soft || !/^\d+$/.test(soft)) return undefined;
+  const m = /^Max open files\s+\S+\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+  const hard = m && /^\d+$/.test(m[1]) ? Number(m[1]) : Number(soft);
+  return [Math.min(Number(soft), hard), hard];
+}

@@ -1,0 +1,171 @@
+// config.process, planned: everything tsrun-init needs to become the user's
+// process, for `create` and `exec` alike. All names become numbers here and
+// every check that can be made before a process exists is made here.
+import type { Config, ExecCPUAffinity, IOPriority, Process, Scheduler } from '../spec/types.js';
+import { planCapabilities, type CapabilityPlan } from './capabilities.js';
+import type { HostFacts } from './host.js';
+import { PlanError } from './plan-error.js';
+import { planRlimits, type RlimitPlan } from './rlimits.js';
+import { planSeccomp, type SeccompPlan } from './seccomp.js';
+
+export interface SchedulerPlan {
+  policy: number;
+  flags: bigint;
+  nice: number;
+  priority: number;
+  runtime: bigint;
+  deadline: bigint;
+  period: bigint;
+}
+
+export interface ProcessPlan {
+  [key: string]: unknown;
+  args: string[];
+  env: string[];
+  cwd: string;
+  uid: number;
+  gid: number;
+  additionalGids: number[];
+  umask: number;
+  capabilities: CapabilityPlan;
+  lastCap: number;
+  rlimits: RlimitPlan[];
+  /** The caller's RLIMIT_NOFILE, which node raised for itself: restored unless rlimits set it. */
+  inheritedNofile?: [number, number];
+  noNewPrivileges: boolean;
+  oomScoreAdj?: number;
+  scheduler?: SchedulerPlan;
+  /** ioprio_set value: class << 13 | level. */
+  ioPriority?: number;
+  cpuAffinityInitial?: number[];
+  cpuAffinityFinal?: number[];
+  apparmorProfile?: string;
+  selinuxLabel?: string;
+  /** personality(2) persona; absent leaves the caller's. */
+  personality?: number;
+  /** linux.seccomp compiled to BPF; absent: no filter. */
+  seccomp?: SeccompPlan;
+  preserveFds: number;
+}
+
+export interface ProcessPlanOptions {
+  host: HostFacts;
+  warn(message: string): void;
+  inheritedNofile?: [number, number];
+  preserveFds?: number;
+}
+
+const SCHED_POLICIES: Record<string, number> = {
+  SCHED_OTHER: 0, SCHED_FIFO: 1, SCHED_RR: 2, SCHED_BATCH: 3, SCHED_IDLE: 5, SCHED_DEADLINE: 6,
+};
+const SCHED_FLAGS: Record<string, number> = {
+  SCHED_FLAG_RESET_ON_FORK: 0x01, SCHED_FLAG_RECLAIM: 0x02, SCHED_FLAG_DL_OVERRUN: 0x04,
+  SCHED_FLAG_KEEP_POLICY: 0x08, SCHED_FLAG_KEEP_PARAMS: 0x10, SCHED_FLAG_UTIL_CLAMP_MIN: 0x20,
+  SCHED_FLAG_UTIL_CLAMP_MAX: 0x40,
+};
+const IOPRIO_CLASSES: Record<string, number> = { IOPRIO_CLASS_RT: 1, IOPRIO_CLASS_BE: 2, IOPRIO_CLASS_IDLE: 3 };
+const PERSONAS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
+const MAX_CPUS = 1024; // glibc's CPU_SETSIZE, the cpu_set_t init uses
+
+function planScheduler(s: Scheduler): SchedulerPlan {
+  const p = '/process/scheduler';
+  const policy = SCHED_POLICIES[s.policy];
+  if (policy === undefined) throw new PlanError(`${p}/policy`, `${s.policy} is not a Linux scheduling policy (it exists only in out-of-tree patches)`);
+  const deadline = s.policy === 'SCHED_DEADLINE';
+  if (s.nice !== undefined && (s.nice < -20 || s.nice > 19)) throw new PlanError(`${p}/nice`, `must be from -20 to 19, not ${s.nice}`);
+  if ((s.priority ?? 0) !== 0 && s.policy !== 'SCHED_FIFO' && s.policy !== 'SCHED_RR') {
+    throw new PlanError(`${p}/priority`, `only SCHED_FIFO and SCHED_RR take a priority; ${s.policy} needs 0`);
+  }
+  if (!deadline && (s.runtime || s.deadline || s.period)) {
+    throw new PlanError(p, `runtime, deadline and period are for SCHED_DEADLINE only, not ${s.policy}`);
+  }
+  let flags = 0n;
+  for (const f of s.flags ?? []) flags |= BigInt(SCHED_FLAGS[f]);
+  return {
+    policy,
+    flags,
+    nice: s.nice ?? 0,
+    priority: s.priority ?? 0,
+    runtime: BigInt(s.runtime ?? 0),
+    deadline: BigInt(s.deadline ?? 0),
+    period: BigInt(s.period ?? 0),
+  };
+}
+
+function planIoPriority(io: IOPriority): number {
+  const level = io.priority ?? 0;
+  if (level < 0 || level > 7) throw new PlanError('/process/ioPriority/priority', `must be from 0 (highest) to 7, not ${level}`);
+  return (IOPRIO_CLASSES[io.class] << 13) | level;
+}
+
+/** "0-3, 7" → [0, 1, 2, 3, 7]. */
+export function parseCpuList(list: string, configPath: string): number[] {
+  const cpus = new Set<number>();
+  for (const part of list.split(',').map((s) => s.trim())) {
+    const m = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (!m) throw new PlanError(configPath, `"${part}" is not a CPU or a range like "0-3"`);
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (hi < lo) throw new PlanError(configPath, `the range "${part}" runs backwards`);
+    if (hi >= MAX_CPUS) throw new PlanError(configPath, `CPU ${hi} is beyond the ${MAX_CPUS} CPUs tsrun can address`);
+    for (let c = lo; c <= hi; c++) cpus.add(c);
+  }
+  return [...cpus].sort((a, b) => a - b);
+}
+
+function planAffinity(a: ExecCPUAffinity | undefined, which: 'initial' | 'final'): number[] | undefined {
+  const list = a?.[which];
+  return list && list.trim() ? parseCpuList(list, `/process/execCPUAffinity/${which}`) : undefined;
+}
+
+function planPersonality(config: Config): number | undefined {
+  const p = config.linux?.personality;
+  if (!p) return undefined;
+  if (p.flags?.length) {
+    throw new PlanError('/linux/personality/flags', `the runtime-spec defines no personality flags yet; remove ${JSON.stringify(p.flags)}`);
+  }
+  if (p.domain === undefined) throw new PlanError('/linux/personality/domain', 'is required: "LINUX" or "LINUX32"');
+  return PERSONAS[p.domain];
+}
+
+function refuseLsm(proc: Process, host: HostFacts): void {
+  if (proc.apparmorProfile && !host.apparmorEnabled) {
+    throw new PlanError('/process/apparmorProfile', `AppArmor is not enabled on this host, so profile "${proc.apparmorProfile}" cannot be applied; remove the field or enable AppArmor`);
+  }
+  if (proc.selinuxLabel && !host.selinuxEnabled) {
+    throw new PlanError('/process/selinuxLabel', `SELinux is not enabled on this host, so label "${proc.selinuxLabel}" cannot be applied; remove the field or enable SELinux`);
+  }
+}
+
+export function planProcess(proc: Process, config: Config, opts: ProcessPlanOptions): ProcessPlan {
+  if (!proc.args?.length) throw new PlanError('/process/args', 'must be a non-empty array');
+  refuseLsm(proc, opts.host);
+  if (proc.oomScoreAdj !== undefined && (proc.oomScoreAdj < -1000 || proc.oomScoreAdj > 1000)) {
+    throw new PlanError('/process/oomScoreAdj', `must be from -1000 to 1000, not ${proc.oomScoreAdj}`);
+  }
+  const user = proc.user ?? {};
+  return {
+    args: proc.args,
+    env: proc.env ?? [],
+    cwd: proc.cwd,
+    uid: user.uid ?? 0,
+    gid: user.gid ?? 0,
+    additionalGids: user.additionalGids ?? [],
+    umask: user.umask ?? 0o022,
+    capabilities: planCapabilities(proc.capabilities, opts.host.lastCap, opts.warn),
+    lastCap: opts.host.lastCap,
+    rlimits: planRlimits(proc.rlimits, opts.host.hardLimits, opts.host.capEff),
+    inheritedNofile: opts.inheritedNofile,
+    noNewPrivileges: proc.noNewPrivileges === true,
+    oomScoreAdj: proc.oomScoreAdj,
+    scheduler: proc.scheduler ? planScheduler(proc.scheduler) : undefined,
+    ioPriority: proc.ioPriority ? planIoPriority(proc.ioPriority) : undefined,
+    cpuAffinityInitial: planAffinity(proc.execCPUAffinity, 'initial'),
+    cpuAffinityFinal: planAffinity(proc.execCPUAffinity, 'final'),
+    apparmorProfile: proc.apparmorProfile || undefined,
+    selinuxLabel: proc.selinuxLabel || undefined,
+    personality: planPersonality(config),
+    seccomp: planSeccomp(config.linux?.seccomp, opts.warn),
+    preserveFds: opts.preserveFds ?? 0,
+  };
+}

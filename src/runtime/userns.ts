@@ -1,0 +1,60 @@
+// linux.uidMappings/gidMappings: checked at plan time, written by the parent
+// into /proc/<pid>/{uid,gid}_map while init waits at its USERNS_READY sync point.
+import fs from 'node:fs';
+import type { Config, IdMapping } from '../spec/types.js';
+import { PlanError } from './plan-error.js';
+
+export interface IdMapPlan {
+  uidMap: string;
+  gidMap: string;
+}
+
+function mapText(maps: IdMapping[], configPath: string): string {
+  // The kernel takes at most 340 lines and refuses overlaps; say so before it does.
+  if (maps.length > 340) throw new PlanError(configPath, `has ${maps.length} entries; the kernel takes at most 340`);
+  maps.forEach((m, i) => {
+    if (m.size === 0) throw new PlanError(`${configPath}/${i}/size`, 'must be at least 1');
+    maps.forEach((o, j) => {
+      if (j > i && m.containerID < o.containerID + o.size && o.containerID < m.containerID + m.size) {
+        throw new PlanError(configPath, `entries ${i} and ${j} map overlapping container IDs`);
+      }
+    });
+  });
+  return maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}\n`).join('');
+}
+
+/** The maps for a new user namespace, or undefined when none is made. */
+export function planIdMaps(config: Config): IdMapPlan | undefined {
+  const userNs = config.linux?.namespaces?.find((n) => n.type === 'user');
+  const uid = config.linux?.uidMappings ?? [];
+  const gid = config.linux?.gidMappings ?? [];
+  if (!userNs) {
+    if (uid.length || gid.length) {
+      throw new PlanError('/linux/uidMappings', 'ID mappings need a new user namespace: add {"type": "user"} to linux.namespaces');
+    }
+    return undefined;
+  }
+  if (userNs.path) {
+    if (uid.length || gid.length) {
+      throw new PlanError('/linux/uidMappings', `the user namespace at ${userNs.path} is joined and has its own mappings; remove uidMappings and gidMappings`);
+    }
+    return undefined;
+  }
+  if (!uid.length) throw new PlanError('/linux/uidMappings', 'a new user namespace needs at least one uid mapping');
+  if (!gid.length) throw new PlanError('/linux/gidMappings', 'a new user namespace needs at least one gid mapping');
+  return { uidMap: mapText(uid, '/linux/uidMappings'), gidMap: mapText(gid, '/linux/gidMappings') };
+}
+
+/** Writes the maps of init's new user namespace. gid_map first, as runc does. */
+export function writeIdMaps(pid: number, maps: IdMapPlan): void {
+  for (const [file, text, configPath] of [
+    ['gid_map', maps.gidMap, '/linux/gidMappings'],
+    ['uid_map', maps.uidMap, '/linux/uidMappings'],
+  ] as const) {
+    try {
+      fs.writeFileSync(`/proc/${pid}/${file}`, text);
+    } catch (e) {
+      throw new PlanError(configPath, `the kernel refused the mapping (${(e as Error).message.replace(/^.*?: /, '')}): ${text.trim().replace(/\n/g, '; ')}`);
+    }
+  }
+}
