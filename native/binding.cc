@@ -4,11 +4,14 @@
 #include <napi.h>
 #include <string.h>
 
+#include "cgroup_bpf.h"
+#include "cgroup_event.h"
 #include "channel.h"
 #include "process.h"
 #include "seccomp.h"
 #include "spawn.h"
 #include "syserror.h"
+#include "terminal.h"
 
 namespace {
 
@@ -67,7 +70,8 @@ Napi::Value ChannelSend(const Napi::CallbackInfo &info) {
     uint32_t type = int_arg(info, 1, "type");
     if (!info[2].IsBuffer()) throw Napi::TypeError::New(info.Env(), "payload must be a Buffer");
     auto buf = info[2].As<Napi::Buffer<uint8_t>>();
-    tsrun::channel_send(fd, type, buf.Data(), buf.Length());
+    int pass_fd = info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int32Value() : -1;
+    tsrun::channel_send(fd, type, buf.Data(), buf.Length(), pass_fd);
     return info.Env().Undefined();
   });
 }
@@ -254,7 +258,61 @@ Napi::Value SendFdToUnixSocket(const Napi::CallbackInfo &info) {
   });
 }
 
+Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+    return Napi::Number::New(info.Env(), tsrun::connect_unix(info[0].As<Napi::String>().Utf8Value()));
+  });
+}
+
+Napi::Value SocketPair(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto [a, b] = tsrun::socket_pair();
+    Napi::Array pair = Napi::Array::New(info.Env(), 2);
+    pair.Set(0u, a);
+    pair.Set(1u, b);
+    return pair;
+  });
+}
+
+Napi::Value RecvFd(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), tsrun::recv_fd(int_arg(info, 0, "fd")));
+  });
+}
+
+Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    tsrun::set_winsize(int_arg(info, 0, "fd"), int_arg(info, 1, "rows"), int_arg(info, 2, "cols"));
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value AttachDeviceProgram(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "cgroupDir must be a string");
+    if (!info[1].IsBuffer()) throw Napi::TypeError::New(info.Env(), "program must be a Buffer");
+    auto buf = info[1].As<Napi::Buffer<uint8_t>>();
+    tsrun::attach_device_program(info[0].As<Napi::String>().Utf8Value(), buf.Data(), buf.Length());
+    return info.Env().Undefined();
+  });
+}
+
+Napi::Value CgroupEventfd(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsString() || !info[1].IsString() || !info[2].IsString())
+      throw Napi::TypeError::New(info.Env(), "cgroupDir, file and args must be strings");
+    int fd = tsrun::cgroup_eventfd(info[0].As<Napi::String>().Utf8Value(), info[1].As<Napi::String>().Utf8Value(),
+                                   info[2].As<Napi::String>().Utf8Value());
+    return Napi::Number::New(info.Env(), fd);
+  });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
+  exports.Set("socketPair", Napi::Function::New(env, SocketPair));
+  exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("channelSend", Napi::Function::New(env, ChannelSend));
   exports.Set("channelRecv", Napi::Function::New(env, ChannelRecv));
@@ -265,6 +323,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));
   exports.Set("sendFdToUnixSocket", Napi::Function::New(env, SendFdToUnixSocket));
+  exports.Set("attachDeviceProgram", Napi::Function::New(env, AttachDeviceProgram));
+  exports.Set("cgroupEventfd", Napi::Function::New(env, CgroupEventfd));
   return exports;
 }
 

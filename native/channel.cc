@@ -10,12 +10,22 @@
 
 namespace tsrun {
 
-void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len) {
+void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len, int pass_fd) {
   uint8_t hdr[4] = {uint8_t(type), uint8_t(type >> 8), uint8_t(type >> 16), uint8_t(type >> 24)};
   struct iovec iov[2] = {{hdr, 4}, {const_cast<uint8_t *>(payload), len}};
   struct msghdr mh = {};
   mh.msg_iov = iov;
   mh.msg_iovlen = 2;
+  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (pass_fd >= 0) {
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
+    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
+  }
   while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
     if (errno != EINTR) throw_errno("sendmsg", "cannot send to tsrun-init");
 }
@@ -54,7 +64,7 @@ std::optional<Message> channel_recv(int fd) {
   }
 }
 
-void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, size_t len, int fd) {
+int connect_unix(const std::string &path) {
   struct sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
   if (path.empty() || path.size() >= sizeof addr.sun_path)
@@ -63,13 +73,23 @@ void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, siz
   memcpy(addr.sun_path, path.c_str(), path.size());
   int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (s < 0) throw_errno("socket", "cannot make a unix socket");
+  int rc;
+  do rc = connect(s, reinterpret_cast<struct sockaddr *>(&addr), sizeof addr); while (rc < 0 && errno == EINTR);
+  if (rc < 0) {
+    int err = errno;
+    close(s);
+    errno = err;
+    throw_errno("connect", "dial unix " + path);
+  }
+  return s;
+}
+
+void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, size_t len, int fd) {
+  int s = connect_unix(path);
   struct Closer {
     int fd;
     ~Closer() { close(fd); }
   } closer{s};
-  int rc;
-  do rc = connect(s, reinterpret_cast<struct sockaddr *>(&addr), sizeof addr); while (rc < 0 && errno == EINTR);
-  if (rc < 0) throw_errno("connect", "cannot connect to " + path);
   size_t sent = 0;
   do {
     // The fd goes with the first sendmsg only (config-linux.md, "The Container Process State").

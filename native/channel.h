@@ -14,7 +14,8 @@ struct Message {
   int fd = -1;  // an fd init passed with SCM_RIGHTS (close-on-exec), or -1
 };
 
-void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len);
+// pass_fd >= 0 goes along with SCM_RIGHTS (the console socket, for one).
+void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len, int pass_fd = -1);
 // Blocks until a message arrives; nullopt when init closed the socket (exited).
 // The caller owns Message::fd.
 std::optional<Message> channel_recv(int fd);
@@ -22,6 +23,8 @@ std::optional<Message> channel_recv(int fd);
 // Connects a SOCK_STREAM socket to the unix socket at path, sends payload with
 // fd (SCM_RIGHTS) on the first sendmsg, and closes the connection: how a
 // seccomp listener fd reaches linux.seccomp.listenerPath.
+// A connected SOCK_STREAM unix socket (close-on-exec).
+int connect_unix(const std::string &path);
 void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, size_t len, int fd);
 
 }  // namespace tsrun

@@ -15,13 +15,22 @@ enum MessageType : uint32_t {
   // init -> parent
   MSG_USERNS_READY = 10, // {pid}: write uid_map/gid_map for pid, then ACK
   MSG_CGROUP_READY = 11, // {pid}: place pid in the container's cgroup, then ACK
-  MSG_CHILD_PID = 12,    // {pid}: the container's init, as the host sees it
-  MSG_HOOKS_READY = 13,  // mounts done, before pivot_root: run prestart/createRuntime hooks, then ACK
+  MSG_CHILD_PID = 12,    // {pid}: the container's init (exec: the new process, which then waits for ACK), as the host sees it
+  MSG_HOOKS_READY = 13,  // {pid}: mounts done, before pivot_root (pid: init's, as the container sees it):
+                         // run prestart/createRuntime hooks, then ACK {createContainerState,
+                         // startContainerState}: the state JSON init's own hooks get on stdin
   MSG_CREATED = 14,      // about to wait on exec.fifo: record the state, then ACK
   MSG_SECCOMP_LISTENER = 15, // {} + a seccomp notify fd (SCM_RIGHTS): hand it to listenerPath, then ACK
   MSG_ERROR = 20,        // {step, errno, path, message}: init failed and exits
   MSG_WARNING = 21,      // {message}: logged by the parent, init goes on
 };
+
+// exec.fifo, once the socket is closed: `tsrun start` opens it for reading;
+// init, whose open for writing then returns, runs the startContainer hooks and
+// writes kStartedByte, keeping the fd (close-on-exec) until its execve, so
+// `start` reads EOF only once the process runs. If a hook fails, init writes
+// the error message instead (it never starts with kStartedByte) and exits.
+constexpr char kStartedByte = '0';
 
 // The environment variable that tells tsrun-init which fd is its socket.
 constexpr const char *kInitSocketEnv = "_TSRUN_INIT_SOCKET";

@@ -2,6 +2,7 @@
 // (readonly), "Mounts", and config-linux.md "Namespaces", on real containers.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { makeBundle, Runtime, skipUnlessRoot, uniqueId } from '../test/integration/harness.js';
 
 describe('config.md and config-linux.md on a running container', { skip: skipUnlessRoot }, () => {
@@ -78,6 +79,31 @@ describe('config.md and config-linux.md on a running container', { skip: skipUnl
       c.mounts.push({ destination: '/data', type: 'bind', source: dir, options: ['rbind', 'ro'] });
     });
     assert.equal(r.stdout, 'from the host\nrc=1\n');
+  });
+
+  test('config-linux.md "Namespaces" time and "Offset for Time Namespace": boottime and monotonic are shifted', () => {
+    const [hostUptime] = fsModule.readFileSync('/proc/uptime', 'utf8').split(' ').map(Number);
+    const r = runOut(['sh', '-c', 'cut -d" " -f1 /proc/uptime'], (c) => {
+      c.linux.namespaces.push({ type: 'time' });
+      c.linux.timeOffsets = { boottime: { secs: 1000000, nanosecs: 0 }, monotonic: { secs: 5 } };
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const uptime = Number(r.stdout.trim());
+    assert.ok(uptime >= hostUptime + 1000000 && uptime < hostUptime + 1000000 + 60, `uptime ${uptime}, host ${hostUptime}`);
+  });
+
+  test('config-linux.md "Namespaces": a path to a namespace of another type is refused, naming both', () => {
+    const holder = spawn('sleep', ['30']);
+    try {
+      const r = runOut(['true'], (c) => c.linux.namespaces.splice(4, 1, { type: 'network', path: `/proc/${holder.pid}/ns/uts` }));
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, new RegExp(`config.json: /linux/namespaces/4: /proc/${holder.pid}/ns/uts is not a network namespace`));
+      const f = runOut(['true'], (c) => c.linux.namespaces.splice(4, 1, { type: 'network', path: '/etc/hostname' }));
+      assert.equal(f.code, 1);
+      assert.match(f.stderr, /\/etc\/hostname is not a namespace file/);
+    } finally {
+      holder.kill();
+    }
   });
 });
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hasRunc, makeBundle, Runtime, skipUnlessRoot, uniqueId, type ConfigPatch, type Result } from '../test/integration/harness.js';
+import { makeBundle, Runtime, sideBySide, skipUnlessRoot, uniqueId, type ConfigPatch, type Result } from '../test/integration/harness.js';
 
 /** docker's default capability set: the same list in every set but ambient. */
 const DOCKER_CAPS = [
@@ -35,12 +35,8 @@ const hostCanRaise = /^CapEff:\s*([0-9a-f]+)/m.exec(fs.readFileSync('/proc/self/
 const hasSysResource = hostCanRaise ? (BigInt(`0x${hostCanRaise}`) & (1n << 24n)) !== 0n : false;
 
 describe('config.md "Process" identity and limits', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  const runc = hasRunc ? new Runtime('runc', 'runc-test-root-') : undefined;
-  after(() => {
-    rt.cleanup();
-    runc?.cleanup();
-  });
+  const { rt, runc, cleanup } = sideBySide();
+  after(cleanup);
 
   const run = (args: string[], patch?: ConfigPatch, on: Runtime = rt): Result =>
     on.run(['run', '--bundle', makeBundle(args, patch), uniqueId('id')]);

@@ -12,6 +12,7 @@ namespace tsrun {
 namespace init {
 
 int g_sock = -1;
+int g_received_fd = -1;
 
 namespace {
 
@@ -48,8 +49,17 @@ wire::Value *recv_message(uint32_t *type) {
     if (size <= 0) return nullptr;
     uint8_t *buf = static_cast<uint8_t *>(malloc(size));
     if (!buf) fail("recv", ENOMEM, "", "cannot allocate %zd bytes for a message", size);
+    struct iovec iov = {buf, static_cast<size_t>(size)};
+    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    struct msghdr mh = {};
+    mh.msg_iov = &iov;
+    mh.msg_iovlen = 1;
+    mh.msg_control = control;
+    mh.msg_controllen = sizeof control;
     ssize_t got;
-    do got = recv(g_sock, buf, size, 0); while (got < 0 && errno == EINTR);
+    do got = recvmsg(g_sock, &mh, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
+    struct cmsghdr *c = got > 0 ? CMSG_FIRSTHDR(&mh) : nullptr;
+    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&g_received_fd, CMSG_DATA(c), sizeof(int));
     if (got != size || got < 4) {
       free(buf);
       return nullptr;

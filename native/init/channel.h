@@ -12,6 +12,8 @@ namespace init {
 
 // The socket fd; -1 once closed (after CREATED), when errors go to stderr.
 extern int g_sock;
+// The fd that came with the last message that carried one (close-on-exec), or -1.
+extern int g_received_fd;
 
 // Receives one message; returns its decoded payload (nullptr on EOF, which
 // means the parent is gone: the caller exits).

@@ -91,10 +91,11 @@ void become_user(const wire::Value *proc) {
   uint64_t amb = mask(proc, "ambient");
   for (int cap = 0; cap < 64; cap++) {
     if (!(amb & (1ULL << cap))) continue;
+    // runc warns and goes on here, and its own `runc spec` config relies on
+    // it (ambient caps that are not inheritable): so do we.
     if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
-      fail("prctl", errno, "/process/capabilities/ambient",
-           "cannot raise ambient capability %d: an ambient capability must also be permitted and inheritable (%s)", cap,
-           errstr(errno));
+      warn("/process/capabilities/ambient: cannot raise ambient capability %d: it must also be permitted and inheritable (%s)",
+           cap, errstr(errno));
   }
 }
 

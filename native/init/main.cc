@@ -12,6 +12,8 @@
 #include "../protocol.h"
 #include "channel.h"
 #include "devices.h"
+#include "exec.h"
+#include "hooks.h"
 #include "limits.h"
 #include "masks.h"
 #include "sysctl.h"
@@ -35,6 +37,9 @@ void run_create(const wire::Value *plan) {
   // the state dir unreachable; the O_PATH fd goes with us into the container.
   Exec ex = {};
   open_fifo(plan, &ex);
+  // Relative paths in mount data (overlay's lowerdir=…) are the bundle's, as with runc.
+  const char *bundle = wire::get_str(plan, "bundle", "/");
+  if (chdir(bundle) < 0) fail("chdir", errno, "", "cannot enter the bundle %s: %s", bundle, errstr(errno));
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);
@@ -44,11 +49,11 @@ void run_create(const wire::Value *plan) {
     mount_rootfs(plan);
     make_devices(plan);
   }
-  // 4. prestart/createRuntime hooks run in the parent while we wait.
-  if (wire::get_bool(plan, "hooksSync")) {
-    send_empty(MSG_HOOKS_READY);
-    wait_ack();
-  }
+  // 4. prestart/createRuntime hooks run in the parent while we wait; then
+  // createContainer, here in the container's namespaces.
+  HookStates hook_states;
+  if (wire::get_bool(plan, "hooksSync")) hook_states = sync_hooks();
+  run_create_container_hooks(plan, hook_states);
   // 5. pivot_root.
   enter_rootfs(plan);
   // 5a. inside the new root: sysctl, then readonly and masked paths, as runc orders them.
@@ -62,8 +67,10 @@ void run_create(const wire::Value *plan) {
   wait_ack();
   close(g_sock);
   g_sock = -1;
-  // 7. wait on exec.fifo; 10. exec.
-  wait_for_start(&ex);
+  // 7. wait on exec.fifo; startContainer hooks; 10. exec.
+  int start_fd = wait_for_start(&ex);
+  run_start_container_hooks(plan, hook_states, start_fd);
+  signal_start(start_fd);
   exec_process(proc, &ex);
 }
 
@@ -94,5 +101,6 @@ int main() {
   if (type != MSG_PLAN) fail("recv", EPROTO, "", "expected a plan, got message %u", type);
   const char *mode = wire::get_str(plan, "mode", "");
   if (strcmp(mode, "create") == 0) run_create(plan);
+  if (strcmp(mode, "exec") == 0) run_exec(plan);
   fail("init", EINVAL, "", "unknown mode '%s'", mode);
 }

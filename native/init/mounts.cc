@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/mount.h>
 #include <linux/openat2.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,19 @@ void apply_propagation(const char *target, const wire::Value *flags, const char 
     if (mount(nullptr, target, nullptr, f, nullptr) < 0)
       fail("mount", errno, cfg, "cannot set propagation on %s: %s", target, errstr(errno));
   }
+}
+
+// The r* options: one mount_setattr over the whole new mount tree.
+void apply_recursive_attrs(int fd, const wire::Value *m, const char *dest, const char *cfg) {
+  struct mount_attr attr = {};
+  attr.attr_set = static_cast<uint64_t>(wire::get_int(m, "recAttrSet"));
+  attr.attr_clr = static_cast<uint64_t>(wire::get_int(m, "recAttrClr"));
+  if (!attr.attr_set && !attr.attr_clr) return;
+  if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+    fail("mount_setattr", errno, cfg,
+         errno == ENOSYS ? "recursive mount options (rro, rnosuid, ...) need mount_setattr, Linux 5.12+"
+                         : "cannot apply the recursive options to %s: %s",
+         dest, errstr(errno));
 }
 
 void mount_one(int rootfd, const wire::Value *m) {
@@ -61,13 +75,45 @@ void mount_one(int rootfd, const wire::Value *m) {
   } else if (mount(source, target, type, flags, data) < 0) {
     fail("mount", errno, cfg, "mount %s (type %s) on %s: %s", source, type, dest, errstr(errno));
   }
-  if (wire::count(wire::get(m, "propagation"))) {
-    close(fd);
-    fd = open_target(rootfd, dest, is_file, cfg);
-    snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
-    apply_propagation(target, wire::get(m, "propagation"), cfg);
-  }
+  // What follows acts on the new mount, not on the one it covers: reopen.
   close(fd);
+  fd = open_target(rootfd, dest, is_file, cfg);
+  if (fd < 0) fail("mount", errno, cfg, "cannot reopen %s after mounting: %s", dest, errstr(errno));
+  snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
+  apply_recursive_attrs(fd, m, dest, cfg);
+  if (wire::count(wire::get(m, "propagation"))) apply_propagation(target, wire::get(m, "propagation"), cfg);
+  close(fd);
+}
+
+// The longest mount point in /proc/self/mountinfo that contains path.
+void make_parent_private(const char *path) {
+  FILE *f = fopen("/proc/self/mountinfo", "re");
+  if (!f) fail("open", errno, "/root/path", "cannot read /proc/self/mountinfo: %s", errstr(errno));
+  static char line[8192], best[4096], mp[4096];
+  best[0] = 0;
+  size_t plen = strlen(path);
+  while (fgets(line, sizeof line, f)) {
+    // Field 5 is the mount point, with space, tab, newline and backslash octal-escaped.
+    char *p = line;
+    for (int field = 1; field < 5 && p; field++) p = strchr(p, ' '), p = p ? p + 1 : nullptr;
+    if (!p) continue;
+    size_t n = 0;
+    for (; *p && *p != ' ' && n + 1 < sizeof mp; p++) {
+      if (p[0] == '\\' && p[1] >= '0' && p[1] <= '7' && p[2] && p[3]) {
+        mp[n++] = static_cast<char>((p[1] - '0') * 64 + (p[2] - '0') * 8 + (p[3] - '0'));
+        p += 3;
+      } else {
+        mp[n++] = *p;
+      }
+    }
+    mp[n] = 0;
+    bool contains = strcmp(mp, "/") == 0 ||
+                    (strncmp(path, mp, n) == 0 && (path[n] == '/' || path[n] == 0) && n <= plen);
+    if (contains && n >= strlen(best)) snprintf(best, sizeof best, "%s", mp);
+  }
+  fclose(f);
+  if (best[0] && mount(nullptr, best, nullptr, MS_PRIVATE, nullptr) < 0)
+    fail("mount", errno, "/root/path", "cannot make %s, the mount the rootfs is on, private: %s", best, errstr(errno));
 }
 
 }  // namespace
@@ -79,6 +125,9 @@ void mount_rootfs(const wire::Value *plan) {
   unsigned long prop = wire::get_int(plan, "rootfsPropagation", MS_SLAVE | MS_REC);
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
     fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of /: %s", errstr(errno));
+  // The mount the rootfs sits on goes private, so the rootfs bind below is not
+  // a peer of the host's mount even when / was made shared.
+  make_parent_private(rootfs);
   // pivot_root needs the rootfs to be a mount point.
   if (mount(rootfs, rootfs, nullptr, MS_BIND | MS_REC, nullptr) < 0)
     fail("mount", errno, "/root/path", "cannot bind-mount the rootfs %s: %s", rootfs, errstr(errno));
@@ -86,7 +135,17 @@ void mount_rootfs(const wire::Value *plan) {
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
   const wire::Value *mounts = wire::get(plan, "mounts");
-  for (uint32_t i = 0; i < wire::count(mounts); i++) mount_one(rootfd, wire::at(mounts, i));
+  for (uint32_t i = 0; i < wire::count(mounts); i++) {
+    const wire::Value *m = wire::at(mounts, i);
+    mount_one(rootfd, m);
+    // A mount on / (an overlay rootfs, say) is the rootfs from now on: later
+    // mounts must land on it, not on the directory it covers.
+    if (strcmp(wire::get_str(m, "destination", ""), "/") == 0) {
+      close(rootfd);
+      rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (rootfd < 0) fail("open", errno, wire::get_str(m, "configPath", ""), "cannot open the new rootfs: %s", errstr(errno));
+    }
+  }
   close(rootfd);
 }
 
@@ -111,6 +170,10 @@ void enter_rootfs(const wire::Value *plan) {
     close(oldroot);
   }
   if (chdir("/") < 0) fail("chdir", errno, "", "%s", errstr(errno));
+  // The container's own / gets the asked propagation: a fresh peer group for shared.
+  unsigned long prop = wire::get_int(plan, "rootfsPropagationAfter");
+  if (prop && mount(nullptr, "/", nullptr, prop, nullptr) < 0)
+    fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of the container's /: %s", errstr(errno));
 
   if (wire::get_bool(plan, "readonlyRoot")) {
     // A bind remount keeps the flags it does not name only if we pass them again.

@@ -5,6 +5,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <linux/nsfs.h>
+#include <sys/ioctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -35,6 +37,14 @@ int flag_of(const char *name) {
 void join(const wire::Value *ns, int fd) {
   const char *type = wire::get_str(ns, "type", "");
   const char *cfg = wire::get_str(ns, "configPath", "");
+  // setns checks the type for us: a path to another kind of namespace, or to
+  // a file that is no namespace at all, fails with EINVAL.
+  int actual = ioctl(fd, NS_GET_NSTYPE);
+  if (actual >= 0 && actual != flag_of(type))
+    fail("setns", EINVAL, cfg, "%s is not a %s namespace", wire::get_str(ns, "path", ""), type);
+  if (actual < 0 && errno == ENOTTY)
+    fail("setns", EINVAL, cfg, "%s is not a namespace file (use /proc/<pid>/ns/... or a bind mount of one)",
+         wire::get_str(ns, "path", ""));
   if (setns(fd, flag_of(type)) < 0)
     fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
          wire::get_str(ns, "path", ""), errstr(errno));
@@ -100,10 +110,25 @@ void enter_namespaces(const wire::Value *plan) {
     wait_ack();
   }
 
+  if (new_flags & CLONE_NEWTIME) {
+    // clone(2) has no bit for it: unshare makes our children's time namespace,
+    // whose offsets must be written before any process is in it.
+    if (unshare(CLONE_NEWTIME) < 0)
+      fail("unshare", errno, "/linux/namespaces", "cannot create a time namespace: %s", errstr(errno));
+    const char *offsets = wire::get_str(plan, "timeOffsets");
+    if (offsets) {
+      int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
+      ssize_t len = static_cast<ssize_t>(strlen(offsets));
+      if (fd < 0 || write(fd, offsets, len) != len)
+        fail("timens_offsets", errno, "/linux/timeOffsets", "the kernel refused the time offsets: %s", errstr(errno));
+      close(fd);
+    }
+  }
+
   // The child must not speak on the shared socket before the parent knows its pid.
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe", errno, "", "%s", errstr(errno));
-  int clone_flags = (new_flags & ~CLONE_NEWUSER) | CLONE_PARENT | SIGCHLD;
+  int clone_flags = (new_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME)) | CLONE_PARENT | SIGCHLD;
   long child = syscall(SYS_clone, clone_flags, 0, 0, 0, 0);
   if (child < 0) fail("clone", errno, "/linux/namespaces", "cannot create the container's namespaces: %s", errstr(errno));
   if (child == 0) {

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "console.h"
 #include "identity.h"
 #include "limits.h"
 #include "lsm.h"
@@ -106,6 +107,9 @@ void setup_container(const wire::Value *plan) {
   // A session of its own, as runc gives it: the container's init leads its
   // session and process group, and no terminal of the caller's is its own.
   if (setsid() < 0) fail("setsid", errno, "", "%s", errstr(errno));
+  // The terminal, made now that we lead a session; only the container's init
+  // (create) gets it as /dev/console too.
+  setup_terminal(wire::get(plan, "process"), g_received_fd, strcmp(wire::get_str(plan, "mode", ""), "create") == 0);
   const char *hostname = wire::get_str(plan, "hostname");
   if (hostname && sethostname(hostname, strlen(hostname)) < 0)
     fail("sethostname", errno, "/hostname", "cannot set hostname %s: %s", hostname, errstr(errno));
@@ -139,6 +143,9 @@ void setup_process(const wire::Value *proc, Exec *ex) {
   }
   drop_bounding_set(proc);
   become_user(proc);
+  // A uid change resets dumpable (to fs.suid_dumpable): stay non-dumpable, so
+  // no container process can reach our fds or exe (the CVE-2019-5736 class).
+  prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   const char *cwd = wire::get_str(proc, "cwd", "/");
   if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
@@ -157,7 +164,7 @@ void check_fifo_reachable(const Exec *ex) {
          errstr(errno));
 }
 
-void wait_for_start(Exec *ex) {
+int wait_for_start(Exec *ex) {
   // As PID 1 of its namespace, init would drop every signal it has no handler
   // for. runc's init (Go) exits on these while it waits; so do we, so that
   // `kill <id> TERM` of a created container stops it as it does with runc.
@@ -170,11 +177,15 @@ void wait_for_start(Exec *ex) {
   int fd;
   do fd = open(p, O_WRONLY | O_CLOEXEC); while (fd < 0 && errno == EINTR);
   if (fd < 0) fail("exec.fifo", errno, "", "cannot open exec.fifo: %s", errstr(errno));
-  ssize_t w;
-  do w = write(fd, "0", 1); while (w < 0 && errno == EINTR);
-  if (w != 1) fail("exec.fifo", errno, "", "cannot signal start: %s", errstr(errno));
-  close(fd);
   close(ex->fifo_fd);
+  return fd;
+}
+
+void signal_start(int start_fd) {
+  // The fd stays open (close-on-exec): `start` sees EOF once we have exec'd.
+  ssize_t w;
+  do w = write(start_fd, &kStartedByte, 1); while (w < 0 && errno == EINTR);
+  if (w != 1) fail("exec.fifo", errno, "", "cannot signal start: %s", errstr(errno));
 }
 
 void exec_process(const wire::Value *proc, Exec *ex) {

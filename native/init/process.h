@@ -16,7 +16,8 @@ struct Exec {
 
 // Before pivot_root: opens exec.fifo by its host path (O_PATH).
 void open_fifo(const wire::Value *plan, Exec *ex);
-// After pivot_root, create only: session, hostname, domainname, keyring.
+// After pivot_root (create) or setns (exec): session, the plan's hostname and
+// domainname (create plans only have them), keyring.
 void setup_container(const wire::Value *plan);
 // For create and exec: limits, labels, seccomp, capabilities and user, then
 // cwd and args[0] looked up in $PATH as the user, as runc does at create
@@ -24,8 +25,11 @@ void setup_container(const wire::Value *plan);
 void setup_process(const wire::Value *proc, Exec *ex);
 // Create only: exec.fifo must be reachable through /proc/self/fd.
 void check_fifo_reachable(const Exec *ex);
-// Blocks until `tsrun start` opens exec.fifo for reading.
-void wait_for_start(Exec *ex);
+// Blocks until `tsrun start` opens exec.fifo for reading; returns the write
+// end (close-on-exec), for signal_start or a startContainer hook's error.
+int wait_for_start(Exec *ex);
+// Tells `start` the process is being exec'd (native/protocol.h, exec.fifo).
+void signal_start(int start_fd);
 // Restores what node changed, closes our fds and execs. Does not return.
 [[noreturn]] void exec_process(const wire::Value *proc, Exec *ex);
 

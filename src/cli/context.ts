@@ -1,7 +1,7 @@
 // What every command gets from the global flags: the state store under
 // --root and the logger; and the one place errors become output and exit codes.
 import path from 'node:path';
-import type { ArgumentsCamelCase } from 'yargs';
+import type { ArgumentsCamelCase, Options } from 'yargs';
 import { StateStore } from '../runtime/state.js';
 import { UnsupportedError } from '../runtime/errors.js';
 import { Logger, type LogFormat } from './log.js';
@@ -27,6 +27,17 @@ export interface Context {
 }
 
 export const DEFAULT_ROOT = '/run/tsrun';
+
+/** runc's global flags; they may come before or after the command. */
+export const GLOBAL_OPTIONS = {
+  root: { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true },
+  log: { type: 'string', describe: 'log file (default: stderr)', global: true },
+  'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
+  debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true },
+  rootless: { type: 'string', default: 'auto', describe: 'rootless mode: true, false or auto', global: true },
+  criu: { type: 'string', describe: 'path to criu, for checkpoint/restore', global: true },
+} as const satisfies Record<string, Options>;
 
 function contextFrom(argv: GlobalArgs): Context {
   const log = new Logger(argv.log, argv.logFormat, argv.debug);

@@ -26,19 +26,32 @@ export function createFlags<T>(y: Argv<T>) {
 }
 
 export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
-  if (argv.consoleSocket !== undefined) {
-    throw new UnsupportedError('--console-socket is not supported by tsrun yet (no terminal support)');
-  }
-  if (!Number.isInteger(argv.preserveFds) || argv.preserveFds < 0) {
-    throw new UnsupportedError(`--preserve-fds must be a whole number, not ${argv.preserveFds}`);
-  }
   return {
+    consoleSocket: argv.consoleSocket,
     id: argv.containerId,
     bundle: argv.bundle,
     pidFile: argv.pidFile,
     noPivot: argv.noPivot,
     noNewKeyring: argv.noNewKeyring,
-    preserveFds: argv.preserveFds,
+    ...withListenFds(checkPreserveFds(argv.preserveFds)),
     onWarning: (m) => ctx.log.warn(m),
   };
+}
+
+/** --preserve-fds, as `create`, `run` and `exec` take it. */
+export function checkPreserveFds(n: number): number {
+  if (!Number.isInteger(n) || n < 0) throw new UnsupportedError(`--preserve-fds must be a whole number, not ${n}`);
+  return n;
+}
+
+/**
+ * Socket activation, as runc passes it: LISTEN_FDS=N fds (3 .. 3+N-1) meant
+ * for us go to the container ahead of --preserve-fds, and its process is
+ * told LISTEN_FDS=N, LISTEN_PID=1. LISTEN_PID, when set, must be ours.
+ */
+export function withListenFds(preserveFds: number): { preserveFds: number; listenFds: number } {
+  const n = Number(process.env.LISTEN_FDS ?? '0');
+  const pid = process.env.LISTEN_PID;
+  if (!Number.isInteger(n) || n <= 0 || (pid !== undefined && Number(pid) !== process.pid)) return { preserveFds, listenFds: 0 };
+  return { preserveFds: preserveFds + n, listenFds: n };
 }

@@ -14,5 +14,7 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs & GlobalArgs> =
     y
       .positional('container-id', { type: 'string', demandOption: true })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it runs' }) as never,
-  handler: command<DeleteArgs>((ctx, argv) => deleteContainer(ctx.store, argv.containerId, argv.force)),
+  handler: command<DeleteArgs>((ctx, argv) =>
+    deleteContainer(ctx.store, argv.containerId, argv.force, { onWarning: (m) => ctx.log.warn(m) }),
+  ),
 };

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { UnsupportedError } from '../runtime/errors.js';
 import { killContainer, parseSignal } from '../runtime/kill.js';
 import { command, type GlobalArgs } from './context.js';
 
@@ -18,7 +17,6 @@ export const killCommand: CommandModule<GlobalArgs, KillArgs & GlobalArgs> = {
       .positional('signal', { type: 'string', default: 'SIGTERM', describe: 'a name (KILL, SIGKILL) or a number' })
       .option('all', { alias: 'a', type: 'boolean', default: false, describe: "signal every process in the container's cgroup" }) as never,
   handler: command<KillArgs>((ctx, argv) => {
-    if (argv.all) throw new UnsupportedError('kill --all is not supported by tsrun yet (it needs cgroups)');
-    killContainer(ctx.store, argv.containerId, parseSignal(String(argv.signal)));
+    killContainer(ctx.store, argv.containerId, parseSignal(String(argv.signal)), argv.all);
   }),
 };

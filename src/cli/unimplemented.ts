@@ -5,12 +5,6 @@ import { UnsupportedError } from '../runtime/errors.js';
 import { command, type GlobalArgs } from './context.js';
 
 const NOT_YET: Array<[string, string]> = [
-  ['exec <container-id> [command..]', 'run a process in a container'],
-  ['pause <container-id>', 'freeze every process in a container'],
-  ['resume <container-id>', 'thaw a paused container'],
-  ['ps <container-id> [ps-args..]', 'list the processes in a container'],
-  ['events <container-id>', "print a container's events and stats"],
-  ['update <container-id>', "change a container's resource limits"],
   ['features', 'print what this runtime supports, as JSON'],
   ['spec', 'write a default config.json'],
   ['checkpoint <container-id>', 'checkpoint a container with criu'],

@@ -4,8 +4,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
 import { readConfigFile } from '../spec/validate.js';
+import { openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
+import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { native } from './native.js';
 import { buildCreatePlan, rootfsPath } from './plan.js';
 import { readProcStat } from './proc.js';
@@ -13,6 +15,7 @@ import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { planIdMaps, writeIdMaps } from './userns.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
+import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
 import { rfc3339NanoNow } from './time.js';
 
 const debug = createDebug('tsrun:create');
@@ -26,6 +29,14 @@ export interface CreateOptions {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** Of preserveFds, how many are socket-activation fds (LISTEN_FDS): the process is told so in its env. */
+  listenFds?: number;
+  /** --console-socket: where a terminal's pty master goes. */
+  consoleSocket?: string;
+  /** false for a foreground `run`, which keeps the terminal itself. */
+  detach?: boolean;
+  /** A foreground terminal: the socket the pty master arrives on, for relayTerminal. */
+  onConsole?(receiveOn: number): void;
   onWarning?(message: string): void;
 }
 
@@ -36,6 +47,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     throw new TsrunError(`bundle ${bundle} does not exist or is not a directory`);
   }
   const config = readConfigFile(path.join(bundle, 'config.json'));
+  // Only the init is socket-activated: the stored config (exec's base) keeps the bundle's env.
+  const planConfig = opts.listenFds && config.process
+    ? { ...config, process: { ...config.process, env: [...(config.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
+    : config;
   const rootfs = rootfsPath(config, bundle);
   if (!fs.existsSync(rootfs) || !fs.statSync(rootfs).isDirectory()) {
     throw new TsrunError(`config.json: /root/path: rootfs ${rootfs} does not exist or is not a directory`);
@@ -44,9 +59,16 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
 
   const dir = store.create(opts.id);
   let state: StoredState | undefined;
+  const hookBase: HookStateBase = { ociVersion: OCI_VERSION, id: opts.id, bundle, annotations: config.annotations };
+  // A failure once init is started ends the lifecycle as runtime.md has it
+  // end: the container is destroyed, then the poststop hooks run (as runc's).
+  let started = false;
+  let consoleChannel: ConsoleChannel | undefined;
+  let cgroup: Cgroup | undefined;
   try {
     native().mkfifo(dir.fifoPath, 0o622);
-    const plan = buildCreatePlan(config, {
+    const cgroupRecord = planCgroupRecord(config, opts.id);
+    const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,
       fifoPath: dir.fifoPath,
@@ -55,13 +77,25 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       preserveFds: opts.preserveFds,
       inheritedNofile: inheritedNofile(),
       host: readHostFacts(),
+      cgroup: cgroupRecord,
       warn: (m) => opts.onWarning?.(m),
     });
     const idMaps = planIdMaps(config);
+    consoleChannel = openConsole(plan.process.terminal, opts.detach ?? true, opts.consoleSocket);
     debug('plan %o', plan);
+    started = true;
     runCreateProtocol(plan, {
+      consoleFd: consoleChannel?.passFd,
       onWarning: opts.onWarning,
+      runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
+      placeInCgroup(pid) {
+        // Recorded first, so a create killed from here on leaves its cgroup to the sweep.
+        dir.writeCgroupRecord(cgroupRecord);
+        cgroup = openCgroup(cgroupRecord);
+        setUpCgroup(cgroup, config.linux?.resources, pid);
+        dir.writeCgroupRecord(cgroupRecord);
+      },
       onSeccompListener(fd, pid) {
         const sc = plan.process.seccomp;
         if (!sc?.listenerPath) throw new TsrunError('tsrun-init sent a seccomp listener, but the plan has no listenerPath');
@@ -81,6 +115,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
           annotations: config.annotations,
           initStartTime: stat.startTime,
           config,
+          noNewKeyring: opts.noNewKeyring || undefined,
+          cgroup: cgroupRecord,
         };
         dir.writeState(state);
         // go-runc reads this with a bare Atoi: no trailing newline.
@@ -88,10 +124,19 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       },
     });
     dir.close();
+    closeConsole(consoleChannel, true);
+    if (consoleChannel?.receiveOn !== undefined) opts.onConsole?.(consoleChannel.receiveOn);
     return state!;
   } catch (e) {
+    closeConsole(consoleChannel);
+    try {
+      cgroup?.destroy();
+    } catch (c) {
+      opts.onWarning?.(`${(c as Error).message}`);
+    }
     dir.destroy();
     if (pidFile && state) fs.rmSync(pidFile, { force: true });
+    if (started) runHooksWarning(config, 'poststop', { ...hookBase, status: 'stopped' }, (m) => opts.onWarning?.(m));
     throw e;
   }
 }

@@ -1,10 +1,17 @@
 // `delete`: remove a stopped container; with --force, kill a live one first.
+import { constants } from 'node:os';
 import { ContainerNotFoundError, StatusError, TsrunError } from './errors.js';
+import { runHooksWarning } from './hooks.js';
+import { openCgroup } from '../cgroups/index.js';
 import { isAlive } from './proc.js';
-import type { StateStore } from './state.js';
+import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
-export function deleteContainer(store: StateStore, id: string, force: boolean): void {
+export interface DeleteOptions {
+  onWarning?(message: string): void;
+}
+
+export function deleteContainer(store: StateStore, id: string, force: boolean, opts: DeleteOptions = {}): void {
   let dir;
   try {
     dir = store.open(id);
@@ -20,6 +27,8 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       if (!force) throw new StatusError(`cannot delete container ${id} that is not stopped: ${status}`);
     }
     if (status !== 'stopped') {
+      // Through the cgroup when there is one: it also thaws a paused container, whose v1-frozen init would not die.
+      if (state.cgroup) openCgroup(state.cgroup).kill(constants.signals.SIGKILL);
       try {
         process.kill(state.pid, 'SIGKILL');
       } catch {
@@ -27,10 +36,25 @@ export function deleteContainer(store: StateStore, id: string, force: boolean): 
       }
       waitUntilGone(state.pid, state.initStartTime);
     }
-    dir.destroy();
+    destroyContainer(dir, state, opts);
   } finally {
     dir.close();
   }
+}
+
+/**
+ * Removes a stopped container's state, then runs its poststop hooks: after
+ * the container is gone, before delete returns; a failure only warns.
+ */
+export function destroyContainer(dir: ContainerDir, state: StoredState, opts: DeleteOptions = {}): void {
+  // What is left in the cgroup dies with it (processes outside the pid namespace's reach);
+  // if the cgroup will not go, the state stays so that delete can be tried again.
+  if (state.cgroup) openCgroup(state.cgroup).destroy();
+  dir.destroy();
+  const { ociVersion, id, bundle, annotations } = state;
+  runHooksWarning(state.config, 'poststop', { ociVersion, id, status: 'stopped', bundle, annotations }, (m) =>
+    opts.onWarning?.(m),
+  );
 }
 
 /** Polls, since the init is usually not our child: a zombie counts as gone. */

@@ -7,24 +7,38 @@ import { MessageType } from './init-protocol.js';
 import { initBinaryPath, native, type NativeCore } from './native.js';
 import { decode, encode, type WireValue } from './wire.js';
 import type { CreatePlan } from './plan.js';
+import type { ExecPlan } from './exec-plan.js';
 
 const debug = createDebug('tsrun:init');
 
 /** What the parent does at each sync point. Each returns when its step is done. */
 export interface SyncHandlers {
-  /** The container's init exists (host pid); stage 0 has exited. */
+  /**
+   * The container's init (create) or the new process (exec) exists (host
+   * pid); stage 0 has exited. An exec's process waits until this returns.
+   */
   onChildPid?(pid: number): void;
   writeIdMaps?(pid: number): void;
   placeInCgroup?(pid: number): void;
-  runCreateHooks?(pid: number): void;
+  /**
+   * Before pivot_root: runs prestart and createRuntime (pid: the host's view)
+   * and returns the ACK's payload, the state JSON for the container's own hooks
+   * (containerPid: init's pid as the container sees it). See native/protocol.h.
+   */
+  runCreateHooks?(pid: number, containerPid: number): Payload;
   /** Init is about to wait on exec.fifo: record the state. */
   onCreated(pid: number): void;
   onWarning?(message: string): void;
   /** A seccomp notify listener fd (closed after this returns): hand it to listenerPath. */
   onSeccompListener?(fd: number, pid: number): void;
+  /** The console socket for process.terminal: sent to init with the plan (SCM_RIGHTS). */
+  consoleFd?: number;
 }
 
-type Payload = { [key: string]: WireValue | undefined };
+/** exec has no create steps: no maps to write, no hooks, no exec.fifo. */
+export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd'>;
+
+export type Payload = { [key: string]: WireValue | undefined };
 
 /**
  * Runs the create protocol to the point where init waits on exec.fifo and
@@ -32,16 +46,33 @@ type Payload = { [key: string]: WireValue | undefined };
  * started is killed and reaped before the error is thrown.
  */
 export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core: NativeCore = native()): number {
+  return runSession(plan, handlers, core);
+}
+
+/**
+ * Runs the exec protocol until the new process has exec'd and returns its
+ * host pid. Init's socket is close-on-exec, so EOF after CHILD_PID means
+ * success; failures come as ERROR, and kill and reap what was started.
+ */
+export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: NativeCore = native()): number {
+  return runSession(plan, handlers, core);
+}
+
+function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>, core: NativeCore): number {
+  const exec = plan.mode === 'exec';
   const { pid: stage0, fd } = core.spawnInit(initBinaryPath, plan.process.preserveFds);
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;
-  const ack = () => core.channelSend(fd, MessageType.ACK, encode({}));
+  const ack = (payload: Payload = {}) => core.channelSend(fd, MessageType.ACK, encode(payload as WireValue));
   try {
-    core.channelSend(fd, MessageType.PLAN, encode(plan as unknown as WireValue));
+    core.channelSend(fd, MessageType.PLAN, encode(plan as unknown as WireValue), handlers.consoleFd);
     for (;;) {
       const msg = core.channelRecv(fd);
-      if (!msg) throw exitedEarly(core, initPid || stage0);
+      if (!msg) {
+        if (exec && initPid) return initPid;
+        throw exitedEarly(core, initPid || stage0, exec ? 'the process was started' : 'the container was created');
+      }
       // Only a seccomp listener comes with an fd; never leak a stray one.
       if (msg.fd !== undefined && msg.type !== MessageType.SECCOMP_LISTENER) closeSync(msg.fd);
       const body = decode(msg.payload) as Payload;
@@ -61,12 +92,13 @@ export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core
           core.waitPid(stage0, true);
           stage0Reaped = true;
           handlers.onChildPid?.(initPid);
+          if (exec) ack();
           break;
         case MessageType.HOOKS_READY:
-          handlers.runCreateHooks?.(initPid);
-          ack();
+          ack(handlers.runCreateHooks?.(initPid, Number(body.pid)));
           break;
         case MessageType.CREATED:
+          if (!handlers.onCreated) throw new TsrunError('tsrun-init reported CREATED, which only create expects');
           handlers.onCreated(initPid);
           ack();
           return initPid;
@@ -109,7 +141,7 @@ export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core
   }
 }
 
-function exitedEarly(core: NativeCore, pid: number): TsrunError {
+function exitedEarly(core: NativeCore, pid: number, before: string): TsrunError {
   let how = '';
   try {
     const w = core.waitPid(pid, true);
@@ -117,5 +149,5 @@ function exitedEarly(core: NativeCore, pid: number): TsrunError {
   } catch {
     // not our child: nothing more to say
   }
-  return new TsrunError(`tsrun-init exited before the container was created${how}`);
+  return new TsrunError(`tsrun-init exited before ${before}${how}`);
 }

@@ -3,6 +3,7 @@ import { constants } from 'node:os';
 import { StatusError, TsrunError } from './errors.js';
 import type { StateStore } from './state.js';
 import { statusOf } from './status.js';
+import { openCgroup } from '../cgroups/index.js';
 
 /**
  * Accepts 9, KILL, SIGKILL and kill (runc's rules). Numbers pass through as
@@ -21,13 +22,30 @@ export function parseSignal(raw: string): number {
   throw new TsrunError(`unknown signal "${raw}"`);
 }
 
-export function killContainer(store: StateStore, id: string, signal: number): void {
+/** all: every process in the container's cgroup (runc's kill --all), not only the init. */
+export function killContainer(store: StateStore, id: string, signal: number, all = false): void {
   const dir = store.open(id, true);
   try {
     const state = dir.readState();
-    if (statusOf(dir, state) === 'stopped') throw new StatusError('container not running');
+    const status = statusOf(dir, state);
+    if (all && state.cgroup) {
+      // As runc: a stopped container's cgroup may still hold processes (no pid namespace); they get it too.
+      const cg = openCgroup(state.cgroup);
+      if (status === 'stopped' && !cg.exists()) return;
+      try {
+        cg.kill(signal);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EINVAL' || code === 'ERR_UNKNOWN_SIGNAL') throw new TsrunError('unable to signal init: invalid argument');
+        throw e;
+      }
+      return;
+    }
+    if (status === 'stopped') throw new StatusError('container not running');
     try {
       process.kill(state.pid, signal);
+      // A v1-frozen init dies of SIGKILL only once thawed (runc thaws too).
+      if (status === 'paused' && signal === constants.signals.SIGKILL && state.cgroup) openCgroup(state.cgroup).thaw();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ESRCH') throw new StatusError('container not running');

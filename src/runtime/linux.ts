@@ -24,3 +24,17 @@ export const MS = {
   STRICTATIME: 0x1000000,
   LAZYTIME: 0x2000000,
 } as const;
+
+// mount_setattr(2) attributes (<linux/mount.h>), for the recursive options (rro, rnosuid, …).
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  ATIME_MASK: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  NOSYMFOLLOW: 0x200000,
+} as const;

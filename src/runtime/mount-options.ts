@@ -1,12 +1,15 @@
 // Turns a mount's `options` into mount(2) flags, propagation changes and the
 // filesystem's data string, with the option names runc and the spec use.
-import { MS } from './linux.js';
+import { MOUNT_ATTR, MS } from './linux.js';
 import { UnsupportedError } from './errors.js';
 
 export interface ParsedMountOptions {
   flags: number;
   propagation: number[];
   data: string[];
+  /** mount_setattr(AT_RECURSIVE) attributes to set and clear, from the r* options. */
+  recAttrSet: number;
+  recAttrClr: number;
 }
 
 // [set flag, or clear it] for each flag option.
@@ -53,14 +56,52 @@ export const PROPAGATION_OPTIONS: Record<string, number> = {
   runbindable: MS.UNBINDABLE | MS.REC,
 };
 
-// Options that need the mount_setattr/idmap work still to come: refused by name.
-const NOT_YET = /^(r(ro|rw|nosuid|suid|nodev|dev|noexec|exec|noatime|atime|relatime|norelatime|strictatime|nostrictatime|nodiratime|diratime|nosymfollow|symfollow)|idmap|ridmap|tmpcopyup)$/;
+// The recursive options apply to every mount below too, through mount_setattr.
+// An atime mode replaces the whole atime field, which the kernel wants cleared as a unit.
+const A = MOUNT_ATTR;
+const RECURSIVE_OPTIONS: Record<string, { set?: number; clear?: number }> = {
+  rro: { set: A.RDONLY },
+  rrw: { clear: A.RDONLY },
+  rnosuid: { set: A.NOSUID },
+  rsuid: { clear: A.NOSUID },
+  rnodev: { set: A.NODEV },
+  rdev: { clear: A.NODEV },
+  rnoexec: { set: A.NOEXEC },
+  rexec: { clear: A.NOEXEC },
+  rnodiratime: { set: A.NODIRATIME },
+  rdiratime: { clear: A.NODIRATIME },
+  rnosymfollow: { set: A.NOSYMFOLLOW },
+  rsymfollow: { clear: A.NOSYMFOLLOW },
+  rnoatime: { set: A.NOATIME, clear: A.ATIME_MASK },
+  rstrictatime: { set: A.STRICTATIME, clear: A.ATIME_MASK },
+  rrelatime: { set: A.RELATIME, clear: A.ATIME_MASK },
+  ratime: { set: A.RELATIME, clear: A.ATIME_MASK },
+  rnorelatime: { set: A.RELATIME, clear: A.ATIME_MASK },
+  rnostrictatime: { set: A.RELATIME, clear: A.ATIME_MASK },
+};
+
+// Options tsrun does not implement: refused by name rather than passed to the filesystem.
+const NOT_YET = /^(idmap|ridmap|tmpcopyup)$/;
 
 export function parseMountOptions(options: readonly string[], configPath: string): ParsedMountOptions {
   let flags = 0;
   const propagation: number[] = [];
   const data: string[] = [];
+  let recAttrSet = 0;
+  let recAttrClr = 0;
   options.forEach((opt, i) => {
+    const rec = Object.hasOwn(RECURSIVE_OPTIONS, opt) ? RECURSIVE_OPTIONS[opt] : undefined;
+    if (rec) {
+      if (rec.clear) {
+        recAttrClr |= rec.clear;
+        recAttrSet &= ~rec.clear;
+      }
+      if (rec.set) {
+        recAttrSet |= rec.set;
+        if (!rec.clear) recAttrClr &= ~rec.set;
+      }
+      return;
+    }
     const flag = Object.hasOwn(FLAG_OPTIONS, opt) ? FLAG_OPTIONS[opt] : undefined;
     if (flag) {
       if (flag.set) flags |= flag.set;
@@ -74,5 +115,5 @@ export function parseMountOptions(options: readonly string[], configPath: string
       data.push(opt);
     }
   });
-  return { flags, propagation, data };
+  return { flags, propagation, data, recAttrSet, recAttrClr };
 }

@@ -14,12 +14,19 @@ export interface WaitResult {
 export interface NativeCore {
   /** Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds. */
   spawnInit(initPath: string, preserveFds: number): { pid: number; fd: number };
-  channelSend(fd: number, type: number, payload: Buffer): void;
+  /** passFd, when given, travels with the message (SCM_RIGHTS); init keeps it as g_received_fd. */
+  channelSend(fd: number, type: number, payload: Buffer, passFd?: number): void;
   /** Blocks for one message; null when init has closed its end (exited). fd: one passed with SCM_RIGHTS, the caller's to close. */
   channelRecv(fd: number): { type: number; payload: Buffer; fd?: number } | null;
   waitPid(pid: number, block: boolean): WaitResult;
   waitPidAsync(pid: number): Promise<WaitResult>;
   flock(fd: number, exclusive: boolean, block: boolean): boolean;
+  /** A connected unix stream socket to path (close-on-exec); the error says "dial unix <path>" as runc's does. */
+  connectUnix(path: string): number;
+  socketPair(): [number, number];
+  /** Blocks for one message on sock; returns the fd it carried. */
+  recvFd(sock: number): number;
+  setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */
   compileSeccomp(spec: SeccompCompileSpec): { bpf: Buffer; unknown: string[] };
@@ -27,6 +34,10 @@ export interface NativeCore {
   seccompSupport(): { flags: number; actions: number[]; libseccomp: string };
   /** Connects to a SOCK_STREAM unix socket, sends payload with fd (SCM_RIGHTS), closes. */
   sendFdToUnixSocket(path: string, payload: Buffer, fd: number): void;
+  /** cgroup v2 devices: loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it (BPF_F_ALLOW_MULTI) to the cgroup. */
+  attachDeviceProgram(cgroupDir: string, program: Buffer): void;
+  /** cgroup v1: an eventfd registered in cgroup.event_control for file (memory.oom_control); the caller reads and closes it. */
+  cgroupEventfd(cgroupDir: string, file: string, args: string): number;
 }
 
 /** What compileSeccomp builds: names and numbers only, already checked by seccomp.ts. */

@@ -14,6 +14,9 @@ import { refuseUnsupported } from './support.js';
 import type { HostFacts } from './host.js';
 import { planProcess, type ProcessPlan } from './process-plan.js';
 import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
+import type { CgroupRecord } from '../cgroups/index.js';
+import { expandCgroupMount } from '../cgroups/mounts.js';
+import { needsHooksSync, planHooks, type InitHooksPlan } from './hooks.js';
 
 export interface MountPlan {
   destination: string;
@@ -22,6 +25,9 @@ export interface MountPlan {
   flags: number;
   propagation: number[];
   data: string;
+  /** mount_setattr(AT_RECURSIVE) after mounting; 0 and 0 when no r* option was given. */
+  recAttrSet: number;
+  recAttrClr: number;
   configPath: string;
 }
 
@@ -34,11 +40,16 @@ export interface NamespacePlan {
 export interface CreatePlan {
   [key: string]: unknown;
   mode: 'create';
+  /** The bundle directory: init's cwd while mounting. */
+  bundle: string;
   rootfs: string;
   readonlyRoot: boolean;
   noPivot: boolean;
   newMountNamespace: boolean;
+  /** Applied to / before the first mount. */
   rootfsPropagation: number;
+  /** Applied to the container's / after pivot_root when the config asks (runc does the same); 0: nothing. */
+  rootfsPropagationAfter: number;
   namespaces: NamespacePlan[];
   hostname?: string;
   domainname?: string;
@@ -46,6 +57,8 @@ export interface CreatePlan {
   devices: DevicePlan[];
   devSymlinks: DevSymlink[];
   sysctl: SysctlPlan[];
+  /** /proc/self/timens_offsets text for a new time namespace, written before the clone. */
+  timeOffsets?: string;
   readonlyPaths: string[];
   maskedPaths: string[];
   fifoPath: string;
@@ -53,7 +66,10 @@ export interface CreatePlan {
   process: ProcessPlan;
   /** A user namespace is made or joined: init becomes its root before anything else. */
   userns: boolean;
+  /** Stop at HOOKS_READY before pivot_root (see hooks.ts needsHooksSync). */
   hooksSync: boolean;
+  /** createContainer and startContainer: tsrun-init runs them. */
+  hooks: InitHooksPlan;
   cgroupSync: boolean;
 }
 
@@ -66,10 +82,10 @@ export interface PlanOptions {
   preserveFds?: number;
   inheritedNofile?: [number, number];
   host: HostFacts;
+  /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
+  cgroup?: CgroupRecord;
   warn(message: string): void;
 }
-
-const NOT_YET_NAMESPACES = new Set(['cgroup', 'time']);
 
 export function rootfsPath(config: Config, bundle: string): string {
   return path.resolve(bundle, config.root?.path ?? '');
@@ -81,10 +97,6 @@ function planNamespaces(config: Config): NamespacePlan[] {
     const configPath = `/linux/namespaces/${i}`;
     if (seen.has(ns.type)) throw new PlanError(`${configPath}/type`, `the ${ns.type} namespace is listed twice`);
     seen.add(ns.type);
-    // Joining an existing cgroup or time namespace needs none of the work still to come.
-    if (NOT_YET_NAMESPACES.has(ns.type) && !ns.path) {
-      throw new UnsupportedError(`config.json: ${configPath}: the ${ns.type} namespace is not supported by tsrun yet`);
-    }
     return ns.path ? { type: ns.type, path: ns.path, configPath } : { type: ns.type, configPath };
   });
 }
@@ -108,17 +120,31 @@ function planMount(m: Mount, i: number, bundle: string): MountPlan {
     flags,
     propagation: opts.propagation,
     data: opts.data.join(','),
+    recAttrSet: opts.recAttrSet,
+    recAttrClr: opts.recAttrClr,
     configPath,
   };
 }
 
 function planRootfsPropagation(config: Config): number {
   const p = config.linux?.rootfsPropagation;
-  if (!p) return MS.SLAVE | MS.REC;
-  if (p === 'shared' || p === 'unbindable') {
-    throw new UnsupportedError(`config.json: /linux/rootfsPropagation: "${p}" is not supported by tsrun yet (private and slave are)`);
+  // rslave by default: the container sees the host's new mounts, the host never sees the container's.
+  return p ? PROPAGATION_OPTIONS[p] | MS.REC : MS.SLAVE | MS.REC;
+}
+
+function planTimeOffsets(config: Config, newTimeNs: boolean): string | undefined {
+  const offsets = config.linux?.timeOffsets;
+  if (!offsets || !Object.keys(offsets).length) return undefined;
+  if (!newTimeNs) {
+    throw new PlanError('/linux/timeOffsets', 'time offsets need a new time namespace: add {"type": "time"} (without a path) to linux.namespaces');
   }
-  return PROPAGATION_OPTIONS[p] | MS.REC;
+  return Object.entries(offsets)
+    .map(([clock, o]) => {
+      const nanos = o?.nanosecs ?? 0;
+      if (nanos < 0 || nanos > 999_999_999) throw new PlanError(`/linux/timeOffsets/${clock}/nanosecs`, `must be from 0 to 999999999, not ${nanos}`);
+      return `${clock} ${o?.secs ?? 0} ${nanos}\n`;
+    })
+    .join('');
 }
 
 export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
@@ -142,25 +168,36 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
 
   return {
     mode: 'create',
+    bundle: opts.bundle,
     rootfs: rootfsPath(config, opts.bundle),
     readonlyRoot: config.root.readonly === true,
     noPivot: opts.noPivot === true,
     newMountNamespace: newNs('mount'),
     rootfsPropagation: planRootfsPropagation(config),
+    rootfsPropagationAfter: config.linux?.rootfsPropagation ? planRootfsPropagation(config) : 0,
     namespaces,
     hostname: config.hostname,
     domainname: config.domainname,
-    mounts: (config.mounts ?? []).map((m, i) => planMount(m, i, opts.bundle)),
+    mounts: (config.mounts ?? []).flatMap((m, i) => {
+      const planned = planMount(m, i, opts.bundle);
+      if (m.type !== 'cgroup') return [planned];
+      if (!opts.cgroup) throw new PlanError(`/mounts/${i}`, 'a cgroup mount needs the container\'s cgroup, which was not planned');
+      // A new cgroup namespace is rooted at the container's cgroup: mount it; else bind its directories.
+      return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
+    }),
     devices: planDevices(config),
     devSymlinks: planDevSymlinks(config),
     sysctl: planSysctl(config),
+    timeOffsets: planTimeOffsets(config, newNs('time')),
     readonlyPaths: planContainerPaths(config.linux?.readonlyPaths, 'readonlyPaths'),
     maskedPaths: planContainerPaths(config.linux?.maskedPaths, 'maskedPaths'),
     fifoPath: opts.fifoPath,
     sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
     process: planProcess(proc, config, opts),
     userns: hasNs('user'),
-    hooksSync: false,
-    cgroupSync: false,
+    hooksSync: needsHooksSync(config),
+    hooks: planHooks(config),
+    // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
+    cgroupSync: true,
   };
 }

@@ -46,6 +46,9 @@ export interface ProcessPlan {
   /** linux.seccomp compiled to BPF; absent: no filter. */
   seccomp?: SeccompPlan;
   preserveFds: number;
+  /** process.terminal: init makes a pty and sends its master to the console socket. */
+  terminal: boolean;
+  consoleSize?: { height: number; width: number };
 }
 
 export interface ProcessPlanOptions {
@@ -167,5 +170,7 @@ export function planProcess(proc: Process, config: Config, opts: ProcessPlanOpti
     personality: planPersonality(config),
     seccomp: planSeccomp(config.linux?.seccomp, opts.warn),
     preserveFds: opts.preserveFds ?? 0,
+    terminal: proc.terminal === true,
+    consoleSize: proc.terminal && proc.consoleSize ? { height: proc.consoleSize.height, width: proc.consoleSize.width } : undefined,
   };
 }

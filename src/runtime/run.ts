@@ -1,15 +1,12 @@
 // `run`: create, start and, unless detached, wait for the process, forwarding
 // signals to it; then delete the container and return runc's exit code.
 import { createContainer, type CreateOptions } from './create.js';
-import { native } from './native.js';
+import { destroyContainer, type DeleteOptions } from './delete.js';
+import { SignalForwarder } from './foreground.js';
 import type { StateStore } from './state.js';
 import { startContainer } from './start.js';
-
-// Every signal a caller may send to `tsrun run` that the container should get.
-const FORWARDED: NodeJS.Signals[] = [
-  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGWINCH', 'SIGALRM', 'SIGTSTP',
-  'SIGTTIN', 'SIGTTOU', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ',
-];
+import { relayTerminal } from './terminal.js';
+import { closeSync } from 'node:fs';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -17,38 +14,47 @@ export interface RunOptions extends CreateOptions {
 }
 
 export async function runContainer(store: StateStore, opts: RunOptions): Promise<number> {
-  const state = createContainer(store, opts);
+  const signals = opts.detach ? undefined : new SignalForwarder();
+  let receiveOn: number | undefined;
   try {
-    await startContainer(store, opts.id);
-  } catch (e) {
-    removeQuietly(store, opts.id);
-    throw e;
-  }
-  if (opts.detach) return 0;
-
-  const forward = (sig: NodeJS.Signals) => {
+    const state = createContainer(store, { ...opts, detach: opts.detach === true, onConsole: (fd) => (receiveOn = fd) });
     try {
-      process.kill(state.pid, sig);
-    } catch {
-      // it has just exited
+      await startContainer(store, opts.id, { onWarning: opts.onWarning });
+    } catch (e) {
+      removeQuietly(store, opts.id, opts);
+      throw e;
     }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
-  try {
-    // The init is our child (tsrun-init clones it with CLONE_PARENT).
-    const res = await native().waitPidAsync(state.pid);
-    return res.signal ? 128 + res.signal : res.code;
+    if (!signals) return 0;
+    // A terminal and no console socket: we are the terminal's other end.
+    const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn);
+    receiveOn = undefined;
+    try {
+      // The init is our child (tsrun-init clones it with CLONE_PARENT).
+      const code = await signals.wait(state.pid);
+      await relay;
+      return code;
+    } finally {
+      if (!opts.keep) removeQuietly(store, opts.id, opts);
+    }
   } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
-    if (!opts.keep) removeQuietly(store, opts.id);
+    signals?.stop();
+    if (receiveOn !== undefined) closeSync(receiveOn);
   }
 }
 
-function removeQuietly(store: StateStore, id: string): void {
+function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void {
+  let dir;
   try {
-    const dir = store.open(id);
-    dir.destroy();
+    dir = store.open(id);
   } catch {
-    // already removed
+    return; // already removed
+  }
+  try {
+    // As `delete` does it: the poststop hooks run once the state is gone.
+    destroyContainer(dir, dir.readState(), opts);
+  } catch {
+    dir.destroy(); // an unreadable state: nothing to run hooks with
+  } finally {
+    dir.close();
   }
 }

@@ -3,14 +3,19 @@
 // state as JSON, with the listener fd in SCM_RIGHTS, over one SOCK_STREAM
 // connection that is closed afterwards.
 import { TsrunError } from './errors.js';
+import type { Status } from './status.js';
 import { native, type NativeCore } from './native.js';
 
 /** The container as the agent sees it: runtime.md "State" while the container is being created. */
 export interface ListenerContainer {
   ociVersion: string;
   id: string;
-  /** The container process, as the runtime sees it. */
+  /** The container's init, as the runtime sees it. */
   pid: number;
+  /** The process the filter is on, when it is not the init (exec). */
+  processPid?: number;
+  /** Absent while create runs: "creating". */
+  status?: Status;
   bundle: string;
   annotations?: Record<string, string>;
 }
@@ -20,13 +25,13 @@ export function containerProcessState(c: ListenerContainer, metadata: string | u
   return {
     ociVersion: c.ociVersion,
     fds: ['seccompFd'],
-    pid: c.pid,
+    pid: c.processPid ?? c.pid,
     ...(metadata !== undefined ? { metadata } : {}),
     state: {
       ociVersion: c.ociVersion,
       id: c.id,
-      // The process has not exec'd yet: create is still running (as runc says).
-      status: 'creating',
+      // During create the process has not exec'd yet: "creating", as runc says.
+      status: c.status ?? 'creating',
       pid: c.pid,
       bundle: c.bundle,
       ...(c.annotations && Object.keys(c.annotations).length ? { annotations: c.annotations } : {}),

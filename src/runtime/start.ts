@@ -1,14 +1,21 @@
-// `start`: release the init waiting on exec.fifo, so it execs the process.
+// `start`: release the init waiting on exec.fifo, so it runs the
+// startContainer hooks and execs the process; then the poststart hooks.
 import fs from 'node:fs';
 import { StatusError, TsrunError } from './errors.js';
+import { runHooksWarning } from './hooks.js';
 import { isAlive } from './proc.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
-export async function startContainer(store: StateStore, id: string): Promise<void> {
+export interface StartOptions {
+  onWarning?(message: string): void;
+}
+
+export async function startContainer(store: StateStore, id: string, opts: StartOptions = {}): Promise<void> {
   const dir = store.open(id);
+  let state: StoredState;
   try {
-    const state = dir.readState();
+    state = dir.readState();
     const status = statusOf(dir, state);
     if (status === 'stopped') throw new StatusError('cannot start a container that has stopped');
     if (status !== 'created') throw new StatusError('cannot start an already running container');
@@ -16,7 +23,16 @@ export async function startContainer(store: StateStore, id: string): Promise<voi
   } finally {
     dir.close();
   }
+  // Unlocked first, so a hook may run `tsrun state`. A failure is a warning
+  // and the container runs on: runtime.md's lifecycle, step "poststart".
+  const { ociVersion, bundle, annotations, pid } = state;
+  runHooksWarning(state.config, 'poststart', { ociVersion, id, status: 'running', pid, bundle, annotations }, (m) =>
+    opts.onWarning?.(m),
+  );
 }
+
+// Init's reply is a few bytes, or one error message (native/protocol.h).
+const REPLY_LIMIT = 64 * 1024;
 
 async function releaseInit(dir: ContainerDir, state: StoredState): Promise<void> {
   // The open blocks until init opens its end for writing, which it does as
@@ -33,18 +49,31 @@ async function releaseInit(dir: ContainerDir, state: StoredState): Promise<void>
       }
     }
   }, 20);
+  let reply: Buffer;
   try {
     const fh = await opening;
     try {
-      const { bytesRead, buffer } = await fh.read(Buffer.alloc(1), 0, 1, null);
-      if (bytesRead !== 1 || buffer[0] !== 0x30) {
-        throw new TsrunError("cannot start the container: its init exited before it was started");
+      // Init runs the startContainer hooks, writes "0" and holds its end
+      // until its execve: EOF means the process runs (or init is gone).
+      const chunks: Buffer[] = [];
+      let total = 0;
+      for (;;) {
+        const { bytesRead, buffer } = await fh.read(Buffer.alloc(4096), 0, 4096, null);
+        if (bytesRead === 0) break;
+        if (total < REPLY_LIMIT) chunks.push(buffer.subarray(0, bytesRead));
+        total += bytesRead;
       }
+      reply = Buffer.concat(chunks);
     } finally {
       await fh.close();
     }
   } finally {
     clearInterval(watch);
+  }
+  if (reply[0] !== 0x30) {
+    // Anything else is a startContainer hook's failure; init has exited.
+    if (reply.length) throw new TsrunError(reply.toString('utf8'));
+    throw new TsrunError('cannot start the container: its init exited before it was started');
   }
   fs.rmSync(dir.fifoPath, { force: true });
 }

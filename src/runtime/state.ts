@@ -4,6 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
+import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
 import { ContainerNotFoundError, TsrunError } from './errors.js';
 import { native } from './native.js';
 
@@ -22,6 +23,10 @@ export interface StoredState {
   initStartTime: number;
   /** The validated config, so no later command reads the bundle again. */
   config: Config;
+  /** create --no-new-keyring: exec then keeps the caller's session keyring too. */
+  noNewKeyring?: boolean;
+  /** The container's cgroup, as create made it: later commands never recompute it. */
+  cgroup?: CgroupRecord;
 }
 
 // runc's rule: letters, digits, and _ + - . ; never "." or "..".
@@ -38,6 +43,8 @@ export function validateId(id: string): void {
 
 export const STATE_FILE = 'state.json';
 export const FIFO_FILE = 'exec.fifo';
+/** The cgroup record, written before the cgroup is made: a create killed midway leaves it for the sweep. */
+export const CGROUP_FILE = 'cgroup.json';
 // Not a valid id, so no container can be named like it.
 const ROOT_LOCK = ':lock';
 
@@ -68,6 +75,10 @@ export class ContainerDir {
 
   writeState(state: StoredState): void {
     writeFileAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
+  }
+
+  writeCgroupRecord(record: CgroupRecord): void {
+    writeFileAtomic(path.join(this.dir, CGROUP_FILE), JSON.stringify(record));
   }
 
   hasFifo(): boolean {
@@ -193,6 +204,7 @@ export class StateStore {
     try {
       if (!native().flock(fd, true, false)) return false;
       if (fs.existsSync(path.join(dir, STATE_FILE))) return false;
+      destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
       fs.rmSync(dir, { recursive: true, force: true });
       return true;
     } finally {

@@ -2,11 +2,14 @@
 // trusted from the state file: the init's pid and start time, and exec.fifo.
 import type { ContainerDir, StoredState } from './state.js';
 import { isAlive } from './proc.js';
+import { openCgroup } from '../cgroups/index.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 export function statusOf(dir: ContainerDir, state: StoredState): Status {
   if (!isAlive(state.pid, state.initStartTime)) return 'stopped';
+  // runc reads the freezer first: a paused container is paused even before start.
+  if (state.cgroup && openCgroup(state.cgroup).isFrozen()) return 'paused';
   if (dir.hasFifo()) return 'created';
   return 'running';
 }

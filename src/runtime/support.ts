@@ -14,13 +14,7 @@ const has = (v: unknown) =>
   !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 const GAPS: Gap[] = [
-  { path: '/process/terminal', present: (c) => c.process?.terminal === true },
-  { path: '/process/consoleSize', present: (c) => has(c.process?.consoleSize) },
-  { path: '/hooks', present: (c) => Object.values(c.hooks ?? {}).some(has) },
-  { path: '/linux/timeOffsets', present: (c) => has(c.linux?.timeOffsets) },
   { path: '/linux/netDevices', present: (c) => has(c.linux?.netDevices) },
-  { path: '/linux/cgroupsPath', present: (c) => has(c.linux?.cgroupsPath) },
-  { path: '/linux/resources', present: (c) => has(c.linux?.resources) },
   { path: '/linux/mountLabel', present: (c) => has(c.linux?.mountLabel) },
   { path: '/linux/intelRdt', present: (c) => has(c.linux?.intelRdt) },
   { path: '/linux/memoryPolicy', present: (c) => has(c.linux?.memoryPolicy) },

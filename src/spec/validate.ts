@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { packageRoot } from '../package-root.js';
 import type { ErrorObject } from 'ajv';
-import type { Config } from './types.js';
+import type { Config, Process } from './types.js';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -61,6 +61,29 @@ export function validateConfig(doc: unknown, file = 'config.json'): Config {
 
 /** Reads, parses and validates a config.json file. */
 export function readConfigFile(path: string): Config {
+  return validateConfig(readJsonFile(path), path);
+}
+
+/**
+ * Validates a runtime-spec process object on its own (`exec --process`): the
+ * config schema's "process", with paths reported relative to the document.
+ */
+export function validateProcess(doc: unknown, file: string): Process {
+  try {
+    // Any 1.x version will do: it only gets past the schema's required ociVersion.
+    return validateSchema({ ociVersion: '1.0.0', process: doc }, file).process!;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new ConfigError(file, e.path.replace(/^\/process/, ''), e.reason);
+  }
+}
+
+/** Reads, parses and validates a process.json file (`exec --process`). */
+export function readProcessFile(path: string): Process {
+  return validateProcess(readJsonFile(path), path);
+}
+
+function readJsonFile(path: string): unknown {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -72,13 +95,11 @@ export function readConfigFile(path: string): Config {
       : `cannot read: ${(err as Error).message}`;
     throw new ConfigError(path, '', why);
   }
-  let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    return JSON.parse(text);
   } catch (err) {
     throw jsonSyntaxError(path, text, err as Error);
   }
-  return validateConfig(doc, path);
 }
 
 // --- JSON syntax errors ------------------------------------------------------------

@@ -98,6 +98,26 @@ export class Runtime {
   }
 }
 
+/**
+ * tsrun and, where installed, runc (the reference), each with its own root,
+ * plus temp dirs a test registers; cleanup() checks nothing of theirs is left.
+ */
+export function sideBySide() {
+  const rt = new Runtime();
+  const runc = hasRunc ? new Runtime('runc', 'runc-test-root-') : undefined;
+  const dirs: string[] = [];
+  return {
+    rt,
+    runc,
+    dirs,
+    cleanup(): void {
+      rt.cleanup();
+      runc?.cleanup();
+      for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
 /** No state dir under --root, no mount that names the root or a test bundle. */
 export function assertNothingLeft(rt: Runtime, bundles: string[] = []): void {
   assert.deepEqual(rt.ids(), [], `state left under ${rt.root}`);

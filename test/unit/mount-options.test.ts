@@ -2,10 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMountOptions, PROPAGATION_OPTIONS } from '../../src/runtime/mount-options.js';
-import { MS } from '../../src/runtime/linux.js';
+import { MOUNT_ATTR, MS } from '../../src/runtime/linux.js';
 import { UnsupportedError } from '../../src/runtime/errors.js';
 
 const parse = (...opts: string[]) => parseMountOptions(opts, '/mounts/0');
+/** No recursive (mount_setattr) attributes. */
+const NO_REC = { recAttrSet: 0, recAttrClr: 0 };
 
 test('the MS_ numbers are the kernel ABI (<linux/mount.h>)', () => {
   assert.deepEqual(
@@ -40,9 +42,9 @@ const FLAGS: [string, string | undefined, number][] = [
 
 test('each flag option sets exactly its MS_ bit, and its opposite clears it', () => {
   for (const [setter, clearer, flag] of FLAGS) {
-    assert.deepEqual(parse(setter), { flags: flag, propagation: [], data: [] }, setter);
+    assert.deepEqual(parse(setter), { flags: flag, propagation: [], data: [], ...NO_REC }, setter);
     if (clearer) {
-      assert.deepEqual(parse(clearer), { flags: 0, propagation: [], data: [] }, clearer);
+      assert.deepEqual(parse(clearer), { flags: 0, propagation: [], data: [], ...NO_REC }, clearer);
       assert.equal(parse(setter, clearer).flags, 0, `${setter},${clearer}`);
       assert.equal(parse(clearer, setter).flags, flag, `${clearer},${setter}`);
       // Clearing one bit leaves the others alone.
@@ -55,7 +57,7 @@ test('each flag option sets exactly its MS_ bit, and its opposite clears it', ()
 test('rbind is BIND|REC; defaults changes nothing', () => {
   assert.equal(parse('rbind').flags, MS.BIND | MS.REC);
   assert.equal(parse('defaults').flags, 0);
-  assert.deepEqual(parse('defaults'), { flags: 0, propagation: [], data: [] });
+  assert.deepEqual(parse('defaults'), { flags: 0, propagation: [], data: [], ...NO_REC });
   assert.equal(parse('ro', 'defaults').flags, MS.RDONLY);
 });
 
@@ -70,13 +72,15 @@ test('a typical set of options', () => {
     flags: MS.NOSUID | MS.STRICTATIME,
     propagation: [],
     data: ['mode=755', 'size=65536k'],
+    ...NO_REC,
   });
   assert.deepEqual(parse('nosuid', 'noexec', 'nodev', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'), {
     flags: MS.NOSUID | MS.NOEXEC | MS.NODEV,
     propagation: [],
     data: ['newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'],
+    ...NO_REC,
   });
-  assert.deepEqual(parse('rbind', 'rprivate', 'ro'), { flags: MS.BIND | MS.REC | MS.RDONLY, propagation: [MS.PRIVATE | MS.REC], data: [] });
+  assert.deepEqual(parse('rbind', 'rprivate', 'ro'), { flags: MS.BIND | MS.REC | MS.RDONLY, propagation: [MS.PRIVATE | MS.REC], data: [], ...NO_REC });
 });
 
 test('propagation options are collected in order, with their REC variants', () => {
@@ -103,16 +107,12 @@ test('unknown options go to data, in order, verbatim', () => {
 });
 
 test('no options: nothing set', () => {
-  assert.deepEqual(parseMountOptions([], '/mounts/3'), { flags: 0, propagation: [], data: [] });
+  assert.deepEqual(parseMountOptions([], '/mounts/3'), { flags: 0, propagation: [], data: [], ...NO_REC });
 });
 
-const NOT_YET = [
-  'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec', 'rnoatime', 'ratime', 'rrelatime',
-  'rnorelatime', 'rstrictatime', 'rnostrictatime', 'rnodiratime', 'rdiratime', 'rnosymfollow', 'rsymfollow',
-  'idmap', 'ridmap', 'tmpcopyup',
-];
+const NOT_YET = ['idmap', 'ridmap', 'tmpcopyup'];
 
-test('recursive-attribute, idmap and tmpcopyup options are refused, naming the option and its config path', () => {
+test('idmap and tmpcopyup options are refused, naming the option and its config path', () => {
   for (const opt of NOT_YET) {
     assert.throws(
       () => parseMountOptions(['nosuid', 'mode=755', opt, 'ro'], '/mounts/4'),
@@ -127,12 +127,38 @@ test('recursive-attribute, idmap and tmpcopyup options are refused, naming the o
   }
 });
 
+test('the MOUNT_ATTR_ numbers are the kernel ABI (<linux/mount.h>)', () => {
+  assert.deepEqual({ ...MOUNT_ATTR }, {
+    RDONLY: 1, NOSUID: 2, NODEV: 4, NOEXEC: 8, ATIME_MASK: 0x70, RELATIME: 0, NOATIME: 0x10, STRICTATIME: 0x20,
+    NODIRATIME: 0x80, NOSYMFOLLOW: 0x200000,
+  });
+});
+
+test('recursive options become mount_setattr set/clear masks; the last word wins; atime modes clear the whole field', () => {
+  const rec = (...opts: string[]) => {
+    const p = parse(...opts);
+    return [p.recAttrSet, p.recAttrClr];
+  };
+  assert.deepEqual(rec('rro', 'rnosuid', 'rnodev', 'rnoexec'), [1 | 2 | 4 | 8, 0]);
+  assert.deepEqual(rec('rrw', 'rsuid', 'rdev', 'rexec'), [0, 1 | 2 | 4 | 8]);
+  assert.deepEqual(rec('rro', 'rrw'), [0, 1]);
+  assert.deepEqual(rec('rrw', 'rro'), [1, 0]);
+  assert.deepEqual(rec('rnoatime'), [0x10, 0x70]);
+  assert.deepEqual(rec('rstrictatime', 'rnodiratime'), [0x20 | 0x80, 0x70]);
+  assert.deepEqual(rec('rnoatime', 'rrelatime'), [0, 0x70]);
+  assert.deepEqual(rec('rnosymfollow'), [0x200000, 0]);
+  // They are not flags for mount(2) and not filesystem data.
+  const p = parse('rro', 'ro');
+  assert.equal(p.flags, MS.RDONLY);
+  assert.deepEqual(p.data, []);
+});
+
 test('near-misses of the refused options are filesystem data, not refusals', () => {
   assert.deepEqual(parse('idmapped', 'rro2', 'xtmpcopyup', 'r').data, ['idmapped', 'rro2', 'xtmpcopyup', 'r']);
 });
 
 test('names of Object.prototype members are data, not flags or propagation', () => {
   for (const opt of ['constructor', 'toString', 'hasOwnProperty', '__proto__']) {
-    assert.deepEqual(parse(opt), { flags: 0, propagation: [], data: [opt] }, opt);
+    assert.deepEqual(parse(opt), { flags: 0, propagation: [], data: [opt], ...NO_REC }, opt);
   }
 });

@@ -11,6 +11,7 @@ import { TsrunError, UnsupportedError } from '../../src/runtime/errors.js';
 import { refuseUnsupported } from '../../src/runtime/support.js';
 import type { HostFacts } from '../../src/runtime/host.js';
 import { planIdMaps } from '../../src/runtime/userns.js';
+import type { CgroupRecord } from '../../src/cgroups/index.js';
 
 type Doc = Record<string, any>;
 
@@ -30,7 +31,7 @@ function processPlan(over: Doc = {}): Doc {
     umask: 0o022, capabilities: { bounding: 0n, effective: 0n, inheritable: 0n, permitted: 0n, ambient: 0n },
     lastCap: 40, rlimits: [], inheritedNofile: undefined, noNewPrivileges: false, oomScoreAdj: undefined,
     scheduler: undefined, ioPriority: undefined, cpuAffinityInitial: undefined, cpuAffinityFinal: undefined,
-    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, ...over,
+    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, ...over,
   };
 }
 
@@ -83,11 +84,13 @@ function refusal(mutate: (d: Doc) => void, opts: Partial<PlanOptions> = {}): Tsr
 test('a busybox config gives the expected plan', () => {
   assert.deepEqual(plan(busybox()), {
     mode: 'create',
+    bundle: BUNDLE,
     rootfs: '/bundles/busybox/rootfs',
     readonlyRoot: true,
     noPivot: false,
     newMountNamespace: true,
     rootfsPropagation: MS.SLAVE | MS.REC,
+    rootfsPropagationAfter: 0,
     namespaces: [
       { type: 'pid', configPath: '/linux/namespaces/0' },
       { type: 'mount', configPath: '/linux/namespaces/1' },
@@ -98,19 +101,20 @@ test('a busybox config gives the expected plan', () => {
     hostname: 'box',
     domainname: undefined,
     mounts: [
-      { destination: '/proc', source: 'proc', type: 'proc', flags: 0, propagation: [], data: '', configPath: '/mounts/0' },
+      { destination: '/proc', source: 'proc', type: 'proc', flags: 0, propagation: [], data: '', recAttrSet: 0, recAttrClr: 0, configPath: '/mounts/0' },
       {
         destination: '/dev', source: 'tmpfs', type: 'tmpfs', flags: MS.NOSUID | MS.STRICTATIME, propagation: [],
-        data: 'mode=755,size=65536k', configPath: '/mounts/1',
+        data: 'mode=755,size=65536k', recAttrSet: 0, recAttrClr: 0, configPath: '/mounts/1',
       },
       {
         destination: '/data', source: '/bundles/busybox/data', type: '', flags: MS.BIND | MS.REC | MS.RDONLY,
-        propagation: [MS.PRIVATE | MS.REC], data: '', configPath: '/mounts/2',
+        propagation: [MS.PRIVATE | MS.REC], data: '', recAttrSet: 0, recAttrClr: 0, configPath: '/mounts/2',
       },
     ],
     devices: DEFAULT_DEVICES,
     devSymlinks: DEFAULT_LINKS,
     sysctl: [],
+    timeOffsets: undefined,
     readonlyPaths: [],
     maskedPaths: [],
     fifoPath: '/run/tsrun/c1/exec.fifo',
@@ -118,7 +122,8 @@ test('a busybox config gives the expected plan', () => {
     process: processPlan(),
     userns: false,
     hooksSync: false,
-    cgroupSync: false,
+    hooks: { createContainer: [], startContainer: [] },
+    cgroupSync: true,
   });
 });
 
@@ -174,11 +179,13 @@ test('rootfsPropagation: slave by default, private and slave recursive', () => {
   assert.equal(plan(slave).rootfsPropagation, MS.SLAVE | MS.REC);
 });
 
-test('rootfsPropagation shared and unbindable are refused', () => {
-  for (const p of ['shared', 'unbindable']) {
-    const e = refusal((d) => { d.linux.rootfsPropagation = p; });
-    assert.ok(e instanceof UnsupportedError);
-    assert.equal(e.message, `config.json: /linux/rootfsPropagation: "${p}" is not supported by tsrun yet (private and slave are)`);
+test('rootfsPropagation shared and unbindable are applied before the mounts and again after pivot_root', () => {
+  for (const [p, flag] of [['shared', MS.SHARED], ['unbindable', MS.UNBINDABLE], ['private', MS.PRIVATE]] as const) {
+    const d = busybox();
+    d.linux.rootfsPropagation = p;
+    const got = plan(d);
+    assert.equal(got.rootfsPropagation, flag | MS.REC, p);
+    assert.equal(got.rootfsPropagationAfter, flag | MS.REC, p);
   }
 });
 
@@ -256,12 +263,70 @@ test('a mount that is not a bind mount needs a type', () => {
   assert.equal(e.message, 'config.json: /mounts/3/type: a mount that is not a bind mount needs a type');
 });
 
-test('new cgroup and time namespaces are refused until cgroups are done', () => {
-  for (const type of ['cgroup', 'time']) {
-    const e = refusal((d) => { d.linux.namespaces.push({ type }); });
-    assert.ok(e instanceof UnsupportedError, type);
-    assert.equal(e.message, `config.json: /linux/namespaces/5: the ${type} namespace is not supported by tsrun yet`);
-  }
+test('a new cgroup namespace is planned like any other; stage 0 always joins the cgroup first', () => {
+  const d = busybox();
+  d.linux.namespaces.push({ type: 'cgroup' });
+  const p = plan(d);
+  assert.deepEqual(p.namespaces.at(-1), { type: 'cgroup', configPath: '/linux/namespaces/5' });
+  assert.equal(p.cgroupSync, true);
+});
+
+// A hybrid host like ours: two v1 hierarchies and the unified one.
+const HYBRID_RECORD: CgroupRecord = {
+  mode: 'hybrid', path: '/tsrun/c1', ownedFrom: '/tsrun', created: [],
+  v1: [
+    { mount: '/sys/fs/cgroup/memory', controllers: ['memory'], dir: '/sys/fs/cgroup/memory/tsrun/c1' },
+    { mount: '/sys/fs/cgroup/systemd', controllers: ['name=systemd'], dir: '/sys/fs/cgroup/systemd/tsrun/c1' },
+  ],
+  unified: { mount: '/sys/fs/cgroup/unified', dir: '/sys/fs/cgroup/unified/tsrun/c1' },
+};
+
+test('a "cgroup" mount on v1/hybrid: a tmpfs, then per hierarchy a cgroup mount (new cgroup ns) or a bind of its directory; ro last', () => {
+  const withMount = (cgroupns: boolean) => {
+    const d = busybox();
+    d.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] });
+    if (cgroupns) d.linux.namespaces.push({ type: 'cgroup' });
+    return buildCreatePlan(d as Config, { ...OPTS, cgroup: HYBRID_RECORD }).mounts.slice(3);
+  };
+  const flags = MS.NOSUID | MS.NOEXEC | MS.NODEV | MS.RELATIME;
+  const base = { propagation: [], recAttrSet: 0, recAttrClr: 0, configPath: '/mounts/3' };
+  const tmpfs = { ...base, destination: '/sys/fs/cgroup', source: 'tmpfs', type: 'tmpfs', flags, data: 'mode=755' };
+  const remount = { ...tmpfs, flags: flags | MS.RDONLY | MS.REMOUNT };
+  assert.deepEqual(withMount(true), [
+    tmpfs,
+    { ...base, destination: '/sys/fs/cgroup/memory', source: 'cgroup', type: 'cgroup', flags: flags | MS.RDONLY, data: 'memory' },
+    { ...base, destination: '/sys/fs/cgroup/systemd', source: 'cgroup', type: 'cgroup', flags: flags | MS.RDONLY, data: 'name=systemd' },
+    { ...base, destination: '/sys/fs/cgroup/unified', source: 'cgroup2', type: 'cgroup2', flags: flags | MS.RDONLY, data: '' },
+    remount,
+  ]);
+  const bind = flags | MS.RDONLY | MS.BIND | MS.REC;
+  assert.deepEqual(withMount(false), [
+    tmpfs,
+    { ...base, destination: '/sys/fs/cgroup/memory', source: '/sys/fs/cgroup/memory/tsrun/c1', type: '', flags: bind, data: '' },
+    { ...base, destination: '/sys/fs/cgroup/systemd', source: '/sys/fs/cgroup/systemd/tsrun/c1', type: '', flags: bind, data: '' },
+    { ...base, destination: '/sys/fs/cgroup/unified', source: '/sys/fs/cgroup/unified/tsrun/c1', type: '', flags: bind, data: '' },
+    remount,
+  ]);
+});
+
+test('a "cgroup" mount on v2 is cgroup2', () => {
+  const d = busybox();
+  d.mounts.push({ destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid'] });
+  const v2: CgroupRecord = { mode: 'v2', path: '/tsrun/c1', ownedFrom: '/tsrun', created: [], v1: [], unified: { mount: '/sys/fs/cgroup', dir: '/sys/fs/cgroup/tsrun/c1' } };
+  const m = buildCreatePlan(d as Config, { ...OPTS, cgroup: v2 }).mounts[3];
+  assert.equal(m.type, 'cgroup2');
+  assert.equal(m.flags, MS.NOSUID);
+  assert.equal(m.destination, '/sys/fs/cgroup');
+});
+
+test('time namespace: offsets become timens_offsets lines and need a new time namespace', () => {
+  const d = busybox();
+  d.linux.namespaces.push({ type: 'time' });
+  d.linux.timeOffsets = { monotonic: { secs: 86400, nanosecs: 5 }, boottime: { secs: -10 } };
+  assert.equal(plan(d).timeOffsets, 'monotonic 86400 5\nboottime -10 0\n');
+  assert.equal(plan(busybox()).timeOffsets, undefined);
+  const e = refusal((x) => { x.linux.timeOffsets = { monotonic: { secs: 1 } }; });
+  assert.equal(e.message, 'config.json: /linux/timeOffsets: time offsets need a new time namespace: add {"type": "time"} (without a path) to linux.namespaces');
 });
 
 test('user namespaces: a new one needs both mappings; a joined one takes none', () => {
@@ -300,9 +365,9 @@ test('idmapped mounts are refused', () => {
 });
 
 test('a refused mount option carries the mount path', () => {
-  const e = refusal((d) => { d.mounts[1].options = ['nosuid', 'rro']; });
+  const e = refusal((d) => { d.mounts[1].options = ['nosuid', 'tmpcopyup']; });
   assert.ok(e instanceof UnsupportedError);
-  assert.equal(e.message, 'config.json: /mounts/1/options/1: mount option "rro" is not supported by tsrun yet');
+  assert.equal(e.message, 'config.json: /mounts/1/options/1: mount option "tmpcopyup" is not supported by tsrun yet');
 });
 
 test('process, args and root.path are required', () => {
@@ -313,13 +378,7 @@ test('process, args and root.path are required', () => {
 
 // One minimal addition per field of src/runtime/support.ts.
 const UNSUPPORTED: [string, (d: Doc) => void][] = [
-  ['/process/terminal', (d) => { d.process.terminal = true; }],
-  ['/process/consoleSize', (d) => { d.process.consoleSize = { height: 24, width: 80 }; }],
-  ['/hooks', (d) => { d.hooks = { prestart: [{ path: '/bin/true' }] }; }],
-  ['/linux/timeOffsets', (d) => { d.linux.timeOffsets = { monotonic: { secs: 1, nanosecs: 0 } }; }],
   ['/linux/netDevices', (d) => { d.linux.netDevices = { eth0: {} }; }],
-  ['/linux/cgroupsPath', (d) => { d.linux.cgroupsPath = '/tsrun/c1'; }],
-  ['/linux/resources', (d) => { d.linux.resources = { pids: { limit: 10 } }; }],
   ['/linux/mountLabel', (d) => { d.linux.mountLabel = 'system_u:object_r:container_file_t:s0'; }],
   ['/linux/intelRdt', (d) => { d.linux.intelRdt = { closID: 'guaranteed_group' }; }],
   ['/linux/memoryPolicy', (d) => { d.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }],
@@ -343,7 +402,7 @@ function repoRoot(): string {
 test('the table below covers every field listed in support.ts', () => {
   const source = readFileSync(join(repoRoot(), 'src', 'runtime', 'support.ts'), 'utf8');
   const listed = [...source.matchAll(/\{\s*path:\s*'([^']+)'/g)].map((m) => m[1]);
-  assert.ok(listed.length >= 10, `found ${listed.length} fields in support.ts`);
+  assert.ok(listed.length >= 5, `found ${listed.length} fields in support.ts`);
   assert.deepEqual(UNSUPPORTED.map(([p]) => p), listed);
 });
 
@@ -374,8 +433,8 @@ test('empty or default values of those fields are not refused', () => {
 });
 
 test('unsupported fields are checked before anything else', () => {
-  const e = refusal((d) => { d.process.terminal = true; d.linux.namespaces = []; d.linux.sysctl = { a: 'b' }; });
-  assert.equal(e.message, 'config.json: /process/terminal: tsrun does not support this field yet; remove it to run this container');
+  const e = refusal((d) => { d.linux.intelRdt = { closID: 'x' }; d.linux.namespaces = []; d.linux.sysctl = { a: 'b' }; });
+  assert.equal(e.message, 'config.json: /linux/intelRdt: tsrun does not support this field yet; remove it to run this container');
 });
 
 test('linux.devices: added after the defaults, overriding one of the same path, "u" made a char device', () => {

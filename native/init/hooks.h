@@ -1,0 +1,32 @@
+// The hooks that run in the container's namespaces (config.md: createContainer
+// and startContainer): init forks and execs each one, its state JSON on
+// stdin, bounded by its timeout. prestart, createRuntime, poststart and
+// poststop run in the runtime namespace, from node (src/runtime/hooks.ts).
+#pragma once
+
+#include "wire.h"
+
+namespace tsrun {
+namespace init {
+
+// The state JSON for the container's hooks, from the parent's HOOKS_READY ACK.
+struct HookStates {
+  const char *create_container = nullptr;
+  const char *start_container = nullptr;
+};
+
+// Sends HOOKS_READY {pid, as the container sees it} and waits while the parent
+// runs prestart and createRuntime; returns the states its ACK carries.
+HookStates sync_hooks();
+
+// Runs plan.hooks.createContainer in order, before pivot_root, from the
+// rootfs directory as runc does. The first failure fails create.
+void run_create_container_hooks(const wire::Value *plan, const HookStates &states);
+
+// Runs plan.hooks.startContainer in order, after `start`, before the exec.
+// The first failure is written to start_fd, for `tsrun start` to report, and
+// init exits: the user's process never runs.
+void run_start_container_hooks(const wire::Value *plan, const HookStates &states, int start_fd);
+
+}  // namespace init
+}  // namespace tsrun

@@ -1,0 +1,15 @@
+// The parent's side of process.terminal: the socket the pty master arrives
+// on, and resizing it, for `run` with a terminal and no --console-socket.
+#pragma once
+
+#include <utility>
+
+namespace tsrun {
+
+// A connected AF_UNIX SOCK_STREAM pair (close-on-exec).
+std::pair<int, int> socket_pair();
+// Blocks for one message on sock and returns the fd it carried (close-on-exec).
+int recv_fd(int sock);
+void set_winsize(int fd, unsigned short rows, unsigned short cols);
+
+}  // namespace tsrun

@@ -1,0 +1,93 @@
+// cgroupfs access: one value per write, errors that keep errno, mkdir -p that
+// says which directories it made, rmdir that waits out exiting tasks.
+import fs from 'node:fs';
+import path from 'node:path';
+
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+export const sleepMs = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+
+export function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** One write(2) of value, as the kernel wants cgroup files written; throws the errno error. */
+export function writeValue(file: string, value: string): void {
+  const fd = fs.openSync(file, fs.constants.O_WRONLY);
+  try {
+    fs.writeSync(fd, value);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** mkdir -p; returns the directories it created, parents first. ENOENT (a parent removed meanwhile by a delete) retries. */
+export function mkdirs(dir: string): string[] {
+  for (let attempt = 0; ; attempt++) {
+    const missing: string[] = [];
+    for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
+    const created: string[] = [];
+    try {
+      for (const d of missing) {
+        try {
+          fs.mkdirSync(d, 0o755);
+          created.push(d);
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+        }
+      }
+      return created;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw e;
+    }
+  }
+}
+
+/**
+ * rmdir, tolerating a cgroup that is already gone. EBUSY right after the
+ * last task was killed is the kernel still tearing it down: retry briefly.
+ * Returns false if it stays busy (or has children: ENOTEMPTY).
+ */
+export function removeDir(dir: string, waitMs = 2000): boolean {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    try {
+      fs.rmdirSync(dir);
+      return true;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return true;
+      if (code !== 'EBUSY' || Date.now() > deadline) return false;
+    }
+    sleepMs(delay);
+  }
+}
+
+/** The pids in cgroup.procs of dir and, recursively, of its children. */
+export function readPids(dir: string, recursive = true): number[] {
+  const out: number[] = [];
+  const text = readText(path.join(dir, 'cgroup.procs'));
+  if (text === undefined) return out;
+  for (const line of text.split('\n')) if (line) out.push(Number(line));
+  if (recursive) {
+    let entries: fs.Dirent[] = [];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      // removed meanwhile
+    }
+    for (const e of entries) if (e.isDirectory()) out.push(...readPids(path.join(dir, e.name)));
+  }
+  return out;
+}
+
+/** errno name and text of an fs error: "EBUSY (device or resource busy)". */
+export function describe(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (!err.code) return String(err.message ?? e);
+  const text = /^\w+: (.*?), \w+ /.exec(err.message)?.[1];
+  return text ? `${err.code} (${text})` : err.code;
+}

@@ -1,0 +1,83 @@
+// The cgroups interface the runtime uses: where a container's cgroup goes
+// (a record stored in its state), and the operations on it, by host mode.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Config, Resources } from '../spec/types.js';
+import { native } from '../runtime/native.js';
+import { Cgroup, type CgroupRecord, type CgroupSyscalls } from './cgroup.js';
+import { hostHugepageSizes, kernelVersion } from './convert.js';
+import { CgroupOpError } from './errors.js';
+import { hostLayout, type HostLayout } from './hierarchy.js';
+import { placeCgroup } from './paths.js';
+import { V1Cgroup } from './v1.js';
+import { V2Cgroup } from './v2.js';
+
+export type { CgroupRecord } from './cgroup.js';
+export { Cgroup } from './cgroup.js';
+export { CgroupError, CgroupOpError } from './errors.js';
+
+/** Where the container's cgroup goes on this host; pure given the layout. */
+export function planCgroupRecord(config: Config, id: string, layout: HostLayout = hostLayout()): CgroupRecord {
+  const { path: cgPath, ownedFrom } = placeCgroup(config, id);
+  const unified = layout.unified ? { mount: layout.unified, dir: path.join(layout.unified, cgPath) } : undefined;
+  const v1 = layout.mode === 'v2' ? [] : layout.v1.map((h) => ({ mount: h.mount, controllers: h.controllers, dir: path.join(h.mount, cgPath) }));
+  return { mode: layout.mode, path: cgPath, ownedFrom, v1, unified, created: [] };
+}
+
+const nativeSyscalls: CgroupSyscalls = {
+  attachDeviceProgram: (dir, program) => native().attachDeviceProgram(dir, program),
+};
+
+/** The container's cgroup, from its stored record. */
+export function openCgroup(record: CgroupRecord, sys: CgroupSyscalls = nativeSyscalls): Cgroup {
+  return record.mode === 'v2' ? new V2Cgroup(record, sys) : new V1Cgroup(record, sys);
+}
+
+/** The facts about this kernel that resource planning needs. */
+export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: string[] } {
+  return { kernel: kernelVersion(os.release()), hugepageSizes: hostHugepageSizes() };
+}
+
+/**
+ * create's step: makes the cgroup (recording in record.created what it made,
+ * so a failure can undo it), refuses one that already holds processes,
+ * applies the resources and moves pid (tsrun-init's stage 0) in; its
+ * children, the container's init among them, are born there.
+ */
+export function setUpCgroup(cg: Cgroup, resources: Resources | undefined, pid: number, facts = hostApplyFacts()): void {
+  cg.record.created.push(...cg.create());
+  const others = cg.pids();
+  if (others.length) {
+    throw new CgroupOpError(
+      `config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} already holds processes (${others.slice(0, 5).join(', ')}); ` +
+        'a container needs a cgroup of its own',
+    );
+  }
+  if (cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} is frozen; thaw it or use another`);
+  cg.apply(resources ?? {}, { create: true, ...facts });
+  cg.addProcess(pid);
+}
+
+/** exec's step: pid joins the container's cgroup(s). */
+export function joinCgroup(record: CgroupRecord, pid: number): void {
+  openCgroup(record).addProcess(pid);
+}
+
+/**
+ * The sweep of a create that died midway: its cgroup record may be all that
+ * says where its cgroup is. Best effort: a cgroup that will not go stays.
+ */
+export function destroyCgroupQuietly(recordFile: string): void {
+  let record: CgroupRecord;
+  try {
+    record = JSON.parse(fs.readFileSync(recordFile, 'utf8')) as CgroupRecord;
+  } catch {
+    return;
+  }
+  try {
+    openCgroup(record).destroy();
+  } catch {
+    // left for an administrator; nothing else knows of it
+  }
+}

@@ -1,0 +1,55 @@
+// OOM notifications for `events`. The kernel's counter of OOM kills is the
+// truth (v1: oom_kill in memory.oom_control; v2: oom_kill in memory.events);
+// a v1 eventfd registered on memory.oom_control, or inotify on v2's
+// memory.events, says when to look at it.
+import fs from 'node:fs';
+import path from 'node:path';
+import { native } from '../runtime/native.js';
+import type { CgroupRecord } from './cgroup.js';
+import { parseKeyed } from './convert.js';
+import { readText } from './fs.js';
+
+export interface OomWatch {
+  /** OOM kills so far (the count the watch started from included). */
+  count(): number;
+  close(): void;
+}
+
+/** notify(fired): the kernel signalled; fired is true for a v1 eventfd, which signals only OOMs (and removal). */
+export function watchOom(record: CgroupRecord, notify: (fired: boolean) => void): OomWatch | undefined {
+  const memory = record.v1.find((h) => h.controllers.includes('memory'));
+  if (memory) return watchV1(memory.dir, notify);
+  if (record.mode === 'v2' && record.unified && fs.existsSync(path.join(record.unified.dir, 'memory.events'))) {
+    return watchV2(record.unified.dir, notify);
+  }
+  return undefined;
+}
+
+function watchV1(dir: string, notify: (fired: boolean) => void): OomWatch {
+  const count = () => parseKeyed(readText(path.join(dir, 'memory.oom_control')) ?? '').oom_kill ?? 0;
+  const fd = native().cgroupEventfd(dir, 'memory.oom_control', '');
+  let closed = false;
+  const buf = Buffer.alloc(8);
+  const next = () =>
+    fs.read(fd, buf, 0, 8, null, (err) => {
+      // The eventfd also fires when the cgroup is removed: that is no OOM.
+      if (closed || err || !fs.existsSync(dir)) return;
+      notify(true);
+      next();
+    });
+  next();
+  return {
+    count,
+    close() {
+      // A read still pending on the pool keeps the fd; the process exits around it.
+      closed = true;
+    },
+  };
+}
+
+function watchV2(dir: string, notify: (fired: boolean) => void): OomWatch {
+  const file = path.join(dir, 'memory.events');
+  const watcher = fs.watch(file, () => notify(false));
+  watcher.on('error', () => watcher.close());
+  return { count: () => parseKeyed(readText(file) ?? '').oom_kill ?? 0, close: () => watcher.close() };
+}

@@ -1,0 +1,160 @@
+// cgroup v1, and hybrid hosts (v1 controllers plus a unified hierarchy, in
+// which the container gets a cgroup too, as runc gives it one: cgroup.kill
+// and cgroup.events work there). One directory per mounted hierarchy.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Resources } from '../spec/types.js';
+import { Cgroup } from './cgroup.js';
+import { CgroupOpError } from './errors.js';
+import { describe, mkdirs, readText, sleepMs, writeValue } from './fs.js';
+import { statsV1, type Stats } from './stats.js';
+import { planV1 } from './v1-writes.js';
+import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
+
+export class V1Cgroup extends Cgroup {
+  create(): string[] {
+    const made: string[] = [];
+    for (const h of this.record.v1) {
+      made.push(...mkdirs(h.dir));
+      // A new cpuset cgroup starts with no CPUs and no memory nodes, and
+      // adding a task to it fails with ENOSPC: copy the parent's, top-down.
+      if (h.controllers.includes('cpuset')) {
+        for (const d of ancestorsFrom(h.mount, h.dir)) {
+          if (!made.includes(d) && !this.owns(d, h.mount)) continue;
+          for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+            if (readText(path.join(d, f))?.trim()) continue;
+            const parent = readText(path.join(path.dirname(d), f))?.trim() ?? '';
+            try {
+              writeValue(path.join(d, f), parent);
+            } catch (e) {
+              throw new CgroupOpError(`cannot copy ${f} ("${parent}") from the parent into ${d}: ${describe(e)}`);
+            }
+          }
+        }
+      }
+    }
+    if (this.record.unified) made.push(...mkdirs(this.record.unified.dir));
+    return made;
+  }
+
+  private dirOf(controller: string): string | undefined {
+    return this.record.v1.find((h) => h.controllers.includes(controller))?.dir;
+  }
+
+  protected view(): CgroupView {
+    const at = (c: string, f: string) => {
+      const d = this.dirOf(c);
+      return d ? path.join(d, f) : undefined;
+    };
+    const u = this.record.unified?.dir;
+    return {
+      hasController: (c) => this.dirOf(c) !== undefined,
+      has: (c, f) => {
+        const p = at(c, f);
+        return p !== undefined && fs.existsSync(p);
+      },
+      read: (c, f) => {
+        const p = at(c, f);
+        return p === undefined ? undefined : readText(p);
+      },
+      unified: u
+        ? {
+            has: (f) => fs.existsSync(path.join(u, f)),
+            controllers: new Set((readText(path.join(u, 'cgroup.controllers')) ?? '').split(/\s+/).filter(Boolean)),
+          }
+        : undefined,
+    };
+  }
+
+  protected plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[] {
+    return planV1(r, ctx, create);
+  }
+
+  protected dirFor(w: FileWrite): string {
+    if (w.unified) return this.record.unified!.dir;
+    return this.dirOf(w.controller)!;
+  }
+
+  protected primaryDir(): string {
+    // The unified cgroup lists every process and has cgroup.kill; else any hierarchy does.
+    return this.record.unified?.dir ?? this.dirOf('freezer') ?? this.dirOf('pids') ?? this.record.v1[0].dir;
+  }
+
+  addProcess(pid: number): void {
+    for (const d of this.dirs()) {
+      try {
+        writeValue(path.join(d, 'cgroup.procs'), String(pid));
+      } catch (e) {
+        throw new CgroupOpError(`cannot add process ${pid} to the cgroup ${d}: ${describe(e)}`);
+      }
+    }
+  }
+
+  private freezerState(): string | undefined {
+    const d = this.dirOf('freezer');
+    return d ? readText(path.join(d, 'freezer.state'))?.trim() : undefined;
+  }
+
+  isFrozen(): boolean {
+    const d = this.dirOf('freezer');
+    if (d) return this.freezerState() === 'FROZEN';
+    const u = this.record.unified?.dir;
+    return u ? /^frozen 1$/m.test(readText(path.join(u, 'cgroup.events')) ?? '') : false;
+  }
+
+  freeze(): void {
+    const d = this.dirOf('freezer');
+    if (!d) return this.unifiedFreeze('1');
+    // runc's loop: FREEZING can linger; a brief thaw now and then lets stragglers settle.
+    for (let i = 0; i < 1000; i++) {
+      if (i % 50 === 49) {
+        writeValue(path.join(d, 'freezer.state'), 'THAWED');
+        sleepMs(10);
+      }
+      writeValue(path.join(d, 'freezer.state'), 'FROZEN');
+      const state = this.freezerState();
+      if (state === 'FROZEN') return;
+      if (state !== 'FREEZING') throw new CgroupOpError(`the freezer of ${d} is ${state} after writing FROZEN`);
+      if (i % 25 === 24) sleepMs(1);
+    }
+    writeValue(path.join(d, 'freezer.state'), 'THAWED');
+    throw new CgroupOpError(`cannot freeze ${d}: it stays FREEZING`);
+  }
+
+  thaw(): void {
+    const d = this.dirOf('freezer');
+    if (!d) return this.unifiedFreeze('0');
+    writeValue(path.join(d, 'freezer.state'), 'THAWED');
+  }
+
+  /** A hybrid host without a v1 freezer: the unified cgroup's cgroup.freeze. */
+  private unifiedFreeze(value: '0' | '1'): void {
+    const u = this.record.unified?.dir;
+    if (!u) throw new CgroupOpError('this host has no freezer: no v1 freezer hierarchy and no cgroup2 mount');
+    writeValue(path.join(u, 'cgroup.freeze'), value);
+    waitFrozen(u, value === '1');
+  }
+
+  stats(): Stats {
+    return statsV1(this.record);
+  }
+}
+
+/** The directories from just below mount down to dir, top-down. */
+export function ancestorsFrom(mount: string, dir: string): string[] {
+  const out: string[] = [];
+  for (let d = dir; d.startsWith(`${mount}/`); d = path.dirname(d)) out.unshift(d);
+  return out;
+}
+
+/** v2 freeze is asynchronous: wait for cgroup.events to say "frozen 1" (or 0). */
+export function waitFrozen(dir: string, frozen: boolean, timeoutMs = 5000): void {
+  const want = `frozen ${frozen ? 1 : 0}`;
+  const deadline = Date.now() + timeoutMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    const events = readText(path.join(dir, 'cgroup.events')) ?? '';
+    if (events.split('\n').includes(want)) return;
+    if (Date.now() > deadline) throw new CgroupOpError(`${dir} did not become ${frozen ? 'frozen' : 'thawed'} within ${timeoutMs} ms`);
+    sleepMs(delay);
+  }
+}

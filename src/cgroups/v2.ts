@@ -1,0 +1,88 @@
+// cgroup v2: one directory. Controllers reach it through cgroup.subtree_control
+// of each parent; tsrun enables them only in parents it owns.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Resources } from '../spec/types.js';
+import { Cgroup } from './cgroup.js';
+import { CgroupOpError } from './errors.js';
+import { describe, mkdirs, readText, writeValue } from './fs.js';
+import { statsV2, type Stats } from './stats.js';
+import { planV2 } from './v2-writes.js';
+import { ancestorsFrom, waitFrozen } from './v1.js';
+import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
+
+const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
+
+export class V2Cgroup extends Cgroup {
+  private get dir(): string {
+    return this.record.unified!.dir;
+  }
+
+  create(): string[] {
+    const { mount } = this.record.unified!;
+    const made = mkdirs(this.dir);
+    // Each owned parent passes on every controller it has (as runc does), so
+    // stats and later updates find them; the container's own cgroup holds
+    // processes, so it enables none (the no-internal-processes rule).
+    for (const d of ancestorsFrom(mount, this.dir).slice(0, -1)) {
+      if (!made.includes(d) && !this.owns(d, mount)) continue;
+      const enabled = new Set(words(readText(path.join(d, 'cgroup.subtree_control'))));
+      for (const c of words(readText(path.join(d, 'cgroup.controllers')))) {
+        if (enabled.has(c)) continue;
+        try {
+          writeValue(path.join(d, 'cgroup.subtree_control'), `+${c}`);
+        } catch {
+          // Not every controller can always be enabled (cpu with realtime tasks, say): a field that needs it says so.
+        }
+      }
+    }
+    return made;
+  }
+
+  protected view(): CgroupView {
+    const controllers = new Set(words(readText(path.join(this.dir, 'cgroup.controllers'))));
+    return {
+      hasController: (c) => controllers.has(c),
+      has: (_c, f) => fs.existsSync(path.join(this.dir, f)),
+      read: (_c, f) => readText(path.join(this.dir, f)),
+    };
+  }
+
+  protected plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[] {
+    return planV2(r, ctx, create);
+  }
+
+  protected dirFor(_w: FileWrite): string {
+    return this.dir;
+  }
+
+  protected primaryDir(): string {
+    return this.dir;
+  }
+
+  addProcess(pid: number): void {
+    try {
+      writeValue(path.join(this.dir, 'cgroup.procs'), String(pid));
+    } catch (e) {
+      throw new CgroupOpError(`cannot add process ${pid} to the cgroup ${this.dir}: ${describe(e)}`);
+    }
+  }
+
+  isFrozen(): boolean {
+    return readText(path.join(this.dir, 'cgroup.freeze'))?.trim() === '1';
+  }
+
+  freeze(): void {
+    writeValue(path.join(this.dir, 'cgroup.freeze'), '1');
+    waitFrozen(this.dir, true);
+  }
+
+  thaw(): void {
+    writeValue(path.join(this.dir, 'cgroup.freeze'), '0');
+    waitFrozen(this.dir, false);
+  }
+
+  stats(): Stats {
+    return statsV2(this.record);
+  }
+}

@@ -1,0 +1,138 @@
+// `exec`: runc's flags, and runc's way of reading them: tsrun's flags come
+// before the container id, and everything after it is the command, so
+// `tsrun exec c1 sh -c 'echo hi'` runs sh with -c.
+import type { CommandModule, Options } from 'yargs';
+import { UnsupportedError, TsrunError } from '../runtime/errors.js';
+import { execInContainer } from '../runtime/exec.js';
+import { command, GLOBAL_OPTIONS, type GlobalArgs } from './context.js';
+import { checkPreserveFds } from './create-flags.js';
+
+const EXEC_OPTIONS = {
+  process: { alias: 'p', type: 'string', describe: 'a runtime-spec process JSON to run as it is (--env, --cwd, --user, -g, --cap, --no-new-privs, --apparmor and --process-label are then not used)' },
+  tty: { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' },
+  'console-socket': { type: 'string', describe: 'unix socket to receive the pty master on (with -t and -d)' },
+  'pid-file': { type: 'string', describe: "file to write the process's pid (as the host sees it) to" },
+  detach: { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs; do not wait for it' },
+  cwd: { type: 'string', describe: 'working directory in the container (absolute)' },
+  env: { alias: 'e', type: 'string', array: true, describe: 'add K=V to the environment (repeatable)' },
+  user: { alias: 'u', type: 'string', describe: 'run as uid[:gid] (numbers)' },
+  'additional-gids': { alias: 'g', type: 'string', array: true, describe: 'add a supplementary gid (repeatable)' },
+  cap: { alias: 'c', type: 'string', array: true, describe: 'add a capability to the bounding, effective and permitted sets (repeatable)' },
+  'no-new-privs': { type: 'boolean', describe: 'set no_new_privs for the process' },
+  'preserve-fds': { type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the process' },
+  apparmor: { type: 'string', describe: 'AppArmor profile for the process' },
+  'process-label': { type: 'string', describe: 'SELinux label for the process' },
+  'ignore-paused': { type: 'boolean', default: false, describe: 'exec even into a paused container' },
+  cgroup: { type: 'string', array: true, describe: 'sub-cgroup to run in (not supported yet: tsrun has no cgroups)' },
+} as const satisfies Record<string, Options>;
+
+interface ExecArgs {
+  containerId: string;
+  command?: string[];
+  '--'?: string[];
+  process?: string;
+  tty?: boolean;
+  consoleSocket?: string;
+  pidFile?: string;
+  detach: boolean;
+  cwd?: string;
+  env?: string[];
+  user?: string;
+  additionalGids?: string[];
+  cap?: string[];
+  noNewPrivs?: boolean;
+  preserveFds: number;
+  apparmor?: string;
+  processLabel?: string;
+  ignorePaused: boolean;
+  cgroup?: string[];
+}
+
+/** Names and one-letter aliases of the flags, global or exec's, that take a value. */
+function valueFlags(): Set<string> {
+  const out = new Set<string>();
+  for (const [name, o] of Object.entries({ ...GLOBAL_OPTIONS, ...EXEC_OPTIONS }) as Array<[string, Options]>) {
+    if (o.type === 'boolean') continue;
+    out.add(`--${name}`);
+    if (typeof o.alias === 'string') out.add(`-${o.alias}`);
+  }
+  return out;
+}
+
+/**
+ * Puts `--` after exec's container id, so that yargs leaves the command's
+ * own flags alone (runc reads its flags only up to the id). Other commands'
+ * arguments come back unchanged.
+ */
+export function endExecFlags(args: string[]): string[] {
+  const takesValue = valueFlags();
+  let seenExec = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args;
+    if (a.startsWith('-') && a.length > 1) {
+      // --flag value and -f value; never --flag=value or -fvalue.
+      if (takesValue.has(a)) i++;
+      continue;
+    }
+    if (!seenExec) {
+      if (a !== 'exec') return args;
+      seenExec = true;
+      continue;
+    }
+    // a is the container id.
+    return i + 1 === args.length || args[i + 1] === '--' ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
+  }
+  return args;
+}
+
+/** runc's exec reports every failure as "exec failed: ..." and exits 255. */
+function execFailed(e: unknown): Error {
+  const err = e instanceof Error ? e : new TsrunError(String(e));
+  err.message = `exec failed: ${err.message}`;
+  (err as TsrunError).exitCode = 255;
+  return err;
+}
+
+export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
+  command: 'exec <container-id> [command..]',
+  describe: 'run a new process in a created or running container',
+  builder: (y) =>
+    y
+      // The command after `--` stays as typed: strings, one value per flag.
+      // (This replaces main's parser configuration, so it repeats boolean-negation.)
+      .parserConfiguration({ 'populate--': true, 'greedy-arrays': false, 'parse-positional-numbers': false, 'boolean-negation': false })
+      .positional('container-id', { type: 'string', demandOption: true, describe: 'the container to run the process in' })
+      .positional('command', { type: 'string', array: true, describe: 'the command and its arguments (everything after the id)' })
+      .options(EXEC_OPTIONS) as never,
+  handler: command<ExecArgs>(async (ctx, argv) => {
+    try {
+      // Cgroups come with issue 6: refuse, never ignore.
+      if (argv.cgroup?.length) throw new UnsupportedError('--cgroup is not supported by tsrun yet (no cgroup support)');
+      return await execInContainer(ctx.store, {
+        id: argv.containerId,
+        processFile: argv.process,
+        flags: {
+          args: [...(argv.command ?? []), ...(argv['--'] ?? [])].map(String),
+          cwd: argv.cwd,
+          env: argv.env?.map(String),
+          user: argv.user,
+          additionalGids: argv.additionalGids?.map(String),
+          caps: argv.cap?.map(String),
+          noNewPrivs: argv.noNewPrivs,
+          apparmor: argv.apparmor,
+          processLabel: argv.processLabel,
+          tty: argv.tty,
+        },
+        consoleSocket: argv.consoleSocket,
+        pidFile: argv.pidFile,
+        detach: argv.detach,
+        preserveFds: checkPreserveFds(argv.preserveFds),
+        ignorePaused: argv.ignorePaused,
+        onWarning: (m) => ctx.log.warn(m),
+      });
+    } catch (e) {
+      throw execFailed(e);
+    }
+  }),
+};

@@ -1,0 +1,79 @@
+// `ps`: the container's processes. As runc: --format json prints the pids
+// (as the host sees them); the table is ps(1)'s own output (ps -ef unless ps
+// options follow the container id), keeping the header and the container's rows.
+import { spawnSync } from 'node:child_process';
+import type { CommandModule, Options } from 'yargs';
+import { containerPids } from '../cgroups/container.js';
+import { TsrunError } from '../runtime/errors.js';
+import { command, GLOBAL_OPTIONS, type GlobalArgs } from './context.js';
+
+const PS_OPTIONS = {
+  format: { alias: 'f', type: 'string', default: 'table', describe: 'table or json' },
+} as const satisfies Record<string, Options>;
+
+interface PsArgs {
+  containerId: string;
+  psArgs?: string[];
+  '--'?: string[];
+  format: string;
+}
+
+/**
+ * Puts `--` after ps's container id: what follows is for ps(1) (runc reads
+ * its own flags only up to the id). Other commands' arguments come back as they are.
+ */
+export function endPsFlags(args: string[]): string[] {
+  const takesValue = new Set<string>();
+  for (const [name, o] of Object.entries({ ...GLOBAL_OPTIONS, ...PS_OPTIONS }) as Array<[string, Options]>) {
+    if (o.type === 'boolean') continue;
+    takesValue.add(`--${name}`);
+    if (typeof o.alias === 'string') takesValue.add(`-${o.alias}`);
+  }
+  let seenPs = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args;
+    if (a.startsWith('-') && a.length > 1) {
+      if (takesValue.has(a)) i++;
+      continue;
+    }
+    if (!seenPs) {
+      if (a !== 'ps') return args;
+      seenPs = true;
+      continue;
+    }
+    return i + 1 === args.length ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
+  }
+  return args;
+}
+
+export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
+  command: 'ps <container-id> [ps-args..]',
+  describe: 'list the processes in a container (ps options may follow the id)',
+  builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }).options(PS_OPTIONS) as never,
+  handler: command<PsArgs>((ctx, argv) => {
+    if (argv.format !== 'table' && argv.format !== 'json') throw new TsrunError('invalid format option');
+    const pids = containerPids(ctx.store, argv.containerId);
+    if (argv.format === 'json') {
+      // Go's encoder: an empty list is null.
+      process.stdout.write(JSON.stringify(pids.length ? pids : null) + '\n');
+      return;
+    }
+    const psArgs = [...(argv.psArgs ?? []), ...(argv['--'] ?? [])].map(String);
+    const r = spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
+    if (r.error) throw new TsrunError(`cannot run ps: ${r.error.message}`);
+    if (r.status !== 0) throw new TsrunError(`exit status ${r.status}: ${r.stdout}${r.stderr}`);
+    const [header, ...rows] = r.stdout.split('\n');
+    const pidColumn = header.trim().split(/\s+/).indexOf('PID');
+    if (pidColumn < 0) throw new TsrunError("couldn't find PID field in ps output");
+    const mine = new Set(pids);
+    let out = header + '\n';
+    for (const row of rows) {
+      if (!row) continue;
+      const field = row.trim().split(/\s+/)[pidColumn];
+      if (!/^\d+$/.test(field)) throw new TsrunError(`unable to parse pid: strconv.Atoi: parsing "${field}": invalid syntax`);
+      if (mine.has(Number(field))) out += row + '\n';
+    }
+    process.stdout.write(out);
+  }),
+};

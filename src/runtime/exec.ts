@@ -1,0 +1,150 @@
+// `exec`: run one more process in a created or running container. tsrun-init
+// joins the namespaces of the container's init and forks into its pid
+// namespace; the process is tsrun's own child, with no tsrun process in
+// between, and in the foreground its exit status becomes exec's.
+import path from 'node:path';
+import createDebug from 'debug';
+import { readProcessFile } from '../spec/validate.js';
+import { StatusError, TsrunError } from './errors.js';
+import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
+import { SignalForwarder } from './foreground.js';
+import { inheritedNofile, readHostFacts } from './host.js';
+import { runExecProtocol } from './init-session.js';
+import { native } from './native.js';
+import { isAlive } from './proc.js';
+import { sendSeccompListener } from './seccomp-listener.js';
+import { writeFileAtomic, type StateStore } from './state.js';
+import { statusOf } from './status.js';
+import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
+import { closeSync } from 'node:fs';
+
+const debug = createDebug('tsrun:exec');
+
+export interface ExecOptions {
+  id: string;
+  /** --process: a runtime-spec process JSON; the flags are then not used. */
+  processFile?: string;
+  flags: ExecFlags;
+  pidFile?: string;
+  detach?: boolean;
+  preserveFds?: number;
+  ignorePaused?: boolean;
+  /** --console-socket: where the terminal's pty master goes. */
+  consoleSocket?: string;
+  onWarning?(message: string): void;
+}
+
+/** Returns the exit code for tsrun: the process's (128+N if killed by signal N), or 0 when detached. */
+export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
+  const signals = opts.detach ? undefined : new SignalForwarder();
+  let receiveOn: number | undefined;
+  try {
+    const pid = startProcess(store, opts, (fd) => (receiveOn = fd));
+    if (!signals) return 0;
+    // -t without a console socket: we are the terminal's other end.
+    const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn);
+    receiveOn = undefined;
+    const code = await signals.wait(pid);
+    await relay;
+    return code;
+  } finally {
+    signals?.stop();
+    if (receiveOn !== undefined) closeSync(receiveOn);
+  }
+}
+
+/** Starts the process and returns its host pid, once it has exec'd. */
+function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void): number {
+  const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
+  // Shared, so execs run side by side; start and delete wait until the process has started.
+  const dir = store.open(opts.id, true);
+  let pid: number;
+  let consoleChannel: ConsoleChannel | undefined;
+  try {
+    const state = dir.readState();
+    const status = statusOf(dir, state);
+    if (status === 'stopped') throw new StatusError('cannot exec in a stopped container');
+    if (status === 'paused' && !opts.ignorePaused) {
+      throw new StatusError('cannot exec in a paused container (use --ignore-paused to override)');
+    }
+    try {
+      const proc = opts.processFile
+        ? checkProcessFile(readProcessFile(opts.processFile), opts.processFile)
+        : processFromFlags(state.config.process, opts.flags);
+      const plan = buildExecPlan(state, proc, {
+        host: readHostFacts(),
+        warn: (m) => opts.onWarning?.(m),
+        inheritedNofile: inheritedNofile(),
+        preserveFds: opts.preserveFds,
+      });
+      debug('plan %o', plan);
+      consoleChannel = openConsole(plan.process.terminal, opts.detach === true, opts.consoleSocket);
+      pid = runExecProtocol(plan, {
+        consoleFd: consoleChannel?.passFd,
+        onWarning: opts.onWarning,
+        onChildPid() {
+          // tsrun-init opened /proc/<pid>/ns/* of the init: if that pid is no
+          // longer our init (it exited, the pid was reused), they may be a stranger's.
+          if (!isAlive(state.pid, state.initStartTime)) throw new StatusError('cannot exec in a stopped container');
+        },
+        onSeccompListener(fd, processPid) {
+          const sc = plan.process.seccomp;
+          if (!sc?.listenerPath) throw new TsrunError('tsrun-init sent a seccomp listener, but the plan has no listenerPath');
+          sendSeccompListener(sc.listenerPath, sc.listenerMetadata, fd, {
+            ociVersion: state.ociVersion, id: state.id, pid: state.pid, processPid, status, bundle: state.bundle, annotations: state.annotations,
+          });
+        },
+      });
+      closeConsole(consoleChannel, true);
+      if (consoleChannel?.receiveOn !== undefined) onConsole(consoleChannel.receiveOn);
+    } catch (e) {
+      closeConsole(consoleChannel);
+      // The init exited meanwhile: that, not a missing /proc/<pid>/ns file, is the news.
+      if (!isAlive(state.pid, state.initStartTime)) throw new StatusError('cannot exec in a stopped container');
+      throw relabel(e, opts);
+    }
+  } finally {
+    dir.close();
+  }
+  try {
+    // go-runc reads this with a bare Atoi: no trailing newline.
+    if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
+  } catch (e) {
+    // runc does the same: a process nobody can find would be left running.
+    killAndReap(pid);
+    throw e;
+  }
+  return pid;
+}
+
+function killAndReap(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+    native().waitPid(pid, true);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Planning and tsrun-init name the config.json path a problem is at. For
+ * exec, /process is the --process file, or partly the command line: say so.
+ */
+function relabel(e: unknown, opts: ExecOptions): unknown {
+  if (!(e instanceof TsrunError)) return e;
+  const m = /^config\.json: (\/process(?:\/[^:]*)?): /.exec(e.message);
+  if (!m) return e;
+  const rest = e.message.slice(m[0].length);
+  if (opts.processFile) {
+    const inFile = m[1].slice('/process'.length);
+    e.message = `${opts.processFile}: ${inFile ? `${inFile}: ` : ''}${rest}`;
+    return e;
+  }
+  for (const [field, flag] of Object.entries(flagFields(opts.flags))) {
+    if (m[1] === field || m[1].startsWith(`${field}/`)) {
+      e.message = flag ? `${flag}: ${rest}` : rest;
+      break;
+    }
+  }
+  return e;
+}

@@ -1,0 +1,52 @@
+// Waiting in the foreground for a child that tsrun starts (`run`'s init,
+// `exec`'s process): the signals tsrun receives go on to it, and its end
+// becomes runc's exit code.
+import { native } from './native.js';
+
+// Every signal a caller may send to tsrun that the process should get.
+const FORWARDED: NodeJS.Signals[] = [
+  'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGWINCH', 'SIGALRM', 'SIGTSTP',
+  'SIGTTIN', 'SIGTTOU', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ',
+];
+
+/**
+ * Takes the signals over before the process starts, as runc does: one that
+ * arrives while it is being started would otherwise end tsrun and leave
+ * the process without its parent; it is held and delivered once the pid is known.
+ */
+export class SignalForwarder {
+  private pid = 0;
+  private held: NodeJS.Signals[] = [];
+  private readonly forward = (sig: NodeJS.Signals) => {
+    if (!this.pid) {
+      this.held.push(sig);
+      return;
+    }
+    try {
+      process.kill(this.pid, sig);
+    } catch {
+      // it has just exited
+    }
+  };
+
+  constructor() {
+    for (const sig of FORWARDED) process.on(sig, this.forward);
+  }
+
+  /** Waits for pid (our child) and returns its exit code, or 128+N if signal N killed it. */
+  async wait(pid: number): Promise<number> {
+    this.pid = pid;
+    for (const sig of this.held.splice(0)) this.forward(sig);
+    try {
+      const res = await native().waitPidAsync(pid);
+      return res.signal ? 128 + res.signal : res.code;
+    } finally {
+      this.stop();
+    }
+  }
+
+  /** Gives the signals back to node's defaults. */
+  stop(): void {
+    for (const sig of FORWARDED) process.off(sig, this.forward);
+  }
+}

@@ -1,0 +1,257 @@
+// OCI hooks (config.md "POSIX-platform Hooks", runtime.md "Lifecycle"):
+// checking them, the state JSON each one reads on stdin, running the
+// runtime-namespace ones (prestart, createRuntime, poststart, poststop) from
+// node, and planning the container-namespace ones (createContainer,
+// startContainer) that tsrun-init runs.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { getSystemErrorMap } from 'node:util';
+import type { Config, Hook, HookName } from '../spec/types.js';
+import { TsrunError } from './errors.js';
+import { PlanError } from './plan-error.js';
+
+/** Every hook list, in the order runtime.md's lifecycle calls them. */
+export const HOOK_NAMES: readonly HookName[] = [
+  'prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop',
+];
+
+/** runtime.md "State", as a hook reads it on stdin. */
+export interface HookState {
+  ociVersion: string;
+  id: string;
+  status: 'creating' | 'created' | 'running' | 'stopped';
+  /** Left out once stopped: the spec requires it only while created or running. */
+  pid?: number;
+  bundle: string;
+  annotations?: Record<string, string>;
+}
+
+/** A hook as tsrun-init runs it: argv and env settled, timeout 0 for none. */
+export interface InitHookPlan {
+  path: string;
+  args: string[];
+  env: string[];
+  timeout: number;
+  configPath: string;
+}
+
+/** The hooks that run inside the container, in the create plan. */
+export interface InitHooksPlan {
+  createContainer: InitHookPlan[];
+  startContainer: InitHookPlan[];
+}
+
+/** A hook failed: which one, and how. The message names its config path. */
+export class HookError extends TsrunError {
+  constructor(
+    readonly configPath: string,
+    readonly reason: string,
+  ) {
+    super(`config.json: ${configPath}: ${reason}`);
+  }
+}
+
+// Enough to see why a hook failed; the rest is cut.
+const OUTPUT_LIMIT = 4096;
+
+/** The state JSON in runtime.md's (and runc's) key order; no annotations key when there are none. */
+export function stateJson(s: HookState): string {
+  const out: Record<string, unknown> = { ociVersion: s.ociVersion, id: s.id, status: s.status };
+  if (s.pid !== undefined && s.status !== 'stopped') out.pid = s.pid;
+  out.bundle = s.bundle;
+  if (s.annotations && Object.keys(s.annotations).length) out.annotations = s.annotations;
+  return JSON.stringify(out);
+}
+
+/**
+ * environ with only the last entry of a repeated name, where it stands, as
+ * Go's os/exec (and so runc) passes a hook's env. Entries must be NAME=VALUE:
+ * node cannot pass anything else, and the spec's environ has no other form.
+ */
+export function hookEnv(env: string[], configPath: string): string[] {
+  const names = env.map((kv, i) => {
+    const eq = kv.indexOf('=');
+    if (eq <= 0) throw new PlanError(`${configPath}/env/${i}`, `${JSON.stringify(kv)} is not NAME=VALUE`);
+    return kv.slice(0, eq);
+  });
+  return env.filter((_, i) => names.lastIndexOf(names[i]) === i);
+}
+
+/** Checks every hook of config (the spec's absolute path, env entries); throws PlanError naming the first bad one. */
+export function checkHooks(config: Config): void {
+  for (const name of HOOK_NAMES) {
+    (config.hooks?.[name] ?? []).forEach((hook, i) => {
+      const configPath = `/hooks/${name}/${i}`;
+      if (!path.isAbsolute(hook.path)) throw new PlanError(`${configPath}/path`, `hook path ${JSON.stringify(hook.path)} must be absolute`);
+      if (hook.env) hookEnv(hook.env, configPath);
+    });
+  }
+}
+
+/** argv as execv takes it: args when given, else just the path (as Go's os/exec does). */
+export function hookArgv(hook: Hook): string[] {
+  return hook.args?.length ? hook.args : [hook.path];
+}
+
+function initHook(hook: Hook, configPath: string, processEnv: string[]): InitHookPlan {
+  return {
+    path: hook.path,
+    args: hookArgv(hook),
+    // Without env a container hook gets the process's environment, as with
+    // runc: nothing of the host's environment enters the container.
+    env: hook.env ? hookEnv(hook.env, configPath) : processEnv,
+    timeout: hook.timeout ?? 0,
+    configPath,
+  };
+}
+
+/** Checks all hooks and plans the two lists tsrun-init runs. */
+export function planHooks(config: Config): InitHooksPlan {
+  checkHooks(config);
+  const env = config.process?.env ?? [];
+  const list = (name: 'createContainer' | 'startContainer') =>
+    (config.hooks?.[name] ?? []).map((h, i) => initHook(h, `/hooks/${name}/${i}`, env));
+  return { createContainer: list('createContainer'), startContainer: list('startContainer') };
+}
+
+/**
+ * Init stops before pivot_root (HOOKS_READY) when a hook needs the parent
+ * there: prestart and createRuntime run in node then, and the container's
+ * own hooks get their state JSON in the ACK.
+ */
+export function needsHooksSync(config: Config): boolean {
+  const h = config.hooks;
+  return Boolean(h?.prestart?.length || h?.createRuntime?.length || h?.createContainer?.length || h?.startContainer?.length);
+}
+
+/** How a failed hook ended: one of these is set. */
+export interface HookEnd {
+  status?: number | null;
+  signal?: string | null;
+  timedOut?: number;
+  execError?: string;
+}
+
+/** A hook failure in words: "exited with status 3, stdout: …, stderr: …" (runc reports both streams too). */
+export function describeFailure(how: HookEnd, stdout = '', stderr = ''): string {
+  let reason: string;
+  if (how.execError !== undefined) reason = `could not be executed: ${how.execError}`;
+  else if (how.timedOut !== undefined) reason = `did not finish within its timeout of ${how.timedOut}s and was killed`;
+  else if (how.signal) reason = `was killed by signal ${how.signal}`;
+  else reason = `exited with status ${how.status}`;
+  const streams = [['stdout', stdout], ['stderr', stderr]]
+    .map(([n, s]) => [n, s.trimEnd()])
+    .filter(([, s]) => s !== '')
+    .map(([n, s]) => `, ${n}: ${s}`)
+    .join('');
+  return reason + streams;
+}
+
+/** An unlinked file the hook writes to: unlike a pipe, a daemon the hook leaves behind cannot keep us waiting for EOF. */
+function captureFile(): number {
+  const file = path.join(os.tmpdir(), `.tsrun-hook-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const fd = fs.openSync(file, 'wx+', 0o600);
+  fs.unlinkSync(file);
+  return fd;
+}
+
+function readCapture(fd: number): string {
+  const buf = Buffer.alloc(OUTPUT_LIMIT);
+  const n = fs.readSync(fd, buf, 0, OUTPUT_LIMIT, 0);
+  return buf.subarray(0, n).toString('utf8');
+}
+
+function errnoText(errno: number | undefined, code: string | undefined): string {
+  const known = errno === undefined ? undefined : getSystemErrorMap().get(errno)?.[1];
+  return known ?? code ?? 'unknown error';
+}
+
+/** environ as node's spawn takes it (hookEnv has left one entry per name). */
+function envObject(env: string[], configPath: string): Record<string, string> {
+  return Object.fromEntries(hookEnv(env, configPath).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+}
+
+/** Runs one hook in the runtime namespace; returns why it failed, or undefined. */
+function runHook(hook: Hook, state: string, cwd: string | undefined, configPath: string): string | undefined {
+  const argv = hookArgv(hook);
+  const out = captureFile();
+  const err = captureFile();
+  try {
+    const r = spawnSync(hook.path, argv.slice(1), {
+      // execve(path, args): args[0] need not be the path (docker's prestart is
+      // /proc/<dockerd>/exe with args[0] "libnetwork-setkey").
+      argv0: argv[0],
+      // Without env the hook gets tsrun's environment, as runc's get runc's.
+      env: hook.env ? envObject(hook.env, configPath) : process.env,
+      cwd,
+      input: state,
+      stdio: ['pipe', out, err],
+      timeout: hook.timeout ? hook.timeout * 1000 : undefined,
+      killSignal: 'SIGKILL',
+    });
+    const error = r.error as NodeJS.ErrnoException | undefined;
+    let how: HookEnd | undefined;
+    if (error?.code === 'ETIMEDOUT') how = { timedOut: hook.timeout };
+    // EPIPE: the hook exited without reading stdin; its status says how it went.
+    else if (error && error.code !== 'EPIPE') how = { execError: errnoText(error.errno, error.code) };
+    else if (r.signal) how = { signal: r.signal };
+    else if (r.status !== 0) how = { status: r.status };
+    if (!how) return undefined;
+    return `hook ${hook.path} ${describeFailure(how, readCapture(out), readCapture(err))}`;
+  } finally {
+    fs.closeSync(out);
+    fs.closeSync(err);
+  }
+}
+
+// The bundle, as runc's hooks get (runc works from it); the caller's cwd if it is gone.
+function hookCwd(bundle: string): string | undefined {
+  try {
+    return fs.statSync(bundle).isDirectory() ? bundle : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs config's `name` hooks in order, calling onFailure(configPath, why) for each that fails. */
+function eachHook(config: Config, name: HookName, state: HookState, onFailure: (configPath: string, why: string) => void): void {
+  const json = stateJson(state);
+  const cwd = hookCwd(state.bundle);
+  (config.hooks?.[name] ?? []).forEach((hook, i) => {
+    const configPath = `/hooks/${name}/${i}`;
+    const failed = runHook(hook, json, cwd, configPath);
+    if (failed) onFailure(configPath, failed);
+  });
+}
+
+/** Runs config's `name` hooks in order; the first failure throws HookError (prestart, createRuntime). */
+export function runHooks(config: Config, name: HookName, state: HookState): void {
+  eachHook(config, name, state, (configPath, why) => {
+    throw new HookError(configPath, why);
+  });
+}
+
+/** Runs every `name` hook; a failure is a warning and the rest still run (poststart, poststop: runtime.md). */
+export function runHooksWarning(config: Config, name: HookName, state: HookState, warn: (m: string) => void): void {
+  eachHook(config, name, state, (configPath, why) => warn(`config.json: ${configPath}: ${why}`));
+}
+
+/** What every state a container's hooks get has in common. */
+export type HookStateBase = Omit<HookState, 'status' | 'pid'>;
+
+/**
+ * create's HOOKS_READY step: prestart, then createRuntime, with the host's
+ * view of init's pid; returns the ACK payload, the states createContainer
+ * and startContainer get inside, with the pid as the container sees it
+ * (runtime.md "State").
+ */
+export function runCreateRuntimeHooks(config: Config, base: HookStateBase, pid: number, containerPid: number) {
+  runHooks(config, 'prestart', { ...base, status: 'creating', pid });
+  runHooks(config, 'createRuntime', { ...base, status: 'creating', pid });
+  return {
+    createContainerState: stateJson({ ...base, status: 'creating', pid: containerPid }),
+    startContainerState: stateJson({ ...base, status: 'created', pid: containerPid }),
+  };
+}
