@@ -9,32 +9,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, repoRoot } from '../test/integration/harness.js';
+import { benchEnv, commandTimer, median } from './timing.js';
 
 const iterations = Number(process.argv[2] ?? 20);
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
+
 
 const tsrun = path.join(repoRoot, 'bin', 'tsrun');
 const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bench-'));
 fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(baseConfig(['true'])));
 const roots = { tsrun: fs.mkdtempSync('/tmp/tsrun-bench-root-'), runc: fs.mkdtempSync('/tmp/runc-bench-root-') };
 
-// stderr goes to a file: a created container keeps it open, so a pipe would never end.
-const errFile = path.join(bundle, 'stderr');
-function time(cmd: string, args: string[]): number {
-  const err = fs.openSync(errFile, 'w');
-  const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', err] });
-  const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  fs.closeSync(err);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${fs.readFileSync(errFile, 'utf8')}`);
-  return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const time = commandTimer(path.join(bundle, 'stderr'));
 
 function rssKb(pid: number): number {
   const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -66,7 +51,7 @@ for (const k of ['run', 'lifecycle'] as const) {
 // Memory of the process that waits in `created`.
 const mem: Record<Runtime, number> = { tsrun: 0, runc: 0 };
 for (const rt of ['tsrun', 'runc'] as Runtime[]) {
-  spawnSync(bin(rt), ['--root', roots[rt], 'create', '--bundle', bundle, 'mem'], { env, stdio: 'ignore' });
+  spawnSync(bin(rt), ['--root', roots[rt], 'create', '--bundle', bundle, 'mem'], { env: benchEnv, stdio: 'ignore' });
   const state = JSON.parse(spawnSync(bin(rt), ['--root', roots[rt], 'state', 'mem'], { encoding: 'utf8' }).stdout);
   mem[rt] = rssKb(state.pid);
   spawnSync(bin(rt), ['--root', roots[rt], 'delete', '--force', 'mem'], { stdio: 'ignore' });

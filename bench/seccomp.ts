@@ -4,15 +4,13 @@
 // filter shows on its own. Only ratios mean anything on these noisy machines.
 // NODE_EXTRA_CA_CERTS is removed: it adds ~45 ms to every node start here.
 //   node dist/bench/seccomp.js [iterations]
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, repoRoot } from '../test/integration/harness.js';
+import { commandTimer, median } from './timing.js';
 
 const iterations = Number(process.argv[2] ?? 20);
-const env = { ...process.env };
-delete env.NODE_EXTRA_CA_CERTS;
 
 /** Syscall names and numbers from the build host's headers (x86_64, else the generic table). */
 function hostSyscalls(): [string, number][] {
@@ -43,22 +41,7 @@ fs.writeFileSync(path.join(bundles.seccomp, 'config.json'), JSON.stringify(withS
 fs.writeFileSync(path.join(bundles.plain, 'config.json'), JSON.stringify(baseConfig(['true'])));
 const roots = { tsrun: fs.mkdtempSync('/tmp/tsrun-bench-root-'), runc: fs.mkdtempSync('/tmp/runc-bench-root-') };
 
-// stderr goes to a file: a pipe would stay open as long as a container holds it.
-const errFile = path.join(bundles.plain, 'stderr');
-function time(cmd: string, args: string[]): number {
-  const err = fs.openSync(errFile, 'w');
-  const t = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', err] });
-  const ms = Number(process.hrtime.bigint() - t) / 1e6;
-  fs.closeSync(err);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${fs.readFileSync(errFile, 'utf8')}`);
-  return ms;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const time = commandTimer(path.join(bundles.plain, 'stderr'));
 
 type Runtime = 'tsrun' | 'runc';
 const bin = (rt: Runtime) => (rt === 'tsrun' ? tsrun : 'runc');

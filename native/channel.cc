@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "scm_rights.h"
 #include "syserror.h"
 
 namespace tsrun {
@@ -13,21 +14,7 @@ namespace tsrun {
 void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len, int pass_fd) {
   uint8_t hdr[4] = {uint8_t(type), uint8_t(type >> 8), uint8_t(type >> 16), uint8_t(type >> 24)};
   struct iovec iov[2] = {{hdr, 4}, {const_cast<uint8_t *>(payload), len}};
-  struct msghdr mh = {};
-  mh.msg_iov = iov;
-  mh.msg_iovlen = 2;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (pass_fd >= 0) {
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-  }
-  while (sendmsg(fd, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR) throw_errno("sendmsg", "cannot send to tsrun-init");
+  if (send_with_fd(fd, iov, 2, pass_fd) < 0) throw_errno("sendmsg", "cannot send to tsrun-init");
 }
 
 std::optional<Message> channel_recv(int fd) {
@@ -38,25 +25,15 @@ std::optional<Message> channel_recv(int fd) {
     if (size < 0) throw_errno("recv", "cannot read from tsrun-init");
     if (size == 0) return std::nullopt;
     std::vector<uint8_t> buf(size);
-    // Room for one fd (a seccomp listener); MSG_CTRUNC would mean more came.
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))];
     struct iovec iov = {buf.data(), static_cast<size_t>(size)};
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    ssize_t got;
-    do got = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
-    if (got < 0) throw_errno("recvmsg", "cannot read from tsrun-init");
     Message m;
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
-      if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-        memcpy(&m.fd, CMSG_DATA(c), sizeof(int));
-    }
-    if (got < 4 || (mh.msg_flags & MSG_CTRUNC)) {
+    // Room for one fd (a seccomp listener); more would be a protocol error.
+    ssize_t got = recv_with_fd(fd, &iov, 1, &m.fd);
+    if (got < 0 && errno == EPROTO) throw SysError("recvmsg", EPROTO, "tsrun-init sent more fds than expected");
+    if (got < 0) throw_errno("recvmsg", "cannot read from tsrun-init");
+    if (got < 4) {
       if (m.fd >= 0) close(m.fd);
-      throw SysError("recvmsg", EPROTO, got < 4 ? "short message from tsrun-init" : "tsrun-init sent more fds than expected");
+      throw SysError("recvmsg", EPROTO, "short message from tsrun-init");
     }
     m.type = buf[0] | (buf[1] << 8) | (buf[2] << 16) | (uint32_t(buf[3]) << 24);
     m.payload.assign(buf.begin() + 4, buf.begin() + got);
@@ -94,21 +71,7 @@ void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, siz
   do {
     // The fd goes with the first sendmsg only (config-linux.md, "The Container Process State").
     struct iovec iov = {const_cast<uint8_t *>(payload) + sent, len - sent};
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    if (sent == 0) {
-      mh.msg_control = control;
-      mh.msg_controllen = sizeof control;
-      struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN(sizeof(int));
-      memcpy(CMSG_DATA(c), &fd, sizeof(int));
-    }
-    ssize_t n = sendmsg(s, &mh, MSG_NOSIGNAL);
-    if (n < 0 && errno == EINTR) continue;
+    ssize_t n = send_with_fd(s, &iov, 1, sent == 0 ? fd : -1);
     if (n < 0) throw_errno("sendmsg", "cannot send to " + path);
     sent += static_cast<size_t>(n);
   } while (sent < len);

@@ -7,6 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "scm_rights.h"
 #include "syserror.h"
 
 namespace tsrun {
@@ -18,22 +19,12 @@ std::pair<int, int> socket_pair() {
 }
 
 int recv_fd(int sock) {
-  char name[256];
+  char name[256];  // the master's name, which runc sends and nobody reads
   struct iovec iov = {name, sizeof name};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  ssize_t got;
-  do got = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
-  if (got < 0) throw_errno("recvmsg", "cannot receive the pty master");
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  if (got == 0 || !c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-    throw SysError("recvmsg", EPROTO, "the container's init sent no pty master");
   int fd;
-  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  ssize_t got = recv_with_fd(sock, &iov, 1, &fd);
+  if (got < 0) throw_errno("recvmsg", "cannot receive the pty master");
+  if (fd < 0) throw SysError("recvmsg", EPROTO, "the container's init sent no pty master");
   return fd;
 }
 

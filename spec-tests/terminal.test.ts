@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBundle, repoRoot, Runtime, sideBySide, skipUnlessRoot, sleep, tsrunBin, uniqueId, type ConfigPatch } from '../test/integration/harness.js';
+import { busyboxRootfs, makeBundle, repoRoot, Runtime, sideBySide, skipUnlessRoot, sleep, tsrunBin, uniqueId, type ConfigPatch } from '../test/integration/harness.js';
 
 const receiverBin = path.join(repoRoot, 'bundles', 'console-receiver');
 
@@ -127,5 +127,26 @@ describe('config.md "Process" terminal', { skip: skipUnlessRoot }, () => {
     } finally {
       fs.closeSync(fd);
     }
+  });
+
+  test('CVE-2025-52565 class: a /dev/console planted as a symlink never gets the terminal mounted through it', async () => {
+    // A rootfs of its own whose /dev/console points at a procfs file; /dev is not a tmpfs, so the link stays.
+    const rootfs = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-console-'));
+    dirs.push(rootfs);
+    fs.chmodSync(rootfs, 0o755);
+    assert.equal(spawnSync('cp', ['-a', `${busyboxRootfs()}/.`, rootfs]).status, 0);
+    fs.mkdirSync(path.join(rootfs, 'dev', 'pts'), { recursive: true });
+    fs.symlinkSync('/proc/sys/kernel/core_pattern', path.join(rootfs, 'dev', 'console'));
+    const before = fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8');
+    const recv = await startReceiver(scratch);
+    const r = rt.run(['run', '-d', '--console-socket', recv.sock, '--bundle', makeBundle(['true'], withTerminal(['true'], (c) => {
+      c.root.path = rootfs;
+      c.mounts = c.mounts.filter((m: { destination: string }) => m.destination !== '/dev');
+    })), uniqueId('t')]);
+    recv.child.kill();
+    assert.equal(r.code, 1, 'create must refuse');
+    assert.match(r.stderr, /\/dev\/console is a symlink, or not a plain file or device of \/dev; refusing/);
+    assert.equal(fs.readFileSync('/proc/sys/kernel/core_pattern', 'utf8'), before);
+    assert.deepEqual(rt.ids(), []);
   });
 });

@@ -1,5 +1,7 @@
 #include "channel.h"
 
+#include "../scm_rights.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,23 +22,7 @@ void send_raw(uint32_t type, const uint8_t *payload, size_t len, int fd = -1) {
   if (g_sock < 0) return;
   uint8_t hdr[4] = {uint8_t(type), uint8_t(type >> 8), uint8_t(type >> 16), uint8_t(type >> 24)};
   struct iovec iov[2] = {{hdr, 4}, {const_cast<uint8_t *>(payload), len}};
-  struct msghdr mh = {};
-  mh.msg_iov = iov;
-  mh.msg_iovlen = 2;
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  }
-  while (sendmsg(g_sock, &mh, MSG_NOSIGNAL) < 0) {
-    if (errno == EINTR) continue;
-    _exit(1);  // the parent is gone; nobody is left to tell
-  }
+  if (send_with_fd(g_sock, iov, 2, fd) < 0) _exit(1);  // the parent is gone; nobody is left to tell
 }
 
 }  // namespace
@@ -50,16 +36,9 @@ wire::Value *recv_message(uint32_t *type) {
     uint8_t *buf = static_cast<uint8_t *>(malloc(size));
     if (!buf) fail("recv", ENOMEM, "", "cannot allocate %zd bytes for a message", size);
     struct iovec iov = {buf, static_cast<size_t>(size)};
-    alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-    struct msghdr mh = {};
-    mh.msg_iov = &iov;
-    mh.msg_iovlen = 1;
-    mh.msg_control = control;
-    mh.msg_controllen = sizeof control;
-    ssize_t got;
-    do got = recvmsg(g_sock, &mh, MSG_CMSG_CLOEXEC); while (got < 0 && errno == EINTR);
-    struct cmsghdr *c = got > 0 ? CMSG_FIRSTHDR(&mh) : nullptr;
-    if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) memcpy(&g_received_fd, CMSG_DATA(c), sizeof(int));
+    int fd;
+    ssize_t got = recv_with_fd(g_sock, &iov, 1, &fd);
+    if (fd >= 0) g_received_fd = fd;
     if (got != size || got < 4) {
       free(buf);
       return nullptr;

@@ -8,10 +8,13 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/sysmacros.h>
 #include <termios.h>
 #include <unistd.h>
 
+#include "../scm_rights.h"
 #include "channel.h"
 #include "paths.h"
 
@@ -25,32 +28,32 @@ void send_master(int sock, int master) {
   // runc sends the master's name along; receivers (conmon, go-runc) ignore it.
   static const char name[] = "/dev/ptmx";
   struct iovec iov = {const_cast<char *>(name), sizeof name - 1};
-  alignas(struct cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  struct msghdr mh = {};
-  mh.msg_iov = &iov;
-  mh.msg_iovlen = 1;
-  mh.msg_control = control;
-  mh.msg_controllen = sizeof control;
-  struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN(sizeof(int));
-  memcpy(CMSG_DATA(c), &master, sizeof(int));
-  while (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
-    if (errno != EINTR) fail("console", errno, kCfg, "cannot send the pty master to the console socket: %s", errstr(errno));
+  if (send_with_fd(sock, &iov, 1, master) < 0)
+    fail("console", errno, kCfg, "cannot send the pty master to the console socket: %s", errstr(errno));
 }
 
 // /dev/console becomes the pty: bind the slave (through its fd, never a path
-// that could be swapped) onto a /dev/console we checked is no symlink (the
-// CVE-2025-52565 class).
+// that could be swapped) onto a /dev/console that is no symlink and not a
+// file of procfs or sysfs (the CVE-2025-52565 class: a /dev/console planted
+// as a link to /proc/sys/kernel/core_pattern would get the pty mounted there).
 void bind_dev_console(int slave) {
   int root = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root < 0) fail("console", errno, kCfg, "cannot open /: %s", errstr(errno));
-  int target = open_target(root, "/dev/console", true, kCfg);
-  if (target < 0) fail("console", errno, kCfg, "cannot create /dev/console: %s", errstr(errno));
+  int target = open_in_root(root, "/dev/console", O_PATH | O_NOFOLLOW);
+  if (target < 0 && errno == ENOENT) {
+    int made = open_target(root, "/dev/console", true, kCfg);
+    if (made < 0) fail("console", errno, kCfg, "cannot create /dev/console: %s", errstr(errno));
+    close(made);
+    target = open_in_root(root, "/dev/console", O_PATH | O_NOFOLLOW);
+  }
+  if (target < 0) fail("console", errno, kCfg, "cannot open /dev/console: %s", errstr(errno));
   struct stat st;
-  if (fstat(target, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)))
-    fail("console", EPERM, kCfg, "/dev/console is neither a file nor a device; refusing to mount the terminal on it");
+  struct statfs sfs;
+  if (fstat(target, &st) < 0 || fstatfs(target, &sfs) < 0)
+    fail("console", errno, kCfg, "cannot stat /dev/console: %s", errstr(errno));
+  if (!(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode)) || sfs.f_type == PROC_SUPER_MAGIC || sfs.f_type == SYSFS_MAGIC)
+    fail("console", EPERM, kCfg,
+         "/dev/console is a symlink, or not a plain file or device of /dev; refusing to mount the terminal on it");
   char from[32], to[32];
   snprintf(from, sizeof from, "/proc/self/fd/%d", slave);
   snprintf(to, sizeof to, "/proc/self/fd/%d", target);

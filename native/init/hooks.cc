@@ -17,6 +17,7 @@
 
 #include "../protocol.h"
 #include "channel.h"
+#include "process.h"
 
 namespace tsrun {
 namespace init {
@@ -24,14 +25,6 @@ namespace {
 
 // Of each stream, what fits in an error message (fail() formats 1 KB).
 constexpr size_t kOutputLimit = 256;
-
-char **string_array(const wire::Value *list) {
-  uint32_t n = wire::count(list);
-  char **out = static_cast<char **>(calloc(n + 1, sizeof(char *)));
-  if (!out) fail("alloc", ENOMEM, "", "out of memory");
-  for (uint32_t i = 0; i < n; i++) out[i] = const_cast<char *>(wire::at(list, i)->str);
-  return out;
-}
 
 bool write_all(int fd, const char *s, size_t len) {
   while (len > 0) {

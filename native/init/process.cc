@@ -27,14 +27,6 @@ namespace tsrun {
 namespace init {
 namespace {
 
-char **string_array(const wire::Value *list) {
-  uint32_t n = wire::count(list);
-  char **out = static_cast<char **>(calloc(n + 1, sizeof(char *)));
-  if (!out) fail("alloc", ENOMEM, "", "out of memory");
-  for (uint32_t i = 0; i < n; i++) out[i] = const_cast<char *>(wire::at(list, i)->str);
-  return out;
-}
-
 // 0 if path is a regular file we may execute, else an errno.
 int check_executable(const char *path) {
   struct stat st;
@@ -96,6 +88,14 @@ void load_seccomp_and_hand_off(const wire::Value *seccomp) {
 }
 
 }  // namespace
+
+char **string_array(const wire::Value *list) {
+  uint32_t n = wire::count(list);
+  char **out = static_cast<char **>(calloc(n + 1, sizeof(char *)));
+  if (!out) fail("alloc", ENOMEM, "", "out of memory");
+  for (uint32_t i = 0; i < n; i++) out[i] = const_cast<char *>(wire::at(list, i)->str);
+  return out;
+}
 
 void open_fifo(const wire::Value *plan, Exec *ex) {
   const char *fifo = wire::get_str(plan, "fifoPath", "");

@@ -14,6 +14,8 @@ struct Exec {
   const wire::Value *seccomp;  // a filter still to load just before exec
 };
 
+// A NULL-terminated argv/envp over a wire array of strings (no copies).
+char **string_array(const wire::Value *list);
 // Before pivot_root: opens exec.fifo by its host path (O_PATH).
 void open_fifo(const wire::Value *plan, Exec *ex);
 // After pivot_root (create) or setns (exec): session, the plan's hostname and

@@ -14,9 +14,9 @@ export function readText(file: string): string | undefined {
   }
 }
 
-/** One write(2) of value, as the kernel wants cgroup files written; throws the errno error. */
+/** One write(2) of value, as the kernel wants cgroup files written; throws the errno error. No O_CREAT: a file the kernel lacks is ENOENT. */
 export function writeValue(file: string, value: string): void {
-  const fd = fs.openSync(file, fs.constants.O_WRONLY);
+  const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_TRUNC);
   try {
     fs.writeSync(fd, value);
   } finally {
@@ -60,7 +60,8 @@ export function removeDir(dir: string, waitMs = 2000): boolean {
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return true;
-      if (code !== 'EBUSY' || Date.now() > deadline) return false;
+      // A cgroup with children is EBUSY too: waitMs 0 (a parent that may be in use) tries once.
+      if (code !== 'EBUSY' || Date.now() >= deadline) return false;
     }
     sleepMs(delay);
   }

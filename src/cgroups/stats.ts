@@ -66,12 +66,13 @@ const times = (a: U64 | undefined, k: number): U64 => u64(String(BigInt(a ?? 0) 
 
 /** "key value" lines, values as uint64 (memory.stat holds 2^63-ish limits). */
 function keyed(text: string | undefined): Record<string, U64> {
-  const out: Record<string, U64> = {};
+  const out: [string, U64][] = [];
   for (const line of (text ?? '').split('\n')) {
     const [k, v] = line.trim().split(/\s+/);
-    if (k && v !== undefined && /^\d+$/.test(v)) out[k] = u64(v);
+    if (k && v !== undefined && /^\d+$/.test(v)) out.push([k, u64(v)]);
   }
-  return out;
+  // Sorted, as Go encodes a map.
+  return Object.fromEntries(out.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** "max" in v2 is runc's math.MaxUint64. */
@@ -186,7 +187,7 @@ export function statsV1(record: CgroupRecord): Stats {
       swap: memoryEntry(memory, 'memory.memsw.'),
       kernel: memoryEntry(memory, 'memory.kmem.'),
       kernelTCP: memoryEntry(memory, 'memory.kmem.tcp.'),
-      ...(Object.keys(raw).length ? { raw: Object.fromEntries(Object.entries(raw).sort(([a], [b]) => (a < b ? -1 : 1))) } : {}),
+      ...(Object.keys(raw).length ? { raw } : {}),
     };
   }
   const pids = dir('pids');

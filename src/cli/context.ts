@@ -12,7 +12,7 @@ export interface GlobalArgs {
   logFormat: LogFormat;
   debug: boolean;
   systemdCgroup: boolean;
-  rootless: string;
+  rootless?: string;
   criu?: string;
 }
 
@@ -35,7 +35,8 @@ export const GLOBAL_OPTIONS = {
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
   debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
   'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true },
-  rootless: { type: 'string', default: 'auto', describe: 'rootless mode: true, false or auto', global: true },
+  // No default, so that `spec --rootless` (bare) can be told from its absence.
+  rootless: { type: 'string', describe: 'rootless mode: true, false or auto (the default)', global: true },
   criu: { type: 'string', describe: 'path to criu, for checkpoint/restore', global: true },
 } as const satisfies Record<string, Options>;
 

@@ -16,6 +16,7 @@ import { pauseCommand } from './pause.js';
 import { endPsFlags, psCommand } from './ps.js';
 import { resumeCommand } from './resume.js';
 import { runCommand } from './run.js';
+import { specCommand } from './spec.js';
 import { startCommand } from './start.js';
 import { stateCommand } from './state.js';
 import { unimplementedCommands } from './unimplemented.js';
@@ -37,7 +38,7 @@ await yargs(args)
   // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
   .command([
     createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
-    pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand,
+    pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand,
     ...unimplementedCommands,
   ] as unknown as CommandModule[])
   .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')

@@ -6,7 +6,6 @@ import { command, type GlobalArgs } from './context.js';
 
 const NOT_YET: Array<[string, string]> = [
   ['features', 'print what this runtime supports, as JSON'],
-  ['spec', 'write a default config.json'],
   ['checkpoint <container-id>', 'checkpoint a container with criu'],
   ['restore <container-id>', 'restore a checkpointed container'],
 ];

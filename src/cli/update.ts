@@ -115,7 +115,7 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
     if (argv.resources !== undefined) {
       const file = String(argv.resources);
       const label = file === '-' ? 'stdin' : file;
-      updateContainer(ctx.store, argv.containerId, readResources(file), (e: CgroupError) => e.relabel(label));
+      updateContainer(ctx.store, argv.containerId, readResources(file), (e: CgroupError) => e.relabel(`${label}: `));
       return;
     }
     for (const name of RDT_FLAGS) {

@@ -20,7 +20,8 @@ import { rfc3339NanoNow } from './time.js';
 
 const debug = createDebug('tsrun:create');
 
-export const OCI_VERSION = '1.3.0';
+export { OCI_VERSION } from '../spec/version.js';
+import { OCI_VERSION } from '../spec/version.js';
 
 export interface CreateOptions {
   id: string;

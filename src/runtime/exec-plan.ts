@@ -19,7 +19,8 @@ export interface ExecPlan {
   sessionKeyring?: string;
   process: ProcessPlan;
   userns: boolean;
-  cgroupSync: false;
+  /** The container has a cgroup: stage 0 joins it before it forks (the process is born there). */
+  cgroupSync: boolean;
 }
 
 /** The command-line flags that change the container's process for `exec` (runc's getProcess). */
@@ -143,6 +144,6 @@ export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanO
     sessionKeyring: state.noNewKeyring ? undefined : state.id,
     process: planProcess(proc, state.config, opts),
     userns: namespaces.some((n) => n.type === 'user'),
-    cgroupSync: false,
+    cgroupSync: state.cgroup !== undefined,
   };
 }

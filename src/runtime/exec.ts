@@ -10,6 +10,7 @@ import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type Exe
 import { SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
+import { joinCgroup } from '../cgroups/index.js';
 import { native } from './native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
@@ -82,6 +83,8 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
       pid = runExecProtocol(plan, {
         consoleFd: consoleChannel?.passFd,
         onWarning: opts.onWarning,
+        // The process is born in the container's cgroup(s), as runc's exec is.
+        placeInCgroup: state.cgroup && ((stage0) => joinCgroup(state.cgroup!, stage0)),
         onChildPid() {
           // tsrun-init opened /proc/<pid>/ns/* of the init: if that pid is no
           // longer our init (it exited, the pid was reused), they may be a stranger's.

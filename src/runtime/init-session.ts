@@ -36,7 +36,7 @@ export interface SyncHandlers {
 }
 
 /** exec has no create steps: no maps to write, no hooks, no exec.fifo. */
-export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd'>;
+export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd' | 'placeInCgroup'>;
 
 export type Payload = { [key: string]: WireValue | undefined };
 
