@@ -96,10 +96,11 @@ export async function runInVm(command: string[], opts: VmOptions = {}): Promise<
   const io = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-vm-io-'));
   try {
     fs.writeFileSync(path.join(io, 'command'), commandScript(command, opts));
+    fs.writeFileSync(path.join(io, 'repo'), repoRoot);
     const qemu = [
       'qemu-system-x86_64',
       ...['-accel', 'tcg', '-cpu', 'max', '-m', String(opts.memoryMb ?? 1024), '-smp', String(opts.cpus ?? 2)],
-      // No default devices: only the serial console (on stdout) and the two 9p shares.
+      // No default devices: only the serial console (on stdout) and the 9p shares.
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot'],
       ...['-kernel', kernel, '-initrd', initrd],
       // panic=-1 with -no-reboot: if vm-init dies, qemu exits instead of hanging.
@@ -107,6 +108,7 @@ export async function runInVm(command: string[], opts: VmOptions = {}): Promise<
       ...['-virtfs', 'local,path=/,mount_tag=tsrun-root,security_model=passthrough,readonly=on,multidevs=remap'],
       // (qemu's option syntax escapes a comma in a value by doubling it.)
       ...['-virtfs', `local,path=${io.replace(/,/g, ',,')},mount_tag=tsrun-io,security_model=passthrough`],
+      ...['-virtfs', `local,path=${repoRoot.replace(/,/g, ',,')},mount_tag=tsrun-repo,security_model=passthrough,readonly=on,multidevs=remap`],
     ];
     // timeout(1) holds the hard limit, so qemu dies on time even if this
     // process is killed first. --foreground keeps qemu in our process group,
