@@ -12,7 +12,8 @@ namespace tsrun {
 int cgroup_eventfd(const std::string &cgroup_dir, const std::string &file, const std::string &args) {
   int target = open((cgroup_dir + "/" + file).c_str(), O_RDONLY | O_CLOEXEC);
   if (target < 0) throw_errno("open", "cannot open " + cgroup_dir + "/" + file);
-  int efd = eventfd(0, EFD_CLOEXEC);
+  // Non-blocking: the caller polls it, so no thread of node's pool sits in read(2).
+  int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (efd < 0) {
     int err = errno;
     close(target);

@@ -6,7 +6,7 @@
 
 namespace tsrun {
 
-// Returns the eventfd (close-on-exec), the caller's to read and close. Throws SysError.
+// Returns the eventfd (close-on-exec, non-blocking), the caller's to poll and close. Throws SysError.
 int cgroup_eventfd(const std::string &cgroup_dir, const std::string &file, const std::string &args);
 
 }  // namespace tsrun

@@ -181,10 +181,14 @@ export abstract class Cgroup {
       if (wasFrozen) this.thaw();
       return;
     }
-    try {
-      this.freeze();
-    } catch {
-      // A cgroup that cannot freeze is still signalled, with the race runc accepts too.
+    let frozeNow = false;
+    if (!wasFrozen) {
+      try {
+        this.freeze();
+        frozeNow = true;
+      } catch {
+        // No freezer: still signalled, with the fork race runc accepts too.
+      }
     }
     try {
       for (const pid of this.pids()) {
@@ -195,7 +199,7 @@ export abstract class Cgroup {
         }
       }
     } finally {
-      if (!wasFrozen || signal === constants.signals.SIGKILL) this.thaw();
+      if (frozeNow || (wasFrozen && signal === constants.signals.SIGKILL)) this.thaw();
     }
   }
 
@@ -238,6 +242,10 @@ function hint(w: FileWrite, code: string | undefined): string {
   if (w.file === 'memory.limit_in_bytes' && code === 'EBUSY') return '; the container already uses more memory than that';
   if (w.file.startsWith('cpu.rt_') && (code === 'EINVAL' || code === 'EBUSY')) return "; the parent cgroup's realtime budget (cpu.rt_runtime_us) is too small";
   if (w.file === 'rdma.max') return `; is there an RDMA device named "${w.value.split(' ')[0]}"? (see /sys/class/infiniband)`;
+  if (/bfq/.test(w.file) && (code === 'ENOTSUP' || code === 'EOPNOTSUPP')) {
+    const dev = w.value.split(' ')[0];
+    return `; device ${dev} does not use the bfq I/O scheduler (see /sys/dev/block/${dev}/queue/scheduler), so BFQ weights do not apply to it`;
+  }
   if (/throttle|io\.max|weight_device|bfq\.weight|io\.weight/.test(w.file) && (code === 'ENODEV' || code === 'EINVAL')) {
     return '; is the device a whole block disk on this host, and (for BFQ weights) does it use the bfq scheduler?';
   }

@@ -24,8 +24,22 @@ export function writeValue(file: string, value: string): void {
   }
 }
 
-/** mkdir -p; returns the directories it created, parents first. ENOENT (a parent removed meanwhile by a delete) retries. */
-export function mkdirs(dir: string): string[] {
+/**
+ * mkdir -p; returns the directories it created, parents first. ENOENT (a
+ * parent removed meanwhile by a delete) retries. made(dir) runs right after
+ * each mkdir, before any child of it is made.
+ */
+export function mkdirs(dir: string, made: (dir: string) => void = () => {}): string[] {
+  // Usually only the leaf is missing: one mkdir, no stats.
+  try {
+    fs.mkdirSync(dir, 0o755);
+    made(dir);
+    return [dir];
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return [];
+    if (code !== 'ENOENT') throw e;
+  }
   for (let attempt = 0; ; attempt++) {
     const missing: string[] = [];
     for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
@@ -35,6 +49,7 @@ export function mkdirs(dir: string): string[] {
         try {
           fs.mkdirSync(d, 0o755);
           created.push(d);
+          made(d);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }

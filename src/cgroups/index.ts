@@ -46,15 +46,18 @@ export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: str
  * children, the container's init among them, are born there.
  */
 export function setUpCgroup(cg: Cgroup, resources: Resources | undefined, pid: number, facts = hostApplyFacts()): void {
-  cg.record.created.push(...cg.create());
-  const others = cg.pids();
+  const made = cg.create();
+  cg.record.created.push(...made);
+  // A cgroup that was there already may be someone's: it must be empty and thawed.
+  const preexisting = !made.includes(cg.dirs().at(-1)!);
+  const others = preexisting ? cg.pids() : [];
   if (others.length) {
     throw new CgroupOpError(
       `config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} already holds processes (${others.slice(0, 5).join(', ')}); ` +
         'a container needs a cgroup of its own',
     );
   }
-  if (cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} is frozen; thaw it or use another`);
+  if (preexisting && cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} is frozen; thaw it or use another`);
   cg.apply(resources ?? {}, { create: true, ...facts });
   cg.addProcess(pid);
 }

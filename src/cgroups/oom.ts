@@ -27,22 +27,23 @@ export function watchOom(record: CgroupRecord, notify: (fired: boolean) => void)
 
 function watchV1(dir: string, notify: (fired: boolean) => void): OomWatch {
   const count = () => parseKeyed(readText(path.join(dir, 'memory.oom_control')) ?? '').oom_kill ?? 0;
+  // The eventfd is non-blocking and polled: a read parked on node's pool would keep the process from exiting.
   const fd = native().cgroupEventfd(dir, 'memory.oom_control', '');
-  let closed = false;
   const buf = Buffer.alloc(8);
-  const next = () =>
-    fs.read(fd, buf, 0, 8, null, (err) => {
-      // The eventfd also fires when the cgroup is removed: that is no OOM.
-      if (closed || err || !fs.existsSync(dir)) return;
-      notify(true);
-      next();
-    });
-  next();
+  const timer = setInterval(() => {
+    try {
+      if (fs.readSync(fd, buf, 0, 8, null) !== 8) return;
+    } catch {
+      return; // EAGAIN: nothing yet
+    }
+    // It also fires when the cgroup is removed: that is no OOM.
+    if (fs.existsSync(dir)) notify(true);
+  }, 50);
   return {
     count,
     close() {
-      // A read still pending on the pool keeps the fd; the process exits around it.
-      closed = true;
+      clearInterval(timer);
+      fs.closeSync(fd);
     },
   };
 }

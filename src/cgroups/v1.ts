@@ -15,26 +15,28 @@ export class V1Cgroup extends Cgroup {
   create(): string[] {
     const made: string[] = [];
     for (const h of this.record.v1) {
-      made.push(...mkdirs(h.dir));
       // A new cpuset cgroup starts with no CPUs and no memory nodes, and
-      // adding a task to it fails with ENOSPC: copy the parent's, top-down.
-      if (h.controllers.includes('cpuset')) {
-        for (const d of ancestorsFrom(h.mount, h.dir)) {
-          if (!made.includes(d) && !this.owns(d, h.mount)) continue;
-          for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-            if (readText(path.join(d, f))?.trim()) continue;
-            const parent = readText(path.join(path.dirname(d), f))?.trim() ?? '';
-            try {
-              writeValue(path.join(d, f), parent);
-            } catch (e) {
-              throw new CgroupOpError(`cannot copy ${f} ("${parent}") from the parent into ${d}: ${describe(e)}`);
-            }
-          }
-        }
-      }
+      // adding a task to it fails with ENOSPC: each one made gets its
+      // parent's. A parent tsrun makes also gets clone_children, so the
+      // kernel fills in the children made after it (writing cpuset.cpus is slow).
+      const fill = h.controllers.includes('cpuset') ? (d: string) => this.fillCpuset(d, d !== h.dir) : undefined;
+      made.push(...mkdirs(h.dir, fill));
     }
     if (this.record.unified) made.push(...mkdirs(this.record.unified.dir));
     return made;
+  }
+
+  private fillCpuset(dir: string, cloneChildren: boolean): void {
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (readText(path.join(dir, f))?.trim()) continue;
+      const parent = readText(path.join(path.dirname(dir), f))?.trim() ?? '';
+      try {
+        writeValue(path.join(dir, f), parent);
+      } catch (e) {
+        throw new CgroupOpError(`cannot copy ${f} ("${parent}") from the parent into ${dir}: ${describe(e)}`);
+      }
+    }
+    if (cloneChildren) writeValue(path.join(dir, 'cgroup.clone_children'), '1');
   }
 
   private dirOf(controller: string): string | undefined {

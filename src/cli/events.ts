@@ -22,7 +22,5 @@ export const eventsCommand: CommandModule<GlobalArgs, EventsArgs & GlobalArgs> =
       intervalMs: parseDuration(argv.interval),
       write: (line) => process.stdout.write(line),
     });
-    // A v1 OOM eventfd read may still be pending on node's pool: do not wait for it.
-    process.stdout.write('', () => process.exit(process.exitCode ?? 0));
   }),
 };

@@ -9,6 +9,7 @@ import { createCommand } from './create.js';
 import { deleteCommand } from './delete.js';
 import { endExecFlags, execCommand } from './exec.js';
 import { eventsCommand } from './events.js';
+import { featuresCommand } from './features.js';
 import { killCommand } from './kill.js';
 import { listCommand } from './list.js';
 import { Logger } from './log.js';
@@ -38,7 +39,7 @@ await yargs(args)
   // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
   .command([
     createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
-    pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand,
+    pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
     ...unimplementedCommands,
   ] as unknown as CommandModule[])
   .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')

@@ -14,7 +14,6 @@ const PS_OPTIONS = {
 interface PsArgs {
   containerId: string;
   psArgs?: string[];
-  '--'?: string[];
   format: string;
 }
 
@@ -59,7 +58,8 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
       process.stdout.write(JSON.stringify(pids.length ? pids : null) + '\n');
       return;
     }
-    const psArgs = [...(argv.psArgs ?? []), ...(argv['--'] ?? [])].map(String);
+    // After the `--` endPsFlags put in, yargs leaves them in argv._, behind "ps".
+    const psArgs = [...(argv.psArgs ?? []), ...argv._.slice(1)].map(String);
     const r = spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
     if (r.error) throw new TsrunError(`cannot run ps: ${r.error.message}`);
     if (r.status !== 0) throw new TsrunError(`exit status ${r.status}: ${r.stdout}${r.stderr}`);

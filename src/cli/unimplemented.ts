@@ -5,7 +5,6 @@ import { UnsupportedError } from '../runtime/errors.js';
 import { command, type GlobalArgs } from './context.js';
 
 const NOT_YET: Array<[string, string]> = [
-  ['features', 'print what this runtime supports, as JSON'],
   ['checkpoint <container-id>', 'checkpoint a container with criu'],
   ['restore <container-id>', 'restore a checkpointed container'],
 ];

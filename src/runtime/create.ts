@@ -95,7 +95,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
         dir.writeCgroupRecord(cgroupRecord);
         cgroup = openCgroup(cgroupRecord);
         setUpCgroup(cgroup, config.linux?.resources, pid);
-        dir.writeCgroupRecord(cgroupRecord);
+        // What it made outside tsrun's own parent is known only from the record.
+        if (!cgroupRecord.ownedFrom && cgroupRecord.created.length) dir.writeCgroupRecord(cgroupRecord);
       },
       onSeccompListener(fd, pid) {
         const sc = plan.process.seccomp;

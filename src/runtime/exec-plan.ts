@@ -47,8 +47,8 @@ export interface ExecPlanOptions {
   preserveFds?: number;
 }
 
-/** The files under /proc/<pid>/ns/ by namespace type. */
-const NS_FILES: Record<string, string> = {
+/** The files under /proc/<pid>/ns/ by namespace type: every type tsrun makes or joins (and `features` lists). */
+export const NS_FILES: Record<string, string> = {
   pid: 'pid', network: 'net', mount: 'mnt', ipc: 'ipc', uts: 'uts', user: 'user', cgroup: 'cgroup', time: 'time',
 };
 

@@ -83,6 +83,15 @@ const RECURSIVE_OPTIONS: Record<string, { set?: number; clear?: number }> = {
 // Options tsrun does not implement: refused by name rather than passed to the filesystem.
 const NOT_YET = /^(idmap|ridmap|tmpcopyup)$/;
 
+/**
+ * Every option name parsed here as a flag, propagation or recursive option,
+ * as `features` lists them; the filesystem's own (passed on as data) and the
+ * refused ones are not among them.
+ */
+export const MOUNT_OPTION_NAMES: readonly string[] = [
+  ...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS),
+];
+
 export function parseMountOptions(options: readonly string[], configPath: string): ParsedMountOptions {
   let flags = 0;
   const propagation: number[] = [];

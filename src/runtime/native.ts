@@ -36,7 +36,7 @@ export interface NativeCore {
   sendFdToUnixSocket(path: string, payload: Buffer, fd: number): void;
   /** cgroup v2 devices: loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it (BPF_F_ALLOW_MULTI) to the cgroup. */
   attachDeviceProgram(cgroupDir: string, program: Buffer): void;
-  /** cgroup v1: an eventfd registered in cgroup.event_control for file (memory.oom_control); the caller reads and closes it. */
+  /** cgroup v1: a non-blocking eventfd registered in cgroup.event_control for file (memory.oom_control); the caller polls and closes it. */
   cgroupEventfd(cgroupDir: string, file: string, args: string): number;
 }
 

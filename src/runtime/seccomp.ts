@@ -62,6 +62,12 @@ const ARCHITECTURES = [
   'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_RISCV64',
 ];
 
+/** The libseccomp release that added an architecture, for those newer than 2.4. */
+const ARCH_SINCE: Record<string, string> = {
+  SCMP_ARCH_RISCV64: '2.5.0',
+  SCMP_ARCH_LOONGARCH64: '2.6.0', SCMP_ARCH_M68K: '2.6.0', SCMP_ARCH_SH: '2.6.0', SCMP_ARCH_SHEB: '2.6.0',
+};
+
 /** A syscall has at most six arguments. */
 const MAX_ARG_INDEX = 5;
 /** SECCOMP_RET_DATA: the errno (or tracer message) is 16 bits. */
@@ -132,6 +138,32 @@ function planArgs(args: SyscallArg[], path: string, warn: (msg: string) => void)
       valueTwo: arg.valueTwo === undefined ? 0n : u64(arg.valueTwo, `${at}/valueTwo`, warn),
     };
   });
+}
+
+function versionAtLeast(have: string, want: string): boolean {
+  const a = have.split('.').map(Number);
+  const b = want.split('.').map(Number);
+  for (let i = 0; i < b.length; i++) {
+    if ((a[i] || 0) !== b[i]) return (a[i] || 0) > b[i];
+  }
+  return true;
+}
+
+/**
+ * The names linux.seccomp takes, for `features`: every action, operator and
+ * flag planSeccomp recognises, the architectures this libseccomp can filter,
+ * and the flags this kernel accepts too (TSYNC needs nothing: see FLAGS).
+ */
+export function seccompNames(have: Support): {
+  actions: string[]; operators: string[]; archs: string[]; knownFlags: string[]; supportedFlags: string[];
+} {
+  return {
+    actions: Object.keys(ACTIONS),
+    operators: Object.keys(OPERATORS),
+    archs: ARCHITECTURES.filter((a) => !ARCH_SINCE[a] || versionAtLeast(have.libseccomp, ARCH_SINCE[a])),
+    knownFlags: Object.keys(FLAGS),
+    supportedFlags: Object.keys(FLAGS).filter((n) => FLAGS[n].bit === 0 || (have.flags & FLAGS[n].bit) !== 0),
+  };
 }
 
 function checkKernelAction(name: string, path: string, have: Support): void {

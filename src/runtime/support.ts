@@ -25,6 +25,9 @@ const GAPS: Gap[] = [
   { path: '/freebsd', present: (c) => c.freebsd !== undefined },
 ];
 
+/** The config paths refused below, for `features`. */
+export const REFUSED_FIELDS: readonly string[] = GAPS.map((g) => g.path);
+
 /** Throws UnsupportedError for the first field of config that tsrun cannot honour yet. */
 export function refuseUnsupported(config: Config): void {
   for (const gap of GAPS) {

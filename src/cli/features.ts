@@ -1,0 +1,26 @@
+// `features`: the runtime-spec features document (features.md), as JSON with
+// runc's 4-space indent.
+import fs from 'node:fs';
+import path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { packageRoot } from '../package-root.js';
+import { features } from '../runtime/features.js';
+import { readHostFacts } from '../runtime/host.js';
+import { native } from '../runtime/native.js';
+import { command, type GlobalArgs } from './context.js';
+
+export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
+  command: 'features',
+  describe: 'print what this runtime supports, as JSON (runtime-spec features.md)',
+  handler: command((_ctx) => {
+    const host = readHostFacts();
+    const version = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    const doc = features({
+      version,
+      seccomp: native().seccompSupport(),
+      apparmorEnabled: host.apparmorEnabled,
+      selinuxEnabled: host.selinuxEnabled,
+    });
+    process.stdout.write(`${JSON.stringify(doc, null, 4)}\n`);
+  }),
+};
