@@ -7,7 +7,11 @@ import { makeBundle, Runtime, skipUnlessRoot, uniqueId } from '../test/integrati
 
 describe('config.md and config-linux.md on a running container', { skip: skipUnlessRoot }, () => {
   const rt = new Runtime();
-  after(() => rt.cleanup());
+  const bindDirs: string[] = [];
+  after(() => {
+    rt.cleanup();
+    for (const d of bindDirs) fsModule.rmSync(d, { recursive: true, force: true });
+  });
 
   const runOut = (args: string[], patch?: (c: Record<string, any>) => void) => {
     const bundle = makeBundle(args, patch);
@@ -75,6 +79,7 @@ describe('config.md and config-linux.md on a running container', { skip: skipUnl
     const r = runOut(['sh', '-c', 'cat /data/hello.txt; echo x > /data/new 2>/dev/null; echo rc=$?'], (c) => {
       const fs = require_fs();
       const dir = fs.mkdtempSync('/tmp/tsrun-bind-');
+      bindDirs.push(dir);
       fs.writeFileSync(`${dir}/hello.txt`, 'from the host\n');
       c.mounts.push({ destination: '/data', type: 'bind', source: dir, options: ['rbind', 'ro'] });
     });
