@@ -4,37 +4,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { officialValidator as officialValidatorFor, skipUnlessOfficialSchema } from './official-schema.js';
 import { tsrunBin } from '../test/integration/harness.js';
 
-type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 
-// This file runs from dist/spec-tests/; shared/ is a sibling of the repository.
-const specDir = process.env.OCI_RUNTIME_SPEC_DIR
-  ?? fileURLToPath(new URL('../../../shared/oci-runtime-spec/', import.meta.url));
-const schemaDir = join(specDir, 'schema');
-const skip = existsSync(join(schemaDir, 'features-schema.json')) ? false : `official schema not found in ${schemaDir}`;
-
-function officialValidator(): Validate {
-  // ajv-draft-04 is CommonJS; require() gives the constructor without default-import interop issues.
-  const Ajv04 = createRequire(import.meta.url)('ajv-draft-04') as new (opts: object) => {
-    addSchema(schema: object, key: string): unknown;
-    compile(schema: object): Validate;
-  };
-  const ajv = new Ajv04({ allErrors: true, strict: false });
-  const load = (f: string) => JSON.parse(readFileSync(join(schemaDir, f), 'utf8')) as Record<string, any>;
-  for (const f of ['defs.json', 'defs-linux.json', 'features-linux.json']) {
-    const schema = load(f);
-    // Upstream bug: "#definitions/uint32" (missing "/") is unresolvable and ajv refuses to compile.
-    const items = schema.definitions?.ArrayOfUint32?.items;
-    if (items?.$ref === '#definitions/uint32') items.$ref = '#/definitions/uint32';
-    ajv.addSchema(schema, f);
-  }
-  return ajv.compile(load('features-schema.json'));
-}
+const skip = skipUnlessOfficialSchema('features-schema.json');
+const officialValidator = () => officialValidatorFor('features-schema.json', /^features-linux\.json$/);
 
 function runFeatures(): { text: string; doc: Record<string, any> } {
   const r = spawnSync(tsrunBin, ['features'], { encoding: 'utf8' });

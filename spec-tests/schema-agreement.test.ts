@@ -6,39 +6,15 @@
 // STRICTER and asserted as such, so any other disagreement fails.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { officialSchemaDir, officialValidator as officialValidatorFor, skipUnlessOfficialSchema } from './official-schema.js';
 import { ConfigError, readConfigFile, validateSchema } from '../src/spec/validate.js';
 
 type Doc = Record<string, any>;
-type Validate = ((data: unknown) => boolean) & { errors?: unknown[] | null };
 
-// This file runs from dist/spec-tests/; shared/ is a sibling of the repository.
-const specDir = process.env.OCI_RUNTIME_SPEC_DIR
-  ?? fileURLToPath(new URL('../../../shared/oci-runtime-spec/', import.meta.url));
-const schemaDir = join(specDir, 'schema');
-const skip = existsSync(join(schemaDir, 'config-schema.json')) ? false : `official schema not found in ${schemaDir}`;
-
-function officialValidator(): Validate {
-  // ajv-draft-04 is CommonJS; require() gives the constructor without default-import interop issues.
-  const Ajv04 = createRequire(import.meta.url)('ajv-draft-04') as new (opts: object) => {
-    addSchema(schema: object, key: string): unknown;
-    compile(schema: object): Validate;
-  };
-  const ajv = new Ajv04({ allErrors: true, strict: false });
-  const load = (f: string) => JSON.parse(readFileSync(join(schemaDir, f), 'utf8')) as Doc;
-  for (const f of readdirSync(schemaDir)) {
-    if (!/^(defs.*|config-(?!schema).*)\.json$/.test(f)) continue;
-    const schema = load(f);
-    // Upstream bug: "#definitions/uint32" (missing "/") is unresolvable and ajv refuses to compile.
-    const items = schema.definitions?.ArrayOfUint32?.items;
-    if (items?.$ref === '#definitions/uint32') items.$ref = '#/definitions/uint32';
-    ajv.addSchema(schema, f);
-  }
-  return ajv.compile(load('config-schema.json'));
-}
+const skip = skipUnlessOfficialSchema('config-schema.json');
+const officialValidator = () => officialValidatorFor('config-schema.json', /^config-(?!schema).*\.json$/);
 
 const ours = (doc: unknown): boolean => {
   try {
@@ -54,7 +30,7 @@ test('official fixtures: same verdict as the official schema', { skip }, () => {
   const official = officialValidator();
   let checked = 0;
   for (const verdict of ['good', 'bad'] as const) {
-    const dir = join(schemaDir, 'test', 'config', verdict);
+    const dir = join(officialSchemaDir, 'test', 'config', verdict);
     for (const name of readdirSync(dir).filter((f) => f.endsWith('.json'))) {
       const file = join(dir, name);
       const text = readFileSync(file, 'utf8');
@@ -171,7 +147,7 @@ const STRICTER: Mutation[] = [
 ];
 
 function mutated(m: Mutation): Doc {
-  const doc = JSON.parse(readFileSync(join(schemaDir, 'test', 'config', 'good', m.base ?? 'spec-example.json'), 'utf8')) as Doc;
+  const doc = JSON.parse(readFileSync(join(officialSchemaDir, 'test', 'config', 'good', m.base ?? 'spec-example.json'), 'utf8')) as Doc;
   m.apply(doc);
   return doc;
 }
