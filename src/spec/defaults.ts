@@ -1,6 +1,7 @@
 // The config `tsrun spec` writes: runc's default container (busybox-ready
-// sh on a terminal, a read-only rootfs, the usual namespaces, mounts, masked
-// and read-only paths), and its rootless variant. tsrun runs both as written.
+// sh on a terminal, a read-only rootfs, the usual namespaces, mounts with the
+// container's cgroups, devices denied but the defaults, masked and read-only
+// paths), and its rootless variant. tsrun runs both as written.
 import type { Config } from './types.js';
 import { OCI_VERSION } from './version.js';
 
@@ -41,8 +42,11 @@ export function defaultConfig(opts: SpecOptions = {}): Config {
       { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1777', 'size=65536k'] },
       { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
       { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['nosuid', 'noexec', 'nodev', 'ro'] },
+      { destination: '/sys/fs/cgroup', type: 'cgroup', source: 'cgroup', options: ['nosuid', 'noexec', 'nodev', 'relatime', 'ro'] },
     ],
     linux: {
+      // Every device denied but runc's defaults (null, zero, tty, pts, …), which tsrun allows too.
+      resources: { devices: [{ allow: false, access: 'rwm' }] },
       namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }],
       maskedPaths: MASKED_PATHS,
       readonlyPaths: READONLY_PATHS,
@@ -53,6 +57,9 @@ export function defaultConfig(opts: SpecOptions = {}): Config {
   // caller, the host's network, /sys bound from the host (sysfs cannot be
   // mounted without owning a network namespace), and gid 5 gone from devpts.
   const linux = config.linux!;
+  // Rootless runc drops the device rules and the cgroup mount: it owns no cgroup.
+  delete linux.resources;
+  config.mounts = config.mounts!.filter((m) => m.type !== 'cgroup');
   linux.namespaces = [{ type: 'pid' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'user' }];
   linux.uidMappings = [{ containerID: 0, hostID: opts.uid ?? 0, size: 1 }];
   linux.gidMappings = [{ containerID: 0, hostID: opts.gid ?? 0, size: 1 }];
