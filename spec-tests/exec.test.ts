@@ -313,7 +313,7 @@ describe('runc exec', { skip: skipUnlessRoot }, () => {
     assert.equal(errorMsg(r.stderr), 'exec failed: container does not exist');
   });
 
-  test('runc exec: --cgroup is refused by name until tsrun has cgroups', () => {
+  test('runc exec: --cgroup (a sub-cgroup) is refused by name', () => {
     for (const [flags, name] of [[['--cgroup', 'sub'], '--cgroup']] as const) {
       const r = exec([...flags], ['true']);
       assert.equal(r.code, 255, name);

@@ -23,7 +23,7 @@ const EXEC_OPTIONS = {
   apparmor: { type: 'string', describe: 'AppArmor profile for the process' },
   'process-label': { type: 'string', describe: 'SELinux label for the process' },
   'ignore-paused': { type: 'boolean', default: false, describe: 'exec even into a paused container' },
-  cgroup: { type: 'string', array: true, describe: 'sub-cgroup to run in (not supported yet: tsrun has no cgroups)' },
+  cgroup: { type: 'string', array: true, describe: "sub-cgroup of the container to run in (not supported yet: the process joins the container's cgroup)" },
 } as const satisfies Record<string, Options>;
 
 interface ExecArgs {
@@ -107,8 +107,8 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
       .options(EXEC_OPTIONS) as never,
   handler: command<ExecArgs>(async (ctx, argv) => {
     try {
-      // Cgroups come with issue 6: refuse, never ignore.
-      if (argv.cgroup?.length) throw new UnsupportedError('--cgroup is not supported by tsrun yet (no cgroup support)');
+      // Sub-cgroups for one exec are not done: refuse, never ignore.
+      if (argv.cgroup?.length) throw new UnsupportedError("--cgroup is not supported by tsrun yet (exec joins the container's own cgroup; sub-cgroups are not done)");
       return await execInContainer(ctx.store, {
         id: argv.containerId,
         processFile: argv.process,
