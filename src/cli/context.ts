@@ -76,3 +76,36 @@ export function reportError(e: unknown, log: Logger, debug: boolean): void {
   if (!log.toStderr) process.stderr.write(msg + '\n');
   if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
 }
+
+/**
+ * Puts `--` after the container id of command `name` (exec, ps), so that
+ * yargs leaves what follows alone: runc reads such a command's own flags only
+ * up to the id. options are the command's flags, to tell which take a value.
+ * The arguments of any other command come back as they are.
+ */
+export function endFlagsAfterId(args: string[], name: string, options: Record<string, Options>): string[] {
+  const takesValue = new Set<string>();
+  for (const [flag, o] of Object.entries({ ...GLOBAL_OPTIONS, ...options }) as Array<[string, Options]>) {
+    if (o.type === 'boolean') continue;
+    takesValue.add(`--${flag}`);
+    if (typeof o.alias === 'string') takesValue.add(`-${o.alias}`);
+  }
+  let seenCommand = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return args;
+    if (a.startsWith('-') && a.length > 1) {
+      // --flag value and -f value; never --flag=value or -fvalue.
+      if (takesValue.has(a)) i++;
+      continue;
+    }
+    if (!seenCommand) {
+      if (a !== name) return args;
+      seenCommand = true;
+      continue;
+    }
+    // a is the container id.
+    return i + 1 === args.length || args[i + 1] === '--' ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
+  }
+  return args;
+}

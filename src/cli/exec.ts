@@ -4,7 +4,7 @@
 import type { CommandModule, Options } from 'yargs';
 import { UnsupportedError, TsrunError } from '../runtime/errors.js';
 import { execInContainer } from '../runtime/exec.js';
-import { command, GLOBAL_OPTIONS, type GlobalArgs } from './context.js';
+import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 import { checkPreserveFds } from './create-flags.js';
 
 const EXEC_OPTIONS = {
@@ -48,43 +48,8 @@ interface ExecArgs {
   cgroup?: string[];
 }
 
-/** Names and one-letter aliases of the flags, global or exec's, that take a value. */
-function valueFlags(): Set<string> {
-  const out = new Set<string>();
-  for (const [name, o] of Object.entries({ ...GLOBAL_OPTIONS, ...EXEC_OPTIONS }) as Array<[string, Options]>) {
-    if (o.type === 'boolean') continue;
-    out.add(`--${name}`);
-    if (typeof o.alias === 'string') out.add(`-${o.alias}`);
-  }
-  return out;
-}
-
-/**
- * Puts `--` after exec's container id, so that yargs leaves the command's
- * own flags alone (runc reads its flags only up to the id). Other commands'
- * arguments come back unchanged.
- */
-export function endExecFlags(args: string[]): string[] {
-  const takesValue = valueFlags();
-  let seenExec = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') return args;
-    if (a.startsWith('-') && a.length > 1) {
-      // --flag value and -f value; never --flag=value or -fvalue.
-      if (takesValue.has(a)) i++;
-      continue;
-    }
-    if (!seenExec) {
-      if (a !== 'exec') return args;
-      seenExec = true;
-      continue;
-    }
-    // a is the container id.
-    return i + 1 === args.length || args[i + 1] === '--' ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
-  }
-  return args;
-}
+/** runc reads exec's flags only up to the container id; the rest is the command. */
+export const endExecFlags = (args: string[]): string[] => endFlagsAfterId(args, 'exec', EXEC_OPTIONS);
 
 /** runc's exec reports every failure as "exec failed: ..." and exits 255. */
 function execFailed(e: unknown): Error {

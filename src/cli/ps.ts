@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import type { CommandModule, Options } from 'yargs';
 import { containerPids } from '../cgroups/container.js';
 import { TsrunError } from '../runtime/errors.js';
-import { command, GLOBAL_OPTIONS, type GlobalArgs } from './context.js';
+import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 
 const PS_OPTIONS = {
   format: { alias: 'f', type: 'string', default: 'table', describe: 'table or json' },
@@ -17,34 +17,8 @@ interface PsArgs {
   format: string;
 }
 
-/**
- * Puts `--` after ps's container id: what follows is for ps(1) (runc reads
- * its own flags only up to the id). Other commands' arguments come back as they are.
- */
-export function endPsFlags(args: string[]): string[] {
-  const takesValue = new Set<string>();
-  for (const [name, o] of Object.entries({ ...GLOBAL_OPTIONS, ...PS_OPTIONS }) as Array<[string, Options]>) {
-    if (o.type === 'boolean') continue;
-    takesValue.add(`--${name}`);
-    if (typeof o.alias === 'string') takesValue.add(`-${o.alias}`);
-  }
-  let seenPs = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') return args;
-    if (a.startsWith('-') && a.length > 1) {
-      if (takesValue.has(a)) i++;
-      continue;
-    }
-    if (!seenPs) {
-      if (a !== 'ps') return args;
-      seenPs = true;
-      continue;
-    }
-    return i + 1 === args.length ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
-  }
-  return args;
-}
+/** What follows ps's container id is for ps(1): runc reads its own flags only up to the id. */
+export const endPsFlags = (args: string[]): string[] => endFlagsAfterId(args, 'ps', PS_OPTIONS);
 
 export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
   command: 'ps <container-id> [ps-args..]',
