@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "mounts.h"
 #include "paths.h"
 
 namespace tsrun {
@@ -41,12 +42,7 @@ void make_readonly(int rootfd, const char *path, const char *cfg) {
   fd = open_existing(rootfd, path, cfg);
   FdPath bound(fd);
   struct statvfs sv;
-  unsigned long keep = 0;
-  if (fstatvfs(fd, &sv) == 0) {
-    if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
-    if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
-    if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
-  }
+  unsigned long keep = fstatvfs(fd, &sv) == 0 ? locked_flags(sv) : 0;
   if (mount(nullptr, bound.s, nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_REC | keep, nullptr) < 0)
     fail("mount", errno, cfg, "cannot make %s read-only: %s", path, errstr(errno));
   close(fd);

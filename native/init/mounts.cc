@@ -118,6 +118,14 @@ void make_parent_private(const char *path) {
 
 }  // namespace
 
+unsigned long locked_flags(const struct statvfs &sv) {
+  unsigned long keep = 0;
+  if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
+  return keep;
+}
+
 void mount_rootfs(const wire::Value *plan) {
   const char *rootfs = wire::get_str(plan, "rootfs", "");
   // Nothing we mount may propagate back to the host: make "/" slave (or what
@@ -179,11 +187,7 @@ void enter_rootfs(const wire::Value *plan) {
     // A bind remount keeps the flags it does not name only if we pass them again.
     struct statvfs sv;
     if (statvfs("/", &sv) < 0) fail("statvfs", errno, "/root/readonly", "%s", errstr(errno));
-    unsigned long keep = 0;
-    if (sv.f_flag & ST_NOSUID) keep |= MS_NOSUID;
-    if (sv.f_flag & ST_NODEV) keep |= MS_NODEV;
-    if (sv.f_flag & ST_NOEXEC) keep |= MS_NOEXEC;
-    if (mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | keep, nullptr) < 0)
+    if (mount(nullptr, "/", nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(sv), nullptr) < 0)
       fail("mount", errno, "/root/readonly", "cannot make the rootfs read-only: %s", errstr(errno));
   }
 }

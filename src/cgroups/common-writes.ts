@@ -38,3 +38,8 @@ export function planUnified(unified: Record<string, string>, view: Pick<CgroupVi
     return { kind: 'write', controller, file: key, value, field };
   });
 }
+
+/** Whether a resources section asks for anything: some field set, and not to an empty list. */
+export function asksAnything(section: object): boolean {
+  return Object.values(section).some((v) => v !== undefined && !(Array.isArray(v) && !v.length));
+}

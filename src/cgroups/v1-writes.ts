@@ -5,7 +5,7 @@ import type { BlockIODeviceThrottle, Resources } from '../spec/types.js';
 import { containerDeviceState, ruleText } from './device-rules.js';
 import { CgroupError } from './errors.js';
 import type { CgroupOp, FileWrite, PlanContext } from './writes.js';
-import { checkPageSize, planUnified, rdmaLine } from './common-writes.js';
+import { checkPageSize, planUnified, rdmaLine, asksAnything } from './common-writes.js';
 
 type Push = (controller: string, file: string, value: string | number, field: string, extra?: Partial<FileWrite>) => void;
 
@@ -130,7 +130,7 @@ const THROTTLES: [keyof NonNullable<Resources['blockIO']>, string][] = [
 
 function blkio(r: Resources, ctx: PlanContext, push: Push): void {
   const b = r.blockIO;
-  if (!b || !Object.values(b).some((v) => v !== undefined && !(Array.isArray(v) && !v.length))) return;
+  if (!b || !asksAnything(b)) return;
   need(ctx, 'blkio', '/blockIO');
   // CFQ had blkio.weight; BFQ (the only proportional scheduler since Linux 5.0) has blkio.bfq.weight.
   const cfq = ctx.view.has('blkio', 'blkio.weight');

@@ -7,7 +7,7 @@ import { blkioToIoWeight, sharesToWeight, swapToV2, v2Limit } from './convert.js
 import { deviceProgram } from './device-bpf.js';
 import { containerDeviceState } from './device-rules.js';
 import { CgroupError } from './errors.js';
-import { checkPageSize, needV2, planUnified, rdmaLine } from './common-writes.js';
+import { checkPageSize, needV2, planUnified, rdmaLine, asksAnything } from './common-writes.js';
 import type { CgroupOp, FileWrite, PlanContext } from './writes.js';
 
 type Push = (controller: string, file: string, value: string | number, field: string, extra?: Partial<FileWrite>) => void;
@@ -92,7 +92,7 @@ const THROTTLES: [keyof NonNullable<Resources['blockIO']>, string][] = [
 
 function io(r: Resources, ctx: PlanContext, push: Push): void {
   const b = r.blockIO;
-  if (!b || !Object.values(b).some((v) => v !== undefined && !(Array.isArray(v) && !v.length))) return;
+  if (!b || !asksAnything(b)) return;
   if (b.leafWeight) throw noV2('/blockIO/leafWeight', 'io', 'leaf weights (they were CFQ-only)');
   needV2(ctx.view, 'io', '/blockIO');
   // BFQ takes blkio's own 1..1000 weights; otherwise io.weight's 1..10000 (runc's order).

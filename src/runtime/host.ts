@@ -1,6 +1,7 @@
 // Facts about this host that planning depends on, read once per command from
 // /proc and /sys. Planning takes them as plain data so unit tests can fake them.
 import fs from 'node:fs';
+import { RLIMIT_NOFILE } from './rlimits.js';
 
 export interface HostFacts {
   /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
@@ -58,7 +59,7 @@ export function readHostFacts(): HostFacts {
 export function inheritedNofile(): [number, number] | undefined {
   const soft = process.env.TSRUN_INHERITED_NOFILE;
   if (!soft || !/^\d+$/.test(soft)) return undefined;
-  const m = /^Max open files\s+\S+\s+(\S+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
-  const hard = m && /^\d+$/.test(m[1]) ? Number(m[1]) : Number(soft);
+  const parsed = readHostFacts().hardLimits[RLIMIT_NOFILE];
+  const hard = parsed !== undefined && Number.isFinite(parsed) ? parsed : Number(soft);
   return [Math.min(Number(soft), hard), hard];
 }
