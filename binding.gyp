@@ -3,7 +3,8 @@
     {
       "target_name": "tsrun_native",
       "sources": ["native/binding.cc", "native/spawn.cc", "native/channel.cc", "native/process.cc",
-                  "native/seccomp.cc", "native/terminal.cc", "native/cgroup_bpf.cc", "native/cgroup_event.cc"],
+                  "native/seccomp.cc", "native/terminal.cc", "native/cgroup_bpf.cc", "native/cgroup_event.cc",
+                  "native/notify.cc"],
       "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],

@@ -4,9 +4,14 @@
 #include <napi.h>
 #include <string.h>
 
+#include <functional>
+#include <memory>
+#include <optional>
+
 #include "cgroup_bpf.h"
 #include "cgroup_event.h"
 #include "channel.h"
+#include "notify.h"
 #include "process.h"
 #include "seccomp.h"
 #include "spawn.h"
@@ -247,6 +252,21 @@ Napi::Value SeccompSupport(const Napi::CallbackInfo &info) {
   return o;
 }
 
+Napi::Value SeccompKnownArchs(const Napi::CallbackInfo &info) {
+  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "names must be an array of strings");
+  Napi::Array a = info[0].As<Napi::Array>();
+  std::vector<std::string> names;
+  for (uint32_t i = 0; i < a.Length(); i++) {
+    Napi::Value v = a.Get(i);
+    if (!v.IsString()) throw Napi::TypeError::New(info.Env(), "names must be an array of strings");
+    names.push_back(v.As<Napi::String>().Utf8Value());
+  }
+  std::vector<std::string> known = tsrun::known_seccomp_archs(names);
+  Napi::Array out = Napi::Array::New(info.Env(), known.size());
+  for (size_t i = 0; i < known.size(); i++) out.Set(i, known[i]);
+  return out;
+}
+
 Napi::Value SendFdToUnixSocket(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
@@ -308,6 +328,72 @@ Napi::Value CgroupEventfd(const Napi::CallbackInfo &info) {
   });
 }
 
+// Runs body on a libuv pool thread (it may block); a SysError rejects with to_js.
+template <typename R>
+class PoolCall : public Napi::AsyncWorker {
+ public:
+  using Body = std::function<R()>;
+  using ToJs = std::function<Napi::Value(Napi::Env, const R &)>;
+  PoolCall(Napi::Env env, Body body, ToJs to_value)
+      : Napi::AsyncWorker(env), body_(body), to_value_(to_value), deferred_(Napi::Promise::Deferred::New(env)) {}
+  static Napi::Promise Queue(Napi::Env env, Body body, ToJs to_value) {
+    auto *w = new PoolCall(env, body, to_value);
+    Napi::Promise p = w->deferred_.Promise();
+    w->Napi::AsyncWorker::Queue();
+    return p;
+  }
+  void Execute() override {
+    try {
+      result_ = body_();
+    } catch (const SysError &e) {
+      err_ = std::make_unique<SysError>(e);
+    }
+  }
+  void OnOK() override {
+    if (err_) deferred_.Reject(to_js(Env(), *err_).Value());
+    else deferred_.Resolve(to_value_(Env(), result_));
+  }
+
+ private:
+  Body body_;
+  ToJs to_value_;
+  Napi::Promise::Deferred deferred_;
+  R result_{};
+  std::unique_ptr<SysError> err_;
+};
+
+Napi::Value NotifyBind(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
+    return Napi::Number::New(info.Env(), tsrun::notify_bind(info[0].As<Napi::String>().Utf8Value()));
+  });
+}
+
+Napi::Value NotifyRecvReady(const Napi::CallbackInfo &info) {
+  int fd = int_arg(info, 0, "fd"), timeout = int_arg(info, 1, "timeoutMs");
+  return PoolCall<std::optional<std::string>>::Queue(
+      info.Env(), [=] { return tsrun::notify_recv_ready(fd, timeout); },
+      [](Napi::Env env, const std::optional<std::string> &r) -> Napi::Value {
+        return r ? Napi::String::New(env, *r) : env.Null();
+      });
+}
+
+Napi::Value NotifyConnect(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "host must be a string");
+    return Napi::Number::New(info.Env(), tsrun::notify_connect(info[0].As<Napi::String>().Utf8Value()));
+  });
+}
+
+Napi::Value NotifyReady(const Napi::CallbackInfo &info) {
+  if (!info[1].IsString()) throw Napi::TypeError::New(info.Env(), "ready must be a string");
+  int sock = int_arg(info, 0, "sock"), pid = int_arg(info, 2, "mainPid"), timeout = int_arg(info, 3, "barrierTimeoutMs");
+  std::string ready = info[1].As<Napi::String>().Utf8Value();
+  return PoolCall<bool>::Queue(
+      info.Env(), [=] { return tsrun::notify_ready(sock, ready, pid, timeout); },
+      [](Napi::Env env, const bool &acked) -> Napi::Value { return Napi::Boolean::New(env, acked); });
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));
@@ -322,9 +408,14 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));
+  exports.Set("seccompKnownArchs", Napi::Function::New(env, SeccompKnownArchs));
   exports.Set("sendFdToUnixSocket", Napi::Function::New(env, SendFdToUnixSocket));
   exports.Set("attachDeviceProgram", Napi::Function::New(env, AttachDeviceProgram));
   exports.Set("cgroupEventfd", Napi::Function::New(env, CgroupEventfd));
+  exports.Set("notifyBind", Napi::Function::New(env, NotifyBind));
+  exports.Set("notifyRecvReady", Napi::Function::New(env, NotifyRecvReady));
+  exports.Set("notifyConnect", Napi::Function::New(env, NotifyConnect));
+  exports.Set("notifyReady", Napi::Function::New(env, NotifyReady));
   return exports;
 }
 

@@ -251,4 +251,11 @@ SeccompSupport probe_seccomp() {
   return s;
 }
 
+std::vector<std::string> known_seccomp_archs(const std::vector<std::string> &names) {
+  std::vector<std::string> known;
+  for (const std::string &name : names)
+    if (seccomp_arch_resolve_name(name.c_str()) != 0) known.push_back(name);
+  return known;
+}
+
 }  // namespace tsrun

@@ -62,4 +62,9 @@ struct SeccompSupport {
 };
 SeccompSupport probe_seccomp();
 
+// Those of names (libseccomp's lowercase names: "x86_64", "x32", "riscv64")
+// that the linked libseccomp resolves, in their order: what this build can
+// filter, asked of the library rather than inferred from its version.
+std::vector<std::string> known_seccomp_archs(const std::vector<std::string> &names);
+
 }  // namespace tsrun

@@ -21,7 +21,7 @@ function testFiles(dir) {
 
 const files = [...testFiles('test/unit')];
 if (process.getuid() === 0) {
-  files.push(...testFiles('test/integration'), ...testFiles('spec-tests'));
+  files.push(...testFiles('test/integration'), ...testFiles('spec-tests'), ...testFiles('test/engines'));
 } else {
   console.log('# not root: integration tests and spec-tests skipped (they run real containers)');
   files.push(...testFiles('spec-tests').filter((f) => f.includes('schema-agreement')));

@@ -2,6 +2,7 @@
 import type { Argv } from 'yargs';
 import { UnsupportedError } from '../runtime/errors.js';
 import type { CreateOptions } from '../runtime/create.js';
+import { notifySocketFromEnv } from '../runtime/notify-socket.js';
 import type { Context } from './context.js';
 
 export interface CreateArgs {
@@ -34,6 +35,7 @@ export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
     noPivot: argv.noPivot,
     noNewKeyring: argv.noNewKeyring,
     ...withListenFds(checkPreserveFds(argv.preserveFds)),
+    notifySocket: notifySocketFromEnv(),
     onWarning: (m) => ctx.log.warn(m),
   };
 }

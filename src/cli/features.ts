@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { packageRoot } from '../package-root.js';
 import { features } from '../runtime/features.js';
 import { readHostFacts } from '../runtime/host.js';
-import { native } from '../runtime/native.js';
+import { seccompFacts } from '../runtime/seccomp.js';
 import { command, type GlobalArgs } from './context.js';
 
 export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
@@ -17,7 +17,7 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     const version = (JSON.parse(fs.readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version;
     const doc = features({
       version,
-      seccomp: native().seccompSupport(),
+      seccomp: seccompFacts(),
       apparmorEnabled: host.apparmorEnabled,
       selinuxEnabled: host.selinuxEnabled,
     });

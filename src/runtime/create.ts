@@ -10,6 +10,7 @@ import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { native } from './native.js';
 import { buildCreatePlan, rootfsPath } from './plan.js';
+import { withNotifySocket } from './notify-socket.js';
 import { readProcStat } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
@@ -39,6 +40,8 @@ export interface CreateOptions {
   /** A foreground terminal: the socket the pty master arrives on, for relayTerminal. */
   onConsole?(receiveOn: number): void;
   onWarning?(message: string): void;
+  /** NOTIFY_SOCKET (the host's): the container gets a notify socket of ours (notify-socket.ts). */
+  notifySocket?: string;
 }
 
 /** Returns the container init's pid. */
@@ -48,10 +51,6 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     throw new TsrunError(`bundle ${bundle} does not exist or is not a directory`);
   }
   const config = readConfigFile(path.join(bundle, 'config.json'));
-  // Only the init is socket-activated: the stored config (exec's base) keeps the bundle's env.
-  const planConfig = opts.listenFds && config.process
-    ? { ...config, process: { ...config.process, env: [...(config.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
-    : config;
   const rootfs = rootfsPath(config, bundle);
   if (!fs.existsSync(rootfs) || !fs.statSync(rootfs).isDirectory()) {
     throw new TsrunError(`config.json: /root/path: rootfs ${rootfs} does not exist or is not a directory`);
@@ -68,6 +67,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
   let cgroup: Cgroup | undefined;
   try {
     native().mkfifo(dir.fifoPath, 0o622);
+    // NOTIFY_SOCKET's mount and env, then socket activation's env: runc's order.
+    const notified = opts.notifySocket ? withNotifySocket(config, dir.dir) : config;
+    // Only the init gets these: the stored config (exec's base) keeps the bundle's.
+    const planConfig = opts.listenFds && notified.process
+      ? { ...notified, process: { ...notified.process, env: [...(notified.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
+      : notified;
     const cgroupRecord = planCgroupRecord(config, opts.id);
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,

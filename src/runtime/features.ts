@@ -6,14 +6,14 @@ import { CAPABILITY_NAMES } from './capabilities.js';
 import { NS_FILES } from './exec-plan.js';
 import { HOOK_NAMES } from './hooks.js';
 import { MOUNT_OPTION_NAMES } from './mount-options.js';
-import { seccompNames } from './seccomp.js';
+import { seccompNames, type SeccompFacts } from './seccomp.js';
 import { REFUSED_FIELDS } from './support.js';
 
 export interface FeatureFacts {
   /** tsrun's own version (package.json). */
   version: string;
-  /** What the addon's seccompSupport() reports about libseccomp and the kernel. */
-  seccomp: { flags: number; actions: number[]; libseccomp: string };
+  /** What the kernel and the linked libseccomp can do (seccompFacts(): the addon's seccompSupport() and seccompKnownArchs()). */
+  seccomp: SeccompFacts;
   apparmorEnabled: boolean;
   selinuxEnabled: boolean;
   /** The config paths create refuses (support.ts); a feature under one is reported as not supported. */

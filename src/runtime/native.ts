@@ -32,12 +32,22 @@ export interface NativeCore {
   compileSeccomp(spec: SeccompCompileSpec): { bpf: Buffer; unknown: string[] };
   /** The SECCOMP_FILTER_FLAG_* bits and SECCOMP_RET_* actions this kernel takes, and libseccomp's version. */
   seccompSupport(): { flags: number; actions: number[]; libseccomp: string };
+  /** Those of names (libseccomp's: "x86_64", "x32", "riscv64") that this libseccomp resolves (seccomp_arch_resolve_name), in order. */
+  seccompKnownArchs(names: string[]): string[];
   /** Connects to a SOCK_STREAM unix socket, sends payload with fd (SCM_RIGHTS), closes. */
   sendFdToUnixSocket(path: string, payload: Buffer, fd: number): void;
   /** cgroup v2 devices: loads a BPF_PROG_TYPE_CGROUP_DEVICE program and attaches it (BPF_F_ALLOW_MULTI) to the cgroup. */
   attachDeviceProgram(cgroupDir: string, program: Buffer): void;
   /** cgroup v1: a non-blocking eventfd registered in cgroup.event_control for file (memory.oom_control); the caller polls and closes it. */
   cgroupEventfd(cgroupDir: string, file: string, args: string): number;
+  /** NOTIFY_SOCKET: binds a unix datagram socket at path (close-on-exec, chmod 0777); returns its fd. */
+  notifyBind(path: string): number;
+  /** The first line of the next datagram that begins with "READY=", or null after timeoutMs; other datagrams are dropped. */
+  notifyRecvReady(fd: number, timeoutMs: number): Promise<string | null>;
+  /** A unix datagram socket connected to host ("@name": abstract); the error says "dial unixgram <host>" as runc's does. */
+  notifyConnect(host: string): number;
+  /** Sends ready+"\n", "MAINPID=<mainPid>\n" and BARRIER=1 (with a pipe) on sock; false if the barrier was not acknowledged in time. */
+  notifyReady(sock: number, ready: string, mainPid: number, barrierTimeoutMs: number): Promise<boolean>;
 }
 
 /** What compileSeccomp builds: names and numbers only, already checked by seccomp.ts. */

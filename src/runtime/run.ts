@@ -3,10 +3,12 @@
 import { createContainer, type CreateOptions } from './create.js';
 import { destroyContainer, type DeleteOptions } from './delete.js';
 import { SignalForwarder } from './foreground.js';
+import { NotifyProxy } from './notify-socket.js';
 import type { StateStore } from './state.js';
 import { startContainer } from './start.js';
 import { relayTerminal } from './terminal.js';
 import { closeSync } from 'node:fs';
+import path from 'node:path';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -18,13 +20,26 @@ export async function runContainer(store: StateStore, opts: RunOptions): Promise
   let receiveOn: number | undefined;
   try {
     const state = createContainer(store, { ...opts, detach: opts.detach === true, onConsole: (fd) => (receiveOn = fd) });
+    let notify: NotifyProxy | undefined;
     try {
+      // Bound before start, which then leaves the waiting to us.
+      if (opts.notifySocket) notify = NotifyProxy.bind(path.join(store.root, opts.id), opts.notifySocket);
       await startContainer(store, opts.id, { onWarning: opts.onWarning });
     } catch (e) {
+      notify?.close();
       removeQuietly(store, opts.id, opts);
       throw e;
     }
-    if (!signals) return 0;
+    // As runc's run, a failure here only warns. In the foreground tsrun stays
+    // the process to watch, so MAINPID is ours, and it waits alongside the container.
+    const init = { pid: state.pid, startTime: state.initStartTime };
+    const notified = notify
+      ?.forward(init, signals ? process.pid : state.pid, opts.onWarning)
+      .catch((e) => opts.onWarning?.(`NOTIFY_SOCKET: ${(e as Error).message}`));
+    if (!signals) {
+      await notified;
+      return 0;
+    }
     // A terminal and no console socket: we are the terminal's other end.
     const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn);
     receiveOn = undefined;
@@ -32,6 +47,7 @@ export async function runContainer(store: StateStore, opts: RunOptions): Promise
       // The init is our child (tsrun-init clones it with CLONE_PARENT).
       const code = await signals.wait(state.pid);
       await relay;
+      await notified;
       return code;
     } finally {
       if (!opts.keep) removeQuietly(store, opts.id, opts);

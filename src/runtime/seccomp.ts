@@ -4,6 +4,8 @@
 // it needs no libseccomp and no parsing of its own. runc's behaviour is the
 // reference where the spec leaves room.
 import createDebug from 'debug';
+import { endianness } from 'node:os';
+import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
 import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from './native.js';
 import { PlanError } from './plan-error.js';
@@ -25,6 +27,7 @@ export interface SeccompPlan {
 const P = '/linux/seccomp';
 const EPERM = 1;
 const ENOSYS = 38;
+const EDOM = 33;
 
 // SCMP_ACT_* values (seccomp.h). They are the kernel's SECCOMP_RET_* actions,
 // which is what seccompSupport() reports as available.
@@ -54,19 +57,12 @@ const FLAGS: Record<string, { bit: number; minKernel: string }> = {
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: { bit: 1 << 5, minKernel: '5.19' },
 };
 
-const ARCHITECTURES = [
-  'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_ARM', 'SCMP_ARCH_AARCH64',
-  'SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
-  'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
-  'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB',
-  'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_RISCV64',
-];
+// The runtime-spec's names. Which of them this build can filter is asked of
+// the linked libseccomp itself (seccompFacts), never inferred from its version.
+const ARCHITECTURES: readonly string[] = SECCOMP_ARCHES;
 
-/** The libseccomp release that added an architecture, for those newer than 2.4. */
-const ARCH_SINCE: Record<string, string> = {
-  SCMP_ARCH_RISCV64: '2.5.0',
-  SCMP_ARCH_LOONGARCH64: '2.6.0', SCMP_ARCH_M68K: '2.6.0', SCMP_ARCH_SH: '2.6.0', SCMP_ARCH_SHEB: '2.6.0',
-};
+/** libseccomp's name for a spec architecture: SCMP_ARCH_X86_64 is "x86_64", SCMP_ARCH_RISCV64 "riscv64". */
+const libseccompArch = (arch: string) => arch.slice('SCMP_ARCH_'.length).toLowerCase();
 
 /** A syscall has at most six arguments. */
 const MAX_ARG_INDEX = 5;
@@ -83,11 +79,27 @@ const MAX_SOCKET_PATH = 107;
  */
 const HANDOFF_SYSCALL = 'sendmsg';
 
-type Support = ReturnType<NativeCore['seccompSupport']>;
+/**
+ * What this kernel and libseccomp can do: seccompSupport()'s flags, actions
+ * and version, and archs, the spec architectures the linked libseccomp
+ * resolves (seccompKnownArchs).
+ */
+export type SeccompFacts = ReturnType<NativeCore['seccompSupport']> & { archs: string[] };
+type Support = SeccompFacts;
 /** The probe costs a few syscalls: once per addon (tests pass fakes). */
 const supportCache = new WeakMap<NativeCore, Support>();
 
-function oneOf(names: string[]): string {
+export function seccompFacts(core: NativeCore = native()): SeccompFacts {
+  let have = supportCache.get(core);
+  if (!have) {
+    const known = new Set(core.seccompKnownArchs(ARCHITECTURES.map(libseccompArch)));
+    have = { ...core.seccompSupport(), archs: ARCHITECTURES.filter((a) => known.has(libseccompArch(a))) };
+    supportCache.set(core, have);
+  }
+  return have;
+}
+
+function oneOf(names: readonly string[]): string {
   return `use one of ${names.join(', ')}`;
 }
 
@@ -140,15 +152,6 @@ function planArgs(args: SyscallArg[], path: string, warn: (msg: string) => void)
   });
 }
 
-function versionAtLeast(have: string, want: string): boolean {
-  const a = have.split('.').map(Number);
-  const b = want.split('.').map(Number);
-  for (let i = 0; i < b.length; i++) {
-    if ((a[i] || 0) !== b[i]) return (a[i] || 0) > b[i];
-  }
-  return true;
-}
-
 /**
  * The names linux.seccomp takes, for `features`: every action, operator and
  * flag planSeccomp recognises, the architectures this libseccomp can filter,
@@ -160,7 +163,7 @@ export function seccompNames(have: Support): {
   return {
     actions: Object.keys(ACTIONS),
     operators: Object.keys(OPERATORS),
-    archs: ARCHITECTURES.filter((a) => !ARCH_SINCE[a] || versionAtLeast(have.libseccomp, ARCH_SINCE[a])),
+    archs: ARCHITECTURES.filter((a) => have.archs.includes(a)),
     knownFlags: Object.keys(FLAGS),
     supportedFlags: Object.keys(FLAGS).filter((n) => FLAGS[n].bit === 0 || (have.flags & FLAGS[n].bit) !== 0),
   };
@@ -179,8 +182,7 @@ function checkKernelAction(name: string, path: string, have: Support): void {
  */
 export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) => void, core: NativeCore = native()): SeccompPlan | undefined {
   if (!seccomp) return undefined;
-  let have = supportCache.get(core);
-  if (!have) supportCache.set(core, (have = core.seccompSupport()));
+  const have = seccompFacts(core);
 
   const defaultName = seccomp.defaultAction;
   const defaultAction = actionValue(defaultName, seccomp.defaultErrnoRet, `${P}/defaultAction`, `${P}/defaultErrnoRet`);
@@ -193,7 +195,11 @@ export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) =>
     if (!ARCHITECTURES.includes(arch)) {
       throw new PlanError(`${P}/architectures/${i}`, `unknown architecture ${JSON.stringify(arch)}; ${oneOf(ARCHITECTURES)}`);
     }
-    return arch.slice('SCMP_ARCH_'.length).toLowerCase(); // libseccomp's name: "x86_64", "x32"
+    if (!have.archs.includes(arch)) {
+      throw new PlanError(`${P}/architectures/${i}`,
+        `libseccomp ${have.libseccomp} cannot filter ${arch}: it does not know the architecture ${JSON.stringify(libseccompArch(arch))}; remove it or use a libseccomp that has it`);
+    }
+    return libseccompArch(arch);
   });
 
   const rules: SeccompCompileSpec['rules'] = [];
@@ -294,6 +300,10 @@ function compileError(e: SeccompCompileError, seccomp: Seccomp, have: Support): 
   if (typeof e?.errno !== 'number') return e;
   if (e.arch !== undefined) {
     const arch = seccomp.architectures?.[e.arch];
+    // libseccomp's EDOM from seccomp_arch_add: the filter always holds this host's own ABI, and one filter has one byte order.
+    if (e.errno === EDOM) {
+      return new PlanError(`${P}/architectures/${e.arch}`, `${arch} cannot share a filter with this host's own architecture (${process.arch}, ${endianness() === 'LE' ? 'little' : 'big'}-endian): libseccomp puts only architectures of one byte order in a filter; remove it`);
+    }
     return new PlanError(`${P}/architectures/${e.arch}`, `libseccomp ${have.libseccomp} cannot filter ${arch} (${e.message}); remove it or use a newer libseccomp`);
   }
   if (e.rule !== undefined) return new PlanError(`${P}/syscalls/${e.rule}`, e.message);

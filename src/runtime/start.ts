@@ -3,23 +3,31 @@
 import fs from 'node:fs';
 import { StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
+import { NotifyProxy } from './notify-socket.js';
 import { isAlive } from './proc.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
 export interface StartOptions {
   onWarning?(message: string): void;
+  /** NOTIFY_SOCKET (the host's): wait for the container's READY= and pass it on (notify-socket.ts). */
+  notifySocket?: string;
 }
 
 export async function startContainer(store: StateStore, id: string, opts: StartOptions = {}): Promise<void> {
   const dir = store.open(id);
   let state: StoredState;
+  let notify: NotifyProxy | undefined;
   try {
     state = dir.readState();
     const status = statusOf(dir, state);
     if (status === 'stopped') throw new StatusError('cannot start a container that has stopped');
     if (status !== 'created') throw new StatusError('cannot start an already running container');
+    if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket);
     await releaseInit(dir, state);
+  } catch (e) {
+    notify?.close();
+    throw e;
   } finally {
     dir.close();
   }
@@ -29,6 +37,8 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
   runHooksWarning(state.config, 'poststart', { ociVersion, id, status: 'running', pid, bundle, annotations }, (m) =>
     opts.onWarning?.(m),
   );
+  // Unlocked too: engines call `tsrun state` while the container gets ready.
+  await notify?.forward({ pid, startTime: state.initStartTime }, pid, opts.onWarning);
 }
 
 // Init's reply is a few bytes, or one error message (native/protocol.h).

@@ -45,8 +45,6 @@ export const STATE_FILE = 'state.json';
 export const FIFO_FILE = 'exec.fifo';
 /** The cgroup record, written before the cgroup is made: a create killed midway leaves it for the sweep. */
 export const CGROUP_FILE = 'cgroup.json';
-// Not a valid id, so no container can be named like it.
-const ROOT_LOCK = ':lock';
 
 /** An open, locked container directory. Close it to release the lock. */
 export class ContainerDir {
@@ -134,7 +132,8 @@ export class StateStore {
   }
 
   private withRootLock<T>(fn: () => T): T {
-    const fd = fs.openSync(path.join(this.root, ROOT_LOCK), fs.constants.O_RDONLY | fs.constants.O_CREAT, 0o600);
+    // The root directory itself is the lock: no file is left behind, as runc leaves none.
+    const fd = fs.openSync(this.root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     try {
       native().flock(fd, true, true);
       return fn();

@@ -3,7 +3,8 @@
 // and list JSON key order and status, and the error substrings engines search
 // for (not whole messages: tsrun adds config paths). Covers run's exit code
 // and output, /dev's default devices, state at each lifecycle point, kill of
-// a stopped container, delete of a running one, delete --force of a missing
+// a stopped container, state, kill and delete of one whose init was killed
+// from outside (kill -9), delete of a running one, delete --force of a missing
 // one, start twice, list --format json, a bad args[0] three ways, the pid
 // file, and the TERM rules for created and PID-1 processes. Skipped when runc
 // is not installed.
@@ -12,7 +13,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { assertNothingLeft, hasRunc, makeBundle, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
+import { hostLayout } from '../../src/cgroups/hierarchy.js';
+import { assertNothingLeft, busyboxRootfs, hasRunc, makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
 
 const skip = skipUnlessRoot || (hasRunc ? false : 'runc is not installed: nothing to compare tsrun with');
 
@@ -48,6 +50,19 @@ async function waitStatusOrEnd(rt: Runtime, id: string, status: string, run?: { 
     if (Date.now() > end) assert.fail(`${rt.bin}: ${id} never became ${status}`);
     await sleep(20);
   }
+}
+
+/** The cgroup directories of a live process, one per mounted hierarchy it is in (from /proc/<pid>/cgroup). */
+function cgroupDirsOf(pid: number): string[] {
+  const layout = hostLayout();
+  const dirs: string[] = [];
+  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n')) {
+    const [, controllers, cgPath] = /^\d+:([^:]*):(.*)$/.exec(line) ?? [];
+    if (cgPath === undefined) continue;
+    const mount = controllers === '' ? layout.unified : layout.v1.find((h) => h.controllers.join() === controllers)?.mount;
+    if (mount) dirs.push(path.join(mount, cgPath));
+  }
+  return dirs;
 }
 
 describe('runc parity', { skip }, () => {
@@ -174,6 +189,49 @@ describe('runc parity', { skip }, () => {
       return out;
     }, [bundle]);
   });
+
+  // An init killed by someone else (an OOM kill, an admin's kill -9) leaves the
+  // container stopped with its state, cgroup and fifo still there: state says
+  // so, kill refuses, and delete (no --force needed) removes all of it.
+  for (const from of ['created', 'running'] as const) {
+    test(`init killed from outside (kill -9) while ${from}: state "stopped", kill "container not running", delete 0 leaving nothing`, async () => {
+      const bundle = makeBundle(['sleep', '30']);
+      const seen = await compare(async (rt, name) => {
+        const id = uniqueId(`extkill-${name}`);
+        assert.equal(rt.run(from === 'created' ? ['create', '--bundle', bundle, id] : ['run', '-d', '--bundle', bundle, id]).code, 0);
+        const pid = Number(rt.state(id).pid);
+        const cgroups = cgroupDirsOf(pid);
+        const cgroupsBefore = cgroups.length > 0 && cgroups.every((d) => fs.existsSync(d));
+        process.kill(pid, 'SIGKILL');
+        for (const end = Date.now() + 10_000; processLives(pid); await sleep(10)) {
+          if (Date.now() > end) assert.fail(`${rt.bin}: init ${pid} of ${id} outlived SIGKILL`);
+        }
+        const st = rt.run(['state', id]);
+        const s = JSON.parse(st.stdout);
+        const kills = [['kill', id], ['kill', id, 'KILL'], ['kill', '--all', id, 'KILL']].map((args) => {
+          const r = rt.run(args);
+          return { args: args.filter((a) => a !== id).join(' '), code: r.code, stdout: r.stdout, found: found(r, ['container not running']) };
+        });
+        const del = rt.run(['delete', id]);
+        return {
+          state: { code: st.code, stderr: st.stderr, keys: keyOrder(s), status: s.status, pid: s.pid },
+          kills,
+          delete: { code: del.code, stdout: del.stdout, stderr: del.stderr },
+          after: {
+            state: found(rt.run(['state', id]), ['container does not exist']),
+            list: rt.run(['list', '-q']).stdout,
+            deleteAgain: found(rt.run(['delete', id]), ['container does not exist']),
+            cgroupsBefore,
+            cgroupsLeft: cgroups.filter((d) => fs.existsSync(d)).length,
+          },
+        };
+      }, [bundle, busyboxRootfs()]);
+      assert.deepEqual([seen.state.code, seen.state.status, seen.state.pid], [0, 'stopped', 0]);
+      assert.deepEqual(seen.kills.map((k) => [k.code, k.found.length]), [[1, 1], [1, 1], [0, 0]]);
+      assert.deepEqual(seen.delete, { code: 0, stdout: '', stderr: '' });
+      assert.deepEqual(seen.after, { state: ['container does not exist'], list: '', deleteAgain: ['container does not exist'], cgroupsBefore: true, cgroupsLeft: 0 });
+    });
+  }
 
   test('delete of a running container without --force: exit 1, "... that is not stopped: running"', async () => {
     const bundle = makeBundle(['sleep', '30']);

@@ -13,9 +13,19 @@ import { UnsupportedError } from '../../src/runtime/errors.js';
 
 // SECCOMP_FILTER_FLAG_LOG | SPEC_ALLOW | NEW_LISTENER | WAIT_KILLABLE_RECV
 const ALL_FLAGS = 2 | 4 | 8 | 32;
+/** Every architecture the runtime-spec names. */
+const SPEC_ARCHS = [
+  'SCMP_ARCH_X86', 'SCMP_ARCH_X86_64', 'SCMP_ARCH_X32', 'SCMP_ARCH_ARM', 'SCMP_ARCH_AARCH64',
+  'SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_MIPS', 'SCMP_ARCH_MIPS64', 'SCMP_ARCH_MIPS64N32',
+  'SCMP_ARCH_MIPSEL', 'SCMP_ARCH_MIPSEL64', 'SCMP_ARCH_MIPSEL64N32', 'SCMP_ARCH_PPC', 'SCMP_ARCH_PPC64',
+  'SCMP_ARCH_PPC64LE', 'SCMP_ARCH_S390', 'SCMP_ARCH_S390X', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB',
+  'SCMP_ARCH_PARISC', 'SCMP_ARCH_PARISC64', 'SCMP_ARCH_RISCV64',
+];
+/** What libseccomp 2.5.4 resolves: all but the 2.6 additions. */
+const ARCHS_2_5 = SPEC_ARCHS.filter((a) => !['SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB'].includes(a));
 const facts = (over: Partial<FeatureFacts> = {}): FeatureFacts => ({
   version: '9.9.9',
-  seccomp: { flags: ALL_FLAGS, actions: [], libseccomp: '2.5.4' },
+  seccomp: { flags: ALL_FLAGS, actions: [], libseccomp: '2.5.4', archs: ARCHS_2_5 },
   apparmorEnabled: false,
   selinuxEnabled: false,
   ...over,
@@ -84,7 +94,7 @@ test('capabilities: every name tsrun knows, in number order, also those this ker
   assert.equal(caps.at(-1), 'CAP_CHECKPOINT_RESTORE');
 });
 
-test('seccomp: recognised names; archs follow libseccomp, supportedFlags the kernel', () => {
+test('seccomp: recognised names; archs are those libseccomp resolves, supportedFlags the kernel', () => {
   const s = features(facts()).linux.seccomp;
   assert.equal(s.enabled, true);
   assert.deepEqual(s.operators, ['SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_LE', 'SCMP_CMP_LT', 'SCMP_CMP_MASKED_EQ', 'SCMP_CMP_NE']);
@@ -95,12 +105,15 @@ test('seccomp: recognised names; archs follow libseccomp, supportedFlags the ker
   const known = ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'];
   assert.deepEqual(s.knownFlags, known);
   assert.deepEqual(s.supportedFlags, known);
-  // libseccomp 2.5.4 has riscv64 but not the 2.6 additions.
-  assert.ok(s.archs.includes('SCMP_ARCH_X86_64') && s.archs.includes('SCMP_ARCH_RISCV64'));
+  // Exactly the architectures the facts say libseccomp resolves, sorted.
+  assert.deepEqual(s.archs, [...ARCHS_2_5].sort());
   for (const a of ['SCMP_ARCH_LOONGARCH64', 'SCMP_ARCH_M68K', 'SCMP_ARCH_SH', 'SCMP_ARCH_SHEB']) assert.ok(!s.archs.includes(a), a);
-  const newer = features(facts({ seccomp: { flags: 0, actions: [], libseccomp: '2.6.0' } })).linux.seccomp;
+  const newer = features(facts({ seccomp: { flags: 0, actions: [], libseccomp: '2.6.0', archs: SPEC_ARCHS } })).linux.seccomp;
   assert.ok(newer.archs.includes('SCMP_ARCH_LOONGARCH64') && newer.archs.includes('SCMP_ARCH_SHEB'));
   assert.equal(newer.archs.length, 23);
+  // The version plays no part: a 2.6 that lacked riscv64 would not list it, and no name outside the spec is listed.
+  const odd = features(facts({ seccomp: { flags: 0, actions: [], libseccomp: '2.6.0', archs: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_Z80'] } })).linux.seccomp;
+  assert.deepEqual(odd.archs, ['SCMP_ARCH_X86_64']);
   // An old kernel: only TSYNC, which tsrun honours without the kernel (init is single-threaded).
   assert.deepEqual(newer.supportedFlags, ['SECCOMP_FILTER_FLAG_TSYNC']);
   assert.deepEqual(newer.knownFlags, known);
