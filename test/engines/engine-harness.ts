@@ -6,6 +6,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import assert from 'node:assert/strict';
+import type { TestContext } from 'node:test';
 import path from 'node:path';
 import { busyboxRootfs, isRoot, tsrunBin } from '../integration/harness.js';
 import { buildSdNotify } from '../integration/sd-notify.js';
@@ -322,3 +324,14 @@ export const PROBE_SCRIPT = [
   'ls /dev | sort | tr "\\n" " "; echo',
   'exit 3',
 ].join('; ');
+
+/**
+ * How every scenario ends: runc's result, shown in the test's diagnostics,
+ * must pass expect (so an engine that does not work at all cannot pass as a
+ * match), and tsrun's must equal it.
+ */
+export function assertSameAsRunc<T>(t: TestContext, [runc, tsrun]: T[], expect: (runc: T) => void): void {
+  t.diagnostic(`runc: ${JSON.stringify(runc)}`);
+  expect(runc);
+  assert.deepEqual(tsrun, runc);
+}
