@@ -1,5 +1,5 @@
 // The installed package's top directory, found by walking up from this file,
-// so paths hold both in dist/src/... and in the single-file bundle dist/tsrun.mjs.
+// so paths hold both in dist/src/... and in the single-file bundle dist/tsrun.cjs.
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 // tsrun's entry: runc's global flags and commands, one file per command.
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
@@ -25,32 +24,53 @@ import { updateCommand } from './update.js';
 
 const VERSION = '0.1.0';
 
-const args = endPsFlags(endExecFlags(hideBin(process.argv)));
-// Only tsrun's own --debug, not one in exec's command after `--`.
-const end = args.indexOf('--');
-if ((end < 0 ? args : args.slice(0, end)).includes('--debug')) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
+/** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here. */
+export function main(argv: string[] = process.argv): Promise<unknown> {
+  const args = endPsFlags(endExecFlags(hideBin(argv)));
+  // Only tsrun's own --debug, not one in exec's command after `--`.
+  const end = args.indexOf('--');
+  if ((end < 0 ? args : args.slice(0, end)).includes('--debug')) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
+  const parser = cli(args);
+  skipHelpCaching(parser);
+  return parser.parseAsync();
+}
 
-await yargs(args)
-  .scriptName('tsrun')
-  .usage('tsrun [global options] <command> [options]\n\nAn OCI runtime-spec container runtime with runc\'s interface.')
-  .options(GLOBAL_OPTIONS)
-  // runc's --no-pivot, --no-new-keyring, --no-new-privs are flags of their own, not negations.
-  .parserConfiguration({ 'boolean-negation': false })
-  // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
-  .command([
-    createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
-    pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
-    ...unimplementedCommands,
-  ] as unknown as CommandModule[])
-  .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
-  .strict()
-  .version(`tsrun version ${VERSION}\nspec: ${OCI_VERSION}`)
-  .alias('version', 'v')
-  .help()
-  .alias('help', 'h')
-  .fail((msg, err) => {
-    // A usage error: runc prints it and exits 1.
-    new Logger(undefined, 'text', false).error(err ? err.message : msg);
-    process.exit(1);
-  })
-  .parseAsync();
+/**
+ * yargs renders a command's whole help text after running it, in case the
+ * command later asks to show it (usage.cacheHelpMessage): ~10 ms of each
+ * tsrun start. Our commands never show help after running, and a fresh
+ * `--help` renders it anew, so the cache is not filled. Left as it is if a
+ * yargs without these internals is installed.
+ */
+function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
+  const internals = (parser as unknown as { getInternalMethods?(): { getUsageInstance?(): { cacheHelpMessage?: unknown } } })
+    .getInternalMethods?.();
+  const usage = internals?.getUsageInstance?.();
+  if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
+}
+
+function cli(args: string[]) {
+  return yargs(args)
+    .scriptName('tsrun')
+    .usage('tsrun [global options] <command> [options]\n\nAn OCI runtime-spec container runtime with runc\'s interface.')
+    .options(GLOBAL_OPTIONS)
+    // runc's --no-pivot, --no-new-keyring, --no-new-privs are flags of their own, not negations.
+    .parserConfiguration({ 'boolean-negation': false })
+    // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
+    .command([
+      createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
+      pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
+      ...unimplementedCommands,
+    ] as unknown as CommandModule[])
+    .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
+    .strict()
+    .version(`tsrun version ${VERSION}\nspec: ${OCI_VERSION}`)
+    .alias('version', 'v')
+    .help()
+    .alias('help', 'h')
+    .fail((msg, err) => {
+      // A usage error: runc prints it and exits 1.
+      new Logger(undefined, 'text', false).error(err ? err.message : msg);
+      process.exit(1);
+    });
+}

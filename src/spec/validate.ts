@@ -1,8 +1,8 @@
 // Validation of config.json (runtime-spec config.md) with the validator precompiled by
 // scripts/build-validator.js, turning ajv's errors into one readable message.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
+import { requireCached } from '../code-cache.js';
 import { packageRoot } from '../package-root.js';
 import type { ErrorObject } from 'ajv';
 import type { Config, Process } from './types.js';
@@ -26,13 +26,17 @@ interface CompiledValidator {
   errors?: ErrorObject[] | null;
 }
 
+/** The generated validator (scripts/build-validator.js). */
+export function validatorPath(): string {
+  return path.join(packageRoot, 'dist', 'src', 'spec', 'config-validator.cjs');
+}
+
 let compiled: CompiledValidator | undefined;
 function validator(): CompiledValidator {
   if (!compiled) {
-    const require = createRequire(import.meta.url);
     try {
-      // By the package root, so the path also holds inside the bundle (dist/tsrun.mjs).
-      compiled = require(path.join(packageRoot, 'dist', 'src', 'spec', 'config-validator.cjs')) as CompiledValidator;
+      // By the package root, so the path also holds inside the bundle (dist/tsrun.cjs).
+      compiled = requireCached(validatorPath()) as CompiledValidator;
     } catch (err) {
       throw new Error(`config validator not built (run "node scripts/build-validator.js" after tsc): ${(err as Error).message}`);
     }

@@ -1,0 +1,19 @@
+// Writes the V8 code caches that src/code-cache.ts loads: for the CLI bundle
+// (as loaded) and for the config validator, warmed by validating the default
+// `tsrun spec` config so that its functions are compiled into the cache too.
+// Run after scripts/bundle.js, with the node that will run tsrun (npm ci does).
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const { writeCodeCache } = await import(path.join(dist, 'src', 'code-cache.js'));
+const { defaultConfig } = await import(path.join(dist, 'src', 'spec', 'defaults.js'));
+const { validatorPath } = await import(path.join(dist, 'src', 'spec', 'validate.js'));
+
+const sizes = {
+  'tsrun.cjs': writeCodeCache(path.join(dist, 'tsrun.cjs')),
+  'config-validator.cjs': writeCodeCache(validatorPath(), (validate) => {
+    for (const rootless of [false, true]) if (!validate(defaultConfig({ rootless }))) throw new Error('the default spec does not validate');
+  }),
+};
+console.log(`build-code-cache: ${Object.entries(sizes).map(([f, n]) => `${f} ${Math.round(n / 1024)} kB`).join(', ')}`);
