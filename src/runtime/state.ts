@@ -152,8 +152,14 @@ export class StateStore {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(id);
       throw e;
     }
-    native().flock(fd, !shared, true);
     const c = new ContainerDir(id, dir, fd);
+    // Without state, a create is under way and may be running a hook that
+    // asks about this very container: waiting for its lock would deadlock.
+    // As with runc, the container does not exist until create has written it.
+    if (!native().flock(fd, !shared, c.hasState())) {
+      c.close();
+      throw new ContainerNotFoundError(id);
+    }
     if (!c.hasState()) {
       // Still being created by someone else, or left half-made by a create that died.
       c.close();

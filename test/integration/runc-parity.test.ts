@@ -6,7 +6,8 @@
 // a stopped container, state, kill and delete of one whose init was killed
 // from outside (kill -9), delete of a running one, delete --force of a missing
 // one, start twice, list --format json, a bad args[0] three ways, the pid
-// file, and the TERM rules for created and PID-1 processes. Skipped when runc
+// file, the TERM rules for created and PID-1 processes, and a hook asking
+// `state` of the container being created. Skipped when runc
 // is not installed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,6 +18,14 @@ import { hostLayout } from '../../src/cgroups/hierarchy.js';
 import { assertNothingLeft, busyboxRootfs, hasRunc, makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
 
 const skip = skipUnlessRoot || (hasRunc ? false : 'runc is not installed: nothing to compare tsrun with');
+
+/** bin as an absolute path, looked up on PATH when it has no slash (hooks run with no PATH of ours). */
+function onPath(bin: string): string {
+  if (bin.includes('/')) return bin;
+  const dir = (process.env.PATH ?? '').split(':').find((d) => fs.existsSync(path.join(d, bin)));
+  assert.ok(dir, `${bin} is not on PATH`);
+  return path.join(dir, bin);
+}
 
 /** The message of the last error line on stderr (logrus text format), unquoted. */
 function errorMsg(stderr: string): string {
@@ -258,6 +267,29 @@ describe('runc parity', { skip }, () => {
         const r = rt.run(args);
         return { cmd: cmd.join(' '), code: r.code, stdout: r.stdout, stderrEmpty: r.stderr === '', found: found(r, ['container does not exist']) };
       });
+    });
+  });
+
+  test('a createRuntime hook asking `state` of its own container: "container does not exist" at once, and create goes on', async () => {
+    await compare((rt, name) => {
+      const id = uniqueId(`hookstate-${name}`);
+      const out = path.join(scratch, `${id}.out`);
+      // The hook is bounded (timeout), so a runtime that waits on its own create fails here instead of hanging.
+      const bundle = makeBundle(['true'], (c) => {
+        c.hooks = {
+          createRuntime: [{
+            path: '/bin/sh',
+            args: ['sh', '-c', `"$0" --root "$1" state "$2" > "$3" 2>&1; echo "rc=$?" >> "$3"`, onPath(rt.bin), rt.root, id, out],
+            timeout: 10,
+          }],
+        };
+      });
+      const started = Date.now();
+      const create = rt.run(['create', '--bundle', bundle, id]);
+      const took = Date.now() - started;
+      const hook = fs.readFileSync(out, 'utf8');
+      rt.run(['delete', '--force', id]);
+      return { create: create.code, quick: took < 5000, hookRc: /rc=(\d+)/.exec(hook)?.[1], found: found({ code: 1, stdout: '', stderr: hook.replace(/\nrc=\d+\n$/, '') }, ['container does not exist']) };
     });
   });
 
