@@ -77,6 +77,29 @@ export function reportError(e: unknown, log: Logger, debug: boolean): void {
   if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
 }
 
+/** The flags (global ones and options') that take the next argument as their value. */
+function valueFlags(options: Record<string, Options> = {}): Set<string> {
+  const takesValue = new Set<string>();
+  for (const [flag, o] of Object.entries({ ...GLOBAL_OPTIONS, ...options }) as Array<[string, Options]>) {
+    if (o.type === 'boolean') continue;
+    takesValue.add(`--${flag}`);
+    if (typeof o.alias === 'string') takesValue.add(`-${o.alias}`);
+  }
+  return takesValue;
+}
+
+/** The first argument that is neither a global flag nor a global flag's value: the command's name, if any. */
+export function commandName(args: string[]): string | undefined {
+  const takesValue = valueFlags();
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return undefined;
+    if (!a.startsWith('-') || a === '-') return a;
+    if (takesValue.has(a)) i++;
+  }
+  return undefined;
+}
+
 /**
  * Puts `--` after the container id of command `name` (exec, ps), so that
  * yargs leaves what follows alone: runc reads such a command's own flags only
@@ -84,12 +107,7 @@ export function reportError(e: unknown, log: Logger, debug: boolean): void {
  * The arguments of any other command come back as they are.
  */
 export function endFlagsAfterId(args: string[], name: string, options: Record<string, Options>): string[] {
-  const takesValue = new Set<string>();
-  for (const [flag, o] of Object.entries({ ...GLOBAL_OPTIONS, ...options }) as Array<[string, Options]>) {
-    if (o.type === 'boolean') continue;
-    takesValue.add(`--${flag}`);
-    if (typeof o.alias === 'string') takesValue.add(`-${o.alias}`);
-  }
+  const takesValue = valueFlags(options);
   let seenCommand = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];

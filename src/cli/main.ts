@@ -3,7 +3,7 @@ import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
 import { OCI_VERSION } from '../runtime/create.js';
-import { GLOBAL_OPTIONS } from './context.js';
+import { commandName, GLOBAL_OPTIONS } from './context.js';
 import { createCommand } from './create.js';
 import { deleteCommand } from './delete.js';
 import { endExecFlags, execCommand } from './exec.js';
@@ -49,6 +49,24 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
+// yargs cannot type a list of commands with different flags; each module is typed where it is defined.
+const COMMANDS = [
+  createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
+  pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
+  ...unimplementedCommands,
+] as unknown as CommandModule[];
+
+/**
+ * Only the command the arguments name: building every command's usage costs
+ * yargs ~10 ms of each start. With no command, or a name that is not one,
+ * yargs gets them all, for the help text and for its error.
+ */
+function commandsFor(args: string[]): CommandModule[] {
+  const name = commandName(args);
+  const named = name === undefined ? undefined : COMMANDS.find((c) => [String(c.command).split(' ')[0], ...[c.aliases ?? []].flat()].includes(name));
+  return named ? [named] : COMMANDS;
+}
+
 function cli(args: string[]) {
   return yargs(args)
     .scriptName('tsrun')
@@ -56,12 +74,7 @@ function cli(args: string[]) {
     .options(GLOBAL_OPTIONS)
     // runc's --no-pivot, --no-new-keyring, --no-new-privs are flags of their own, not negations.
     .parserConfiguration({ 'boolean-negation': false })
-    // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
-    .command([
-      createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
-      pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
-      ...unimplementedCommands,
-    ] as unknown as CommandModule[])
+    .command(commandsFor(args))
     .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
     .strict()
     .version(`tsrun version ${VERSION}\nspec: ${OCI_VERSION}`)
