@@ -1,11 +1,13 @@
 #include "channel.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "scm_rights.h"
 #include "syserror.h"
 
@@ -41,37 +43,38 @@ std::optional<Message> channel_recv(int fd) {
   }
 }
 
-int connect_unix(const std::string &path) {
-  struct sockaddr_un addr = {};
-  addr.sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr.sun_path)
-    throw SysError("connect", ENAMETOOLONG, "socket path " + path + " is empty or longer than " +
-                                                std::to_string(sizeof addr.sun_path - 1) + " bytes");
-  memcpy(addr.sun_path, path.c_str(), path.size());
-  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (s < 0) throw_errno("socket", "cannot make a unix socket");
-  int rc;
-  do rc = connect(s, reinterpret_cast<struct sockaddr *>(&addr), sizeof addr); while (rc < 0 && errno == EINTR);
-  if (rc < 0) {
-    int err = errno;
-    close(s);
-    errno = err;
-    throw_errno("connect", "dial unix " + path);
+socklen_t unix_address(const std::string &path, struct sockaddr_un *addr, const char *call, bool abstract) {
+  *addr = {};
+  addr->sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr->sun_path)
+    throw SysError(call, ENAMETOOLONG, "socket path " + path + " is empty or longer than " +
+                                           std::to_string(sizeof addr->sun_path - 1) + " bytes");
+  memcpy(addr->sun_path, path.data(), path.size());
+  if (abstract && path[0] == '@') {
+    addr->sun_path[0] = '\0';
+    return offsetof(struct sockaddr_un, sun_path) + path.size();
   }
-  return s;
+  return offsetof(struct sockaddr_un, sun_path) + path.size() + 1;
+}
+
+int connect_unix(const std::string &path) {
+  struct sockaddr_un addr;
+  socklen_t len = unix_address(path, &addr, "connect", false);
+  Fd s(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (s.fd < 0) throw_errno("socket", "cannot make a unix socket");
+  int rc;
+  do rc = connect(s.fd, reinterpret_cast<struct sockaddr *>(&addr), len); while (rc < 0 && errno == EINTR);
+  if (rc < 0) throw_errno("connect", "dial unix " + path);
+  return s.release();
 }
 
 void send_fd_to_unix_socket(const std::string &path, const uint8_t *payload, size_t len, int fd) {
-  int s = connect_unix(path);
-  struct Closer {
-    int fd;
-    ~Closer() { close(fd); }
-  } closer{s};
+  Fd s(connect_unix(path));
   size_t sent = 0;
   do {
     // The fd goes with the first sendmsg only (config-linux.md, "The Container Process State").
     struct iovec iov = {const_cast<uint8_t *>(payload) + sent, len - sent};
-    ssize_t n = send_with_fd(s, &iov, 1, sent == 0 ? fd : -1);
+    ssize_t n = send_with_fd(s.fd, &iov, 1, sent == 0 ? fd : -1);
     if (n < 0) throw_errno("sendmsg", "cannot send to " + path);
     sent += static_cast<size_t>(n);
   } while (sent < len);

@@ -11,40 +11,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "channel.h"
+#include "fd.h"
 #include "scm_rights.h"
 #include "syserror.h"
 
 namespace tsrun {
 
 namespace {
-
-struct Fd {
-  int fd;
-  explicit Fd(int f) : fd(f) {}
-  ~Fd() {
-    if (fd >= 0) close(fd);
-  }
-  int release() {
-    int f = fd;
-    fd = -1;
-    return f;
-  }
-};
-
-// "@name" is an abstract address (systemd may hand out one), as Go's net dials it.
-socklen_t unix_addr(const std::string &path, struct sockaddr_un *addr, const char *call) {
-  *addr = {};
-  addr->sun_family = AF_UNIX;
-  if (path.empty() || path.size() >= sizeof addr->sun_path)
-    throw SysError(call, ENAMETOOLONG, "socket path " + path + " is empty or longer than " +
-                                           std::to_string(sizeof addr->sun_path - 1) + " bytes");
-  memcpy(addr->sun_path, path.data(), path.size());
-  if (path[0] == '@') {
-    addr->sun_path[0] = '\0';
-    return offsetof(struct sockaddr_un, sun_path) + path.size();
-  }
-  return offsetof(struct sockaddr_un, sun_path) + path.size() + 1;
-}
 
 long long now_ms() {
   struct timespec ts;
@@ -74,7 +48,7 @@ void send_all(int s, const std::string &msg, int pass_fd) {
 
 int notify_bind(const std::string &path) {
   struct sockaddr_un addr;
-  socklen_t len = unix_addr(path, &addr, "bind");
+  socklen_t len = unix_address(path, &addr, "bind", true);
   Fd s(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (s.fd < 0) throw_errno("socket", "cannot make a unix datagram socket");
   if (bind(s.fd, reinterpret_cast<struct sockaddr *>(&addr), len) < 0) throw_errno("bind", "listen unixgram " + path + ": bind");
@@ -100,7 +74,7 @@ std::optional<std::string> notify_recv_ready(int fd, int timeout_ms) {
 
 int notify_connect(const std::string &host) {
   struct sockaddr_un addr;
-  socklen_t len = unix_addr(host, &addr, "connect");
+  socklen_t len = unix_address(host, &addr, "connect", true);
   Fd s(socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (s.fd < 0) throw_errno("socket", "cannot make a unix datagram socket");
   int rc;

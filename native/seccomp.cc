@@ -13,6 +13,8 @@
 
 #include <algorithm>
 
+#include "fd.h"
+
 namespace tsrun {
 namespace {
 
@@ -22,11 +24,6 @@ struct Ctx {
     if (!ctx) throw SeccompError("libseccomp refused the default action", EINVAL);
   }
   ~Ctx() { seccomp_release(ctx); }
-};
-
-struct Fd {
-  int fd;
-  ~Fd() { if (fd >= 0) close(fd); }
 };
 
 std::string lib_error(const std::string &what, int rc) {

@@ -11,16 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "protocol.h"
 #include "syserror.h"
 
 namespace tsrun {
 namespace {
-
-struct Fd {
-  int fd = -1;
-  ~Fd() { if (fd >= 0) close(fd); }
-};
 
 // The container must never be able to write to a binary of the host's
 // (CVE-2019-5736): init runs from a read-only, sealed in-memory copy.
@@ -104,9 +100,7 @@ SpawnedInit spawn_init(const std::string &init_path, int preserve_fds) {
     errno = rc;
     throw_errno("posix_spawn", "cannot start tsrun-init");
   }
-  SpawnedInit out{pid, parent_end.fd};
-  parent_end.fd = -1;
-  return out;
+  return SpawnedInit{pid, parent_end.release()};
 }
 
 }  // namespace tsrun
