@@ -88,16 +88,25 @@ function valueFlags(options: Record<string, Options> = {}): Set<string> {
   return takesValue;
 }
 
-/** The first argument that is neither a global flag nor a global flag's value: the command's name, if any. */
-export function commandName(args: string[]): string | undefined {
-  const takesValue = valueFlags();
-  for (let i = 0; i < args.length; i++) {
+/**
+ * Where the first argument that is neither a flag in takesValue's sense nor
+ * such a flag's value stands (-1: none before `--`). The flags are read
+ * `--flag value` and `-f value`, never `--flag=value` or `-fvalue`.
+ */
+function firstPositional(args: string[], takesValue: Set<string>, from = 0): number {
+  for (let i = from; i < args.length; i++) {
     const a = args[i];
-    if (a === '--') return undefined;
-    if (!a.startsWith('-') || a === '-') return a;
+    if (a === '--') return -1;
+    if (!a.startsWith('-') || a === '-') return i;
     if (takesValue.has(a)) i++;
   }
-  return undefined;
+  return -1;
+}
+
+/** The first argument that is neither a global flag nor a global flag's value: the command's name, if any. */
+export function commandName(args: string[]): string | undefined {
+  const at = firstPositional(args, valueFlags());
+  return at < 0 ? undefined : args[at];
 }
 
 /**
@@ -108,22 +117,9 @@ export function commandName(args: string[]): string | undefined {
  */
 export function endFlagsAfterId(args: string[], name: string, options: Record<string, Options>): string[] {
   const takesValue = valueFlags(options);
-  let seenCommand = false;
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i];
-    if (a === '--') return args;
-    if (a.startsWith('-') && a.length > 1) {
-      // --flag value and -f value; never --flag=value or -fvalue.
-      if (takesValue.has(a)) i++;
-      continue;
-    }
-    if (!seenCommand) {
-      if (a !== name) return args;
-      seenCommand = true;
-      continue;
-    }
-    // a is the container id.
-    return i + 1 === args.length || args[i + 1] === '--' ? args : [...args.slice(0, i + 1), '--', ...args.slice(i + 1)];
-  }
-  return args;
+  const command = firstPositional(args, takesValue);
+  if (command < 0 || args[command] !== name) return args;
+  const id = firstPositional(args, takesValue, command + 1);
+  if (id < 0 || id + 1 === args.length || args[id + 1] === '--') return args;
+  return [...args.slice(0, id + 1), '--', ...args.slice(id + 1)];
 }

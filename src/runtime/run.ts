@@ -8,7 +8,6 @@ import type { StateStore } from './state.js';
 import { startContainer } from './start.js';
 import { relayTerminal } from './terminal.js';
 import { closeSync } from 'node:fs';
-import path from 'node:path';
 
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
@@ -23,7 +22,7 @@ export async function runContainer(store: StateStore, opts: RunOptions): Promise
     let notify: NotifyProxy | undefined;
     try {
       // Bound before start, which then leaves the waiting to us.
-      if (opts.notifySocket) notify = NotifyProxy.bind(path.join(store.root, opts.id), opts.notifySocket);
+      if (opts.notifySocket) notify = NotifyProxy.bind(store.dirOf(opts.id), opts.notifySocket);
       await startContainer(store, opts.id, { onWarning: opts.onWarning });
     } catch (e) {
       notify?.close();

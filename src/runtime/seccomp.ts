@@ -85,9 +85,8 @@ const HANDOFF_SYSCALL = 'sendmsg';
  * resolves (seccompKnownArchs).
  */
 export type SeccompFacts = ReturnType<NativeCore['seccompSupport']> & { archs: string[] };
-type Support = SeccompFacts;
 /** The probe costs a few syscalls: once per addon (tests pass fakes). */
-const supportCache = new WeakMap<NativeCore, Support>();
+const supportCache = new WeakMap<NativeCore, SeccompFacts>();
 
 export function seccompFacts(core: NativeCore = native()): SeccompFacts {
   let have = supportCache.get(core);
@@ -157,7 +156,7 @@ function planArgs(args: SyscallArg[], path: string, warn: (msg: string) => void)
  * flag planSeccomp recognises, the architectures this libseccomp can filter,
  * and the flags this kernel accepts too (TSYNC needs nothing: see FLAGS).
  */
-export function seccompNames(have: Support): {
+export function seccompNames(have: SeccompFacts): {
   actions: string[]; operators: string[]; archs: string[]; knownFlags: string[]; supportedFlags: string[];
 } {
   return {
@@ -169,7 +168,7 @@ export function seccompNames(have: Support): {
   };
 }
 
-function checkKernelAction(name: string, path: string, have: Support): void {
+function checkKernelAction(name: string, path: string, have: SeccompFacts): void {
   const a = ACTIONS[name];
   if (!have.actions.includes(a.value)) {
     throw new PlanError(path, `this kernel does not support ${name} (it needs Linux ${a.minKernel} or later); use another action`);
@@ -296,7 +295,7 @@ export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) =>
   };
 }
 
-function compileError(e: SeccompCompileError, seccomp: Seccomp, have: Support): Error {
+function compileError(e: SeccompCompileError, seccomp: Seccomp, have: SeccompFacts): Error {
   if (typeof e?.errno !== 'number') return e;
   if (e.arch !== undefined) {
     const arch = seccomp.architectures?.[e.arch];

@@ -100,7 +100,8 @@ export class ContainerDir {
 export class StateStore {
   constructor(readonly root: string) {}
 
-  private dirOf(id: string): string {
+  /** The directory of container id (the id checked first). */
+  dirOf(id: string): string {
     validateId(id);
     return path.join(this.root, id);
   }

@@ -9,7 +9,8 @@ import os from 'node:os';
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import path from 'node:path';
-import { busyboxRootfs, isRoot, tsrunBin } from '../integration/harness.js';
+import { hostLayout } from '../../src/cgroups/hierarchy.js';
+import { busyboxRootfs, isRoot, runToFiles, tsrunBin, type Result } from '../integration/harness.js';
 import { buildSdNotify } from '../integration/sd-notify.js';
 
 export { tsrunBin };
@@ -48,32 +49,14 @@ export function skipReason(engine: string, binaries: string[]): string | false {
   return false;
 }
 
-export interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
-/** Runs a command to completion; output to files so daemons' children holding stdio do not stall us. */
-export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number; input?: string } = {}): Result {
+/** Runs a command to completion (runToFiles), a spawn failure or timeout appended to stderr. */
+export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): Result {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-e2e-out-'));
-  const out = fs.openSync(path.join(dir, 'out'), 'w+');
-  const err = fs.openSync(path.join(dir, 'err'), 'w+');
   try {
-    const r = spawnSync(cmd, args, {
-      env: opts.env ?? process.env,
-      stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err],
-      input: opts.input,
-      timeout: opts.timeout ?? 120_000,
-    });
-    return {
-      code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
-      stdout: fs.readFileSync(path.join(dir, 'out'), 'utf8'),
-      stderr: fs.readFileSync(path.join(dir, 'err'), 'utf8') + (r.error ? `\n${r.error.message}` : ''),
-    };
+    const { result, error } = runToFiles(cmd, args, dir, { env: opts.env ?? process.env, timeout: opts.timeout ?? 120_000 });
+    return error ? { ...result, stderr: `${result.stderr}\n${error.message}` } : result;
   } finally {
-    fs.closeSync(out);
-    fs.closeSync(err);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -165,13 +148,10 @@ export function mountsUnder(dir: string): string[] {
     .filter((m) => m && (m === dir || m.startsWith(dir + '/')));
 }
 
-/** The cgroup hierarchies mounted here (v1 controllers and the v2 root). */
+/** The cgroup hierarchies mounted here: the v1 ones and the cgroup2 mount. */
 function cgroupHierarchies(): string[] {
-  return fs
-    .readFileSync('/proc/self/mountinfo', 'utf8')
-    .split('\n')
-    .filter((l) => / - cgroup2? /.test(l))
-    .map((l) => l.split(' ')[4]);
+  const layout = hostLayout();
+  return [...layout.v1.map((h) => h.mount), ...(layout.unified ? [layout.unified] : [])];
 }
 
 /** Removes name (and its children) in every hierarchy; returns what could not be removed. */

@@ -23,39 +23,48 @@ export interface Result {
   stderr: string;
 }
 
+/**
+ * Runs cmd to completion. stdout and stderr go to files in dir, not pipes: a
+ * created container (or a daemon's child) keeps the stdio it was given, so a
+ * pipe would not see EOF until it exits. error: the spawn's own failure, if any.
+ */
+export function runToFiles(
+  cmd: string,
+  args: string[],
+  dir: string,
+  opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeout: number },
+): { result: Result; error?: Error } {
+  const outFile = path.join(dir, `.out-${process.pid}`);
+  const errFile = path.join(dir, `.err-${process.pid}`);
+  const out = fs.openSync(outFile, 'w+');
+  const err = fs.openSync(errFile, 'w+');
+  try {
+    const r = spawnSync(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ['ignore', out, err], timeout: opts.timeout });
+    return {
+      result: {
+        code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
+        stdout: fs.readFileSync(outFile, 'utf8'),
+        stderr: fs.readFileSync(errFile, 'utf8'),
+      },
+      error: r.error,
+    };
+  } finally {
+    fs.closeSync(out);
+    fs.closeSync(err);
+    fs.rmSync(outFile, { force: true });
+    fs.rmSync(errFile, { force: true });
+  }
+}
+
 /** A test's own state root, and helpers bound to it. */
 export class Runtime {
   readonly root: string;
   constructor(readonly bin: string = tsrunBin, prefix = 'tsrun-test-root-') {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   }
-  /**
-   * Runs tsrun to completion. stdout and stderr go to files, not pipes: a
-   * created container keeps the stdio it was given, so a pipe would not see
-   * EOF until the container exits.
-   */
+  /** Runs tsrun to completion (runToFiles). */
   run(args: string[], opts: { cwd?: string; timeout?: number } = {}): Result {
-    const outFile = path.join(this.root, `.out-${process.pid}`);
-    const errFile = path.join(this.root, `.err-${process.pid}`);
-    const out = fs.openSync(outFile, 'w+');
-    const err = fs.openSync(errFile, 'w+');
-    try {
-      const r = spawnSync(this.bin, ['--root', this.root, ...args], {
-        cwd: opts.cwd,
-        stdio: ['ignore', out, err],
-        timeout: opts.timeout ?? 30_000,
-      });
-      return {
-        code: r.status ?? 128 + (r.signal ? os.constants.signals[r.signal] : 0),
-        stdout: fs.readFileSync(outFile, 'utf8'),
-        stderr: fs.readFileSync(errFile, 'utf8'),
-      };
-    } finally {
-      fs.closeSync(out);
-      fs.closeSync(err);
-      fs.rmSync(outFile, { force: true });
-      fs.rmSync(errFile, { force: true });
-    }
+    return runToFiles(this.bin, ['--root', this.root, ...args], this.root, { cwd: opts.cwd, timeout: opts.timeout ?? 30_000 }).result;
   }
   /** Starts a long-running command (e.g. a foreground `run`); resolves with its Result. */
   spawn(args: string[], opts: { cwd?: string } = {}) {
