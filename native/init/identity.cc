@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -34,11 +35,18 @@ bool setgroups_denied() {
 void set_groups(const wire::Value *proc) {
   const wire::Value *list = wire::get(proc, "additionalGids");
   uint32_t n = wire::count(list);
-  gid_t gids[256];
-  if (n > 256) fail("setgroups", EINVAL, "/process/user/additionalGids", "%u groups; tsrun sets at most 256", n);
-  for (uint32_t i = 0; i < n; i++) gids[i] = static_cast<gid_t>(wire::at(list, i)->num);
   if (n == 0 && setgroups_denied()) return;
+  // Up to the kernel's NGROUPS_MAX (65536), which the planner checks.
+  gid_t *gids = static_cast<gid_t *>(calloc(n ? n : 1, sizeof(gid_t)));
+  if (!gids) fail("alloc", ENOMEM, "", "out of memory");
+  for (uint32_t i = 0; i < n; i++) gids[i] = static_cast<gid_t>(wire::at(list, i)->num);
   if (setgroups(n, gids) < 0) {
+    int err = errno;
+    long max = sysconf(_SC_NGROUPS_MAX);
+    errno = err;
+    if (errno == EINVAL && max > 0 && n > static_cast<unsigned long>(max))
+      fail("setgroups", errno, "/process/user/additionalGids",
+           "%u groups are more than the kernel allows (NGROUPS_MAX, %ld)", n, max);
     if (errno == EPERM && setgroups_denied())
       fail("setgroups", errno, "/process/user/additionalGids",
            "this user namespace denies setgroups (/proc/self/setgroups is \"deny\"); remove additionalGids");
@@ -47,6 +55,7 @@ void set_groups(const wire::Value *proc) {
            "a group in additionalGids is not mapped in the container's user namespace");
     fail("setgroups", errno, "/process/user/additionalGids", "setgroups: %s", errstr(errno));
   }
+  free(gids);
 }
 
 }  // namespace

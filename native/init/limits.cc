@@ -21,7 +21,41 @@ const char *show(rlim_t v, char *buf, size_t n) {
   return buf;
 }
 
+[[noreturn]] void rlimit_failed(const wire::Value *r, int type, const struct rlimit &rl, int err) {
+  struct rlimit cur = {};
+  getrlimit(static_cast<__rlimit_resource>(type), &cur);
+  char a[32], b[32], c[32];
+  const char *cfg = wire::get_str(r, "configPath", "/process/rlimits");
+  if (err == EPERM)
+    fail("setrlimit", err, cfg,
+         "cannot set rlimit %d to soft %s, hard %s: the hard limit is %s and raising it needs CAP_SYS_RESOURCE "
+         "(for RLIMIT_NOFILE, also at most fs.nr_open): %s",
+         type, show(rl.rlim_cur, a, sizeof a), show(rl.rlim_max, b, sizeof b), show(cur.rlim_max, c, sizeof c),
+         errstr(err));
+  fail("setrlimit", err, cfg, "cannot set rlimit %d to soft %s, hard %s: %s", type, show(rl.rlim_cur, a, sizeof a),
+       show(rl.rlim_max, b, sizeof b), errstr(err));
+}
+
+// -1 on the wire is RLIM_INFINITY.
+struct rlimit wanted(const wire::Value *r) {
+  return {static_cast<rlim_t>(wire::get_int(r, "soft")), static_cast<rlim_t>(wire::get_int(r, "hard"))};
+}
+
 }  // namespace
+
+void raise_hard_rlimits(const wire::Value *proc) {
+  const wire::Value *list = wire::get(proc, "rlimits");
+  for (uint32_t i = 0; i < wire::count(list); i++) {
+    const wire::Value *r = wire::at(list, i);
+    int type = static_cast<int>(wire::get_int(r, "type"));
+    struct rlimit want = wanted(r), cur = {};
+    if (getrlimit(static_cast<__rlimit_resource>(type), &cur) < 0) rlimit_failed(r, type, want, errno);
+    // RLIM_INFINITY is the largest rlim_t, so plain comparison orders it right.
+    if (want.rlim_max <= cur.rlim_max) continue;
+    struct rlimit raised = {cur.rlim_cur, want.rlim_max};
+    if (prlimit(0, static_cast<__rlimit_resource>(type), &raised, nullptr) < 0) rlimit_failed(r, type, want, errno);
+  }
+}
 
 void apply_rlimits(const wire::Value *proc) {
   const wire::Value *list = wire::get(proc, "rlimits");
@@ -36,22 +70,8 @@ void apply_rlimits(const wire::Value *proc) {
   for (uint32_t i = 0; i < wire::count(list); i++) {
     const wire::Value *r = wire::at(list, i);
     int type = static_cast<int>(wire::get_int(r, "type"));
-    // -1 on the wire is RLIM_INFINITY.
-    struct rlimit rl = {static_cast<rlim_t>(wire::get_int(r, "soft")), static_cast<rlim_t>(wire::get_int(r, "hard"))};
-    if (prlimit(0, static_cast<__rlimit_resource>(type), &rl, nullptr) == 0) continue;
-    int err = errno;
-    struct rlimit cur = {};
-    getrlimit(static_cast<__rlimit_resource>(type), &cur);
-    char a[32], b[32], c[32];
-    const char *cfg = wire::get_str(r, "configPath", "/process/rlimits");
-    if (err == EPERM)
-      fail("setrlimit", err, cfg,
-           "cannot set rlimit %d to soft %s, hard %s: the hard limit is %s and raising it needs CAP_SYS_RESOURCE "
-           "(for RLIMIT_NOFILE, also at most fs.nr_open): %s",
-           type, show(rl.rlim_cur, a, sizeof a), show(rl.rlim_max, b, sizeof b), show(cur.rlim_max, c, sizeof c),
-           errstr(err));
-    fail("setrlimit", err, cfg, "cannot set rlimit %d to soft %s, hard %s: %s", type, show(rl.rlim_cur, a, sizeof a),
-         show(rl.rlim_max, b, sizeof b), errstr(err));
+    struct rlimit rl = wanted(r);
+    if (prlimit(0, static_cast<__rlimit_resource>(type), &rl, nullptr) < 0) rlimit_failed(r, type, rl, errno);
   }
 }
 

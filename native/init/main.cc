@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "../protocol.h"
@@ -94,6 +95,14 @@ int main() {
   }
   g_sock = atoi(sock);
   unsetenv(kInitSocketEnv);
+  // Before anything is resolved: only the fds we were given may stay. A fd the
+  // caller leaked (no CLOEXEC) would otherwise be held open while we wait, and
+  // a directory among them is a way out of the rootfs through /proc/self/fd/N
+  // (the CVE-2024-21626 class). Ours are stdio, the --preserve-fds and
+  // LISTEN_FDS at 3 .. g_sock-1 (native/spawn.cc), and the socket at g_sock.
+  if (g_sock < 3) return 2;
+  if (syscall(SYS_close_range, g_sock + 1, ~0U, 0) < 0)  // ENOSYS before Linux 5.9
+    for (long fd = g_sock + 1, max = sysconf(_SC_OPEN_MAX); fd < max; fd++) close(static_cast<int>(fd));
 
   uint32_t type = 0;
   wire::Value *plan = recv_message(&type);

@@ -22,10 +22,12 @@ struct FdPath {
   explicit FdPath(int fd) { snprintf(s, sizeof s, "/proc/self/fd/%d", fd); }
 };
 
-// The path inside the container (we are past pivot_root), never following a
-// symlink out of it; -1 when it does not exist.
+// The path inside the container (we are past pivot_root). A symlink is
+// followed, as runc's mount over the path does, so what it points to is
+// protected and not the link itself; RESOLVE_IN_ROOT keeps a link that points
+// out of the rootfs (../../etc/hostname) inside it. -1 when it does not exist.
 int open_existing(int rootfd, const char *path, const char *cfg) {
-  int fd = open_in_root(rootfd, path, O_PATH | O_NOFOLLOW);
+  int fd = open_in_root(rootfd, path, O_PATH);
   if (fd < 0 && errno != ENOENT && errno != ENOTDIR)
     fail("mount", errno, cfg, "cannot open %s: %s", path, errstr(errno));
   return fd;

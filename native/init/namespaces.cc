@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "loopback.h"
 
 namespace tsrun {
 namespace init {
@@ -138,6 +139,7 @@ void enter_namespaces(const wire::Value *plan) {
     do r = read(gate[0], &c, 1); while (r < 0 && errno == EINTR);
     if (r != 1) _exit(1);  // stage 0 died before reporting us
     close(gate[0]);
+    if (new_flags & CLONE_NEWNET) bring_up_loopback();
     return;
   }
   const char *keys[] = {"pid"};

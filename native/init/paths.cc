@@ -57,5 +57,38 @@ int open_target(int rootfd, const char *dest, bool is_file, const char *cfg) {
   return open_in_root(rootfd, dest, O_PATH);
 }
 
+namespace {
+
+// After the chdir: the kernel's getcwd prefixes a cwd that is not below our
+// root with "(unreachable)" instead of '/'.
+void check_cwd_inside(const char *cwd) {
+  char buf[4096];
+  if (syscall(SYS_getcwd, buf, sizeof buf) < 0)
+    fail("getcwd", errno, "/process/cwd", "cannot tell where cwd %s is: %s", cwd, errstr(errno));
+  if (buf[0] != '/')
+    fail("chdir", EPERM, "/process/cwd",
+         "cwd %s is outside the container's root (a possible container breakout); give a directory inside the container",
+         cwd);
+}
+
+}  // namespace
+
+void enter_cwd(const char *cwd) {
+  int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0) fail("open", errno, "", "cannot open /: %s", errstr(errno));
+  int fd = open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY);
+  int err = errno;
+  close(rootfd);
+  if (fd < 0 && err == ELOOP)
+    fail("chdir", err, "/process/cwd",
+         "cannot enter cwd %s: it is a symlink loop or a link through /proc (such as /proc/self/fd/N) that may lead "
+         "outside the container's root (a possible container breakout); give a directory inside the container",
+         cwd);
+  if (fd < 0) fail("chdir", err, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(err));
+  if (fchdir(fd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
+  close(fd);
+  check_cwd_inside(cwd);
+}
+
 }  // namespace init
 }  // namespace tsrun

@@ -19,7 +19,9 @@
 #include "console.h"
 #include "identity.h"
 #include "limits.h"
+#include "home.h"
 #include "lsm.h"
+#include "paths.h"
 #include "sched.h"
 #include "seccomp.h"
 
@@ -87,6 +89,32 @@ void load_seccomp_and_hand_off(const wire::Value *seccomp) {
   close(listener);
 }
 
+// The kernel's refusal of execve(E2BIG), worded with the config path: one
+// string above MAX_ARG_STRLEN, or all of them above its total (a quarter of
+// RLIMIT_STACK, at least 128 KiB).
+[[noreturn]] void fail_too_big(const Exec *ex) {
+  const size_t kMaxArgStrlen = 32 * 4096;  // MAX_ARG_STRLEN, NUL included
+  size_t total = 0;
+  const char *const kinds[] = {"args", "env"};
+  char **const lists[] = {ex->argv, ex->envp};
+  for (int k = 0; k < 2; k++)
+    for (size_t i = 0; lists[k][i]; i++) {
+      size_t len = strlen(lists[k][i]) + 1;
+      total += len + sizeof(char *);
+      if (len <= kMaxArgStrlen) continue;
+      char cfg[48];
+      snprintf(cfg, sizeof cfg, "/process/%s/%zu", kinds[k], i);
+      fail("exec", E2BIG, cfg,
+           "exec %s: argument list too long: this %s string is %zu bytes, and the kernel takes at most %zu bytes "
+           "(MAX_ARG_STRLEN) per argument or environment string; shorten it",
+           ex->path, kinds[k], len - 1, kMaxArgStrlen - 1);
+    }
+  fail("exec", E2BIG, "/process/args",
+       "exec %s: argument list too long: /process/args and /process/env take %zu bytes together, above what the "
+       "kernel allows (a quarter of the stack rlimit); make them smaller",
+       ex->path, total);
+}
+
 }  // namespace
 
 char **string_array(const wire::Value *list) {
@@ -128,7 +156,8 @@ void setup_process(const wire::Value *proc, Exec *ex) {
   // libcontainer's order: limits and labels while we are still root with
   // every capability, then no_new_privs, the bounding set, the uid change
   // and the final capability sets; cwd and args[0] are checked as the user.
-  apply_rlimits(proc);
+  // The rlimits themselves bind only at exec (exec_process).
+  raise_hard_rlimits(proc);
   apply_scheduler(proc);
   apply_io_priority(proc);
   set_exec_labels(proc);
@@ -141,16 +170,16 @@ void setup_process(const wire::Value *proc, Exec *ex) {
     load_seccomp_and_hand_off(ex->seccomp);
     ex->seccomp = nullptr;
   }
+  // HOME from the container's /etc/passwd, read while we are still root.
+  ex->envp = with_home(string_array(wire::get(proc, "env")), static_cast<uid_t>(wire::get_int(proc, "uid")));
   drop_bounding_set(proc);
   become_user(proc);
   // A uid change resets dumpable (to fs.suid_dumpable): stay non-dumpable, so
   // no container process can reach our fds or exe (the CVE-2019-5736 class).
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  const char *cwd = wire::get_str(proc, "cwd", "/");
-  if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
+  enter_cwd(wire::get_str(proc, "cwd", "/"));
   ex->argv = string_array(wire::get(proc, "args"));
-  ex->envp = string_array(wire::get(proc, "env"));
   if (!ex->argv[0]) fail("exec", EINVAL, "/process/args", "args is empty");
   resolve_args0(ex->argv[0], ex->envp, ex);
 }
@@ -205,9 +234,14 @@ void exec_process(const wire::Value *proc, Exec *ex) {
 
   reset_signals();
   umask(static_cast<mode_t>(wire::get_int(proc, "umask", 022)));
+  // Now that nothing of ours needs a new fd, a process, or memory: a limit as
+  // small as RLIMIT_NOFILE 3 binds the user's process and not our setup. Before
+  // the filter, which may not allow prlimit64.
+  apply_rlimits(proc);
   // With no_new_privs the filter goes on last, so it need not allow our own setup.
   if (ex->seccomp) load_seccomp_and_hand_off(ex->seccomp);
   execve(ex->path, ex->argv, ex->envp);
+  if (errno == E2BIG) fail_too_big(ex);
   fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, errstr(errno));
 }
 
