@@ -12,6 +12,8 @@ export interface HostFacts {
   hardLimits: number[];
   apparmorEnabled: boolean;
   selinuxEnabled: boolean;
+  /** The most supplementary groups a process may have (/proc/sys/kernel/ngroups_max); absent: 65536. */
+  ngroupsMax?: number;
 }
 
 function readOr(file: string, fallback: string): string {
@@ -48,6 +50,7 @@ export function readHostFacts(): HostFacts {
     hardLimits: parseHardLimits(readOr('/proc/self/limits', '')),
     apparmorEnabled: readOr('/sys/module/apparmor/parameters/enabled', 'N').trim() === 'Y',
     selinuxEnabled: fs.existsSync('/sys/fs/selinux/enforce'),
+    ngroupsMax: Number(readOr('/proc/sys/kernel/ngroups_max', '65536').trim()),
   };
   return cached;
 }

@@ -4,6 +4,7 @@
 import type { Config, ExecCPUAffinity, IOPriority, Process, Scheduler } from '../spec/types.js';
 import { planCapabilities, type CapabilityPlan } from './capabilities.js';
 import type { HostFacts } from './host.js';
+import { checkKernelLimits } from './kernel-limits.js';
 import { PlanError } from './plan-error.js';
 import { planRlimits, type RlimitPlan } from './rlimits.js';
 import { planSeccomp, type SeccompPlan } from './seccomp.js';
@@ -143,6 +144,7 @@ function refuseLsm(proc: Process, host: HostFacts): void {
 export function planProcess(proc: Process, config: Config, opts: ProcessPlanOptions): ProcessPlan {
   if (!proc.args?.length) throw new PlanError('/process/args', 'must be a non-empty array');
   refuseLsm(proc, opts.host);
+  checkKernelLimits(proc, opts.host.ngroupsMax);
   if (proc.oomScoreAdj !== undefined && (proc.oomScoreAdj < -1000 || proc.oomScoreAdj > 1000)) {
     throw new PlanError('/process/oomScoreAdj', `must be from -1000 to 1000, not ${proc.oomScoreAdj}`);
   }
