@@ -241,6 +241,8 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
       { uid: 65534, env: ['PATH=/bin'], want: '/nonexistent' },
       { uid: 4321, env: ['PATH=/bin'], want: '/' },
       { uid: 0, env: ['PATH=/bin', 'HOME=/custom'], want: '/custom' },
+      // An empty HOME counts as none, as with runc.
+      { uid: 0, env: ['PATH=/bin', 'HOME='], want: '/root' },
     ];
     for (const { uid, env: processEnv, want } of cases) {
       const bundle = makeBundle(['sh', '-c', 'echo "HOME=$HOME"'], (c) => {
