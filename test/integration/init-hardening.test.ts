@@ -277,6 +277,19 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
     }
   });
 
+  test('additionalGids beyond 256 are set, up to the kernel\'s NGROUPS_MAX', () => {
+    const gids = Array.from({ length: 1000 }, (_, i) => 1000 + i);
+    const bundle = makeBundle(['sh', '-c', 'grep ^Groups: /proc/self/status'], (c) => {
+      c.process.user = { uid: 0, gid: 0, additionalGids: gids };
+    });
+    for (const rt of runtimesOf(env!)) {
+      const r = rt.run(['run', '--bundle', bundle, uniqueId('gids')]);
+      assert.equal(r.code, 0, `${rt.bin}: ${r.stderr}`);
+      assert.deepEqual(r.stdout.replace('Groups:', '').trim().split(/\s+/).map(Number), gids, rt.bin);
+      assertNothingLeft(rt, [bundle]);
+    }
+  });
+
   test('execve\'s E2BIG is worded with the config path; one env string too long fails create', () => {
     const { rt, runc } = env!;
     // 20 strings of 8 KiB (160 KiB) exceed the 128 KiB the kernel allows all
