@@ -111,7 +111,7 @@ void load_seccomp_and_hand_off(const wire::Value *seccomp) {
     }
   fail("exec", E2BIG, "/process/args",
        "exec %s: argument list too long: /process/args and /process/env take %zu bytes together, above what the "
-       "kernel allows (a quarter of the stack rlimit); make them smaller",
+       "kernel allows (a quarter of the stack rlimit, at least 128 KiB); make them smaller",
        ex->path, total);
 }
 
