@@ -71,7 +71,13 @@ void apply_rlimits(const wire::Value *proc) {
     const wire::Value *r = wire::at(list, i);
     int type = static_cast<int>(wire::get_int(r, "type"));
     struct rlimit rl = wanted(r);
-    if (prlimit(0, static_cast<__rlimit_resource>(type), &rl, nullptr) < 0) rlimit_failed(r, type, rl, errno);
+    if (prlimit(0, static_cast<__rlimit_resource>(type), &rl, nullptr) == 0) continue;
+    // Only lowering is left, which needs no privilege: a refusal now comes
+    // from a seccomp filter loaded earlier (without noNewPrivileges).
+    if (errno == EPERM || errno == EACCES)
+      fail("setrlimit", errno, wire::get_str(r, "configPath", "/process/rlimits"),
+           "cannot set rlimit %d just before exec: %s (does linux.seccomp refuse prlimit64?)", type, errstr(errno));
+    rlimit_failed(r, type, rl, errno);
   }
 }
 

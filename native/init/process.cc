@@ -17,9 +17,9 @@
 
 #include "channel.h"
 #include "console.h"
+#include "home.h"
 #include "identity.h"
 #include "limits.h"
-#include "home.h"
 #include "lsm.h"
 #include "paths.h"
 #include "sched.h"
@@ -161,6 +161,9 @@ void setup_process(const wire::Value *proc, Exec *ex) {
   apply_scheduler(proc);
   apply_io_priority(proc);
   set_exec_labels(proc);
+  // HOME from the container's /etc/passwd: read while we are still root, and
+  // before a seccomp filter might refuse the open.
+  ex->envp = with_home(string_array(wire::get(proc, "env")), static_cast<uid_t>(wire::get_int(proc, "uid")));
   if (wire::get_bool(proc, "noNewPrivileges") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail("prctl", errno, "/process/noNewPrivileges", "cannot set no_new_privs: %s", errstr(errno));
   ex->seccomp = wire::get(proc, "seccomp");
@@ -170,8 +173,6 @@ void setup_process(const wire::Value *proc, Exec *ex) {
     load_seccomp_and_hand_off(ex->seccomp);
     ex->seccomp = nullptr;
   }
-  // HOME from the container's /etc/passwd, read while we are still root.
-  ex->envp = with_home(string_array(wire::get(proc, "env")), static_cast<uid_t>(wire::get_int(proc, "uid")));
   drop_bounding_set(proc);
   become_user(proc);
   // A uid change resets dumpable (to fs.suid_dumpable): stay non-dumpable, so

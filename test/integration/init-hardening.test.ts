@@ -222,6 +222,24 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
     assertNothingLeft(rt, [four]);
   });
 
+  test('rlimits bind after a seccomp filter loaded early (no noNewPrivileges); a filter refusing prlimit64 is named', () => {
+    const { rt } = env!;
+    const withFilter = (denied: string[]) => (c: Record<string, any>) => {
+      c.process.noNewPrivileges = false;
+      c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 3, hard: 3 }];
+      c.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: denied, action: 'SCMP_ACT_ERRNO' }] };
+    };
+    const ok = makeBundle(['true'], withFilter(['mknodat']));
+    const r = rt.run(['run', '--bundle', ok, uniqueId('nofile-seccomp')]);
+    assert.equal(r.code, 0, r.stderr);
+    assertNothingLeft(rt, [ok]);
+    const refused = makeBundle(['true'], withFilter(['prlimit64', 'setrlimit']));
+    const f = rt.run(['run', '--bundle', refused, uniqueId('nofile-noprlimit')]);
+    assert.notEqual(f.code, 0);
+    assert.match(f.stderr, /\/process\/rlimits\/0: .*cannot set rlimit 7 just before exec: .*seccomp/);
+    assertNothingLeft(rt, [refused]);
+  });
+
   test('an rlimit the kernel refuses still fails create, naming /process/rlimits/N', () => {
     const { rt } = env!;
     const nrOpen = Number(fs.readFileSync('/proc/sys/fs/nr_open', 'utf8'));
