@@ -79,6 +79,15 @@ void enter_cwd(const char *cwd) {
   int fd = open_in_root(rootfd, cwd, O_PATH | O_DIRECTORY);
   int err = errno;
   close(rootfd);
+  if (fd < 0 && err == ENOSYS) {
+    // No openat2: a kernel before 5.6, or a seccomp filter (loaded before
+    // this when noNewPrivileges is off) that does not know it. A plain chdir
+    // is still safe here: we hold no fd we were not given, and the check
+    // below refuses a cwd that left our root.
+    if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
+    check_cwd_inside(cwd);
+    return;
+  }
   if (fd < 0 && err == ELOOP)
     fail("chdir", err, "/process/cwd",
          "cannot enter cwd %s: it is a symlink loop or a link through /proc (such as /proc/self/fd/N) that may lead "

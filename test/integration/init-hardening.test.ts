@@ -134,7 +134,8 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
   });
 
   test('a new network namespace has lo up and 127.0.0.1 reachable; a joined one is left as it is', () => {
-    const script = 'ip -o link show lo; nc -l -p 8080 > /tmp/got & sleep 0.3; echo ping-lo | nc 127.0.0.1 8080; sleep 0.2; cat /tmp/got';
+    const script = 'ip -o link show lo; nc -l -p 8080 > /tmp/got & ' +
+      'for i in 1 2 3 4 5 6 7 8 9 10; do echo ping-lo | nc 127.0.0.1 8080 2>/dev/null && break; sleep 0.2; done; wait; cat /tmp/got';
     const bundle = makeBundle(['sh', '-c', script]);
     for (const rt of runtimesOf(env!)) {
       const r = rt.run(['run', '--bundle', bundle, uniqueId('lo')]);
