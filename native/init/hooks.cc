@@ -153,7 +153,8 @@ void read_output(int fd, char *out, size_t out_len) {
 
 // Runs one hook; on failure fills why ("hook /x exited with status 3, ...",
 // as src/runtime/hooks.ts words it) and returns false.
-bool run_hook(const wire::Value *hook, const char *state, const char *cwd, char *why, size_t why_len) {
+// after_pivot: a startContainer hook, looked up inside the container as the process's user.
+bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool after_pivot, char *why, size_t why_len) {
   const char *path = wire::get_str(hook, "path", "");
   // memfds, not pipes: the state need not fit a pipe buffer, and a daemon
   // the hook leaves behind cannot keep us waiting for EOF.
@@ -190,8 +191,16 @@ bool run_hook(const wire::Value *hook, const char *state, const char *cwd, char 
     char sout[kOutputLimit + 48], serr[kOutputLimit + 48];
     read_output(out, sout, sizeof sout);
     read_output(err, serr, sizeof serr);
-    char reason[128];
-    if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    char reason[224];
+    if (got == static_cast<ssize_t>(sizeof exec_errno) && (exec_errno == EACCES || exec_errno == EPERM) && after_pivot) {
+      // A startContainer hook is looked up in the container, after pivot_root,
+      // as the process's user (runc's are too): say so, or a host path that
+      // "exists" looks like a permission problem of the hook file itself.
+      snprintf(reason, sizeof reason,
+               "could not be executed: %s (startContainer hooks run inside the container as uid %u gid %u: "
+               "the path and every directory above it must be reachable there by that user)",
+               errstr(exec_errno), getuid(), getgid());
+    } else if (got == static_cast<ssize_t>(sizeof exec_errno)) {
       snprintf(reason, sizeof reason, "could not be executed: %s", errstr(exec_errno));
     } else if (!in_time) {
       snprintf(reason, sizeof reason, "did not finish within its timeout of %llds and was killed",
@@ -235,7 +244,7 @@ void run_create_container_hooks(const wire::Value *plan, const HookStates &state
     const char *cfg = wire::get_str(hook, "configPath", "/hooks/createContainer");
     if (!states.create_container) fail("hooks", EPROTO, cfg, "the parent sent no state for the createContainer hooks");
     char why[900];
-    if (!run_hook(hook, states.create_container, rootfs, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
+    if (!run_hook(hook, states.create_container, rootfs, false, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
   }
 }
 
@@ -247,7 +256,7 @@ void run_start_container_hooks(const wire::Value *plan, const HookStates &states
     char why[900];
     bool ok = states.start_container != nullptr;
     if (!ok) snprintf(why, sizeof why, "the parent sent no state for the startContainer hooks");
-    else ok = run_hook(hook, states.start_container, nullptr, why, sizeof why);
+    else ok = run_hook(hook, states.start_container, nullptr, true, why, sizeof why);
     if (!ok) {
       // `start` reads this from exec.fifo and exits non-zero with it.
       char msg[1024];
