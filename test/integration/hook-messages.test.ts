@@ -34,14 +34,14 @@ function runBoth(args: string[], patch: ConfigPatch): { tsrun: Result; runc?: Re
   return { tsrun, runc };
 }
 
-// Prints a NUL, an escape sequence, a backslash and a line, then 5000 NULs to stderr.
-const NOISY = ['sh', '-c', 'printf "a\\000b\\033[31mred\\\\x\\n"; head -c 5000 /dev/zero >&2; exit 2'];
+// Prints a NUL, an escape sequence, a backslash, UTF-8 and a line, then 5000 NULs to stderr.
+const NOISY = ['sh', '-c', 'printf "a\\000b\\033[31mred\\\\x \\303\\251\\n"; head -c 5000 /dev/zero >&2; exit 2'];
 
 describe('config.md hooks: a failed hook\'s output is quoted bounded and escaped', { skip: skipUnlessRoot }, () => {
   // The limit is 256 bytes a stream (native/protocol.h): 64 NULs of 4 characters each.
   const expected = (name: string) =>
     `config.json: /hooks/${name}/0: hook /bin/sh exited with status 2, ` +
-    'stdout: a\\x00b\\x1b[31mred\\\\x, ' +
+    'stdout: a\\x00b\\x1b[31mred\\\\x é, ' +
     `stderr: ${'\\x00'.repeat(64)}... (4936 more bytes)`;
 
   for (const name of ['prestart', 'createContainer', 'startContainer'] as const) {
