@@ -32,6 +32,13 @@ enum MessageType : uint32_t {
 // the error message instead (it never starts with kStartedByte) and exits.
 constexpr char kStartedByte = '0';
 
+// A failed hook's stdout and stderr each go into its error message as an
+// excerpt of at most this many characters: control bytes and NUL escaped
+// (\n, \t, \r, \\, \xNN), then "... (N more bytes)" if it was cut. init
+// (hooks.cc) words the container's hooks, src/runtime/hooks.ts the others, the
+// same way; HOOK_OUTPUT_LIMIT in src/runtime/init-protocol.ts mirrors this.
+constexpr unsigned kHookOutputLimit = 256;
+
 // The environment variable that tells tsrun-init which fd is its socket.
 constexpr const char *kInitSocketEnv = "_TSRUN_INIT_SOCKET";
 

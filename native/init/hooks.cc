@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -24,7 +25,7 @@ namespace init {
 namespace {
 
 // Of each stream, what fits in an error message (fail() formats 1 KB).
-constexpr size_t kOutputLimit = 256;
+constexpr size_t kOutputLimit = kHookOutputLimit;
 
 bool write_all(int fd, const char *s, size_t len) {
   while (len > 0) {
@@ -116,17 +117,44 @@ bool wait_until(pid_t pid, int64_t timeout_s) {
   return exited;
 }
 
-// Up to kOutputLimit bytes of what the hook wrote, trailing whitespace cut.
-void read_output(int fd, char *buf) {
-  ssize_t n = pread(fd, buf, kOutputLimit, 0);
+// A bounded, escaped excerpt of what the hook wrote to fd, for one error
+// line: at most kOutputLimit bytes, control bytes and NUL as \xNN, then
+// "... (N more bytes)" if cut; trailing whitespace goes when all of it fits.
+// outputExcerpt in src/runtime/hooks.ts does exactly the same.
+void read_output(int fd, char *out, size_t out_len) {
+  unsigned char head[kOutputLimit];
+  ssize_t n = pread(fd, head, sizeof head, 0);
   if (n < 0) n = 0;
-  while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r' || buf[n - 1] == '\t')) n--;
-  buf[n] = 0;
+  struct stat st;
+  int64_t total = fstat(fd, &st) == 0 ? st.st_size : n;
+  if (n >= total) {
+    while (n > 0 && (head[n - 1] == '\n' || head[n - 1] == ' ' || head[n - 1] == '\r' || head[n - 1] == '\t')) n--;
+    total = n;
+  }
+  size_t len = 0;
+  int64_t used = 0;
+  for (; used < n; used++) {
+    unsigned char c = head[used];
+    char piece[5];
+    if (c == '\t') snprintf(piece, sizeof piece, "\\t");
+    else if (c == '\n') snprintf(piece, sizeof piece, "\\n");
+    else if (c == '\r') snprintf(piece, sizeof piece, "\\r");
+    else if (c == '\\') snprintf(piece, sizeof piece, "\\\\");
+    else if (c < 0x20 || c == 0x7f) snprintf(piece, sizeof piece, "\\x%02x", c);
+    else piece[0] = static_cast<char>(c), piece[1] = 0;
+    size_t plen = strlen(piece);
+    if (len + plen > kOutputLimit) break;
+    memcpy(out + len, piece, plen);
+    len += plen;
+  }
+  out[len] = 0;
+  if (used < total) snprintf(out + len, out_len - len, "... (%lld more bytes)", static_cast<long long>(total - used));
 }
 
 // Runs one hook; on failure fills why ("hook /x exited with status 3, ...",
 // as src/runtime/hooks.ts words it) and returns false.
-bool run_hook(const wire::Value *hook, const char *state, const char *cwd, char *why, size_t why_len) {
+// after_pivot: a startContainer hook, looked up inside the container as the process's user.
+bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool after_pivot, char *why, size_t why_len) {
   const char *path = wire::get_str(hook, "path", "");
   // memfds, not pipes: the state need not fit a pipe buffer, and a daemon
   // the hook leaves behind cannot keep us waiting for EOF.
@@ -160,11 +188,19 @@ bool run_hook(const wire::Value *hook, const char *state, const char *cwd, char 
     int exec_errno = 0;
     ssize_t got;
     do got = read(report[0], &exec_errno, sizeof exec_errno); while (got < 0 && errno == EINTR);
-    char sout[kOutputLimit + 1], serr[kOutputLimit + 1];
-    read_output(out, sout);
-    read_output(err, serr);
-    char reason[128];
-    if (got == static_cast<ssize_t>(sizeof exec_errno)) {
+    char sout[kOutputLimit + 48], serr[kOutputLimit + 48];
+    read_output(out, sout, sizeof sout);
+    read_output(err, serr, sizeof serr);
+    char reason[224];
+    if (got == static_cast<ssize_t>(sizeof exec_errno) && (exec_errno == EACCES || exec_errno == EPERM) && after_pivot) {
+      // A startContainer hook is looked up in the container, after pivot_root,
+      // as the process's user (runc's are too): say so, or a host path that
+      // "exists" looks like a permission problem of the hook file itself.
+      snprintf(reason, sizeof reason,
+               "could not be executed: %s (startContainer hooks run inside the container as uid %u gid %u: "
+               "the path and every directory above it must be reachable there by that user)",
+               errstr(exec_errno), getuid(), getgid());
+    } else if (got == static_cast<ssize_t>(sizeof exec_errno)) {
       snprintf(reason, sizeof reason, "could not be executed: %s", errstr(exec_errno));
     } else if (!in_time) {
       snprintf(reason, sizeof reason, "did not finish within its timeout of %llds and was killed",
@@ -208,7 +244,7 @@ void run_create_container_hooks(const wire::Value *plan, const HookStates &state
     const char *cfg = wire::get_str(hook, "configPath", "/hooks/createContainer");
     if (!states.create_container) fail("hooks", EPROTO, cfg, "the parent sent no state for the createContainer hooks");
     char why[900];
-    if (!run_hook(hook, states.create_container, rootfs, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
+    if (!run_hook(hook, states.create_container, rootfs, false, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
   }
 }
 
@@ -220,7 +256,7 @@ void run_start_container_hooks(const wire::Value *plan, const HookStates &states
     char why[900];
     bool ok = states.start_container != nullptr;
     if (!ok) snprintf(why, sizeof why, "the parent sent no state for the startContainer hooks");
-    else ok = run_hook(hook, states.start_container, nullptr, why, sizeof why);
+    else ok = run_hook(hook, states.start_container, nullptr, true, why, sizeof why);
     if (!ok) {
       // `start` reads this from exec.fifo and exits non-zero with it.
       char msg[1024];

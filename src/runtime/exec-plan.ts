@@ -4,6 +4,7 @@
 // plan.ts: no syscalls, so unit tests can check every decision.
 import path from 'node:path';
 import type { Process } from '../spec/types.js';
+import { ConfigError, validateSchema } from '../spec/validate.js';
 import { TsrunError } from './errors.js';
 import type { HostFacts } from './host.js';
 import type { NamespacePlan } from './plan.js';
@@ -98,7 +99,27 @@ export function processFromFlags(base: Process | undefined, flags: ExecFlags): P
     p.user ??= {};
     p.user.additionalGids = [...(p.user.additionalGids ?? []), parseId(g, 'gid', '--additional-gids', 'give a number from 0 to 4294967295')];
   }
+  checkAgainstSchema(p, flags, base.env?.length ?? 0);
   return p;
+}
+
+/**
+ * The process the flags made passes the config schema, as a --process file
+ * must (NUL bytes, NAME=value env entries, ...); a problem is told by the
+ * flag or the command argument it came from.
+ */
+function checkAgainstSchema(p: Process, flags: ExecFlags, savedEnv: number): void {
+  try {
+    validateSchema({ ociVersion: '1.0.0', process: p });
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const arg = /^\/process\/args\/(\d+)$/.exec(e.path);
+    if (arg) throw new TsrunError(`the command's argument ${arg[1]}: ${e.reason}`);
+    const env = /^\/process\/env\/(\d+)$/.exec(e.path);
+    if (env && Number(env[1]) >= savedEnv) throw new TsrunError(`--env: ${e.reason}`);
+    const flag = Object.entries(flagFields(flags)).find(([field]) => e.path === field || e.path.startsWith(`${field}/`))?.[1];
+    throw new TsrunError(flag ? `${flag}: ${e.reason}` : `the container's saved config.json: ${e.path}: ${e.reason}`);
+  }
 }
 
 /**

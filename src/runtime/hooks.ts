@@ -10,6 +10,7 @@ import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import type { Config, Hook, HookName } from '../spec/types.js';
 import { TsrunError } from './errors.js';
+import { HOOK_OUTPUT_LIMIT } from './init-protocol.js';
 import { PlanError } from './plan-error.js';
 
 /** Every hook list, in the order runtime.md's lifecycle calls them. */
@@ -52,9 +53,6 @@ export class HookError extends TsrunError {
     super(`config.json: ${configPath}: ${reason}`);
   }
 }
-
-// Enough to see why a hook failed; the rest is cut.
-const OUTPUT_LIMIT = 4096;
 
 /** The state JSON in runtime.md's (and runc's) key order; no annotations key when there are none. */
 export function stateJson(s: HookState): string {
@@ -134,15 +132,54 @@ export interface HookEnd {
   execError?: string;
 }
 
+/** The start of what a hook wrote to a stream, and how long all of it was. */
+export interface Output {
+  head: Buffer;
+  total: number;
+}
+
+const ESCAPES: Record<number, string> = { 0x09: '\\t', 0x0a: '\\n', 0x0d: '\\r', 0x5c: '\\\\' };
+
+/**
+ * A bounded, escaped excerpt of a hook's output, to quote in one error line:
+ * at most HOOK_OUTPUT_LIMIT bytes, control bytes and NUL as \xNN (so
+ * nothing a hook prints can cut, forge or recolour the line), then "... (N
+ * more bytes)" if it was cut. Trailing whitespace goes when all of it fits.
+ * native/init/hooks.cc does exactly the same for the container's hooks.
+ */
+export function outputExcerpt(out: Output | string): string {
+  let { head, total } = typeof out === 'string' ? { head: Buffer.from(out), total: Buffer.byteLength(out) } : out;
+  head = head.subarray(0, HOOK_OUTPUT_LIMIT);
+  if (head.length >= total) {
+    let n = head.length;
+    while (n > 0 && [0x0a, 0x20, 0x0d, 0x09].includes(head[n - 1]!)) n--;
+    head = head.subarray(0, n);
+    total = n;
+  }
+  const parts: Buffer[] = [];
+  let length = 0;
+  let used = 0;
+  for (const byte of head) {
+    const escaped = ESCAPES[byte] ?? (byte < 0x20 || byte === 0x7f ? `\\x${byte.toString(16).padStart(2, '0')}` : undefined);
+    const piece = escaped === undefined ? Buffer.of(byte) : Buffer.from(escaped);
+    if (length + piece.length > HOOK_OUTPUT_LIMIT) break;
+    parts.push(piece);
+    length += piece.length;
+    used++;
+  }
+  const text = Buffer.concat(parts).toString('utf8');
+  return used < total ? `${text}... (${total - used} more bytes)` : text;
+}
+
 /** A hook failure in words: "exited with status 3, stdout: …, stderr: …" (runc reports both streams too). */
-export function describeFailure(how: HookEnd, stdout = '', stderr = ''): string {
+export function describeFailure(how: HookEnd, stdout: Output | string = '', stderr: Output | string = ''): string {
   let reason: string;
   if (how.execError !== undefined) reason = `could not be executed: ${how.execError}`;
   else if (how.timedOut !== undefined) reason = `did not finish within its timeout of ${how.timedOut}s and was killed`;
   else if (how.signal) reason = `was killed by signal ${how.signal}`;
   else reason = `exited with status ${how.status}`;
-  const streams = [['stdout', stdout], ['stderr', stderr]]
-    .map(([n, s]) => [n, s.trimEnd()])
+  const streams = ([['stdout', stdout], ['stderr', stderr]] as const)
+    .map(([n, s]) => [n, outputExcerpt(s)])
     .filter(([, s]) => s !== '')
     .map(([n, s]) => `, ${n}: ${s}`)
     .join('');
@@ -157,10 +194,10 @@ function captureFile(): number {
   return fd;
 }
 
-function readCapture(fd: number): string {
-  const buf = Buffer.alloc(OUTPUT_LIMIT);
-  const n = fs.readSync(fd, buf, 0, OUTPUT_LIMIT, 0);
-  return buf.subarray(0, n).toString('utf8');
+function readCapture(fd: number): Output {
+  const buf = Buffer.alloc(HOOK_OUTPUT_LIMIT);
+  const n = fs.readSync(fd, buf, 0, HOOK_OUTPUT_LIMIT, 0);
+  return { head: buf.subarray(0, n), total: fs.fstatSync(fd).size };
 }
 
 function errnoText(errno: number | undefined, code: string | undefined): string {

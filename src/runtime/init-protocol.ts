@@ -13,3 +13,6 @@ export const MessageType = {
   WARNING: 21,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
+
+/** kHookOutputLimit of native/protocol.h: how much of a failed hook's stdout and stderr its error message quotes. */
+export const HOOK_OUTPUT_LIMIT = 256;

@@ -180,6 +180,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     domainname: config.domainname,
     mounts: (config.mounts ?? []).flatMap((m, i) => {
       const planned = planMount(m, i, opts.bundle);
+      // config.md: relative destinations are deprecated, and taken from "/" (as runc 1.1 does, with a warning).
+      if (!m.destination.startsWith('/')) opts.warn(`/mounts/${i}/destination: ${JSON.stringify(m.destination)} is not absolute; it is mounted at ${planned.destination} (relative destinations are deprecated)`);
       if (m.type !== 'cgroup') return [planned];
       if (!opts.cgroup) throw new PlanError(`/mounts/${i}`, 'a cgroup mount needs the container\'s cgroup, which was not planned');
       // A new cgroup namespace is rooted at the container's cgroup: mount it; else bind its directories.

@@ -4,7 +4,9 @@
 //
 // Facts follow the official draft-04 schema (schema/*.json). Deliberately
 // stricter, from the spec prose: process.args needs at least one entry, and
-// ociVersion must be a SemVer 2.0.0 string. Objects stay open (no
+// ociVersion must be a SemVer 2.0.0 string; process.cwd must be absolute;
+// env entries must be NAME=value; a mount destination must not be empty; and
+// no string may hold a NUL byte (see Str). Objects stay open (no
 // additionalProperties: false) because the spec requires runtimes to ignore
 // unknown properties.
 //
@@ -22,7 +24,7 @@ function StringEnum<const T extends readonly string[]>(values: T, description?: 
 
 /** A JSON object used as a map; values checked by additionalProperties, exactly like the official schema. */
 function StringMap<T extends TSchema>(value: T) {
-  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value });
+  return Type.Unsafe<Record<string, Static<T>>>({ type: 'object', additionalProperties: value, propertyNames: { pattern: NO_NUL } });
 }
 
 // Limits are written as the spec's decimal text in the description because the
@@ -40,13 +42,44 @@ export const Uint64 = IntRange('uint64', 0, 18446744073709551615, '0', '18446744
 /** File permission bits, decimal (0o777 = 511). */
 export const FileMode = IntRange('file mode', 0, 511);
 
-const FilePath = Type.String();
-const ArrayOfStrings = Type.Array(Type.String());
+/**
+ * Any string without a NUL byte. Every string tsrun uses ends up in a C string
+ * or a syscall, where the kernel reads only up to the first NUL: "/bin/sh\u0000x"
+ * would run /bin/sh. So every string of the config refuses NUL, except those
+ * tsrun only passes on as JSON (annotations, seccomp listenerMetadata).
+ * validate.ts recognises this pattern and words its own message.
+ */
+export const NO_NUL = '^[^\\u0000]*$';
+export function Str(opts: { minLength?: number } = {}) {
+  return Type.String({ pattern: NO_NUL, ...opts });
+}
+/** A string with a pattern of its own, which must exclude NUL itself (test/unit/validate-strings.test.ts checks). */
+function Pattern(pattern: string, description: string) {
+  return Type.String({ pattern, description });
+}
+
+const FilePath = Str();
+const ArrayOfStrings = Type.Array(Str());
+/** Names that are files, interfaces or kernel keys: no NUL (ajv reports the key). */
+const NoNulKeys = { propertyNames: { pattern: NO_NUL } };
 /** Keys must be non-empty; same pattern as the official mapStringString. */
 export const MapStringString = Type.Unsafe<Record<string, string>>({
   type: 'object',
+  patternProperties: { '.{1,}': { type: 'string', pattern: NO_NUL } },
+  ...NoNulKeys,
+});
+/** Annotations are only stored and passed on as JSON, so any string will do. */
+export const Annotations = Type.Unsafe<Record<string, string>>({
+  type: 'object',
   patternProperties: { '.{1,}': { type: 'string' } },
 });
+/**
+ * An environ entry (IEEE Std 1003.1-2008 XBD 8.1, as config.md says):
+ * NAME=value with a non-empty NAME, which ends at the first '='.
+ */
+export const EnvEntry = Pattern('^[^=\\u0000]+=[^\\u0000]*$',
+  'NAME=value, with a non-empty NAME that holds no "=" (e.g. "PATH=/bin")');
+const Environ = Type.Array(EnvEntry);
 
 // --- common (defs.json / config.md) -----------------------------------------
 
@@ -67,10 +100,12 @@ export const IdMapping = Type.Object({
 });
 
 export const Mount = Type.Object({
-  destination: FilePath,
+  // config.md: a path inside the container; relative ones are taken from "/",
+  // but "" names no path at all (it would mount over the container's root).
+  destination: Str({ minLength: 1 }),
   source: Type.Optional(FilePath),
   options: Type.Optional(ArrayOfStrings),
-  type: Type.Optional(Type.String()),
+  type: Type.Optional(Str()),
   uidMappings: Type.Optional(Type.Array(IdMapping)),
   gidMappings: Type.Optional(Type.Array(IdMapping)),
 });
@@ -78,7 +113,7 @@ export const Mount = Type.Object({
 export const Hook = Type.Object({
   path: FilePath,
   args: Type.Optional(ArrayOfStrings),
-  env: Type.Optional(ArrayOfStrings),
+  env: Type.Optional(Environ),
   timeout: Type.Optional(Type.Integer({ minimum: 1 })),
 });
 
@@ -106,7 +141,7 @@ export const User = Type.Object({
   gid: Type.Optional(Uint32),
   umask: Type.Optional(Uint32),
   additionalGids: Type.Optional(Type.Array(Uint32)),
-  username: Type.Optional(Type.String()),
+  username: Type.Optional(Str()),
 });
 
 export const Capabilities = Type.Object({
@@ -140,30 +175,31 @@ export const Scheduler = Type.Object({
 });
 
 export const Rlimit = Type.Object({
-  type: Type.String({ pattern: '^RLIMIT_[A-Z]+$', description: 'an RLIMIT_* name such as "RLIMIT_NOFILE"' }),
+  type: Pattern('^RLIMIT_[A-Z]+$', 'an RLIMIT_* name such as "RLIMIT_NOFILE"'),
   soft: Uint64,
   hard: Uint64,
 });
 
-const CpuList = Type.String({ pattern: '^[0-9, -]*$', description: 'a CPU list such as "0-3,7"' });
+const CpuList = Pattern('^[0-9, -]*$', 'a CPU list such as "0-3,7"');
 export const ExecCPUAffinity = Type.Object({
   initial: Type.Optional(CpuList),
   final: Type.Optional(CpuList),
 });
 
 export const Process = Type.Object({
-  cwd: Type.String(),
+  // config.md: "This value MUST be an absolute path" (a Linux one: tsrun runs on Linux).
+  cwd: Pattern('^/[^\\u0000]*$', 'an absolute path inside the container, such as "/" or "/srv"'),
   // Prose: "at least one entry is REQUIRED" (the official schema omits minItems).
-  args: Type.Optional(Type.Array(Type.String(), { minItems: 1 })),
-  commandLine: Type.Optional(Type.String()),
+  args: Type.Optional(Type.Array(Str(), { minItems: 1 })),
+  commandLine: Type.Optional(Str()),
   consoleSize: Type.Optional(ConsoleSize),
-  env: Type.Optional(ArrayOfStrings),
+  env: Type.Optional(Environ),
   terminal: Type.Optional(Type.Boolean()),
   user: Type.Optional(User),
   capabilities: Type.Optional(Capabilities),
-  apparmorProfile: Type.Optional(Type.String()),
+  apparmorProfile: Type.Optional(Str()),
   oomScoreAdj: Type.Optional(Type.Integer()),
-  selinuxLabel: Type.Optional(Type.String()),
+  selinuxLabel: Type.Optional(Str()),
   ioPriority: Type.Optional(IOPriority),
   noNewPrivileges: Type.Optional(Type.Boolean()),
   scheduler: Type.Optional(Scheduler),
@@ -180,7 +216,7 @@ export const LinuxNamespace = Type.Object({
 });
 
 export const Device = Type.Object({
-  type: Type.String({ pattern: '^[cbup]$', description: 'one of "c", "b", "u" or "p"' }),
+  type: Pattern('^[cbup]$', 'one of "c", "b", "u" or "p"'),
   path: FilePath,
   fileMode: Type.Optional(FileMode),
   major: Type.Optional(Int64),
@@ -189,14 +225,14 @@ export const Device = Type.Object({
   gid: Type.Optional(Uint32),
 });
 
-export const NetDevice = Type.Object({ name: Type.Optional(Type.String()) });
+export const NetDevice = Type.Object({ name: Type.Optional(Str()) });
 
 export const DeviceCgroup = Type.Object({
   allow: Type.Boolean(),
-  type: Type.Optional(Type.String()),
+  type: Type.Optional(Str()),
   major: Type.Optional(Int64),
   minor: Type.Optional(Int64),
-  access: Type.Optional(Type.String()),
+  access: Type.Optional(Str()),
 });
 
 // Official: allOf(blockIODevice, {...}); flattened here, same constraints.
@@ -222,8 +258,8 @@ export const BlockIO = Type.Object({
 });
 
 export const Cpu = Type.Object({
-  cpus: Type.Optional(Type.String()),
-  mems: Type.Optional(Type.String()),
+  cpus: Type.Optional(Str()),
+  mems: Type.Optional(Str()),
   period: Type.Optional(Uint64),
   quota: Type.Optional(Int64),
   burst: Type.Optional(Uint64),
@@ -246,11 +282,11 @@ export const Memory = Type.Object({
 });
 
 export const HugepageLimit = Type.Object({
-  pageSize: Type.String({ pattern: '^[1-9][0-9]*[KMG]B$', description: 'a page size such as "2MB" or "64KB"' }),
+  pageSize: Pattern('^[1-9][0-9]*[KMG]B$', 'a page size such as "2MB" or "64KB"'),
   limit: Uint64,
 });
 
-export const NetworkInterfacePriority = Type.Object({ name: Type.String(), priority: Uint32 });
+export const NetworkInterfacePriority = Type.Object({ name: Str(), priority: Uint32 });
 export const Network = Type.Object({
   classID: Type.Optional(Uint32),
   priorities: Type.Optional(Type.Array(NetworkInterfacePriority)),
@@ -294,7 +330,7 @@ export const SyscallArg = Type.Object({
   op: SeccompOperator,
 });
 export const Syscall = Type.Object({
-  names: Type.Array(Type.String(), { minItems: 1 }),
+  names: Type.Array(Str(), { minItems: 1 }),
   action: SeccompAction,
   errnoRet: Type.Optional(Uint32),
   args: Type.Optional(Type.Array(SyscallArg)),
@@ -303,17 +339,18 @@ export const Seccomp = Type.Object({
   defaultAction: SeccompAction,
   defaultErrnoRet: Type.Optional(Uint32),
   flags: Type.Optional(Type.Array(SeccompFlag)),
-  listenerPath: Type.Optional(Type.String()),
+  listenerPath: Type.Optional(Str()),
+  // Passed on as it is, in JSON, to the listener: it may hold anything.
   listenerMetadata: Type.Optional(Type.String()),
   architectures: Type.Optional(Type.Array(SeccompArch)),
   syscalls: Type.Optional(Type.Array(Syscall)),
 });
 
 export const IntelRdt = Type.Object({
-  closID: Type.Optional(Type.String()),
+  closID: Type.Optional(Str()),
   schemata: Type.Optional(ArrayOfStrings),
-  l3CacheSchema: Type.Optional(Type.String()),
-  memBwSchema: Type.Optional(Type.String({ pattern: '^MB:[^\\n]*$', description: 'a single line starting with "MB:"' })),
+  l3CacheSchema: Type.Optional(Str()),
+  memBwSchema: Type.Optional(Pattern('^MB:[^\\n\\u0000]*$', 'a single line starting with "MB:"')),
   enableMonitoring: Type.Optional(Type.Boolean()),
 });
 
@@ -322,7 +359,7 @@ export const MemoryPolicy = Type.Object({
     'MPOL_DEFAULT', 'MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_WEIGHTED_INTERLEAVE', 'MPOL_PREFERRED',
     'MPOL_PREFERRED_MANY', 'MPOL_LOCAL',
   ])),
-  nodes: Type.Optional(Type.String()),
+  nodes: Type.Optional(Str()),
   flags: Type.Optional(Type.Array(StringEnum(['MPOL_F_NUMA_BALANCING', 'MPOL_F_RELATIVE_NODES', 'MPOL_F_STATIC_NODES']))),
 });
 
@@ -346,14 +383,14 @@ export const Linux = Type.Object({
   })),
   devices: Type.Optional(Type.Array(Device)),
   netDevices: Type.Optional(StringMap(NetDevice)),
-  cgroupsPath: Type.Optional(Type.String()),
+  cgroupsPath: Type.Optional(Str()),
   resources: Type.Optional(Resources),
   rootfsPropagation: Type.Optional(StringEnum(['private', 'shared', 'slave', 'unbindable'])),
   seccomp: Type.Optional(Seccomp),
   sysctl: Type.Optional(MapStringString),
   maskedPaths: Type.Optional(ArrayOfStrings),
   readonlyPaths: Type.Optional(ArrayOfStrings),
-  mountLabel: Type.Optional(Type.String()),
+  mountLabel: Type.Optional(Str()),
   intelRdt: Type.Optional(IntelRdt),
   memoryPolicy: Type.Optional(MemoryPolicy),
   personality: Type.Optional(Personality),
@@ -363,7 +400,7 @@ export const Linux = Type.Object({
 
 export const Windows = Type.Object({
   layerFolders: Type.Array(FilePath, { minItems: 1 }),
-  devices: Type.Optional(Type.Array(Type.Object({ id: Type.String(), idType: StringEnum(['class']) }))),
+  devices: Type.Optional(Type.Array(Type.Object({ id: Str(), idType: StringEnum(['class']) }))),
   resources: Type.Optional(Type.Object({
     memory: Type.Optional(Type.Object({ limit: Type.Optional(Uint64) })),
     cpu: Type.Optional(Type.Object({
@@ -382,16 +419,16 @@ export const Windows = Type.Object({
     endpointList: Type.Optional(ArrayOfStrings),
     allowUnqualifiedDNSQuery: Type.Optional(Type.Boolean()),
     DNSSearchList: Type.Optional(ArrayOfStrings),
-    networkSharedContainerName: Type.Optional(Type.String()),
-    networkNamespace: Type.Optional(Type.String()),
+    networkSharedContainerName: Type.Optional(Str()),
+    networkNamespace: Type.Optional(Str()),
   })),
   credentialSpec: Type.Optional(Type.Unsafe<Record<string, unknown>>({ type: 'object' })),
   servicing: Type.Optional(Type.Boolean()),
   ignoreFlushesDuringBoot: Type.Optional(Type.Boolean()),
-  hyperv: Type.Optional(Type.Object({ utilityVMPath: Type.Optional(Type.String()) })),
+  hyperv: Type.Optional(Type.Object({ utilityVMPath: Type.Optional(Str()) })),
 });
 
-const OptString = Type.Optional(Type.String());
+const OptString = Type.Optional(Str());
 export const Solaris = Type.Object({
   milestone: OptString,
   limitpriv: OptString,
@@ -481,10 +518,10 @@ export const ConfigSchema = Type.Object({
   root: Type.Optional(Root),
   mounts: Type.Optional(Type.Array(Mount)),
   process: Type.Optional(Process),
-  hostname: Type.Optional(Type.String()),
-  domainname: Type.Optional(Type.String()),
+  hostname: Type.Optional(Str()),
+  domainname: Type.Optional(Str()),
   hooks: Type.Optional(Hooks),
-  annotations: Type.Optional(MapStringString),
+  annotations: Type.Optional(Annotations),
   linux: Type.Optional(Linux),
   solaris: Type.Optional(Solaris),
   windows: Type.Optional(Windows),

@@ -46,6 +46,7 @@ function validator(): CompiledValidator {
 
 /** Checks `doc` against the config schema only (no semantic checks). */
 export function validateSchema(doc: unknown, file = 'config.json'): Config {
+  checkDepth(doc, file);
   const validate = validator();
   if (validate(doc)) return doc as Config;
   throw toConfigError(validate.errors ?? [], file);
@@ -103,6 +104,32 @@ function readJsonFile(path: string): unknown {
     return JSON.parse(text);
   } catch (err) {
     throw jsonSyntaxError(path, text, err as Error);
+  }
+}
+
+// --- nesting depth ------------------------------------------------------------------
+
+/**
+ * How deeply arrays and objects may nest in a config. A runtime-spec config
+ * needs fewer than 10 levels; only unknown properties (which the spec says to
+ * ignore) can go deeper. JSON.parse copes with any depth, but node's own
+ * recursive functions (JSON.stringify of the saved state, structuredClone)
+ * overflow the stack at about 3,500 levels. runc's Go decoder stops at 10,000.
+ */
+export const MAX_JSON_DEPTH = 1000;
+
+/** Refuses documents nested deeper than MAX_JSON_DEPTH, walking them without recursion. */
+function checkDepth(doc: unknown, file: string): void {
+  // [value, its depth, the top-level member it is under (for the message)]
+  const stack: [unknown, number, string][] = [[doc, 0, '']];
+  while (stack.length) {
+    const [value, depth, top] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= MAX_JSON_DEPTH) {
+      throw new ConfigError(file, top,
+        `arrays and objects are nested more than ${MAX_JSON_DEPTH} levels deep; tsrun allows at most ${MAX_JSON_DEPTH} (a runtime-spec config needs fewer than 10)`);
+    }
+    for (const [k, v] of Object.entries(value)) stack.push([v, depth + 1, depth === 0 ? `/${escapePointer(k)}` : top]);
   }
 }
 
@@ -200,9 +227,13 @@ interface Problem {
 }
 
 const COMPOSITE = new Set(['anyOf', 'oneOf', 'allOf', 'not', 'if', 'then', 'else']);
-const RANK: Record<string, number> = { enum: 0, const: 0, required: 1, pattern: 2, minimum: 2, maximum: 2, minItems: 2, type: 3 };
+const RANK: Record<string, number> = {
+  enum: 0, const: 0, required: 1, pattern: 2, minimum: 2, maximum: 2, minItems: 2, minLength: 2, type: 3,
+};
 
-function toConfigError(errors: ErrorObject[], file: string): ConfigError {
+function toConfigError(all: ErrorObject[], file: string): ConfigError {
+  // propertyNames only sums up the error its pattern gave for the key.
+  const errors = all.filter((e) => e.keyword !== 'propertyNames');
   const specific = errors.filter((e) => !COMPOSITE.has(e.keyword));
   // The schema has no anyOf/oneOf today; if one appears, its summary error only wins
   // when no branch got further into the value than the composite itself.
@@ -227,6 +258,14 @@ function toProblem(e: ErrorObject): Problem {
   const p = e.params as Record<string, unknown>;
   const parent = (e.parentSchema ?? {}) as { description?: string };
   const found = describe(e.data);
+  // A key that failed propertyNames: named in the reason, as a pointer to it would hold the NUL.
+  if (e.propertyName !== undefined) {
+    const key = e.propertyName;
+    return { path: e.instancePath, rank, reason: key.includes('\0') ? `the key ${nulReason(key)}` : `the key ${describe(key)} is not allowed` };
+  }
+  if (e.keyword === 'pattern' && typeof e.data === 'string' && e.data.includes('\0')) {
+    return { path: e.instancePath, rank, reason: nulReason(e.data) };
+  }
   switch (e.keyword) {
     case 'required':
       return { path: `${e.instancePath}/${escapePointer(String(p.missingProperty))}`, rank, reason: 'required property is missing' };
@@ -241,6 +280,8 @@ function toProblem(e: ErrorObject): Problem {
         path: e.instancePath, rank,
         reason: p.limit === 1 ? 'must be a non-empty array' : `must have at least ${String(p.limit)} items (found ${(e.data as unknown[]).length})`,
       };
+    case 'minLength':
+      return { path: e.instancePath, rank, reason: p.limit === 1 ? 'must not be empty' : `must have at least ${String(p.limit)} characters (found ${found})` };
     case 'pattern':
       return {
         path: e.instancePath, rank,
@@ -260,6 +301,15 @@ function toProblem(e: ErrorObject): Problem {
     default:
       return { path: e.instancePath, rank, reason: `${e.message ?? 'is invalid'} (found ${found})` };
   }
+}
+
+/**
+ * A NUL byte ends a string wherever the kernel or C reads it, so the rest
+ * would be silently cut: say where it is and what would be left.
+ */
+function nulReason(s: string): string {
+  const at = s.indexOf('\0');
+  return `${describe(s)} holds a NUL byte (\\u0000) at offset ${at}: the kernel would read only ${describe(s.slice(0, at))}; remove it`;
 }
 
 function typeName(type: string): string {

@@ -149,7 +149,14 @@ test('mounts: bind sources resolve against the bundle, destinations become absol
     { destination: '/sys', type: 'sysfs' },
     { destination: '/b2', source: '/abs', type: 'none', options: ['bind'] },
   ];
-  const mounts = plan(doc).mounts;
+  const warnings: string[] = [];
+  const mounts = plan(doc, { warn: (m) => warnings.push(m) }).mounts;
+  // config.md: relative destinations are deprecated; runc 1.1 warns too.
+  assert.deepEqual(warnings, [
+    '/mounts/0/destination: "data" is not absolute; it is mounted at /data (relative destinations are deprecated)',
+    '/mounts/1/destination: "etc/hosts" is not absolute; it is mounted at /etc/hosts (relative destinations are deprecated)',
+    '/mounts/3/destination: "tmp" is not absolute; it is mounted at /tmp (relative destinations are deprecated)',
+  ]);
   assert.deepEqual(mounts.map((m) => [m.destination, m.source, m.type, m.flags]), [
     ['/data', '/bundles/busybox/data', '', MS.BIND],
     ['/etc/hosts', '/etc/hosts', '', MS.BIND],
