@@ -1,6 +1,7 @@
 // The init protocol shared by the addon (parent side) and tsrun-init (child side).
-// Every message is one SOCK_SEQPACKET datagram: a 4-byte little-endian type, then
-// a payload in the wire format described in wire.h. src/runtime/init-protocol.ts
+// Every message is a type and a payload in the wire format described in wire.h,
+// sent over a SOCK_SEQPACKET socket as one or more frames (framing.h), so that
+// no size of config is too large for it. src/runtime/init-protocol.ts
 // mirrors these numbers; test/unit/protocol.test.ts checks that the two agree.
 #pragma once
 

@@ -1,0 +1,96 @@
+// Configs larger than one datagram of the init socket (~208 KB, its default
+// send buffer): a plan with 1,000 long env entries or 2,000 mounts, an exec
+// --process of the same size, and hook states that carry big annotations back
+// to init. Each reaches init whole; runc runs them too. Nothing is left behind.
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { makeBundle, sideBySide, skipUnlessRoot, uniqueId, type Result } from './harness.js';
+
+/** n env entries BIG_<i>=xxx…, each `len` bytes long. */
+function bigEnv(n: number, len: number): string[] {
+  return Array.from({ length: n }, (_, i) => {
+    const name = `BIG_${i}=`;
+    return name + 'x'.repeat(len - name.length);
+  });
+}
+
+function ok(r: Result, what: string): string {
+  assert.equal(r.code, 0, `${what} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+describe('configs larger than one message to init', { skip: skipUnlessRoot }, () => {
+  const sb = sideBySide();
+  after(() => sb.cleanup());
+
+  test('1,000 env entries of 250 bytes all reach the process (run)', () => {
+    const env = bigEnv(1000, 250);
+    const bundle = makeBundle(['sh', '-c', 'env | grep -c "^BIG_"; echo "$BIG_999" | wc -c'], (c) => {
+      c.process.env.push(...env);
+    });
+    assert.ok(fs.statSync(path.join(bundle, 'config.json')).size > 250_000);
+    for (const rt of [sb.rt, sb.runc].filter((r) => r !== undefined)) {
+      const out = ok(rt.run(['run', '--bundle', bundle, uniqueId('env')]), `${rt.bin} run`);
+      // Every entry, and the last one whole (its value plus echo's newline).
+      assert.deepEqual(out.trim().split(/\s+/), ['1000', String(250 - 'BIG_999='.length + 1)], rt.bin);
+    }
+  });
+
+  test('2,000 mounts are all made (run)', () => {
+    const bundle = makeBundle(['sh', '-c', 'grep -c " /tmp/m[0-9]* tmpfs " /proc/self/mounts'], (c) => {
+      for (let i = 0; i < 2000; i++) c.mounts.push({ destination: `/tmp/m${i}`, type: 'tmpfs', source: 'tmpfs', options: ['size=4k'] });
+    });
+    for (const rt of [sb.rt, sb.runc].filter((r) => r !== undefined)) {
+      const out = ok(rt.run(['run', '--bundle', bundle, uniqueId('mnt')], { timeout: 60_000 }), `${rt.bin} run`);
+      assert.equal(out.trim(), '2000', rt.bin);
+    }
+  });
+
+  test('exec --process with a 260 KB process.json', () => {
+    const bundle = makeBundle(['sleep', '600']);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-test-process-'));
+    sb.dirs.push(dir);
+    const processJson = path.join(dir, 'process.json');
+    fs.writeFileSync(
+      processJson,
+      JSON.stringify({
+        user: { uid: 0, gid: 0 },
+        args: ['sh', '-c', 'env | grep -c "^BIG_"'],
+        env: ['PATH=/bin', ...bigEnv(1000, 250)],
+        cwd: '/',
+      }),
+    );
+    assert.ok(fs.statSync(processJson).size > 250_000);
+    for (const rt of [sb.rt, sb.runc].filter((r) => r !== undefined)) {
+      const id = uniqueId('exec');
+      ok(rt.run(['run', '--detach', '--bundle', bundle, id]), `${rt.bin} run --detach`);
+      try {
+        assert.equal(ok(rt.run(['exec', '--process', processJson, id]), `${rt.bin} exec`).trim(), '1000', rt.bin);
+      } finally {
+        ok(rt.run(['delete', '--force', id]), `${rt.bin} delete`);
+      }
+    }
+  });
+
+  test('hook states with 300 KB of annotations reach the startContainer hook whole', () => {
+    const annotations: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) annotations[`org.example.big.${i}`] = 'a'.repeat(300);
+    // createRuntime runs on the host in the parent; startContainer in the
+    // container, with the state init got back in the ACK; the process shows it.
+    const bundle = makeBundle(['cat', '/tmp/state.json'], (c) => {
+      c.annotations = annotations;
+      c.hooks = {
+        createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', 'cat >/dev/null'] }],
+        startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'cat >/tmp/state.json'] }],
+      };
+    });
+    const id = uniqueId('hooks');
+    const state = JSON.parse(ok(sb.rt.run(['run', '--bundle', bundle, id]), 'run'));
+    assert.equal(state.id, id);
+    assert.equal(state.status, 'created');
+    assert.deepEqual(state.annotations, annotations);
+  });
+});
