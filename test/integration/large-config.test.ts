@@ -75,6 +75,31 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
     }
   });
 
+  test('a created init stays under 1 MB: what only setup needed (2,000 mounts, a 300 KB hook state) is given back', () => {
+    const annotations: Record<string, string> = {};
+    for (let i = 0; i < 1000; i++) annotations[`org.example.big.${i}`] = 'a'.repeat(300);
+    const bundles = {
+      mounts: makeBundle(['true'], (c) => {
+        for (let i = 0; i < 2000; i++) c.mounts.push({ destination: `/tmp/m${i}`, type: 'tmpfs', source: 'tmpfs', options: ['size=4k'] });
+      }),
+      hookState: makeBundle(['true'], (c) => {
+        c.annotations = annotations;
+        c.hooks = { createRuntime: [{ path: '/bin/true' }], createContainer: [{ path: '/bin/true' }] };
+      }),
+    };
+    for (const [what, bundle] of Object.entries(bundles)) {
+      const id = uniqueId('rss');
+      ok(sb.rt.run(['create', '--bundle', bundle, id], { timeout: 60_000 }), `create (${what})`);
+      try {
+        const pid = Number(sb.rt.state(id).pid);
+        const rss = Number(/^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+        assert.ok(rss > 0 && rss < 1024, `the created init of ${what} holds ${rss} kB`);
+      } finally {
+        ok(sb.rt.run(['delete', '--force', id]), 'delete');
+      }
+    }
+  });
+
   test('hook states with 300 KB of annotations reach the startContainer hook whole', () => {
     const annotations: Record<string, string> = {};
     for (let i = 0; i < 1000; i++) annotations[`org.example.big.${i}`] = 'a'.repeat(300);
