@@ -20,6 +20,7 @@ enum MessageType : uint32_t {
   MSG_HOOKS_READY = 13,  // {pid}: mounts done, before pivot_root (pid: init's, as the container sees it):
                          // run prestart/createRuntime hooks, then ACK {createContainerState,
                          // startContainerState}: the state JSON init's own hooks get on stdin
+                         // (each only when there are such hooks)
   MSG_CREATED = 14,      // about to wait on exec.fifo: record the state, then ACK
   MSG_SECCOMP_LISTENER = 15, // {} + a seccomp notify fd (SCM_RIGHTS): hand it to listenerPath, then ACK
   MSG_ERROR = 20,        // {step, errno, path, message}: init failed and exits
