@@ -87,11 +87,22 @@ inline int recv_message(int sock, ReceivedMessage *m) {
   };
   size_t filled = 0;
   bool first = true;
+  // A peer that exited with frames of ours unread (it refused them) fails our
+  // next recv once with ECONNRESET, while what it sent before (its error
+  // report) is still queued: that one ECONNRESET is retried, wherever it comes.
+  bool reset_seen = false;
+  auto retry = [&reset_seen](ssize_t n) {
+    if (n >= 0) return false;
+    if (errno == EINTR) return true;
+    if (errno != ECONNRESET || reset_seen) return false;
+    reset_seen = true;
+    return true;
+  };
   do {
     uint8_t hdr[kFrameHeader];
     ssize_t size;
     // The header, and with MSG_TRUNC the frame's full size.
-    do size = recv(sock, hdr, sizeof hdr, MSG_PEEK | MSG_TRUNC); while (size < 0 && errno == EINTR);
+    do size = recv(sock, hdr, sizeof hdr, MSG_PEEK | MSG_TRUNC); while (retry(size));
     if (size == 0 || (size < 0 && errno == ECONNRESET)) return give_up(0, 0);
     if (size < 0) return give_up(-1, errno);
     if (static_cast<size_t>(size) < kFrameHeader) return give_up(-1, EPROTO);
@@ -111,7 +122,9 @@ inline int recv_message(int sock, ReceivedMessage *m) {
     if (chunk > m->len - filled) return give_up(-1, EPROTO);
     struct iovec iov[2] = {{hdr, kFrameHeader}, {m->payload + filled, chunk}};
     int fd = -1;
-    ssize_t got = recv_with_fd(sock, iov, 2, &fd);
+    ssize_t got;
+    do got = recv_with_fd(sock, iov, 2, &fd); while (retry(got));
+    if (got < 0 && errno == ECONNRESET) return give_up(0, 0);
     if (got < 0) return give_up(-1, errno);
     if (fd >= 0 && !first) {
       close(fd);
