@@ -82,6 +82,24 @@ test('tsrun-init refuses frames that disagree with the first, or overrun its len
   assert.equal(split.msg?.body.message, "unknown mode 'x'");
 });
 
+test('init\'s error report is read even when init has exited with frames of ours unread', () => {
+  // The kernel then fails our next read once with ECONNRESET, the report still queued behind it.
+  const core = native();
+  const { pid, fd } = core.spawnInit(initBinaryPath, 0);
+  try {
+    fs.writeSync(fd, frame(MessageType.PLAN, 20, Buffer.alloc(10)));
+    fs.writeSync(fd, frame(MessageType.ACK, 20, Buffer.alloc(10)));
+    fs.writeSync(fd, frame(MessageType.ACK, 20, Buffer.alloc(10)));
+    assert.equal(core.waitPid(pid, true).code, 1);
+    const msg = core.channelRecv(fd);
+    assert.equal(msg?.type, MessageType.ERROR);
+    assert.equal((decode(msg.payload) as Record<string, unknown>).errno, EPROTO);
+    assert.equal(core.channelRecv(fd), null);
+  } finally {
+    fs.closeSync(fd);
+  }
+});
+
 test('a parent that hangs up midway through a message: init exits, without waiting for the rest', () => {
   const core = native();
   const { pid, fd } = core.spawnInit(initBinaryPath, 0);
