@@ -17,6 +17,51 @@ function bigEnv(n: number, len: number): string[] {
   });
 }
 
+const ids: string[] = [];
+/** A container id of this file, checked for leftovers at the end. */
+function newId(prefix: string): string {
+  const id = uniqueId(prefix);
+  ids.push(id);
+  return id;
+}
+
+/** Directories under /sys/fs/cgroup (three levels: controller, tsrun, id) named by one of names. */
+function cgroupsNamed(names: Set<string>): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.filter((e) => e.isDirectory())) {
+      if (names.has(e.name)) found.push(path.join(dir, e.name));
+      if (depth < 3) walk(path.join(dir, e.name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 1);
+  return found;
+}
+
+/** tsrun-init processes holding a file under dir (their exec.fifo). */
+function initsUnder(dir: string): number[] {
+  return fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    try {
+      if (fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'tsrun-init') return false;
+      return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => {
+        try {
+          return fs.readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith(dir + '/');
+        } catch {
+          return false;
+        }
+      });
+    } catch {
+      return false;
+    }
+  });
+}
+
 function ok(r: Result, what: string): string {
   assert.equal(r.code, 0, `${what} failed: ${r.stderr}`);
   return r.stdout;
@@ -24,7 +69,12 @@ function ok(r: Result, what: string): string {
 
 describe('configs larger than one message to init', { skip: skipUnlessRoot }, () => {
   const sb = sideBySide();
-  after(() => sb.cleanup());
+  after(() => {
+    const inits = initsUnder(sb.rt.root);
+    sb.cleanup();
+    assert.deepEqual(inits, [], 'a tsrun-init is left');
+    assert.deepEqual(cgroupsNamed(new Set(ids)), [], 'a cgroup is left');
+  });
 
   test('1,000 env entries of 250 bytes all reach the process (run)', () => {
     const env = bigEnv(1000, 250);
@@ -33,7 +83,7 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
     });
     assert.ok(fs.statSync(path.join(bundle, 'config.json')).size > 250_000);
     for (const rt of [sb.rt, sb.runc].filter((r) => r !== undefined)) {
-      const out = ok(rt.run(['run', '--bundle', bundle, uniqueId('env')]), `${rt.bin} run`);
+      const out = ok(rt.run(['run', '--bundle', bundle, newId('env')]), `${rt.bin} run`);
       // Every entry, and the last one whole (its value plus echo's newline).
       assert.deepEqual(out.trim().split(/\s+/), ['1000', String(250 - 'BIG_999='.length + 1)], rt.bin);
     }
@@ -44,7 +94,7 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
       for (let i = 0; i < 2000; i++) c.mounts.push({ destination: `/tmp/m${i}`, type: 'tmpfs', source: 'tmpfs', options: ['size=4k'] });
     });
     for (const rt of [sb.rt, sb.runc].filter((r) => r !== undefined)) {
-      const out = ok(rt.run(['run', '--bundle', bundle, uniqueId('mnt')], { timeout: 60_000 }), `${rt.bin} run`);
+      const out = ok(rt.run(['run', '--bundle', bundle, newId('mnt')], { timeout: 60_000 }), `${rt.bin} run`);
       assert.equal(out.trim(), '2000', rt.bin);
     }
   });
@@ -65,7 +115,7 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
     );
     assert.ok(fs.statSync(processJson).size > 250_000);
     for (const rt of [sb.rt, sb.runc].filter((r) => r !== undefined)) {
-      const id = uniqueId('exec');
+      const id = newId('exec');
       ok(rt.run(['run', '--detach', '--bundle', bundle, id]), `${rt.bin} run --detach`);
       try {
         assert.equal(ok(rt.run(['exec', '--process', processJson, id]), `${rt.bin} exec`).trim(), '1000', rt.bin);
@@ -88,7 +138,7 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
       }),
     };
     for (const [what, bundle] of Object.entries(bundles)) {
-      const id = uniqueId('rss');
+      const id = newId('rss');
       ok(sb.rt.run(['create', '--bundle', bundle, id], { timeout: 60_000 }), `create (${what})`);
       try {
         const pid = Number(sb.rt.state(id).pid);
@@ -112,7 +162,7 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
         startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'cat >/tmp/state.json'] }],
       };
     });
-    const id = uniqueId('hooks');
+    const id = newId('hooks');
     const state = JSON.parse(ok(sb.rt.run(['run', '--bundle', bundle, id]), 'run'));
     assert.equal(state.id, id);
     assert.equal(state.status, 'created');
