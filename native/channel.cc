@@ -8,39 +8,28 @@
 #include <unistd.h>
 
 #include "fd.h"
+#include "framing.h"
 #include "scm_rights.h"
 #include "syserror.h"
 
 namespace tsrun {
 
 void channel_send(int fd, uint32_t type, const uint8_t *payload, size_t len, int pass_fd) {
-  uint8_t hdr[4] = {uint8_t(type), uint8_t(type >> 8), uint8_t(type >> 16), uint8_t(type >> 24)};
-  struct iovec iov[2] = {{hdr, 4}, {const_cast<uint8_t *>(payload), len}};
-  if (send_with_fd(fd, iov, 2, pass_fd) < 0) throw_errno("sendmsg", "cannot send to tsrun-init");
+  if (send_message(fd, type, payload, len, pass_fd) < 0) throw_errno("sendmsg", "cannot send to tsrun-init");
 }
 
 std::optional<Message> channel_recv(int fd) {
-  for (;;) {
-    ssize_t size = recv(fd, nullptr, 0, MSG_PEEK | MSG_TRUNC);
-    if (size < 0 && errno == EINTR) continue;
-    if (size < 0 && errno == ECONNRESET) return std::nullopt;
-    if (size < 0) throw_errno("recv", "cannot read from tsrun-init");
-    if (size == 0) return std::nullopt;
-    std::vector<uint8_t> buf(size);
-    struct iovec iov = {buf.data(), static_cast<size_t>(size)};
-    Message m;
-    // Room for one fd (a seccomp listener); more would be a protocol error.
-    ssize_t got = recv_with_fd(fd, &iov, 1, &m.fd);
-    if (got < 0 && errno == EPROTO) throw SysError("recvmsg", EPROTO, "tsrun-init sent more fds than expected");
-    if (got < 0) throw_errno("recvmsg", "cannot read from tsrun-init");
-    if (got < 4) {
-      if (m.fd >= 0) close(m.fd);
-      throw SysError("recvmsg", EPROTO, "short message from tsrun-init");
-    }
-    m.type = buf[0] | (buf[1] << 8) | (buf[2] << 16) | (uint32_t(buf[3]) << 24);
-    m.payload.assign(buf.begin() + 4, buf.begin() + got);
-    return m;
-  }
+  ReceivedMessage r;
+  int rc = recv_message(fd, &r);
+  if (rc == 0) return std::nullopt;
+  if (rc < 0 && errno == EPROTO) throw SysError("recvmsg", EPROTO, "tsrun-init sent a malformed message (its frames disagree, or more than one fd)");
+  if (rc < 0) throw_errno("recvmsg", "cannot read from tsrun-init");
+  Message m;
+  m.type = r.type;
+  m.fd = r.fd;
+  m.payload.assign(r.payload, r.payload + r.len);
+  release_message(&r);
+  return m;
 }
 
 socklen_t unix_address(const std::string &path, struct sockaddr_un *addr, const char *call, bool abstract) {

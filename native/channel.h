@@ -1,4 +1,4 @@
-// The parent's end of the init socket: one datagram per message.
+// The parent's end of the init socket: one message, of any size, per call (framing.h).
 #pragma once
 
 #include <sys/socket.h>

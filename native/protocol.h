@@ -1,6 +1,7 @@
 // The init protocol shared by the addon (parent side) and tsrun-init (child side).
-// Every message is one SOCK_SEQPACKET datagram: a 4-byte little-endian type, then
-// a payload in the wire format described in wire.h. src/runtime/init-protocol.ts
+// Every message is a type and a payload in the wire format described in wire.h,
+// sent over a SOCK_SEQPACKET socket as one or more frames (framing.h), so that
+// no size of config is too large for it. src/runtime/init-protocol.ts
 // mirrors these numbers; test/unit/protocol.test.ts checks that the two agree.
 #pragma once
 
@@ -19,6 +20,7 @@ enum MessageType : uint32_t {
   MSG_HOOKS_READY = 13,  // {pid}: mounts done, before pivot_root (pid: init's, as the container sees it):
                          // run prestart/createRuntime hooks, then ACK {createContainerState,
                          // startContainerState}: the state JSON init's own hooks get on stdin
+                         // (each only when there are such hooks)
   MSG_CREATED = 14,      // about to wait on exec.fifo: record the state, then ACK
   MSG_SECCOMP_LISTENER = 15, // {} + a seccomp notify fd (SCM_RIGHTS): hand it to listenerPath, then ACK
   MSG_ERROR = 20,        // {step, errno, path, message}: init failed and exits

@@ -1,6 +1,6 @@
 #include "channel.h"
 
-#include "../scm_rights.h"
+#include "../framing.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -20,35 +20,23 @@ namespace {
 
 void send_raw(uint32_t type, const uint8_t *payload, size_t len, int fd = -1) {
   if (g_sock < 0) return;
-  uint8_t hdr[4] = {uint8_t(type), uint8_t(type >> 8), uint8_t(type >> 16), uint8_t(type >> 24)};
-  struct iovec iov[2] = {{hdr, 4}, {const_cast<uint8_t *>(payload), len}};
-  if (send_with_fd(g_sock, iov, 2, fd) < 0) _exit(1);  // the parent is gone; nobody is left to tell
+  if (send_message(g_sock, type, payload, len, fd) < 0) _exit(1);  // the parent is gone; nobody is left to tell
 }
 
 }  // namespace
 
 wire::Value *recv_message(uint32_t *type) {
-  for (;;) {
-    // Peek with MSG_TRUNC for the datagram's full size, then read it whole.
-    ssize_t size = recv(g_sock, nullptr, 0, MSG_PEEK | MSG_TRUNC);
-    if (size < 0 && errno == EINTR) continue;
-    if (size <= 0) return nullptr;
-    uint8_t *buf = static_cast<uint8_t *>(malloc(size));
-    if (!buf) fail("recv", ENOMEM, "", "cannot allocate %zd bytes for a message", size);
-    struct iovec iov = {buf, static_cast<size_t>(size)};
-    int fd;
-    ssize_t got = recv_with_fd(g_sock, &iov, 1, &fd);
-    if (fd >= 0) g_received_fd = fd;
-    if (got != size || got < 4) {
-      free(buf);
-      return nullptr;
-    }
-    *type = buf[0] | (buf[1] << 8) | (buf[2] << 16) | (static_cast<uint32_t>(buf[3]) << 24);
-    wire::Value *v = wire::decode(buf + 4, got - 4);
-    free(buf);
-    if (!v) fail("recv", EPROTO, "", "malformed message of type %u from the parent", *type);
-    return v;
-  }
+  ReceivedMessage m;
+  int rc = tsrun::recv_message(g_sock, &m);
+  if (rc == 0) return nullptr;
+  if (rc < 0) fail("recv", errno, "", "cannot receive a message from the parent: %s", errstr(errno));
+  if (m.fd >= 0) g_received_fd = m.fd;
+  *type = m.type;
+  // The tree copies what it keeps; the payload's pages go back at once.
+  wire::Value *v = wire::decode(m.payload, m.len);
+  release_message(&m);
+  if (!v) fail("recv", EPROTO, "", "malformed message of type %u from the parent", *type);
+  return v;
 }
 
 void send_ints(uint32_t type, const char *const *keys, const int64_t *vals, int n) {

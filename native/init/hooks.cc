@@ -232,11 +232,11 @@ HookStates sync_hooks() {
   wire::Value *ack = recv_message(&type);
   if (!ack) _exit(1);  // the parent died or gave up: it cleans up
   if (type != MSG_ACK) fail("sync", EPROTO, "", "expected ACK from the parent, got message %u", type);
-  // Kept for the rest of init's life: the strings live in it.
-  return {wire::get_str(ack, "createContainerState"), wire::get_str(ack, "startContainerState")};
+  // Kept until the hooks have run: the strings live in it.
+  return {ack, wire::get_str(ack, "createContainerState"), wire::get_str(ack, "startContainerState")};
 }
 
-void run_create_container_hooks(const wire::Value *plan, const HookStates &states) {
+void run_create_container_hooks(const wire::Value *plan, HookStates &states) {
   const wire::Value *list = wire::get(wire::get(plan, "hooks"), "createContainer");
   const char *rootfs = wire::get_str(plan, "rootfs", "/");
   for (uint32_t i = 0; i < wire::count(list); i++) {
@@ -246,6 +246,8 @@ void run_create_container_hooks(const wire::Value *plan, const HookStates &state
     char why[900];
     if (!run_hook(hook, states.create_container, rootfs, false, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
   }
+  states.create_container = nullptr;
+  wire::release(states.ack, "createContainerState");
 }
 
 void run_start_container_hooks(const wire::Value *plan, const HookStates &states, int start_fd) {

@@ -9,8 +9,11 @@
 namespace tsrun {
 namespace init {
 
-// The state JSON for the container's hooks, from the parent's HOOKS_READY ACK.
+// The state JSON for the container's hooks, from the parent's HOOKS_READY ACK
+// (the parent sends a state only when there are hooks for it). The strings
+// live in ack, which run_create_container_hooks trims once they have run.
 struct HookStates {
+  const wire::Value *ack = nullptr;
   const char *create_container = nullptr;
   const char *start_container = nullptr;
 };
@@ -20,8 +23,9 @@ struct HookStates {
 HookStates sync_hooks();
 
 // Runs plan.hooks.createContainer in order, before pivot_root, from the
-// rootfs directory as runc does. The first failure fails create.
-void run_create_container_hooks(const wire::Value *plan, const HookStates &states);
+// rootfs directory as runc does. The first failure fails create. Then their
+// state is freed: with big annotations it is large.
+void run_create_container_hooks(const wire::Value *plan, HookStates &states);
 
 // Runs plan.hooks.startContainer in order, after `start`, before the exec.
 // The first failure is written to start_fd, for `tsrun start` to report, and

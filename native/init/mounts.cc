@@ -155,6 +155,8 @@ void mount_rootfs(const wire::Value *plan) {
     }
   }
   close(rootfd);
+  // Nothing after this reads the mounts; 2,000 of them take ~2 MB decoded.
+  wire::release(plan, "mounts");
 }
 
 void enter_rootfs(const wire::Value *plan) {

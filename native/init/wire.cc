@@ -1,5 +1,6 @@
 #include "wire.h"
 
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -113,6 +114,15 @@ const Value *get(const Value *map, const char *key) {
   for (uint32_t i = 0; i < map->len; i++)
     if (strcmp(map->keys[i], key) == 0) return &map->items[i];
   return nullptr;
+}
+
+void release(const Value *map, const char *key) {
+  Value *v = const_cast<Value *>(get(map, key));
+  if (!v) return;
+  free_children(v);
+  *v = Value{};
+  // Freed small blocks stay resident until trimmed; this returns whole free pages.
+  malloc_trim(0);
 }
 
 const char *get_str(const Value *map, const char *key, const char *fallback) {

@@ -36,6 +36,12 @@ bool get_bool(const Value *map, const char *key, bool fallback = false);
 uint32_t count(const Value *array);  // 0 unless v is an array
 const Value *at(const Value *array, uint32_t i);
 
+// Frees what map[key] holds, leaves null in its place, and gives the freed
+// pages back to the system: for the one step that reads a large part of a
+// tree (the plan's mounts, a hook state), once it is done with it, so that a
+// created init stays small. Trees are handed out const; this is the exception.
+void release(const Value *map, const char *key);
+
 // An append-only encoder into a fixed buffer. Overflow marks it failed.
 struct Writer {
   uint8_t *buf;

@@ -282,13 +282,15 @@ export type HookStateBase = Omit<HookState, 'status' | 'pid'>;
  * create's HOOKS_READY step: prestart, then createRuntime, with the host's
  * view of init's pid; returns the ACK payload, the states createContainer
  * and startContainer get inside, with the pid as the container sees it
- * (runtime.md "State").
+ * (runtime.md "State"). A state goes only where there are hooks for it: init
+ * keeps it in memory until they run, and annotations can make it large.
  */
 export function runCreateRuntimeHooks(config: Config, base: HookStateBase, pid: number, containerPid: number) {
   runHooks(config, 'prestart', { ...base, status: 'creating', pid });
   runHooks(config, 'createRuntime', { ...base, status: 'creating', pid });
+  const h = config.hooks;
   return {
-    createContainerState: stateJson({ ...base, status: 'creating', pid: containerPid }),
-    startContainerState: stateJson({ ...base, status: 'created', pid: containerPid }),
+    createContainerState: h?.createContainer?.length ? stateJson({ ...base, status: 'creating', pid: containerPid }) : undefined,
+    startContainerState: h?.startContainer?.length ? stateJson({ ...base, status: 'created', pid: containerPid }) : undefined,
   };
 }
