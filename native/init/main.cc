@@ -44,9 +44,14 @@ void run_create(const wire::Value *plan) {
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);
+  // setns into a mount namespace moved our cwd to its root: back to the bundle, as seen in there.
+  bool joined_mnt = wire::get_bool(plan, "joinedMountNamespace");
+  if (joined_mnt && chdir(bundle) < 0)
+    fail("chdir", errno, "/linux/namespaces", "cannot enter the bundle %s in the joined mount namespace: %s", bundle, errstr(errno));
 
-  // 3. mounts, with / made slave before the first one.
-  if (wire::get_bool(plan, "newMountNamespace")) {
+  // 3. mounts, with / made slave before the first one: in a new mount
+  // namespace, or a joined one (runc prepares the rootfs and pivots in there).
+  if (wire::get_bool(plan, "newMountNamespace") || joined_mnt) {
     mount_rootfs(plan);
     make_devices(plan);
   }

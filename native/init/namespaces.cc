@@ -4,7 +4,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -34,8 +36,16 @@ int flag_of(const char *name) {
   return 0;
 }
 
+// Is the namespace behind fd the one we are in (/proc/self/ns/<name>)?
+bool is_own_namespace(int fd, const char *name) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/ns/%s", name);
+  struct stat theirs, ours;
+  return fstat(fd, &theirs) == 0 && stat(path, &ours) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
 // setns() into the namespace at ns.path, checking it is of the declared type.
-void join(const wire::Value *ns, int fd) {
+void join(const wire::Value *plan, const wire::Value *ns, int fd) {
   const char *type = wire::get_str(ns, "type", "");
   const char *cfg = wire::get_str(ns, "configPath", "");
   // setns checks the type for us: a path to another kind of namespace, or to
@@ -45,6 +55,11 @@ void join(const wire::Value *ns, int fd) {
     fail("setns", EINVAL, cfg, "%s is not a %s namespace", wire::get_str(ns, "path", ""), type);
   if (actual < 0 && errno == ENOTTY)
     fail("setns", EINVAL, cfg, "%s is not a namespace file (use /proc/<pid>/ns/... or a bind mount of one)",
+         wire::get_str(ns, "path", ""));
+  // The plan refused tsrun's own uts namespace by path; this checks the file we opened.
+  if (flag_of(type) == CLONE_NEWUTS && (wire::get_str(plan, "hostname") || wire::get_str(plan, "domainname")) &&
+      is_own_namespace(fd, "uts"))
+    fail("setns", EPERM, cfg, "%s is the host's own uts namespace; setting a hostname or domainname there would rename the host",
          wire::get_str(ns, "path", ""));
   if (setns(fd, flag_of(type)) < 0)
     fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
@@ -81,7 +96,7 @@ void enter_namespaces(const wire::Value *plan) {
   // The user namespace comes first, so the others are owned by it.
   for (uint32_t i = 0; i < n; i++)
     if (fds[i] >= 0 && flag_of(wire::get_str(wire::at(list, i), "type", "")) == CLONE_NEWUSER) {
-      join(wire::at(list, i), fds[i]);
+      join(plan, wire::at(list, i), fds[i]);
       fds[i] = -1;
       // setns gave us every capability in it; become its root so what we create is owned by a mapped id.
       if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
@@ -100,7 +115,7 @@ void enter_namespaces(const wire::Value *plan) {
       fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
   }
   for (uint32_t i = 0; i < n; i++)
-    if (fds[i] >= 0) join(wire::at(list, i), fds[i]);
+    if (fds[i] >= 0) join(plan, wire::at(list, i), fds[i]);
 
   if (wire::get_bool(plan, "cgroupSync")) {
     // Placement happens before the clone, so the cgroup namespace (made by the

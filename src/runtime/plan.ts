@@ -11,7 +11,7 @@ import { PlanError } from './plan-error.js';
 
 export { PlanError };
 import { refuseUnsupported } from './support.js';
-import type { HostFacts } from './host.js';
+import { isOwnNamespace, type HostFacts } from './host.js';
 import { planProcess, type ProcessPlan } from './process-plan.js';
 import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
@@ -46,6 +46,8 @@ export interface CreatePlan {
   readonlyRoot: boolean;
   noPivot: boolean;
   newMountNamespace: boolean;
+  /** A mount namespace joined by path: the rootfs is prepared and pivoted into inside it, as runc does. */
+  joinedMountNamespace: boolean;
   /** Applied to / before the first mount. */
   rootfsPropagation: number;
   /** Applied to the container's / after pivot_root when the config asks (runc does the same); 0: nothing. */
@@ -85,6 +87,8 @@ export interface PlanOptions {
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
   cgroup?: CgroupRecord;
   warn(message: string): void;
+  /** Is the namespace file at path tsrun's own (procName: its /proc/self/ns name)? Default: host.ts isOwnNamespace. */
+  isOwnNamespace?(path: string, procName: string): boolean;
 }
 
 export function rootfsPath(config: Config, bundle: string): string {
@@ -147,6 +151,20 @@ function planTimeOffsets(config: Config, newTimeNs: boolean): string | undefined
     .join('');
 }
 
+// hostname and domainname are set in the container's uts namespace, new or
+// joined (runc refuses only when there is none). Joining tsrun's own would
+// rename the host, which runc does; we refuse it (init checks again on the fd).
+function planUtsNames(config: Config, namespaces: NamespacePlan[], isOwn: (path: string, procName: string) => boolean): void {
+  const uts = namespaces.find((n) => n.type === 'uts');
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (config[field] === undefined) continue;
+    if (!uts) throw new PlanError(`/${field}`, `setting a ${field} needs a uts namespace (add {"type": "uts"} to linux.namespaces)`);
+    if (uts.path && isOwn(uts.path, 'uts')) {
+      throw new PlanError(`/${field}`, `${uts.configPath}/path: ${uts.path} is the host's own uts namespace; setting a ${field} there would rename the host (make a new uts namespace, or join another one)`);
+    }
+  }
+}
+
 export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   refuseUnsupported(config);
   const proc = config.process;
@@ -159,12 +177,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   if (!hasNs('mount')) {
     throw new PlanError('/linux/namespaces', 'tsrun needs a mount namespace (add {"type": "mount"}) to set up the rootfs');
   }
-  if (config.hostname !== undefined && !newNs('uts')) {
-    throw new PlanError('/hostname', 'setting a hostname needs a new uts namespace (add {"type": "uts"} to linux.namespaces)');
-  }
-  if (config.domainname !== undefined && !newNs('uts')) {
-    throw new PlanError('/domainname', 'setting a domainname needs a new uts namespace (add {"type": "uts"} to linux.namespaces)');
-  }
+  planUtsNames(config, namespaces, opts.isOwnNamespace ?? isOwnNamespace);
 
   return {
     mode: 'create',
@@ -173,6 +186,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     readonlyRoot: config.root.readonly === true,
     noPivot: opts.noPivot === true,
     newMountNamespace: newNs('mount'),
+    joinedMountNamespace: hasNs('mount') && !newNs('mount'),
     rootfsPropagation: planRootfsPropagation(config),
     rootfsPropagationAfter: config.linux?.rootfsPropagation ? planRootfsPropagation(config) : 0,
     namespaces,

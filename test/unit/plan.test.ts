@@ -89,6 +89,7 @@ test('a busybox config gives the expected plan', () => {
     readonlyRoot: true,
     noPivot: false,
     newMountNamespace: true,
+    joinedMountNamespace: false,
     rootfsPropagation: MS.SLAVE | MS.REC,
     rootfsPropagationAfter: 0,
     namespaces: [
@@ -221,6 +222,7 @@ test('namespaces: joined ones keep their path; a joined mount namespace is not a
   ];
   const p = plan(doc);
   assert.equal(p.newMountNamespace, false);
+  assert.equal(p.joinedMountNamespace, true);
   assert.deepEqual(p.namespaces, [
     { type: 'mount', path: '/proc/1/ns/mnt', configPath: '/linux/namespaces/0' },
     { type: 'network', path: '/var/run/netns/n1', configPath: '/linux/namespaces/1' },
@@ -243,18 +245,39 @@ test('no mount namespace is refused', () => {
   assert.match(none.message, /^config\.json: \/linux\/namespaces: /);
 });
 
-test('hostname or domainname without a new uts namespace is refused', () => {
+test('hostname or domainname without a uts namespace is refused', () => {
   const noUts = (d: Doc) => { d.linux.namespaces = d.linux.namespaces.filter((n: Doc) => n.type !== 'uts'); };
   let e = refusal(noUts);
   assert.ok(e instanceof PlanError);
-  assert.match(e.message, /^config\.json: \/hostname: setting a hostname needs a new uts namespace/);
+  assert.match(e.message, /^config\.json: \/hostname: setting a hostname needs a uts namespace/);
   e = refusal((d) => { noUts(d); delete d.hostname; d.domainname = 'x'; });
-  assert.match(e.message, /^config\.json: \/domainname: setting a domainname needs a new uts namespace/);
-  e = refusal((d) => { d.linux.namespaces[2] = { type: 'uts', path: '/proc/1/ns/uts' }; });
-  assert.match(e.message, /^config\.json: \/hostname: /, 'a joined uts namespace is not a new one');
+  assert.match(e.message, /^config\.json: \/domainname: setting a domainname needs a uts namespace/);
   // An empty hostname is still a hostname to set.
   e = refusal((d) => { noUts(d); d.hostname = ''; });
   assert.match(e.message, /^config\.json: \/hostname: /);
+});
+
+test('hostname and domainname in a joined uts namespace: set there, unless it is tsrun\'s own', () => {
+  const joined = (d: Doc) => { d.linux.namespaces[2] = { type: 'uts', path: '/proc/42/ns/uts' }; d.domainname = 'example.org'; };
+  const doc = busybox();
+  joined(doc);
+  const seen: string[] = [];
+  const p = plan(doc, { isOwnNamespace: (path, name) => (seen.push(`${path} ${name}`), false) });
+  assert.equal(p.hostname, 'box');
+  assert.equal(p.domainname, 'example.org');
+  assert.ok(seen.includes('/proc/42/ns/uts uts'));
+  const own = { isOwnNamespace: (path: string) => path === '/proc/42/ns/uts' };
+  let e = refusal(joined, own);
+  assert.ok(e instanceof PlanError);
+  assert.equal(e.message, "config.json: /hostname: /linux/namespaces/2/path: /proc/42/ns/uts is the host's own uts namespace; setting a hostname there would rename the host (make a new uts namespace, or join another one)");
+  e = refusal((d) => { joined(d); delete d.hostname; }, own);
+  assert.match(e.message, /^config\.json: \/domainname: \/linux\/namespaces\/2\/path: /);
+  // Without a name to set, joining our own uts namespace is fine.
+  const quiet = busybox();
+  joined(quiet);
+  delete quiet.hostname;
+  delete quiet.domainname;
+  assert.equal(plan(quiet, own).hostname, undefined);
 });
 
 test('a mount that is not a bind mount needs a type', () => {
