@@ -16,6 +16,8 @@ import { planProcess, type ProcessPlan } from './process-plan.js';
 import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
 import { expandCgroupMount } from '../cgroups/mounts.js';
+import { planWithoutMountNamespace } from './no-mount-ns.js';
+import { HOST_MOUNTS_FILE } from './host-mounts.js';
 import { needsHooksSync, planHooks, type InitHooksPlan } from './hooks.js';
 
 export interface MountPlan {
@@ -48,6 +50,11 @@ export interface CreatePlan {
   newMountNamespace: boolean;
   /** A mount namespace joined by path: the rootfs is prepared and pivoted into inside it, as runc does. */
   joinedMountNamespace: boolean;
+  /**
+   * No mount namespace (the host's): the mounts are made on the host, each
+   * recorded in this file (its mount id) before it is attached; root is a chroot.
+   */
+  hostMountRecord?: string;
   /** Applied to / before the first mount. */
   rootfsPropagation: number;
   /** Applied to the container's / after pivot_root when the config asks (runc does the same); 0: nothing. */
@@ -174,9 +181,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   const namespaces = planNamespaces(config);
   const newNs = (t: string) => namespaces.some((n) => n.type === t && !n.path);
   const hasNs = (t: string) => namespaces.some((n) => n.type === t);
-  if (!hasNs('mount')) {
-    throw new PlanError('/linux/namespaces', 'tsrun needs a mount namespace (add {"type": "mount"}) to set up the rootfs');
-  }
+  const hostMounts = hasNs('mount') ? undefined : planWithoutMountNamespace(config, opts.warn);
   planUtsNames(config, namespaces, opts.isOwnNamespace ?? isOwnNamespace);
 
   return {
@@ -187,6 +192,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     noPivot: opts.noPivot === true,
     newMountNamespace: newNs('mount'),
     joinedMountNamespace: hasNs('mount') && !newNs('mount'),
+    hostMountRecord: hostMounts && path.join(path.dirname(opts.fifoPath), HOST_MOUNTS_FILE),
     rootfsPropagation: planRootfsPropagation(config),
     rootfsPropagationAfter: config.linux?.rootfsPropagation ? planRootfsPropagation(config) : 0,
     namespaces,
@@ -199,8 +205,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
       // A new cgroup namespace is rooted at the container's cgroup: mount it; else bind its directories.
       return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
     }),
-    devices: planDevices(config),
-    devSymlinks: planDevSymlinks(config),
+    devices: hostMounts?.makeDevices === false ? [] : planDevices(config),
+    devSymlinks: hostMounts?.makeDevices === false ? [] : planDevSymlinks(config),
     sysctl: planSysctl(config),
     timeOffsets: planTimeOffsets(config, newNs('time')),
     readonlyPaths: planContainerPaths(config.linux?.readonlyPaths, 'readonlyPaths'),
