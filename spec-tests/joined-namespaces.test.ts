@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
-import { assertNothingLeft, makeBundle, sideBySide, skipUnlessRoot, uniqueId, type Runtime } from '../test/integration/harness.js';
+import { assertNothingLeft, makeBundle, repoRoot, sideBySide, skipUnlessRoot, sleep, uniqueId, type Runtime } from '../test/integration/harness.js';
 
 /** A process in namespaces of its own (`unshare <flags> sleep 1000`), killed by the test. */
 function holder(flags: string[], nsName: string): { pid: number; nsPath: string; child: ChildProcess } {
@@ -103,3 +103,141 @@ describe('config-linux.md "Namespaces": joined by path', { skip: skipUnlessRoot 
 function baseRootfs(bundle: string): string {
   return JSON.parse(fs.readFileSync(`${bundle}/config.json`, 'utf8')).root.path;
 }
+
+/** Mount points in our (the host's) mountinfo at or below dir. */
+function hostMountsUnder(dir: string): string[] {
+  return fs
+    .readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((mp) => mp !== undefined && (mp === dir || mp.startsWith(`${dir}/`)));
+}
+
+describe('config-linux.md "Namespaces": no mount namespace, so the runtime\'s is inherited', { skip: skipUnlessRoot }, () => {
+  const { rt, runc, dirs, cleanup } = sideBySide();
+  after(cleanup);
+  // A rootfs of our own: mount points are made in it on disk, on the host.
+  let rootfs = '';
+  const ownRootfs = (): string => {
+    if (!rootfs) {
+      rootfs = fs.mkdtempSync(`${os.tmpdir()}/tsrun-nomntns-rootfs-`);
+      fs.chmodSync(rootfs, 0o755);
+      dirs.push(rootfs);
+      const made = spawnSync(`${repoRoot}/bundles/make-busybox-rootfs`, [rootfs], { encoding: 'utf8' });
+      assert.equal(made.status, 0, made.stderr);
+    }
+    return rootfs;
+  };
+  const noMountNs = (args: string[], patch?: (c: Record<string, any>) => void) =>
+    makeBundle(args, (c) => {
+      c.root = { path: ownRootfs(), readonly: false };
+      c.linux.namespaces = c.linux.namespaces.filter((n: { type: string }) => n.type !== 'mount');
+      patch?.(c);
+    });
+
+  test('the mounts are made on the host, the root is a chroot, and delete unmounts them; no device node lands on disk', () => {
+    const bundle = noMountNs(['sleep', '1000']);
+    const devBefore = fs.readdirSync(`${ownRootfs()}/dev`).sort();
+    const id = uniqueId('nomnt');
+    const created = rt.run(['run', '-d', '--bundle', bundle, id]);
+    assert.equal(created.code, 0, created.stderr);
+    assert.deepEqual(hostMountsUnder(rootfs).sort(), [`${rootfs}/dev`, `${rootfs}/proc`, `${rootfs}/tmp`]);
+    // exec gets the init's chroot, and sees only the container's mounts.
+    const seen = rt.run(['exec', id, 'sh', '-c', 'ls /bin/busybox; ls /dev/null; grep -c . /proc/self/mountinfo']);
+    assert.equal(seen.code, 0, seen.stderr);
+    assert.equal(seen.stdout, '/bin/busybox\n/dev/null\n3\n');
+    assert.equal(rt.run(['delete', '--force', id]).code, 0);
+    assert.deepEqual(hostMountsUnder(rootfs), [], 'a mount of the container is left on the host');
+    assert.deepEqual(fs.readdirSync(`${rootfs}/dev`).sort(), devBefore, 'something was made on the rootfs\'s disk');
+    assertNothingLeft(rt, [bundle]);
+  });
+
+  test('after a kill -9 of the init, delete still unmounts what the state recorded', () => {
+    const bundle = noMountNs(['sleep', '1000']);
+    const id = uniqueId('nomntk');
+    assert.equal(rt.run(['run', '-d', '--bundle', bundle, id]).code, 0);
+    process.kill(rt.state(id).pid as number, 'SIGKILL');
+    spawnSync('sleep', ['0.2']);
+    assert.equal(rt.state(id).status, 'stopped');
+    assert.equal(hostMountsUnder(rootfs).length, 3);
+    const del = rt.run(['delete', id]);
+    assert.equal(del.code, 0, del.stderr);
+    assert.deepEqual(hostMountsUnder(rootfs), []);
+    assertNothingLeft(rt, [bundle]);
+  });
+
+  test('delete unmounts by the recorded mount id, not by a path the container swapped for a symlink to a host path', () => {
+    // A host directory with a mount of its own, where the swapped path would lead.
+    const decoy = fs.mkdtempSync(`${os.tmpdir()}/tsrun-nomntns-decoy-`);
+    dirs.push(decoy);
+    fs.mkdirSync(`${decoy}/inner`);
+    assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'decoy', `${decoy}/inner`]).status, 0);
+    const id = uniqueId('nomnts');
+    try {
+      const bundle = noMountNs(['sh', '-c', `mv /mnt /mnt2 && ln -s ${decoy} /mnt && echo swapped && sleep 1000`], (c) => {
+        c.mounts.push({ destination: '/mnt/inner', type: 'tmpfs', source: 'tmpfs' });
+      });
+      assert.equal(rt.run(['create', '--bundle', bundle, id]).code, 0);
+      assert.ok(hostMountsUnder(rootfs).includes(`${rootfs}/mnt/inner`));
+      assert.equal(rt.run(['start', id]).code, 0);
+      const swapped = () => { try { return fs.lstatSync(`${rootfs}/mnt`).isSymbolicLink(); } catch { return false; } };
+      for (let i = 0; i < 200 && !swapped(); i++) spawnSync('sleep', ['0.05']);
+      assert.equal(fs.readlinkSync(`${rootfs}/mnt`), decoy);
+      const del = rt.run(['delete', '--force', id]);
+      assert.equal(del.code, 0, del.stderr);
+      assert.deepEqual(hostMountsUnder(rootfs), [], 'the container\'s tmpfs is left');
+      assert.deepEqual(hostMountsUnder(decoy), [`${decoy}/inner`], 'delete unmounted the host\'s mount the symlink led to');
+      assertNothingLeft(rt, [bundle]);
+    } finally {
+      rt.run(['delete', '--force', id]);
+      spawnSync('umount', [`${decoy}/inner`]);
+      fs.rmSync(`${rootfs}/mnt`, { force: true });
+      if (fs.existsSync(`${rootfs}/mnt2`)) fs.renameSync(`${rootfs}/mnt2`, `${rootfs}/mnt`);
+    }
+  });
+
+  test('SIGKILL of tsrun midway through create leaves no mount on the host once swept', async () => {
+    const bundle = noMountNs(['true'], (c) => {
+      for (let i = 0; i < 100; i++) c.mounts.push({ destination: `/tmp/m${i}`, type: 'tmpfs', source: 'tmpfs' });
+    });
+    const outcomes = new Set<string>();
+    for (const delay of [0, 5, 20, 40, 60, 80, 120, 200]) {
+      const id = uniqueId('nomnt9');
+      const child = spawn(rt.bin, ['--root', rt.root, 'create', '--bundle', bundle, id], { stdio: 'ignore' });
+      const closed = new Promise((r) => child.on('close', r));
+      await sleep(delay);
+      child.kill('SIGKILL');
+      await closed;
+      const st = rt.run(['state', id]);
+      outcomes.add(st.code === 0 ? 'created' : 'absent');
+      if (st.code === 0) assert.equal(rt.run(['delete', '--force', id]).code, 0);
+      // Sweeps what the killed create left: it waits for an init still mounting.
+      rt.run(['list']);
+      assert.deepEqual(rt.ids(), [], `after a kill at ${delay} ms, state is left`);
+      assert.deepEqual(hostMountsUnder(rootfs), [], `after a kill at ${delay} ms, a mount is left on the host`);
+    }
+    assert.ok(outcomes.has('absent'), `some kill landed mid-create (outcomes: ${[...outcomes]})`);
+    assertNothingLeft(rt, [bundle]);
+  });
+
+  test('maskedPaths and readonlyPaths are refused, as runc refuses them; CAP_SYS_CHROOT is warned about', () => {
+    for (const field of ['maskedPaths', 'readonlyPaths']) {
+      const bundle = noMountNs(['true'], (c) => (c.linux[field] = ['/proc/kcore']));
+      const r = rt.run(['run', '--bundle', bundle, uniqueId('nomntm')]);
+      assert.notEqual(r.code, 0);
+      assert.match(r.stderr, new RegExp(`/linux/${field}: unable to restrict sys entries without a private mount namespace`));
+      if (runc) {
+        const rr = runc.run(['run', '--bundle', bundle, uniqueId('nomntm')]);
+        assert.notEqual(rr.code, 0);
+        assert.match(rr.stderr, /unable to restrict sys entries without a private MNT namespace/);
+      }
+      assertNothingLeft(rt, [bundle]);
+    }
+    const chrooter = noMountNs(['true'], (c) => (c.process.capabilities = { bounding: ['CAP_SYS_CHROOT'], effective: ['CAP_SYS_CHROOT'], permitted: ['CAP_SYS_CHROOT'] }));
+    const r = rt.run(['run', '--bundle', chrooter, uniqueId('nomntc')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /CAP_SYS_CHROOT \(in bounding, effective, permitted\) with no mount namespace: the container's root is a chroot/);
+    assert.deepEqual(hostMountsUnder(rootfs), []);
+    assertNothingLeft(rt, [chrooter]);
+  });
+});

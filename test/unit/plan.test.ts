@@ -90,6 +90,7 @@ test('a busybox config gives the expected plan', () => {
     noPivot: false,
     newMountNamespace: true,
     joinedMountNamespace: false,
+    hostMountRecord: undefined,
     rootfsPropagation: MS.SLAVE | MS.REC,
     rootfsPropagationAfter: 0,
     namespaces: [
@@ -237,12 +238,51 @@ test('a namespace type listed twice is refused at its second entry', () => {
   assert.equal(e.message, 'config.json: /linux/namespaces/5/type: the pid namespace is listed twice');
 });
 
-test('no mount namespace is refused', () => {
-  const e = refusal((d) => { d.linux.namespaces = [{ type: 'pid' }, { type: 'uts' }]; });
-  assert.ok(e instanceof PlanError);
-  assert.match(e.message, /^config\.json: \/linux\/namespaces: tsrun needs a mount namespace/);
-  const none = refusal((d) => { delete d.linux; delete d.hostname; });
-  assert.match(none.message, /^config\.json: \/linux\/namespaces: /);
+test('no mount namespace: the host\'s mounts, recorded next to exec.fifo; what a chroot cannot undo is refused', () => {
+  const noMnt = (d: Doc) => {
+    d.linux.namespaces = d.linux.namespaces.filter((n: Doc) => n.type !== 'mount');
+    d.root.readonly = false;
+  };
+  const doc = busybox();
+  noMnt(doc);
+  const p = plan(doc);
+  assert.equal(p.newMountNamespace, false);
+  assert.equal(p.joinedMountNamespace, false);
+  assert.equal(p.hostMountRecord, '/run/tsrun/c1/host-mounts');
+  assert.equal(p.mounts.length, 3);
+  // busybox() mounts a tmpfs on /dev: the devices go into it.
+  assert.deepEqual(p.devices, DEFAULT_DEVICES);
+  const noDev = busybox();
+  noMnt(noDev);
+  noDev.mounts.splice(1, 1);
+  assert.deepEqual(plan(noDev).devices, [], 'no device node lands on the rootfs\'s disk');
+  assert.deepEqual(plan(noDev).devSymlinks, []);
+
+  const cases: Array<[(d: Doc) => void, RegExp]> = [
+    [(d) => (d.linux.maskedPaths = ['/proc/kcore']), /^config\.json: \/linux\/maskedPaths: unable to restrict sys entries without a private mount namespace/],
+    [(d) => (d.linux.readonlyPaths = ['/proc/sys']), /^config\.json: \/linux\/readonlyPaths: unable to restrict sys entries without a private mount namespace/],
+    [(d) => (d.linux.rootfsPropagation = 'shared'), /^config\.json: \/linux\/rootfsPropagation: without a mount namespace this would change the propagation of the host's own mounts/],
+    [(d) => (d.root.readonly = true), /^config\.json: \/root\/readonly: /],
+    [(d) => (d.process.terminal = true), /^config\.json: \/process\/terminal: /],
+    [(d) => { d.mounts.splice(1, 1); d.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }, /^config\.json: \/linux\/devices: without a mount namespace and a tmpfs mounted on \/dev/],
+  ];
+  for (const [mutate, want] of cases) {
+    const e = refusal((d) => { noMnt(d); mutate(d); });
+    assert.ok(e instanceof PlanError);
+    assert.match(e.message, want);
+  }
+  const warnings: string[] = [];
+  const chrooter = busybox();
+  noMnt(chrooter);
+  chrooter.process.capabilities = { bounding: ['CAP_SYS_CHROOT'], permitted: ['CAP_SYS_CHROOT'] };
+  plan(chrooter, { warn: (m) => warnings.push(m) });
+  assert.deepEqual(warnings, ["config.json: /process/capabilities: CAP_SYS_CHROOT (in bounding, permitted) with no mount namespace: the container's root is a chroot, which a process with CAP_SYS_CHROOT can leave for the host's /"]);
+  // No linux section at all: every namespace is the runtime's.
+  const bare = busybox();
+  delete bare.linux;
+  delete bare.hostname;
+  bare.root.readonly = false;
+  assert.equal(plan(bare).hostMountRecord, '/run/tsrun/c1/host-mounts');
 });
 
 test('hostname or domainname without a uts namespace is refused', () => {
