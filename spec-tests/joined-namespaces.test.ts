@@ -201,7 +201,8 @@ describe('config-linux.md "Namespaces": no mount namespace, so the runtime\'s is
       for (let i = 0; i < 100; i++) c.mounts.push({ destination: `/tmp/m${i}`, type: 'tmpfs', source: 'tmpfs' });
     });
     const outcomes = new Set<string>();
-    for (const delay of [0, 5, 20, 40, 60, 80, 120, 200]) {
+    // The last one is not a kill midway: create has finished by then.
+    for (const delay of [0, 5, 20, 40, 60, 80, 120, 200, 3000]) {
       const id = uniqueId('nomnt9');
       const child = spawn(rt.bin, ['--root', rt.root, 'create', '--bundle', bundle, id], { stdio: 'ignore' });
       const closed = new Promise((r) => child.on('close', r));
@@ -217,7 +218,26 @@ describe('config-linux.md "Namespaces": no mount namespace, so the runtime\'s is
       assert.deepEqual(hostMountsUnder(rootfs), [], `after a kill at ${delay} ms, a mount is left on the host`);
     }
     assert.ok(outcomes.has('absent'), `some kill landed mid-create (outcomes: ${[...outcomes]})`);
-    assertNothingLeft(rt, [bundle]);
+    assert.ok(outcomes.has('created'), `no create finished (outcomes: ${[...outcomes]})`);
+
+    // For certain after every mount is attached: while a createRuntime hook runs.
+    const mark = `${fs.mkdtempSync(`${os.tmpdir()}/tsrun-nomntns-mark-`)}/mark`;
+    dirs.push(mark.slice(0, -5));
+    const hooked = noMountNs(['true'], (c) => {
+      c.mounts.push({ destination: '/tmp/m0', type: 'tmpfs', source: 'tmpfs' });
+      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${mark}; exec sleep 3`] }] };
+    });
+    const id = uniqueId('nomnt9h');
+    const child = spawn(rt.bin, ['--root', rt.root, 'create', '--bundle', hooked, id], { stdio: 'ignore' });
+    const closed = new Promise((r) => child.on('close', r));
+    for (let i = 0; i < 200 && !fs.existsSync(mark); i++) await sleep(25);
+    assert.equal(hostMountsUnder(rootfs).length, 4, 'the mounts are made before the createRuntime hooks');
+    child.kill('SIGKILL');
+    await closed;
+    rt.run(['list']);
+    assert.deepEqual(rt.ids(), []);
+    assert.deepEqual(hostMountsUnder(rootfs), [], 'the sweep left the mounts of a create killed in its hook');
+    assertNothingLeft(rt, [bundle, hooked]);
   });
 
   test('maskedPaths and readonlyPaths are refused, as runc refuses them; CAP_SYS_CHROOT is warned about', () => {
