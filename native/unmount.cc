@@ -78,9 +78,10 @@ UnmountResult unmount_by_id(uint64_t mnt_id, uint64_t unique_id) {
   if (fd.fd < 0) throw_errno("openat2", "cannot open the mount point " + mp + " of mount " + std::to_string(mnt_id));
   uint64_t attrs = 0;
   if (statx_id(fd.fd, STATX_MNT_ID, &attrs) != mnt_id || !(attrs & STATX_ATTR_MOUNT_ROOT)) {
-    // Something is mounted over it, or the path changed under us: not ours to guess at.
+    // Something is mounted over it (not by tsrun), or the path changed under us: not ours to guess at.
     errno = EBUSY;
-    throw_errno("statx", mp + " is no longer the root of mount " + std::to_string(mnt_id));
+    throw_errno("statx", mp + " is no longer the root of mount " + std::to_string(mnt_id) +
+                             " (is something mounted over it? unmount that, then delete again)");
   }
   // The id was freed and reused by a mount that is not ours: ours is gone.
   if (unique_id && statx_id(fd.fd, STATX_MNT_ID_UNIQUE, nullptr) != unique_id) return UnmountResult::Gone;
