@@ -152,6 +152,17 @@ describe('config-linux.md "Namespaces": no mount namespace, so the runtime\'s is
     assertNothingLeft(rt, [bundle]);
   });
 
+  test('config.md "Root" readonly: a bind of the rootfs on the host, read-only, undone by delete', () => {
+    const bundle = noMountNs(['sh', '-c', 'touch /x 2>&1 | sed "s/.*: //"; touch /tmp/x && echo tmp-writable; grep -c . /proc/self/mountinfo'], (c) => (c.root.readonly = true));
+    const r = rt.run(['run', '--bundle', bundle, uniqueId('nomntro')]);
+    assert.equal(r.code, 0, r.stderr);
+    // The chroot sees its own mounts only: the rootfs bind and the three of the config.
+    assert.equal(r.stdout, 'Read-only file system\ntmp-writable\n4\n');
+    assert.deepEqual(hostMountsUnder(rootfs), []);
+    assert.ok(!fs.existsSync(`${rootfs}/x`));
+    assertNothingLeft(rt, [bundle]);
+  });
+
   test('after a kill -9 of the init, delete still unmounts what the state recorded', () => {
     const bundle = noMountNs(['sleep', '1000']);
     const id = uniqueId('nomntk');

@@ -137,6 +137,19 @@ void mount_on_host(const wire::Value *plan, int record_fd) {
   const char *rootfs = wire::get_str(plan, "rootfs", "");
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
+  if (wire::get_bool(plan, "readonlyRoot")) {
+    // root.readonly takes a mount of its own to make read-only (enter_rootfs
+    // does, after the chroot): a bind of the rootfs on itself, recorded first.
+    int mnt = static_cast<int>(syscall(SYS_open_tree, rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
+    if (mnt < 0) fail("open_tree", errno, "/root/readonly", "cannot bind the rootfs %s: %s", rootfs, errstr(errno));
+    record(record_fd, mnt, "/root/readonly");
+    if (syscall(SYS_move_mount, mnt, "", rootfd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      fail("move_mount", errno, "/root/readonly", "cannot bind the rootfs %s on itself: %s", rootfs, errstr(errno));
+    close(mnt);
+    close(rootfd);
+    rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
+  }
   const wire::Value *mounts = wire::get(plan, "mounts");
   for (uint32_t i = 0; i < wire::count(mounts); i++) {
     const wire::Value *m = wire::at(mounts, i);

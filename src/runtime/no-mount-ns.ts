@@ -1,8 +1,9 @@
 // config-linux.md "Namespaces": a namespace type left out of linux.namespaces
 // is the runtime's. Without a mount namespace the container's mounts are the
 // host's: its root is a chroot (pivot_root would move the host's /), and each
-// mount the config asks for is made on the host, recorded in the state dir and
-// undone by delete (host-mounts.ts). What would change the host for good, or
+// mount the config asks for (and, for root.readonly, a bind of the rootfs on
+// itself) is made on the host, recorded in the state dir and undone by delete
+// (host-mounts.ts). What would change the host for good, or
 // could not be undone by mount id, is refused here with the reason.
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
@@ -34,13 +35,11 @@ export function planWithoutMountNamespace(config: Config, warn: (message: string
   if (config.linux?.rootfsPropagation) {
     throw new PlanError('/linux/rootfsPropagation', `without a mount namespace this would change the propagation of the host's own mounts (${ADD_MOUNT_NS})`);
   }
-  if (config.root?.readonly) {
-    throw new PlanError('/root/readonly', `a read-only root without a mount namespace is not supported yet: it takes a read-only bind mount of the rootfs on the host (${ADD_MOUNT_NS}, or set it to false)`);
-  }
-  if (config.process?.terminal) {
-    throw new PlanError('/process/terminal', `a terminal is bind-mounted on /dev/console, which without a mount namespace is not supported yet (${ADD_MOUNT_NS})`);
-  }
   const makeDevices = mountsOwnDev(config);
+  // The pty is bound on /dev/console: inside a /dev of ours it goes when that mount goes.
+  if (!makeDevices && config.process?.terminal) {
+    throw new PlanError('/process/terminal', `a terminal is bind-mounted on /dev/console, which without a mount namespace needs a tmpfs mounted on /dev (mount one, or ${ADD_MOUNT_NS})`);
+  }
   if (!makeDevices && config.linux?.devices?.length) {
     throw new PlanError('/linux/devices', `without a mount namespace and a tmpfs mounted on /dev, device nodes would be made on the rootfs's own disk and outlive the container (mount a tmpfs on /dev, or ${ADD_MOUNT_NS})`);
   }

@@ -257,13 +257,18 @@ test('no mount namespace: the host\'s mounts, recorded next to exec.fifo; what a
   noDev.mounts.splice(1, 1);
   assert.deepEqual(plan(noDev).devices, [], 'no device node lands on the rootfs\'s disk');
   assert.deepEqual(plan(noDev).devSymlinks, []);
+  // A read-only root is a bind of the rootfs on the host, made read-only (init records it too).
+  const ro = busybox();
+  noMnt(ro);
+  ro.root.readonly = true;
+  ro.process.terminal = true;
+  assert.equal(plan(ro).readonlyRoot, true);
 
   const cases: Array<[(d: Doc) => void, RegExp]> = [
     [(d) => (d.linux.maskedPaths = ['/proc/kcore']), /^config\.json: \/linux\/maskedPaths: unable to restrict sys entries without a private mount namespace/],
     [(d) => (d.linux.readonlyPaths = ['/proc/sys']), /^config\.json: \/linux\/readonlyPaths: unable to restrict sys entries without a private mount namespace/],
     [(d) => (d.linux.rootfsPropagation = 'shared'), /^config\.json: \/linux\/rootfsPropagation: without a mount namespace this would change the propagation of the host's own mounts/],
-    [(d) => (d.root.readonly = true), /^config\.json: \/root\/readonly: /],
-    [(d) => (d.process.terminal = true), /^config\.json: \/process\/terminal: /],
+    [(d) => { d.mounts.splice(1, 1); d.process.terminal = true; }, /^config\.json: \/process\/terminal: a terminal is bind-mounted on \/dev\/console, which without a mount namespace needs a tmpfs mounted on \/dev/],
     [(d) => { d.mounts.splice(1, 1); d.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }, /^config\.json: \/linux\/devices: without a mount namespace and a tmpfs mounted on \/dev/],
   ];
   for (const [mutate, want] of cases) {
