@@ -98,6 +98,17 @@ describe('config-linux.md "Namespaces": joined by path', { skip: skipUnlessRoot 
       assertNothingLeft(r, [bundle]);
     }
   });
+
+  test('config-linux.md "Namespaces" mount: tsrun\'s own mount namespace joined by path is refused (pivot_root would move the host\'s root)', () => {
+    // runc is not run here: it would pivot the whole host into the rootfs.
+    for (const nsPath of [`/proc/${process.pid}/ns/mnt`, '/proc/self/ns/mnt']) {
+      const bundle = makeBundle(['true'], joinNs('mount', nsPath));
+      const res = rt.run(['run', '--bundle', bundle, uniqueId('mntown')]);
+      assert.notEqual(res.code, 0, res.stdout);
+      assert.match(res.stderr, /\/linux\/namespaces\/1\/path: \S+ is the host's own mount namespace; pivot_root there would move the root of every process on the host/);
+      assertNothingLeft(rt, [bundle]);
+    }
+  });
 });
 
 function baseRootfs(bundle: string): string {

@@ -4,7 +4,6 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <linux/nsfs.h>
@@ -36,12 +35,19 @@ int flag_of(const char *name) {
   return 0;
 }
 
-// Is the namespace behind fd the one we are in (/proc/self/ns/<name>)?
-bool is_own_namespace(int fd, const char *name) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/ns/%s", name);
-  struct stat theirs, ours;
-  return fstat(fd, &theirs) == 0 && stat(path, &ours) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+// Our own uts and mount namespaces, read before any setns (a joined mount
+// namespace changes what /proc means).
+struct stat g_own_uts, g_own_mnt;
+
+void read_own_namespaces() {
+  if (stat("/proc/self/ns/uts", &g_own_uts) < 0 || stat("/proc/self/ns/mnt", &g_own_mnt) < 0)
+    fail("stat", errno, "/linux/namespaces", "cannot read our own namespaces in /proc/self/ns: %s", errstr(errno));
+}
+
+// Is the namespace behind fd the one we were in?
+bool is_own_namespace(int fd, const struct stat &ours) {
+  struct stat theirs;
+  return fstat(fd, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
 }
 
 // setns() into the namespace at ns.path, checking it is of the declared type.
@@ -58,8 +64,12 @@ void join(const wire::Value *plan, const wire::Value *ns, int fd) {
          wire::get_str(ns, "path", ""));
   // The plan refused tsrun's own uts namespace by path; this checks the file we opened.
   if (flag_of(type) == CLONE_NEWUTS && (wire::get_str(plan, "hostname") || wire::get_str(plan, "domainname")) &&
-      is_own_namespace(fd, "uts"))
+      is_own_namespace(fd, g_own_uts))
     fail("setns", EPERM, cfg, "%s is the host's own uts namespace; setting a hostname or domainname there would rename the host",
+         wire::get_str(ns, "path", ""));
+  // The plan refused tsrun's own mount namespace by path: pivot_root in it would move the whole host's root.
+  if (flag_of(type) == CLONE_NEWNS && is_own_namespace(fd, g_own_mnt))
+    fail("setns", EPERM, cfg, "%s is the host's own mount namespace; pivot_root there would move the root of every process on the host",
          wire::get_str(ns, "path", ""));
   if (setns(fd, flag_of(type)) < 0)
     fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
@@ -76,6 +86,7 @@ void enter_namespaces(const wire::Value *plan) {
   int new_flags = 0;
   if (n > 16) fail("namespaces", EINVAL, "/linux/namespaces", "too many namespaces (%u)", n);
 
+  read_own_namespaces();
   // Open every path first: joining the mount namespace changes what later paths mean.
   for (uint32_t i = 0; i < n; i++) {
     const wire::Value *ns = wire::at(list, i);

@@ -172,6 +172,16 @@ function planUtsNames(config: Config, namespaces: NamespacePlan[], isOwn: (path:
   }
 }
 
+// pivot_root in a joined mount namespace moves the root of every process in
+// it: in tsrun's own, that is the whole host. Leaving the entry out shares the
+// host's mounts safely (a chroot; no-mount-ns.ts). init checks again on the fd.
+function refuseOwnMountNamespace(namespaces: NamespacePlan[], isOwn: (path: string, procName: string) => boolean): void {
+  const mnt = namespaces.find((n) => n.type === 'mount');
+  if (mnt?.path && isOwn(mnt.path, 'mnt')) {
+    throw new PlanError(`${mnt.configPath}/path`, `${mnt.path} is the host's own mount namespace; pivot_root there would move the root of every process on the host (leave the mount entry out to share the host's mounts: the container's root is then a chroot)`);
+  }
+}
+
 export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   refuseUnsupported(config);
   const proc = config.process;
@@ -182,6 +192,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   const newNs = (t: string) => namespaces.some((n) => n.type === t && !n.path);
   const hasNs = (t: string) => namespaces.some((n) => n.type === t);
   const hostMounts = hasNs('mount') ? undefined : planWithoutMountNamespace(config, opts.warn);
+  refuseOwnMountNamespace(namespaces, opts.isOwnNamespace ?? isOwnNamespace);
   planUtsNames(config, namespaces, opts.isOwnNamespace ?? isOwnNamespace);
 
   return {

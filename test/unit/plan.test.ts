@@ -221,7 +221,7 @@ test('namespaces: joined ones keep their path; a joined mount namespace is not a
     { type: 'cgroup', path: '/proc/1/ns/cgroup' },
     { type: 'time', path: '/proc/1/ns/time' },
   ];
-  const p = plan(doc);
+  const p = plan(doc, { isOwnNamespace: () => false });
   assert.equal(p.newMountNamespace, false);
   assert.equal(p.joinedMountNamespace, true);
   assert.deepEqual(p.namespaces, [
@@ -230,6 +230,16 @@ test('namespaces: joined ones keep their path; a joined mount namespace is not a
     { type: 'cgroup', path: '/proc/1/ns/cgroup', configPath: '/linux/namespaces/2' },
     { type: 'time', path: '/proc/1/ns/time', configPath: '/linux/namespaces/3' },
   ]);
+});
+
+test('tsrun\'s own mount namespace joined by path is refused: pivot_root there would move the host\'s root', () => {
+  const own = { isOwnNamespace: (path: string, name: string) => path === '/proc/self/ns/mnt' && name === 'mnt' };
+  const e = refusal((d) => (d.linux.namespaces[1] = { type: 'mount', path: '/proc/self/ns/mnt' }), own);
+  assert.ok(e instanceof PlanError);
+  assert.equal(e.message, "config.json: /linux/namespaces/1/path: /proc/self/ns/mnt is the host's own mount namespace; pivot_root there would move the root of every process on the host (leave the mount entry out to share the host's mounts: the container's root is then a chroot)");
+  const other = busybox();
+  other.linux.namespaces[1] = { type: 'mount', path: '/proc/42/ns/mnt' };
+  assert.equal(plan(other, own).joinedMountNamespace, true);
 });
 
 test('a namespace type listed twice is refused at its second entry', () => {
