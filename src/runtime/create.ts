@@ -9,6 +9,7 @@ import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { native } from './native.js';
+import { undoHostMounts } from './host-mounts.js';
 import { buildCreatePlan, rootfsPath } from './plan.js';
 import { withNotifySocket } from './notify-socket.js';
 import { readProcStat } from './proc.js';
@@ -141,7 +142,14 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     } catch (c) {
       opts.onWarning?.(`${(c as Error).message}`);
     }
-    dir.destroy();
+    try {
+      undoHostMounts(dir.dir);
+      dir.destroy();
+    } catch (m) {
+      // The record stays (no state: the sweep of dead creates tries again).
+      opts.onWarning?.(`${(m as Error).message}`);
+      dir.close();
+    }
     if (pidFile && state) fs.rmSync(pidFile, { force: true });
     if (started) runHooksWarning(config, 'poststop', { ...hookBase, status: 'stopped' }, (m) => opts.onWarning?.(m));
     throw e;

@@ -4,6 +4,7 @@ import { ContainerNotFoundError, StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
 import { openCgroup } from '../cgroups/index.js';
 import { isAlive } from './proc.js';
+import { undoHostMounts } from './host-mounts.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
@@ -50,6 +51,8 @@ export function destroyContainer(dir: ContainerDir, state: StoredState, opts: De
   // What is left in the cgroup dies with it (processes outside the pid namespace's reach);
   // if the cgroup will not go, the state stays so that delete can be tried again.
   if (state.cgroup) openCgroup(state.cgroup).destroy();
+  // Without a mount namespace its mounts are the host's: undone by their recorded ids, once nothing runs in it.
+  undoHostMounts(dir.dir);
   dir.destroy();
   const { ociVersion, id, bundle, annotations } = state;
   runHooksWarning(state.config, 'poststop', { ociVersion, id, status: 'stopped', bundle, annotations }, (m) =>

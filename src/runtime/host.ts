@@ -66,3 +66,18 @@ export function inheritedNofile(): [number, number] | undefined {
   const hard = parsed !== undefined && Number.isFinite(parsed) ? parsed : Number(soft);
   return [Math.min(Number(soft), hard), hard];
 }
+
+/**
+ * True when the namespace file at nsPath is tsrun's own namespace of that
+ * type (same nsfs device and inode as /proc/self/ns/<type>). A path that
+ * cannot be read is not ours: joining it fails later with the reason.
+ */
+export function isOwnNamespace(nsPath: string, procName: string): boolean {
+  try {
+    const theirs = fs.statSync(nsPath);
+    const ours = fs.statSync(`/proc/self/ns/${procName}`);
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false;
+  }
+}

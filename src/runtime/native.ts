@@ -28,6 +28,8 @@ export interface NativeCore {
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
+  /** host-mounts.ts: detach mount mntId after verifying it (unique id "0": unknown). */
+  unmountById(mntId: number, uniqueId: string): 'unmounted' | 'gone';
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */
   compileSeccomp(spec: SeccompCompileSpec): { bpf: Buffer; unknown: string[] };
   /** The SECCOMP_FILTER_FLAG_* bits and SECCOMP_RET_* actions this kernel takes, and libseccomp's version. */

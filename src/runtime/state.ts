@@ -7,6 +7,7 @@ import type { Config } from '../spec/types.js';
 import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
 import { ContainerNotFoundError, TsrunError } from './errors.js';
 import { native } from './native.js';
+import { undoHostMountsQuietly } from './host-mounts.js';
 
 export interface StoredState {
   ociVersion: string;
@@ -211,6 +212,8 @@ export class StateStore {
       if (!native().flock(fd, true, false)) return false;
       if (fs.existsSync(path.join(dir, STATE_FILE))) return false;
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
+      // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
+      if (!undoHostMountsQuietly(dir)) return false;
       fs.rmSync(dir, { recursive: true, force: true });
       return true;
     } finally {
