@@ -19,7 +19,8 @@
                   "native/init/devices.cc", "native/init/process.cc",
                   "native/init/identity.cc", "native/init/limits.cc", "native/init/sched.cc",
                   "native/init/lsm.cc", "native/init/seccomp.cc",
-                  "native/init/procfs.cc", "native/init/masks.cc", "native/init/sysctl.cc", "native/init/console.cc", "native/init/host-mounts.cc"],
+                  "native/init/procfs.cc", "native/init/masks.cc", "native/init/sysctl.cc", "native/init/console.cc", "native/init/loopback.cc",
+                  "native/init/home.cc", "native/init/host-mounts.cc"],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
