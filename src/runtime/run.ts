@@ -1,7 +1,8 @@
 // `run`: create, start and, unless detached, wait for the process, forwarding
 // signals to it; then delete the container and return runc's exit code.
 import { createContainer, type CreateOptions } from './create.js';
-import { destroyContainer, type DeleteOptions } from './delete.js';
+import { deleteDamaged, destroyContainer, type DeleteOptions } from './delete.js';
+import { DamagedStateError } from './errors.js';
 import { SignalForwarder } from './foreground.js';
 import { NotifyProxy } from './notify-socket.js';
 import type { StateStore } from './state.js';
@@ -67,8 +68,10 @@ function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void
   try {
     // As `delete` does it: the poststop hooks run once the state is gone.
     destroyContainer(dir, dir.readState(), opts);
-  } catch {
-    dir.destroy(); // an unreadable state: nothing to run hooks with
+  } catch (e) {
+    // Damaged meanwhile: the recovery records still find its cgroup.
+    if (e instanceof DamagedStateError) deleteDamaged(dir, e, opts);
+    else dir.destroy();
   } finally {
     dir.close();
   }
