@@ -303,8 +303,10 @@ function readRecord(file: string, problem: (v: unknown) => string | undefined): 
 export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  let made = false;
   try {
     const fd = fs.openSync(tmp, 'w', mode);
+    made = true;
     try {
       fs.writeFileSync(fd, data);
       fs.fsyncSync(fd);
@@ -319,7 +321,7 @@ export function writeFileAtomic(file: string, data: string, mode = 0o600): void 
       fs.closeSync(dfd);
     }
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
+    if (made) fs.rmSync(tmp, { force: true });
     throw writeError(file, e);
   }
 }
