@@ -158,20 +158,20 @@ describe('no command holds the container lock while it waits on the container', 
     }
   });
 
-  test('pause, exec --ignore-paused, SIGTERM to the exec: it ends, having started nothing, and delete -f works', async () => {
+  test('pause, exec --ignore-paused, SIGTERM or SIGINT to the exec: it ends, having started nothing, and delete -f works', async () => {
     const rt = s.rt;
     const id = uniqueId('term');
     const marker = `marker-${id}`;
     assert.equal(rt.run(['run', '-d', '--bundle', makeBundle(['sleep', '1000']), id]).code, 0);
     assert.equal(rt.run(['pause', id]).code, 0);
-    for (const detach of [[], ['-d']]) {
+    for (const [detach, sig] of [[[], 'SIGTERM'], [[], 'SIGINT'], [['-d'], 'SIGTERM']] as const) {
       const exec = rt.spawn(['exec', ...detach, '--ignore-paused', id, 'sh', '-c', `echo started; sleep 100; : ${marker}`]);
       try {
         await sleep(500);
-        exec.child.kill('SIGTERM');
+        exec.child.kill(sig);
         const r = await within(5000, exec.done);
-        assert.ok(r, `exec ${detach.join(' ')} ignored SIGTERM while it waited`);
-        assert.equal(r.code, 128 + os.constants.signals.SIGTERM);
+        assert.ok(r, `exec ${detach.join(' ')} ignored ${sig} while it waited`);
+        assert.equal(r.code, 128 + os.constants.signals[sig]);
         assert.equal(r.stdout, '');
       } finally {
         if (exec.child.exitCode === null && exec.child.signalCode === null) {
