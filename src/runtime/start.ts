@@ -25,10 +25,11 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
     const status = statusOf(dir, state);
     if (status === 'stopped') throw new StatusError('cannot start a container that has stopped');
     if (status !== 'created') throw new StatusError('cannot start an already running container');
-    fifo = claimFifo(dir.fifoPath);
     if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket);
+    // Last: the claim releases init, so nothing may fail after it.
+    fifo = claimFifo(dir.fifoPath);
   } catch (e) {
-    if (fifo !== undefined) fs.closeSync(fifo);
+    notify?.close();
     throw e;
   } finally {
     dir.close();
