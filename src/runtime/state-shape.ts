@@ -14,7 +14,7 @@ const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null &
 const isCount = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
 const isStrings = (v: unknown) => Array.isArray(v) && v.every((s) => typeof s === 'string');
 
-/** The first problem found, as "/field: what is wrong", or undefined if the shape is right. */
+/** The first problem found ("/pid is missing", "/pid must be a positive integer"), or undefined if the shape is right. */
 type Check = (v: unknown) => string | undefined;
 
 function fields(spec: Record<string, [required: boolean, ok: (v: unknown) => boolean, want: string]>): Check {

@@ -1,5 +1,7 @@
 // The state store: one directory per container under --root, holding
-// state.json (written atomically) and exec.fifo while the container is created.
+// state.json (written atomically and synced), the records that find the
+// init and the cgroup should it be damaged (init.json, cgroup.json), and
+// exec.fifo while the container is created.
 // mkdir makes creation atomic; flock on the directory serialises commands.
 import fs from 'node:fs';
 import path from 'node:path';
@@ -172,15 +174,15 @@ export class StateStore {
   private rootError(e: unknown): unknown {
     const code = (e as NodeJS.ErrnoException).code;
     if (code !== 'ENOTDIR' && code !== 'EEXIST') return e;
-    let isFile = false;
+    let st: fs.Stats;
     try {
-      isFile = !fs.statSync(this.root).isDirectory();
-    } catch {
-      // a parent of it is the file
+      st = fs.statSync(this.root);
+    } catch (s) {
+      if ((s as NodeJS.ErrnoException).code !== 'ENOTDIR') return e;
+      return new TsrunError(`--root ${this.root}: a parent of it is not a directory`);
     }
-    return new TsrunError(
-      isFile ? `--root ${this.root} is not a directory` : `--root ${this.root}: a parent of it is not a directory`,
-    );
+    // A root that is a directory: the trouble is below it (a file where a container's directory goes).
+    return st.isDirectory() ? e : new TsrunError(`--root ${this.root} is not a directory`);
   }
 
   private withRootLock<T>(fn: () => T): T {

@@ -216,4 +216,9 @@ test('a --root that is a file, or under one, is named as not a directory by ever
   }
   const under = new StateStore(join(file, 'sub'));
   assert.throws(() => under.create('c1'), (e: unknown) => e instanceof TsrunError && e.message === `--root ${join(file, 'sub')}: a parent of it is not a directory`);
+  // A file where a container's directory goes is no fault of --root's.
+  const good = newStore();
+  mkdirSync(good.root, { recursive: true });
+  writeFileSync(join(good.root, 'c1'), '');
+  assert.throws(() => good.open('c1'), (e: unknown) => (e as NodeJS.ErrnoException).code === 'ENOTDIR' && !(e as Error).message.includes('--root'));
 });
