@@ -112,6 +112,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       onCreated(pid) {
         const stat = readProcStat(pid);
         if (!stat) throw new TsrunError(`the container's init (pid ${pid}) vanished during create`);
+        // First, so that `delete -f` finds the init even if state.json is damaged later.
+        dir.writeInitRecord({ pid, initStartTime: stat.startTime });
         state = {
           ociVersion: OCI_VERSION,
           id: opts.id,

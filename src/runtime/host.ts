@@ -41,6 +41,13 @@ export function parseCapEff(status: string): bigint {
   return m ? BigInt(`0x${m[1]}`) : 0n;
 }
 
+/** Our soft RLIMIT_NOFILE (node raised it to the hard one): no fd at or above it can be open or made. */
+export function openFileLimit(): number {
+  const row = readOr('/proc/self/limits', '').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = row?.slice(26).trim().split(/\s+/)[0];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}
+
 let cached: HostFacts | undefined;
 
 export function readHostFacts(): HostFacts {

@@ -1,7 +1,8 @@
 // `run`: create, start and, unless detached, wait for the process, forwarding
 // signals to it; then delete the container and return runc's exit code.
 import { createContainer, type CreateOptions } from './create.js';
-import { destroyContainer, type DeleteOptions } from './delete.js';
+import { deleteDamaged, destroyContainer, type DeleteOptions } from './delete.js';
+import { DamagedStateError } from './errors.js';
 import { undoHostMountsQuietly } from './host-mounts.js';
 import { SignalForwarder } from './foreground.js';
 import { NotifyProxy } from './notify-socket.js';
@@ -69,7 +70,12 @@ function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void
     let state;
     try {
       state = dir.readState();
-    } catch {
+    } catch (e) {
+      // Damaged meanwhile: the recovery records still find its init and cgroup.
+      if (e instanceof DamagedStateError) {
+        deleteDamaged(dir, e, opts);
+        return;
+      }
       undoHostMountsQuietly(dir.dir);
       dir.destroy(); // an unreadable state: nothing to run hooks with
       return;
