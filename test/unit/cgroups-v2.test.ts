@@ -73,6 +73,8 @@ test('v2 (fake cgroupfs): apply writes the converted values and attaches the dev
     assert.equal(read('memory.low'), String(1 << 20));
     assert.equal(read('cpu.weight'), '174');
     assert.equal(read('cpu.max'), '25000');
+    assert.equal(read('pids.max'), 'max', 'pids.max waits until stage 0 has exited');
+    cg.finishCreate();
     assert.equal(read('pids.max'), '42');
     assert.equal(read('memory.high'), '999');
     assert.equal(programs.length, 1);
