@@ -52,7 +52,10 @@ export abstract class Cgroup {
     protected readonly sys: CgroupSyscalls,
   ) {}
 
-  /** Makes the directories (idempotent) and prepares them; returns the ones it made. */
+  /**
+   * Makes the directories (idempotent) and prepares them. Each one it makes
+   * goes into record.created at once, so a failure midway can undo it; returns them.
+   */
   abstract create(): string[];
   protected abstract view(): CgroupView;
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
@@ -256,7 +259,12 @@ export abstract class Cgroup {
       }
       sleepMs(delay);
     }
-    const busy = [...made].reverse().filter((d) => !removeDir(d, leaves.includes(d) ? 2000 : 0) && leaves.includes(d));
+    const busy: string[] = [];
+    for (const d of [...made].reverse()) {
+      // A parent it made may hold another container's cgroup by now: tried once, and left if so.
+      const leaf = leaves.includes(d);
+      if (!removeDir(d, leaf ? 2000 : 0) && leaf) busy.push(d);
+    }
     if (busy.length) throw new CgroupOpError(`cannot remove the cgroup this create made: ${busy.join(', ')} stays busy`);
     made.length = 0;
   }

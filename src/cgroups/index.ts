@@ -67,7 +67,6 @@ export function setUpCgroup(
     opts.persist?.(record);
   }
   const made = cg.create();
-  record.created.push(...made);
   delete record.making;
   opts.persist?.(record);
   // A cgroup that was there already may be someone's: it must be empty and thawed.

@@ -14,12 +14,17 @@ import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 export class V1Cgroup extends Cgroup {
   create(): string[] {
     const made: string[] = [];
-    for (const h of this.record.v1) {
-      const here = mkdirs(h.dir);
+    const make = (dir: string) => {
+      const here = mkdirs(dir);
       made.push(...here);
+      this.record.created.push(...here);
+      return here;
+    };
+    for (const h of this.record.v1) {
+      const here = make(h.dir);
       if (h.controllers.includes('cpuset')) this.fillCpusets(h.mount, h.dir, here);
     }
-    if (this.record.unified) made.push(...mkdirs(this.record.unified.dir));
+    if (this.record.unified) make(this.record.unified.dir);
     return made;
   }
 
