@@ -47,6 +47,9 @@ export interface ApplyOptions {
 }
 
 export abstract class Cgroup {
+  /** Writes apply() held back on create, for finishCreate(). */
+  private late: CgroupOp[] = [];
+
   constructor(
     readonly record: CgroupRecord,
     protected readonly sys: CgroupSyscalls,
@@ -108,8 +111,6 @@ export abstract class Cgroup {
     this.run(ops.filter((op) => !late.includes(op)));
     this.late.push(...late);
   }
-
-  private late: CgroupOp[] = [];
 
   /** create's last cgroup step, once stage 0 has exited: the limits apply() held back. */
   finishCreate(): void {

@@ -12,10 +12,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { cgroupParentOf } from '../../src/cgroups/paths.js';
 import { hostLayout } from '../../src/cgroups/hierarchy.js';
-import { makeBundle, Runtime, skipUnlessRoot, uniqueId } from './harness.js';
+import { native } from '../../src/runtime/native.js';
+import { makeBundle, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
 
+// TSRUN_RACE_BATCHES=30 runs the issue's 300.
 const BATCHES = Number(process.env.TSRUN_RACE_BATCHES ?? 20);
-const AT_ONCE = Number(process.env.TSRUN_RACE_AT_ONCE ?? 10);
+const AT_ONCE = 10;
+const NEST = 'a/b/c/d/e';
+
+/** How many flock requests wait on dir (the "->" lines of /proc/locks for its inode). */
+function waitingOn(dir: string): number {
+  const ino = fs.statSync(dir).ino;
+  return fs.readFileSync('/proc/locks', 'utf8').split('\n').filter((l) => / -> FLOCK /.test(l) && l.split(/\s+/)[6]?.endsWith(`:${ino}`)).length;
+}
 
 /**
  * Runs tsrun under rt without waiting for the others; stderr goes to a file,
@@ -55,8 +64,16 @@ describe('parallel creates on a new parent cgroup', { skip: skipUnlessRoot }, ()
       const parent = `race-${process.pid}-${b}`;
       parents.add(parent);
       const ids = Array.from({ length: AT_ONCE }, () => uniqueId('race'));
-      const bundles = ids.map((id) => makeBundle(['true'], (c) => (c.linux.cgroupsPath = `${parent}/${id}`)));
-      const [created] = await Promise.all([Promise.all(ids.map((id, i) => run(['create', '--bundle', bundles[i], id]))), deleting]);
+      // Nested deep, so the parents take a while to make and fill: a wider window for the others to use one too early.
+      const bundles = ids.map((id) => makeBundle(['true'], (c) => (c.linux.cgroupsPath = `${parent}/${NEST}/${id}`)));
+      // The creates wait for the root's lock (each takes it to make its state directory): released
+      // once all have started, they go on together instead of node's start-up apart.
+      const lock = fs.openSync(rt.root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+      native().flock(lock, true, true);
+      const creating = Promise.all(ids.map((id, i) => run(['create', '--bundle', bundles[i], id])));
+      for (let n = 0; n < 500 && waitingOn(rt.root) < AT_ONCE; n++) await sleep(10);
+      fs.closeSync(lock);
+      const [created] = await Promise.all([creating, deleting]);
       created.forEach((r, i) => r.code !== 0 && failures.push(`${ids[i]}: ${r.stderr.trim()}`));
       deleting = Promise.all(ids.map((id, i) => (created[i].code === 0 ? run(['delete', '--force', id]) : undefined))).then((rs) => {
         rs.forEach((r, i) => r && r.code !== 0 && failures.push(`delete ${ids[i]}: ${r.stderr.trim()}`));
@@ -68,5 +85,7 @@ describe('parallel creates on a new parent cgroup', { skip: skipUnlessRoot }, ()
     assert.deepEqual(rt.ids(), []);
     const top = cgroupParentOf(rt.root);
     for (const m of mounts) for (const p of parents) assert.ok(!fs.existsSync(path.join(m, top, p)), `${path.join(m, top, p)} left behind`);
+    // The root's own parent goes with its last container.
+    if (top !== '/tsrun') for (const m of mounts) assert.ok(!fs.existsSync(path.join(m, top)), `${path.join(m, top)} left behind`);
   });
 });
