@@ -15,14 +15,17 @@ import {
   attachment,
   bridge,
   bridgePorts,
+  cgroupsNamed,
   cniSkipReason,
   defaultConflist,
   hostNetState,
   iptablesRules,
   leasesOf,
   linkExists,
+  manyNetworked,
   netBundle,
   sh,
+  type ManyResult,
 } from './net-harness.js';
 
 const skip = cniSkipReason();
@@ -237,5 +240,33 @@ describe('bundles/net: eth0 on the tsrun0 bridge through the CNI plugins', { ski
         fs.rmSync(path.join('/var/lib/cni/networks', network), { recursive: true, force: true });
       }
     });
+  });
+});
+
+describe('many at once: 50 networked containers from the same layers', { skip }, () => {
+  test('distinct addresses, each answers the host and a neighbour; afterwards nothing is left', async (t) => {
+    const host = hostNetState();
+    const rt = new Runtime();
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-many-'));
+    const portsBefore = bridgePorts();
+    const rulesBefore = iptablesRules();
+    let res: ManyResult | undefined;
+    try {
+      res = await manyNetworked({ bin: rt.bin, root: rt.root, n: 50, width: 4, work, prefix: 'many' });
+      assert.equal(res.ips.length, 50);
+      t.diagnostic(`ms: ${JSON.stringify(res.ms)}`);
+      rt.cleanup();
+      assertNetLeftNothing({ stateDir: path.join(work, 'net-state'), ids: res.ids, portsBefore, rulesBefore, veths: res.veths, ips: res.ips });
+      const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+      for (const b of res.bundles) assert.ok(!mounts.includes(b), `a mount of ${b} is left`);
+      assert.deepEqual(cgroupsNamed(res.ids), [], 'a cgroup is left');
+    } finally {
+      if (fs.existsSync(rt.root)) {
+        for (const id of rt.ids()) rt.run(['delete', '--force', id]);
+        fs.rmSync(rt.root, { recursive: true, force: true });
+      }
+      host.restore();
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -1,7 +1,7 @@
 // Shared by the tests (and the bench) of bundles/net: networked bundles made
 // by bundles/net/make-config, what cni-hook cached for a container, and what
 // the CNI plugins leave on the host (veths, leases, iptables rules, sysctls).
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -168,4 +168,159 @@ export function assertNetLeftNothing(o: {
   const extra = [...bridgePorts()].filter((p) => !o.portsBefore.has(p));
   assert.deepEqual(extra, [], `ports left on ${bridge}`);
   assert.deepEqual(rulesLeft(o.rulesBefore, [...o.ids, ...(o.ips ?? [])]), [], 'iptables rules left');
+}
+
+/** Directories under /sys/fs/cgroup (three levels deep: controller, parent, id) named by one of ids. */
+export function cgroupsNamed(ids: string[]): string[] {
+  const names = new Set(ids);
+  const found: string[] = [];
+  const walk = (dir: string, depth: number) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries.filter((e) => e.isDirectory())) {
+      if (names.has(e.name)) found.push(path.join(dir, e.name));
+      if (depth < 3) walk(path.join(dir, e.name), depth + 1);
+    }
+  };
+  walk('/sys/fs/cgroup', 1);
+  return found;
+}
+
+/** Runs bin (tsrun or runc) with --root to completion, stdio in files (a created container keeps them). */
+export function runAsync(bin: string, root: string, args: string[]): Promise<{ code: number; stderr: string }> {
+  const errFile = path.join(root, `.err-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  const err = fs.openSync(errFile, 'w+');
+  return new Promise((resolve) => {
+    const child = spawn(bin, ['--root', root, ...args], { stdio: ['ignore', 'ignore', err] });
+    let settled = false;
+    const done = (code: number) => {
+      if (settled) return;
+      settled = true;
+      fs.closeSync(err);
+      const stderr = fs.readFileSync(errFile, 'utf8');
+      fs.rmSync(errFile, { force: true });
+      resolve({ code, stderr });
+    };
+    child.on('error', () => done(-1));
+    child.on('exit', (code, sig) => done(code ?? 128 + (sig ? os.constants.signals[sig] : 0)));
+  });
+}
+
+/** Runs jobs, at most `width` at a time. */
+export async function pool<T>(items: T[], width: number, job: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await job(items[i], i);
+      }
+    }),
+  );
+}
+
+export interface ManyOptions {
+  /** tsrun's or runc's binary, and a --root of the caller's. */
+  bin: string;
+  root: string;
+  n: number;
+  /** Parallel creates and deletes. */
+  width: number;
+  /** A dir of the caller's (removed by the caller): image, layers, bundles, the hook's state. */
+  work: string;
+  prefix: string;
+}
+
+export interface ManyResult {
+  ids: string[];
+  ips: string[];
+  veths: string[];
+  bundles: string[];
+  ms: { prepare: number; create: number; start: number; ping: number; delete: number; total: number };
+}
+
+/**
+ * n networked containers from the same two image layers (bundles/layers) at
+ * once: each bundle's root an overlay of the layers with its own upper, its
+ * network from cni-hook. Creates them width at a time, starts them, checks
+ * every address is distinct and answers a ping from the host and from the
+ * next container, then deletes them all. Throws on the first failure (after
+ * deleting what it made).
+ */
+export async function manyNetworked(o: ManyOptions): Promise<ManyResult> {
+  const t0 = Date.now();
+  const layersTool = (name: string, args: string[]) => sh(path.join(repoRoot, 'bundles', 'layers', name), args);
+  const image = path.join(o.work, 'image');
+  const layers = path.join(o.work, 'layers');
+  const stateDir = path.join(o.work, 'net-state');
+  if (!fs.existsSync(image)) layersTool('build-image', [image]);
+  const res: ManyResult = { ids: [], ips: [], veths: [], bundles: [], ms: { prepare: 0, create: 0, start: 0, ping: 0, delete: 0, total: 0 } };
+  for (let i = 0; i < o.n; i++) {
+    const id = `${o.prefix}-${process.pid}-${i}`;
+    const dir = path.join(o.work, id);
+    fs.mkdirSync(dir);
+    layersTool('make-bundle', [dir, '--image', image, '--layers-dir', layers]);
+    const overlay = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')).mounts[0];
+    const netArgs = ['--rootfs', path.join(dir, 'rootfs'), `--hook-arg=--state-dir=${stateDir}`, '--hostname', id, '--', 'sleep', '3600'];
+    const config = JSON.parse(sh(path.join(netDir, 'make-config'), netArgs));
+    config.mounts.unshift(overlay);
+    fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config, null, 2));
+    res.ids.push(id);
+    res.bundles.push(dir);
+  }
+  const t1 = Date.now();
+  res.ms.prepare = t1 - t0;
+  const failures: string[] = [];
+  const made: string[] = [];
+  try {
+    await pool(res.ids, o.width, async (id, i) => {
+      const r = await runAsync(o.bin, o.root, ['create', '--bundle', res.bundles[i], id]);
+      if (r.code !== 0) failures.push(`create ${id}: ${r.stderr}`);
+      else made.push(id);
+    });
+    assert.equal(failures.length, 0, failures.join('\n'));
+    const t2 = Date.now();
+    res.ms.create = t2 - t1;
+    for (const id of res.ids) {
+      const a = attachment(stateDir, id);
+      res.ips.push(a.ip);
+      res.veths.push(a.hostVeth);
+      const r = spawnSync(o.bin, ['--root', o.root, 'start', id], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+      assert.equal(r.status, 0, `start ${id}: ${r.stderr}`);
+    }
+    const t3 = Date.now();
+    res.ms.start = t3 - t2;
+    assert.equal(new Set(res.ips).size, o.n, `distinct addresses: ${res.ips.join(' ')}`);
+    for (const ip of res.ips) assert.match(ip, /^10\.89\.0\.\d+$/);
+    await pool(res.ids, o.width, async (id, i) => {
+      const host = await new Promise<number>((resolve) =>
+        spawn('busybox', ['ping', '-c', '1', '-W', '3', res.ips[i]], { stdio: 'ignore' }).on('exit', (c) => resolve(c ?? -1)),
+      );
+      if (host !== 0) failures.push(`host cannot ping ${id} at ${res.ips[i]}`);
+      const neighbour = res.ips[(i + 1) % o.n];
+      const r = await runAsync(o.bin, o.root, ['exec', id, 'ping', '-c', '1', '-W', '3', neighbour]);
+      if (r.code !== 0) failures.push(`${id} (${res.ips[i]}) cannot ping ${neighbour}: ${r.stderr}`);
+    });
+    assert.equal(failures.length, 0, failures.join('\n'));
+    const t4 = Date.now();
+    res.ms.ping = t4 - t3;
+  } finally {
+    const t5 = Date.now();
+    await pool(made, o.width, async (id) => {
+      const r = await runAsync(o.bin, o.root, ['delete', '--force', id]);
+      if (r.code !== 0) failures.push(`delete ${id}: ${r.stderr}`);
+    });
+    res.ms.delete = Date.now() - t5;
+    res.ms.total = Date.now() - t0;
+  }
+  assert.equal(failures.length, 0, failures.join('\n'));
+  for (const id of res.ids) {
+    const pin = path.join(stateDir, 'netns', id);
+    assert.ok(!fs.existsSync(pin), `pin ${pin} left`);
+  }
+  return res;
 }
