@@ -91,7 +91,7 @@ describe('bundles/layers: image layers on overlay, copy-on-write and commit', { 
     const [base, second] = layerDirs(dir);
     assert.ok(fs.lstatSync(path.join(base, 'bin', 'vi')).isSymbolicLink(), 'the base layer has /bin/vi');
     assert.ok(isWhiteout(path.join(second, 'bin', 'vi')), 'layer 2 has a 0:0 char device for .wh.vi');
-    const opaque = spawnSync('getfattr', ['--only-values', '-n', 'trusted.overlay.opaque', path.join(second, 'var', 'log')], { encoding: 'utf8' });
+    const opaque = spawnSync('python3', ['-c', 'import os,sys; print(os.getxattr(sys.argv[1], "trusted.overlay.opaque").decode(), end="")', path.join(second, 'var', 'log')], { encoding: 'utf8' });
     assert.equal(opaque.stdout, 'y', `layer 2's /var/log is opaque: ${opaque.stderr}`);
     assert.ok(!fs.existsSync(path.join(second, 'var', 'log', '.wh..wh..opq')));
   });
