@@ -61,4 +61,4 @@ for (const phase of ['create', 'start', 'ping', 'delete', 'total'] as const) {
   const r = results.runc[phase];
   console.log(`${phase.padEnd(8)} ${t.toFixed(0).padStart(9)} ${r.toFixed(0).padStart(9)} ${(t / r).toFixed(2).padStart(12)}`);
 }
-console.log(`(bundles made beforehand: tsrun ${results.tsrun.prepare} ms, runc ${results.runc.prepare} ms; not in total's comparison of the runtimes)`);
+console.log(`(bundles made beforehand: tsrun ${results.tsrun.prepare} ms, runc ${results.runc.prepare} ms; not in total)`);
