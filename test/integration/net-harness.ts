@@ -122,12 +122,42 @@ function sysctl(name: string): string | undefined {
   return fs.existsSync(p) ? fs.readFileSync(p, 'utf8').trim() : undefined;
 }
 
+function iptablesChains(): Set<string> {
+  const chains = new Set<string>();
+  for (const table of ['filter', 'nat']) {
+    for (const l of sh('iptables-save', ['-t', table]).split('\n')) if (l.startsWith(':')) chains.add(`${table} ${l.slice(1).split(' ')[0]}`);
+  }
+  return chains;
+}
+
+const sharedChains = ['filter CNI-FORWARD', 'filter CNI-ADMIN', 'nat CNI-HOSTPORT-DNAT', 'nat CNI-HOSTPORT-SETMARK', 'nat CNI-HOSTPORT-MASQ'];
+
+/** Removes the plugins' shared rules and chains that were not there before (once no container uses them). */
+function removeSharedSetup(rulesBefore: Set<string>, chainsBefore: Set<string>): void {
+  for (const r of iptablesRules()) {
+    if (rulesBefore.has(r) || !sharedRule.some((s) => s.test(r))) continue;
+    const [table, ...rest] = r.split(' ');
+    // iptables-save quotes as sh does.
+    spawnSync('sh', ['-c', `iptables -w -t ${table} ${rest.join(' ').replace(/^-A /, '-D ')}`], { stdio: 'ignore' });
+  }
+  for (const c of sharedChains) {
+    if (chainsBefore.has(c) || !iptablesChains().has(c)) continue;
+    const [table, chain] = c.split(' ');
+    spawnSync('iptables', ['-w', '-t', table, '-X', chain], { stdio: 'ignore' }); // refused while a rule still uses it
+  }
+}
+
 /**
  * The host state the plugins change: bridge's isGateway sets ip_forward,
- * portmap sets route_localnet, and the tsrun0 bridge stays. restore() puts
- * the three back as they were.
+ * portmap sets route_localnet, and the tsrun0 bridge stays; so do the
+ * firewall and portmap plugins' shared chains and host-local's directory of
+ * the network. restore() puts them back as they were.
  */
 export function hostNetState() {
+  const rulesBefore = iptablesRules();
+  const chainsBefore = iptablesChains();
+  const leaseDir = '/var/lib/cni/networks/tsrun';
+  const hadLeaseDir = fs.existsSync(leaseDir);
   const forward = sysctl('net.ipv4.ip_forward');
   const hadBridge = linkExists(bridge);
   const localnet = sysctl(`net.ipv4.conf.${bridge}.route_localnet`);
@@ -140,6 +170,11 @@ export function hostNetState() {
         if (linkExists(bridge) && bridgePorts().size === 0) sh('ip', ['link', 'del', bridge]);
       } else if (localnet !== undefined && linkExists(bridge)) {
         fs.writeFileSync(`/proc/sys/net/ipv4/conf/${bridge}/route_localnet`, localnet);
+      }
+      removeSharedSetup(rulesBefore, chainsBefore);
+      // host-local's bookkeeping (lock, last_reserved_ip.0) once no lease is in it.
+      if (!hadLeaseDir && fs.existsSync(leaseDir) && fs.readdirSync(leaseDir).every((f) => f === 'lock' || f.startsWith('last_reserved_ip'))) {
+        fs.rmSync(leaseDir, { recursive: true, force: true });
       }
     },
   };
