@@ -106,6 +106,27 @@ describe('bundles/net: eth0 on the tsrun0 bridge through the CNI plugins', { ski
     fs.rmSync(bundle, { recursive: true, force: true });
   });
 
+  test('the example as bundles/prepare writes it (make-config, its default command): eth0, the route, the gateway answers; lo is up', () => {
+    const id = uniqueId('net');
+    ids.push(id);
+    const bundle = netBundle({ args: [], stateDir });
+    const config = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    assert.deepEqual(config.linux.sysctl, { 'net.ipv4.ping_group_range': '0 2147483647' });
+    assert.deepEqual(Object.keys(config.hooks), ['createRuntime', 'poststop']);
+    const r = rt.run(['run', '--bundle', bundle, id]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /inet 10\.89\.0\.\d+\/24 .* eth0/);
+    assert.match(r.stdout, /^default via 10\.89\.0\.1 dev eth0/m);
+    assert.match(r.stdout, /1 packets received/);
+    const loId = uniqueId('net');
+    ids.push(loId);
+    const loBundle = netBundle({ args: ['ping', '-c', '1', '-W', '2', '127.0.0.1'], stateDir });
+    const lo = rt.run(['run', '--bundle', loBundle, loId]);
+    assert.equal(lo.code, 0, `lo is up without the loopback plugin (the runtime brings it up): ${lo.stdout}${lo.stderr}`);
+    assertNetLeftNothing({ stateDir, ids: [id, loId], portsBefore, rulesBefore });
+    for (const b of [bundle, loBundle]) fs.rmSync(b, { recursive: true, force: true });
+  });
+
   test('the host pings a container, and two containers ping each other; the veth is on tsrun0', () => {
     const a = startNet(['sleep', '600']);
     const b = startNet(['sleep', '600']);
