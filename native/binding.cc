@@ -299,7 +299,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
 
 Napi::Value SocketPair(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
-    auto [a, b] = tsrun::socket_pair();
+    auto [a, b] = tsrun::socket_pair(info.Length() > 0 && info[0].ToBoolean());
     Napi::Array pair = Napi::Array::New(info.Env(), 2);
     pair.Set(0u, a);
     pair.Set(1u, b);

@@ -12,9 +12,9 @@
 
 namespace tsrun {
 
-std::pair<int, int> socket_pair() {
+std::pair<int, int> socket_pair(bool seqpacket) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair", "cannot make a socket pair");
+  if (socketpair(AF_UNIX, (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair", "cannot make a socket pair");
   return {sv[0], sv[1]};
 }
 

@@ -6,8 +6,8 @@
 
 namespace tsrun {
 
-// A connected AF_UNIX SOCK_STREAM pair (close-on-exec).
-std::pair<int, int> socket_pair();
+// A connected unix socket pair (close-on-exec): SOCK_STREAM, or SOCK_SEQPACKET (criu swrk's RPC).
+std::pair<int, int> socket_pair(bool seqpacket = false);
 // Blocks for one message on sock and returns the fd it carried (close-on-exec).
 int recv_fd(int sock);
 void set_winsize(int fd, unsigned short rows, unsigned short cols);

@@ -23,7 +23,8 @@ export interface NativeCore {
   flock(fd: number, exclusive: boolean, block: boolean): boolean;
   /** A connected unix stream socket to path (close-on-exec); the error says "dial unix <path>" as runc's does. */
   connectUnix(path: string): number;
-  socketPair(): [number, number];
+  /** seqpacket: SOCK_SEQPACKET (one message per read), else SOCK_STREAM. */
+  socketPair(seqpacket?: boolean): [number, number];
   /** Blocks for one message on sock; returns the fd it carried. */
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
