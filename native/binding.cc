@@ -313,6 +313,16 @@ Napi::Value RecvFd(const Napi::CallbackInfo &info) {
   });
 }
 
+Napi::Value RecvPacket(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto p = tsrun::recv_packet(int_arg(info, 0, "fd"), static_cast<size_t>(int_arg(info, 1, "maxLength")));
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("data", Napi::Buffer<uint8_t>::Copy(info.Env(), p.data.data(), p.data.size()));
+    if (p.fd >= 0) o.Set("fd", p.fd);
+    return o;
+  });
+}
+
 Napi::Value SetWinsize(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     tsrun::set_winsize(int_arg(info, 0, "fd"), int_arg(info, 1, "rows"), int_arg(info, 2, "cols"));
@@ -410,6 +420,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("recvPacket", Napi::Function::New(env, RecvPacket));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("channelSend", Napi::Function::New(env, ChannelSend));

@@ -28,6 +28,16 @@ int recv_fd(int sock) {
   return fd;
 }
 
+ReceivedPacket recv_packet(int sock, size_t max_len) {
+  ReceivedPacket p;
+  p.data.resize(max_len);
+  struct iovec iov = {p.data.data(), max_len};
+  ssize_t got = recv_with_fd(sock, &iov, 1, &p.fd);
+  if (got < 0) throw_errno("recvmsg", "cannot read from the socket");
+  p.data.resize(static_cast<size_t>(got));
+  return p;
+}
+
 void set_winsize(int fd, unsigned short rows, unsigned short cols) {
   struct winsize ws = {};
   ws.ws_row = rows;

@@ -85,13 +85,15 @@ function dumpOpts(state: StoredState, o: CheckpointOptions, imagesFd: number, wo
     leave_running: !!o.leaveRunning,
     tcp_skip_in_flight: !!o.tcpSkipInFlight,
     link_remap: !!o.linkRemap,
-    orphan_pts_master: !!state.config.process?.terminal,
+    // As runc: a terminal's master is outside the container; restore makes a new one.
+    orphan_pts_master: true,
     ext_mnt: externalMounts(state.config, 'dump', maskedFiles(state)),
   };
   const freezer = freezerDir(state.cgroup);
   if (freezer) opts.freeze_cgroup = freezer;
+  // Iterative migration: memory tracking, and the previous images to diff against.
   if (o.parentPath) opts.parent_img = o.parentPath;
-  if (o.preDump) opts.track_mem = true;
+  if (o.preDump || o.parentPath) opts.track_mem = true;
   if (o.statusFd !== undefined) opts.status_fd = o.statusFd;
   if (o.pageServer) opts.ps = pageServer(o.pageServer);
   return opts;

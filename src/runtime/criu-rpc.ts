@@ -29,8 +29,12 @@ export interface CriuRunOptions {
   stdio?: [number | 'ignore', number | 'ignore', number | 'ignore'];
   /** criu is running and waiting for the request (restore: put it in the container's cgroup). */
   onStarted?(criuPid: number): void;
-  /** A notification (notify_scripts): runs before CRIU goes on; throwing fails the request. */
-  onNotify?(script: string, pid: number, sock: number): void;
+  /**
+   * A notification (notify_scripts): runs before CRIU goes on; throwing
+   * fails the request. fd: one CRIU sent along (orphan-pts-master's pty
+   * master), which the callback owns; any other is closed.
+   */
+  onNotify?(script: string, pid: number, fd: number | undefined): void;
 }
 
 export interface CriuResponse {
@@ -38,6 +42,7 @@ export interface CriuResponse {
   success: boolean;
   restore?: { pid: number };
   dump?: { restored?: boolean };
+  notify?: { script?: string; pid?: number };
   cr_errno?: number;
   cr_errmsg?: string;
 }
@@ -120,21 +125,22 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   try {
     o.onStarted?.(pid);
     send(ours, encodeReq({ type: o.type, opts: o.opts }));
-    const buf = Buffer.alloc(MAX_MESSAGE);
     for (;;) {
-      const n = fs.readSync(ours, buf, 0, buf.length, null);
-      if (n === 0) break;
-      const resp = decodeResp(buf.subarray(0, n));
+      const packet = native().recvPacket(ours, MAX_MESSAGE);
+      if (packet.data.length === 0 && packet.fd === undefined) break;
+      const resp = decodeResp(packet.data);
       debug('criu says %o', resp);
       if (resp.type !== 'NOTIFY') {
+        if (packet.fd !== undefined) fs.closeSync(packet.fd);
         answer = resp;
         break;
       }
-      const script = (resp as { notify?: { script?: string; pid?: number } }).notify?.script ?? '';
-      const npid = (resp as { notify?: { pid?: number } }).notify?.pid ?? 0;
+      const script = resp.notify?.script ?? '';
+      const npid = resp.notify?.pid ?? 0;
       let ok = true;
       try {
-        o.onNotify?.(script, npid, ours);
+        if (o.onNotify) o.onNotify(script, npid, packet.fd);
+        else if (packet.fd !== undefined) fs.closeSync(packet.fd);
       } catch (e) {
         ok = false;
         failure = e;

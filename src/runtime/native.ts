@@ -27,6 +27,8 @@ export interface NativeCore {
   socketPair(seqpacket?: boolean): [number, number];
   /** Blocks for one message on sock; returns the fd it carried. */
   recvFd(sock: number): number;
+  /** One SOCK_SEQPACKET packet (up to maxLength bytes) and the fd that came with it; empty data, no fd: closed. */
+  recvPacket(sock: number, maxLength: number): { data: Buffer; fd?: number };
   setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
   /** host-mounts.ts: detach mount mntId after verifying it (unique id "0": unknown). */

@@ -16,6 +16,7 @@ import { runCriu } from './criu-rpc.js';
 import { DESCRIPTORS_FILE } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
+import { native } from './native.js';
 import { rootfsPath } from './plan.js';
 import { readProcStat } from './proc.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
@@ -46,12 +47,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   if (!fs.existsSync(rootfs) || !fs.statSync(rootfs).isDirectory()) {
     throw new TsrunError(`config.json: /root/path: rootfs ${rootfs} does not exist or is not a directory`);
   }
-  if (config.process?.terminal && !o.consoleSocket) {
-    throw new UnsupportedError('restore of a container with a terminal needs --console-socket (the pty master goes there)');
-  }
-  if (config.process?.terminal) {
-    throw new UnsupportedError('restore of a container with a terminal is not implemented by tsrun yet');
-  }
+  checkConsole(!!config.process?.terminal, !!o.detach, o.consoleSocket);
   const images = imageDir(o.imagePath);
   const work = o.workPath ? path.resolve(o.workPath) : images;
   const pidFile = o.pidFile ? path.resolve(o.pidFile) : undefined;
@@ -76,6 +72,8 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       root: rootfs,
       rst_sibling: true,
       evasive_devices: true,
+      // A terminal's master was outside the container: CRIU makes a new pair and hands us the master.
+      orphan_pts_master: true,
       ext_mnt: externalMounts(config, 'restore', []),
       // The init's pipes (an engine's stdio) and outside files: CRIU puts ours in their place.
       inherit_fd: descriptors.flatMap((d, fd) => (d.startsWith('pipe:') || d.startsWith('file[') ? [{ key: d, fd }] : [])),
@@ -115,7 +113,12 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
         dir.writeCgroupRecord(record);
         if (record.mode !== 'v2') opts.cg_root = cgroupRoots(criuPid);
       },
-      onNotify(script, pid) {
+      onNotify(script, pid, fd) {
+        if (script === 'orphan-pts-master') {
+          sendMaster(fd, o.consoleSocket);
+        } else if (fd !== undefined) {
+          fs.closeSync(fd);
+        }
         if (script === 'setup-namespaces') {
           runHooks(config, 'prestart', { ...hookBase, status: 'creating', pid });
           runHooks(config, 'createRuntime', { ...hookBase, status: 'creating', pid });
@@ -142,6 +145,33 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   } finally {
     signals.stop();
     removeAfterExit(store, o.id, o.onWarning);
+  }
+}
+
+/**
+ * runc's rules: a terminal's new master goes to --console-socket, so a
+ * terminal needs one, and a console socket needs a terminal. A foreground
+ * restore relaying the terminal itself is not done by tsrun.
+ */
+function checkConsole(terminal: boolean, detach: boolean, consoleSocket: string | undefined): void {
+  if (terminal && consoleSocket === undefined) {
+    throw new UnsupportedError(
+      detach
+        ? 'cannot allocate tty if tsrun will detach without setting console socket'
+        : 'restore of a container with a terminal needs --console-socket: tsrun does not relay a restored terminal itself',
+    );
+  }
+  if (!terminal && consoleSocket !== undefined) throw new TsrunError('cannot use console socket if tsrun will not allocate tty');
+}
+
+/** orphan-pts-master: the restored terminal's master, with runc's payload, to the console socket. */
+function sendMaster(fd: number | undefined, consoleSocket: string | undefined): void {
+  if (fd === undefined) throw new TsrunError('criu sent orphan-pts-master without the pty master');
+  try {
+    if (consoleSocket === undefined) throw new TsrunError('the restored container has a terminal, but no --console-socket was given');
+    native().sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
+  } finally {
+    fs.closeSync(fd);
   }
 }
 

@@ -9,7 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { makeBundle, processLives, Runtime, sideBySide, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
+import { makeBundle, processLives, repoRoot, Runtime, sideBySide, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
 
 /** The criu both runtimes are given; the tests need one that passes `criu check`. */
 function findCriu(): string | undefined {
@@ -86,6 +86,18 @@ function scratchDir(dirs: string[], name: string): string {
   const d = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-criu-${name}-`));
   dirs.push(d);
   return d;
+}
+
+/** bundles/console-receiver on a fresh socket; done resolves with what the terminal printed. */
+async function startReceiver(dir: string) {
+  const sock = path.join(dir, `console-${uniqueId('s')}.sock`);
+  const ready = `${sock}.ready`;
+  const out = `${sock}.out`;
+  const child = spawn(path.join(repoRoot, 'bundles', 'console-receiver'), [sock, '--once-ready', ready, '--output', out, '--input', ''], { stdio: 'ignore' });
+  const done = new Promise<string>((resolve) => child.on('close', () => resolve(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '')));
+  for (let i = 0; i < 200 && !fs.existsSync(ready); i++) await sleep(10);
+  assert.ok(fs.existsSync(ready), 'console-receiver did not start');
+  return { sock, done, child };
 }
 
 describe('checkpoint and restore', { skip }, () => {
@@ -179,6 +191,36 @@ describe('checkpoint and restore', { skip }, () => {
       }
       assert.equal(second, lines[1], `${name}: the file offset was not kept`);
       assert.equal(rt.run(['delete', '-f', newId]).code, 0);
+    }
+  });
+
+  test('a terminal: the restored pty master goes to --console-socket (orphan-pts-master)', async () => {
+    const bundle = makeBundle(['/bin/sh', '-c', 'echo before-$(tty); while [ ! -e /tmp/go ]; do sleep 0.05; done; echo after-$(tty)'], (c) => {
+      c.process.terminal = true;
+      c.mounts.push({ destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620'] });
+    });
+    for (const [name, rt] of runtimes()) {
+      const dir = scratchDir(sbs.dirs, `tty-${name}`);
+      const images = path.join(dir, 'images');
+      const id = uniqueId('tty');
+      const first = await startReceiver(dir);
+      assert.equal(detached(rt, ['run', '-d', '--console-socket', first.sock, '--bundle', bundle, id]).code, 0);
+      for (let i = 0; i < 100 && !fs.readFileSync(`${first.sock}.out`, 'utf8').includes('before'); i++) await sleep(50);
+      const cp = criu(rt, ['checkpoint', '--image-path', images, id]);
+      assert.equal(cp.code, 0, `${name} checkpoint: ${cp.stderr}`);
+      first.child.kill();
+      const second = await startReceiver(dir);
+      const noSock = detached(rt, ['restore', '-d', '--image-path', images, '--bundle', bundle, id]);
+      assert.notEqual(noSock.code, 0, `${name}: a terminal restored with no console socket`);
+      assert.match(noSock.stderr, /console socket/);
+      assert.deepEqual(rt.ids(), []);
+      const rs = detached(rt, ['restore', '-d', '--console-socket', second.sock, '--image-path', images, '--bundle', bundle, id]);
+      assert.equal(rs.code, 0, `${name} restore: ${rs.stderr}`);
+      assert.equal(rt.run(['exec', id, 'touch', '/tmp/go']).code, 0);
+      const out = await Promise.race([second.done, sleep(10_000).then(() => 'timed out')]);
+      assert.match(out, /after-\/dev\/pts\/0/, `${name}: ${out}`);
+      await rt.waitStatus(id, 'stopped');
+      assert.equal(rt.run(['delete', id]).code, 0);
     }
   });
 
