@@ -8,7 +8,7 @@ import { openCgroup } from '../cgroups/index.js';
 import { StatusError } from './errors.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { commonCriuOpts, externalMounts, freezerDir, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
-import { runCriu } from './criu-rpc.js';
+import { requireCriuFeatures, runCriu, type CriuFeatures } from './criu-rpc.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { statusOf } from './status.js';
 
@@ -33,6 +33,11 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
     const state = dir.readState();
     const status = statusOf(dir, state);
     if (status !== 'running' && status !== 'paused') throw new StatusError('container not running');
+    const needs: Array<[keyof CriuFeatures, string]> = [];
+    if (o.preDump) needs.push(['mem_track', '--pre-dump']);
+    else if (o.parentPath) needs.push(['mem_track', '--parent-path']);
+    if (o.lazyPages) needs.push(['lazy_pages', '--lazy-pages']);
+    await requireCriuFeatures(o.criuPath, needs);
     const images = imageDir(o.imagePath);
     const work = o.workPath ? path.resolve(o.workPath) : images;
     const imagesFd = openCriuDir(images, true, 'image path');

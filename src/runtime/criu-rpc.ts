@@ -16,15 +16,22 @@ const debug = createDebug('tsrun:criu');
 /** criu_opts, with rpc.proto's field names. */
 export type CriuOpts = Record<string, unknown> & { images_dir_fd: number };
 
-export type CriuRequestType = 'DUMP' | 'RESTORE' | 'PRE_DUMP';
+export type CriuRequestType = 'DUMP' | 'RESTORE' | 'PRE_DUMP' | 'FEATURE_CHECK';
+
+/** criu_features: what a FEATURE_CHECK asks about and CRIU answers. */
+export interface CriuFeatures {
+  mem_track?: boolean;
+  lazy_pages?: boolean;
+}
 
 export interface CriuRunOptions {
   /** --criu, or `criu` from PATH. */
   criuPath?: string;
   type: CriuRequestType;
-  opts: CriuOpts;
-  /** The log CRIU writes in the work directory, quoted when it fails. */
-  logPath: string;
+  opts?: CriuOpts;
+  features?: CriuFeatures;
+  /** The log CRIU writes in the work directory, quoted when it fails (none for FEATURE_CHECK). */
+  logPath?: string;
   /** fds criu gets as its 0, 1, 2 (restore: the container's stdio); default: ignored. */
   stdio?: [number | 'ignore', number | 'ignore', number | 'ignore'];
   /** criu is running and waiting for the request (restore: put it in the container's cgroup). */
@@ -45,6 +52,7 @@ export interface CriuResponse {
   notify?: { script?: string; pid?: number };
   cr_errno?: number;
   cr_errmsg?: string;
+  features?: CriuFeatures;
 }
 
 /** CRIU refused or failed: its own words, and the log that has the rest. */
@@ -124,7 +132,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   let failure: unknown;
   try {
     o.onStarted?.(pid);
-    send(ours, encodeReq({ type: o.type, opts: o.opts }));
+    send(ours, encodeReq({ type: o.type, opts: o.opts, features: o.features }));
     for (;;) {
       const packet = native().recvPacket(ours, MAX_MESSAGE);
       if (packet.data.length === 0 && packet.fd === undefined) break;
@@ -168,7 +176,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
     const how = end.signal ? `was killed by ${end.signal}` : `exited with status ${end.code}`;
     throw new CriuError(`criu ${how} before answering the ${o.type} request${logExcerpt(o.logPath)}`);
   }
-  if (!answer.success) {
+  if (!answer.success && o.type !== 'FEATURE_CHECK') {
     const errno = answer.cr_errno ? `, errno ${answer.cr_errno}` : '';
     const msg = answer.cr_errmsg ? `: ${answer.cr_errmsg}` : '';
     throw new CriuError(`criu failed: type ${answer.type}${errno}${msg}${logExcerpt(o.logPath)}`);
@@ -182,7 +190,8 @@ function send(fd: number, msg: Uint8Array): void {
 }
 
 /** CRIU's own error lines from its log (the last few), and where the log is. */
-export function logExcerpt(logPath: string): string {
+export function logExcerpt(logPath: string | undefined): string {
+  if (!logPath) return '';
   let text: string;
   try {
     text = fs.readFileSync(logPath, 'utf8');
@@ -192,4 +201,18 @@ export function logExcerpt(logPath: string): string {
   const errors = text.split('\n').filter((l) => /\bError\b|\berror\b/.test(l)).slice(-3);
   const lines = errors.length ? errors : text.trimEnd().split('\n').slice(-3);
   return `\nlog file: ${logPath}\n${lines.map((l) => `  ${l.trim()}`).join('\n')}`;
+}
+
+/**
+ * Asks CRIU which of wanted it can do on this kernel; throws naming what
+ * it cannot, and why it was needed.
+ */
+export async function requireCriuFeatures(criuPath: string | undefined, wanted: Array<[keyof CriuFeatures, string]>): Promise<void> {
+  if (!wanted.length) return;
+  const features = Object.fromEntries(wanted.map(([f]) => [f, true])) as CriuFeatures;
+  const answer = await runCriu({ criuPath, type: 'FEATURE_CHECK', features });
+  const missing = wanted.filter(([f]) => answer.features?.[f] !== true);
+  if (missing.length) {
+    throw new CriuError(missing.map(([f, why]) => `${why} needs CRIU's ${f === 'mem_track' ? 'memory tracking (soft-dirty pages; `criu check --feature mem_dirty_track`)' : 'lazy pages (userfaultfd; `criu check --feature uffd-noncoop`)'}, which this kernel or criu does not offer`).join('; '));
+  }
 }
