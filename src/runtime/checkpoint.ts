@@ -26,6 +26,8 @@ export interface CheckpointOptions extends CriuCommonOptions {
 
 /** runc's name for the file with the init's stdio, which restore reattaches. */
 export const DESCRIPTORS_FILE = 'descriptors.json';
+/** runc's name for an external network namespace in the images. */
+export const EXTERNAL_NETNS_KEY = 'extRootNetNS';
 
 export async function checkpointContainer(store: StateStore, o: CheckpointOptions): Promise<void> {
   const dir = store.open(o.id);
@@ -46,7 +48,8 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
       const stdio = describeStdio(state.pid);
       const opts = dumpOpts(state, o, imagesFd, workFd);
-      if (stdio.external.length) opts.external = stdio.external;
+      const external = [...stdio.external, ...externalNamespaces(state)];
+      if (external.length) opts.external = external;
       writeFileAtomic(path.join(images, DESCRIPTORS_FILE), JSON.stringify(stdio.descriptors));
       const cg = state.cgroup ? openCgroup(state.cgroup) : undefined;
       try {
@@ -92,7 +95,7 @@ function dumpOpts(state: StoredState, o: CheckpointOptions, imagesFd: number, wo
     link_remap: !!o.linkRemap,
     // As runc: a terminal's master is outside the container; restore makes a new one.
     orphan_pts_master: true,
-    ext_mnt: externalMounts(state.config, 'dump', maskedFiles(state)),
+    ext_mnt: externalMounts(state.config, 'dump', maskedFiles(state), state.cgroup),
   };
   const freezer = freezerDir(state.cgroup);
   if (freezer) opts.freeze_cgroup = freezer;
@@ -123,6 +126,18 @@ function maskedFiles(state: StoredState): string[] {
       return false;
     }
   });
+}
+
+/**
+ * A network namespace the config joins by path (an engine's, with its
+ * veth) is not the container's to dump: CRIU records it under runc's key,
+ * and restore gives it the namespace its config names.
+ */
+function externalNamespaces(state: StoredState): string[] {
+  const net = state.config.linux?.namespaces?.find((n) => n.type === 'network' && n.path);
+  if (!net) return [];
+  const ino = fs.statSync(`/proc/${state.pid}/ns/net`).ino;
+  return [`net[${ino}]:${EXTERNAL_NETNS_KEY}`];
 }
 
 /**

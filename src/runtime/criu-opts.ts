@@ -84,14 +84,36 @@ export function openCriuDir(dir: string, create: boolean, what: string): number 
  * their destination) and the /dev/null binds over masked files. dump maps
  * each to a name in the image; restore maps the name to the host path.
  */
-export function externalMounts(config: Config, phase: 'dump' | 'restore', maskedFiles: string[]): Array<{ key: string; val: string }> {
+export function externalMounts(
+  config: Config,
+  phase: 'dump' | 'restore',
+  maskedFiles: string[],
+  cgroup: CgroupRecord | undefined,
+): Array<{ key: string; val: string }> {
   const out: Array<{ key: string; val: string }> = [];
   for (const m of config.mounts ?? []) {
     if (!isBind(m)) continue;
     out.push(phase === 'dump' ? { key: m.destination, val: m.destination } : { key: m.destination, val: m.source ?? '' });
   }
+  for (const [at, hostDir] of cgroupBinds(config, cgroup)) out.push({ key: at, val: phase === 'dump' ? at : hostDir });
   if (phase === 'dump') for (const f of maskedFiles) out.push({ key: f, val: '/dev/null' });
   else if (config.linux?.maskedPaths?.length) out.push({ key: '/dev/null', val: '/dev/null' });
+  return out;
+}
+
+/**
+ * A "cgroup" mount on a v1 or hybrid host without a cgroup namespace is a
+ * tmpfs of binds of the container's cgroup directories (cgroups/mounts.ts):
+ * outside the container for CRIU, and on restore the new cgroup's.
+ */
+function cgroupBinds(config: Config, record: CgroupRecord | undefined): Array<[string, string]> {
+  if (!record || record.mode === 'v2' || config.linux?.namespaces?.some((n) => n.type === 'cgroup')) return [];
+  const out: Array<[string, string]> = [];
+  for (const m of config.mounts ?? []) {
+    if (m.type !== 'cgroup') continue;
+    for (const h of record.v1) out.push([path.posix.join(m.destination, path.basename(h.mount)), h.dir]);
+    if (record.unified) out.push([path.posix.join(m.destination, path.basename(record.unified.mount)), record.unified.dir]);
+  }
   return out;
 }
 

@@ -34,6 +34,8 @@ export interface CriuRunOptions {
   logPath?: string;
   /** fds criu gets as its 0, 1, 2 (restore: the container's stdio); default: ignored. */
   stdio?: [number | 'ignore', number | 'ignore', number | 'ignore'];
+  /** More fds criu gets, as its 4, 5, ... (3 is the RPC socket): for inherit_fd. */
+  extraFds?: number[];
   /** criu is running and waiting for the request (restore: put it in the container's cgroup). */
   onStarted?(criuPid: number): void;
   /**
@@ -107,7 +109,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   const [ours, theirs] = native().socketPair(true);
   let child: ChildProcess;
   try {
-    child = spawn(criuPath, ['swrk', '3'], { stdio: [...(o.stdio ?? ['ignore', 'ignore', 'ignore']), theirs] });
+    child = spawn(criuPath, ['swrk', '3'], { stdio: [...(o.stdio ?? ['ignore', 'ignore', 'ignore']), theirs, ...(o.extraFds ?? [])] });
   } catch (e) {
     fs.closeSync(ours);
     throw e;
@@ -178,8 +180,10 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   }
   if (!answer.success && o.type !== 'FEATURE_CHECK') {
     const errno = answer.cr_errno ? `, errno ${answer.cr_errno}` : '';
-    const msg = answer.cr_errmsg ? `: ${answer.cr_errmsg}` : '';
-    throw new CriuError(`criu failed: type ${answer.type}${errno}${msg}${logExcerpt(o.logPath)}`);
+    // cr_errmsg is CRIU's first error, often a harmless one; the log's last ones say what failed.
+    const excerpt = logExcerpt(o.logPath);
+    const msg = answer.cr_errmsg && !excerpt.includes('\n  ') ? `: ${answer.cr_errmsg}` : '';
+    throw new CriuError(`criu failed: type ${answer.type}${errno}${msg}${excerpt}`);
   }
   return answer;
 }
@@ -198,7 +202,8 @@ export function logExcerpt(logPath: string | undefined): string {
   } catch {
     return `\nlog file: ${logPath} (not written)`;
   }
-  const errors = text.split('\n').filter((l) => /\bError\b|\berror\b/.test(l)).slice(-3);
+  // CRIU cannot raise its own RLIMIT_NOFILE without CAP_SYS_RESOURCE, says so, and goes on: not the cause.
+  const errors = text.split('\n').filter((l) => /\bError\b|\berror\b/.test(l) && !l.includes('RLIMIT_NOFILE')).slice(-3);
   const lines = errors.length ? errors : text.trimEnd().split('\n').slice(-3);
   return `\nlog file: ${logPath}\n${lines.map((l) => `  ${l.trim()}`).join('\n')}`;
 }

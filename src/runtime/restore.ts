@@ -13,7 +13,7 @@ import { TsrunError, UnsupportedError } from './errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { runCriu } from './criu-rpc.js';
-import { DESCRIPTORS_FILE } from './checkpoint.js';
+import { DESCRIPTORS_FILE, EXTERNAL_NETNS_KEY } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
 import { native } from './native.js';
@@ -61,6 +61,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   let state: StoredState | undefined;
   let imagesFd: number | undefined;
   let workFd: number | undefined;
+  let netnsFd: number | undefined;
   try {
     imagesFd = openCriuDir(images, false, 'image path');
     workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
@@ -74,10 +75,16 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       evasive_devices: true,
       // A terminal's master was outside the container: CRIU makes a new pair and hands us the master.
       orphan_pts_master: true,
-      ext_mnt: externalMounts(config, 'restore', []),
+      ext_mnt: externalMounts(config, 'restore', [], record),
       // The init's pipes (an engine's stdio) and outside files: CRIU puts ours in their place.
       inherit_fd: descriptors.flatMap((d, fd) => (d.startsWith('pipe:') || d.startsWith('file[') ? [{ key: d, fd }] : [])),
     };
+    // A network namespace joined by path: CRIU puts the process into it (criu's fd 4).
+    const netnsPath = config.linux?.namespaces?.find((n) => n.type === 'network' && n.path)?.path;
+    if (netnsPath) {
+      netnsFd = openNamespace(netnsPath);
+      (opts.inherit_fd as Array<{ key: string; fd: number }>).push({ key: EXTERNAL_NETNS_KEY, fd: 4 });
+    }
     if (o.lsmProfile) opts.lsm_profile = o.lsmProfile;
     if (o.lsmMountContext) opts.lsm_mount_context = o.lsmMountContext;
     const recordState = (pid: number): void => {
@@ -105,6 +112,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       opts,
       logPath: path.join(work, 'restore.log'),
       stdio: [0, 1, 2],
+      extraFds: netnsFd === undefined ? [] : [netnsFd],
       onStarted(criuPid) {
         // Recorded first, so a restore killed from here on leaves its cgroup to the sweep.
         dir.writeCgroupRecord(record);
@@ -135,6 +143,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   } finally {
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
+    if (netnsFd !== undefined) fs.closeSync(netnsFd);
   }
   dir.close();
   runHooksWarning(config, 'poststart', { ...hookBase, status: 'running', pid: state!.pid }, (m) => o.onWarning?.(m));
@@ -172,6 +181,14 @@ function sendMaster(fd: number | undefined, consoleSocket: string | undefined): 
     native().sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+function openNamespace(nsPath: string): number {
+  try {
+    return fs.openSync(nsPath, fs.constants.O_RDONLY);
+  } catch (e) {
+    throw new TsrunError(`config.json: /linux/namespaces: cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
   }
 }
 
