@@ -339,6 +339,21 @@ describe('checkpoint and restore', { skip }, () => {
     }
   });
 
+  test('restore without --detach waits for the restored process and exits with its status', async () => {
+    const bundle = makeBundle(['/bin/sh', '-c', 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done; exit 7']);
+    for (const [name, rt] of runtimes()) {
+      const images = path.join(scratchDir(sbs.dirs, `fg-${name}`), 'images');
+      const id = uniqueId('fg');
+      assert.equal(detached(rt, ['run', '-d', '--bundle', bundle, id]).code, 0);
+      await countAtLeast(rt, id, 5);
+      assert.equal(criu(rt, ['checkpoint', '--image-path', images, id]).code, 0);
+      const rs = detached(rt, ['restore', '--image-path', images, '--bundle', bundle, id]);
+      assert.equal(rs.code, 7, `${name} restore: ${rs.stderr}`);
+      if (name === 'tsrun') assert.deepEqual(rt.ids(), [], 'the container is removed once its process exits');
+      else rt.run(['delete', '-f', id]);
+    }
+  });
+
   test("engines' probes: checkpoint --help exits 0; restore --lsm-mount-context without a value", () => {
     for (const [name, rt] of runtimes()) {
       assert.equal(rt.run(['checkpoint', '--help']).code, 0, name);
