@@ -18,7 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, busyboxRootfs, processLives, Runtime, skipUnlessRoot, tsrunBin } from './harness.js';
 import { configDiff, makeCase, type FuzzCase, type FuzzContext, type RootfsOp } from './config-mutations.js';
-import { canaryName, cleanUpLeftovers, describeLeftovers, findLeftovers, isEmpty, settleLeftovers, type CaseScope } from './fuzz-leaks.js';
+import { canaryName, CGROUP_ROOT, cleanUpLeftovers, describeLeftovers, findLeftovers, isEmpty, settleLeftovers, type CaseScope } from './fuzz-leaks.js';
 
 const SEED = (() => {
   const s = process.env.TSRUN_FUZZ_SEED;
@@ -166,6 +166,7 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
 
   const startVictim = () => {
     victim = spawn('sleep', ['100000'], { stdio: 'ignore' });
+    victim.unref();
     victimCgroup = fs.readFileSync(`/proc/${victim.pid}/cgroup`, 'utf8');
   };
   /** The bystander is alive and in the cgroups it started in; if not, a new one replaces it. */
@@ -252,40 +253,46 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     fs.mkdirSync(path.join(ctx.caseDir, 'mnt'), { recursive: true });
     const scope = scopeFor(ctx.token, ctx.caseDir);
     assert.ok(isEmpty(findLeftovers(scope)), `nothing planted yet: ${describeLeftovers(findLeftovers(scope))}`);
+    const sleepers: ChildProcess[] = [];
+    try {
+      fs.mkdirSync(path.join(rt.root, ctx.token));
+      const sleeper = spawn('sleep', ['60'], { cwd: ctx.caseDir, stdio: 'ignore' });
+      sleepers.push(sleeper);
+      assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(ctx.caseDir, 'mnt')]).status, 0);
+      // A cgroup of our own, where a process can be put (v2's root, or the first v1 hierarchy).
+      const hierarchies = fs.readdirSync(CGROUP_ROOT, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join(CGROUP_ROOT, e.name));
+      const cgParent = fs.existsSync(path.join(CGROUP_ROOT, 'cgroup.procs')) ? CGROUP_ROOT : hierarchies.find((h) => fs.existsSync(path.join(h, 'cgroup.procs')))!;
+      const cg = path.join(cgParent, ctx.token);
+      fs.mkdirSync(cg);
+      const canary = path.join(os.tmpdir(), canaryName(ctx.token));
+      fs.writeFileSync(canary, '');
 
-    fs.mkdirSync(path.join(rt.root, ctx.token));
-    const sleeper = spawn('sleep', ['60'], { cwd: ctx.caseDir, stdio: 'ignore' });
-    assert.equal(spawnSync('mount', ['-t', 'tmpfs', 'tmpfs', path.join(ctx.caseDir, 'mnt')]).status, 0);
-    // A cgroup of our own in the first hierarchy that takes one.
-    const hierarchy = fs.readdirSync('/sys/fs/cgroup', { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => path.join('/sys/fs/cgroup', e.name));
-    const cgParent = fs.existsSync('/sys/fs/cgroup/cgroup.procs') ? '/sys/fs/cgroup' : hierarchy.find((h) => fs.existsSync(path.join(h, 'cgroup.procs')))!;
-    const cg = path.join(cgParent, ctx.token);
-    fs.mkdirSync(cg);
-    fs.writeFileSync(path.join('/tmp', canaryName(ctx.token)), '');
+      const left = findLeftovers(scope);
+      const all = describeLeftovers(left).join('\n');
+      assert.deepEqual(left.state, [ctx.token], all);
+      assert.deepEqual(left.mounts, [path.join(ctx.caseDir, 'mnt')], all);
+      assert.deepEqual(left.cgroups, [cg], all);
+      assert.deepEqual(left.processes.map((p) => p.pid), [sleeper.pid], all);
+      assert.match(left.processes[0]!.why, /cwd/);
+      assert.deepEqual(left.canaries, [canary], all);
 
-    const left = findLeftovers(scope);
-    assert.deepEqual(left.state, [ctx.token]);
-    assert.deepEqual(left.mounts, [path.join(ctx.caseDir, 'mnt')]);
-    assert.deepEqual(left.cgroups, [cg]);
-    assert.deepEqual(left.processes.map((p) => p.pid), [sleeper.pid]);
-    assert.match(left.processes[0]!.why, /cwd/);
-    assert.ok(left.canaries.includes(path.join('/tmp', canaryName(ctx.token))));
-    assert.equal(describeLeftovers(left).length, 6);
+      // A process tied only by its cgroup counts too.
+      const inCgroup = spawn('sleep', ['60'], { stdio: 'ignore' });
+      sleepers.push(inCgroup);
+      fs.writeFileSync(path.join(cg, 'cgroup.procs'), String(inCgroup.pid));
+      assert.ok(findLeftovers(scope).processes.some((p) => p.pid === inCgroup.pid && /cgroup/.test(p.why)));
 
-    // A process tied only by its cgroup counts too.
-    const inCgroup = spawn('sleep', ['60'], { stdio: 'ignore' });
-    fs.writeFileSync(path.join(cg, 'cgroup.procs'), String(inCgroup.pid));
-    assert.ok(findLeftovers(scope).processes.some((p) => p.pid === inCgroup.pid && /cgroup/.test(p.why)));
-
-    // The bystander check sees a killed bystander (and replaces it).
-    const bystander = victim.pid;
-    victim.kill('SIGKILL');
-    spawnSync('sleep', ['0.2']);
-    assert.match(victimProblems().join(), /bystander process \d+ .* was killed/);
-    assert.notEqual(victim.pid, bystander);
-    assert.deepEqual(victimProblems(), []);
-
-    cleanUpLeftovers(scope, settleLeftovers(scope, 0), (id) => fs.rmdirSync(path.join(rt.root, id)));
+      // The bystander check sees a killed bystander (and replaces it).
+      const bystander = victim.pid;
+      victim.kill('SIGKILL');
+      for (let i = 0; i < 50 && processLives(bystander!); i++) spawnSync('sleep', ['0.02']);
+      assert.match(victimProblems().join(), /bystander process \d+ .* was killed/);
+      assert.notEqual(victim.pid, bystander);
+      assert.deepEqual(victimProblems(), []);
+    } finally {
+      cleanUpLeftovers(scope, findLeftovers(scope), (id) => fs.rmdirSync(path.join(rt.root, id)));
+      for (const s of sleepers) s.kill('SIGKILL');
+    }
     const after = settleLeftovers(scope);
     assert.ok(isEmpty(after), `cleaned up: ${describeLeftovers(after)}`);
     fs.rmSync(ctx.caseDir, { recursive: true, force: true });
