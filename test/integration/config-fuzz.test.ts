@@ -78,9 +78,13 @@ function commandProblems(r: CommandResult, timeout: number): string[] {
   const out: string[] = [];
   if (r.signal) out.push(`${cmd} died of ${r.signal}`);
   if (CRASH.test(r.stderr)) out.push(`${cmd} crashed: ${excerpt(r.stderr)}`);
+  // Messages quote bounded, escaped excerpts: never raw NUL bytes or whole outputs.
+  if (r.stderr.includes('\0')) out.push(`${cmd} printed a raw NUL byte: ${excerpt(r.stderr)}`);
+  if (r.stderr.length > STDERR_LIMIT) out.push(`${cmd} printed ${r.stderr.length} bytes to stderr: ${excerpt(r.stderr)}`);
   return out;
 }
 
+const STDERR_LIMIT = 20_000;
 const excerpt = (s: string, n = 600) => JSON.stringify(s.length > n ? `${s.slice(0, n)}…` : s);
 const hasErrorLine = (r: CommandResult) => /level=error/.test(r.stderr);
 
@@ -222,6 +226,11 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     const cmd = (...args: string[]) => {
       const r = tsrun(['--root', rt.root, ...args], ctx.caseDir, timeout);
       problems.push(...commandProblems(r, timeout));
+      if (fc.hookErrorsMatch) {
+        for (const line of r.stderr.split('\n').filter((l) => /level=(error|warning)/.test(l) && l.includes('/hooks/'))) {
+          if (!fc.hookErrorsMatch.test(line)) problems.push(`a hook message does not say ${fc.hookErrorsMatch}: ${excerpt(line)}`);
+        }
+      }
       return r;
     };
     const start = Date.now();
@@ -230,12 +239,17 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     const refused = !first.timedOut && first.code !== 0 && (fc.mode !== 'run' || hasErrorLine(first));
     let ran = fc.mode === 'run' && !refused && !first.timedOut;
     if (!refused && fc.mode !== 'run') {
-      if (fc.mode === 'start') ran = cmd('start', fc.id).code === 0;
+      if (fc.mode === 'start') {
+        const started = cmd('start', fc.id);
+        ran = started.code === 0;
+        if (!ran && fc.expect === 'noLateFailure') problems.push(`create succeeded, but the container cannot start: ${excerpt(started.stderr)}`);
+      }
       const del = cmd('delete', '--force', fc.id);
       if (!del.timedOut && del.code !== 0) problems.push(`delete --force failed (${del.code}): ${excerpt(del.stderr)}`);
     }
     const namesConfig = /config\.json/.test(first.stderr);
     const namesPointer = /config\.json: \/\S/.test(first.stderr);
+    if (refused && fc.refusalMustNot?.test(first.stderr)) problems.push(`the refusal is misleading (${fc.refusalMustNot}): ${excerpt(first.stderr)}`);
     if (refused && !namesConfig && !fc.notAboutConfig) problems.push(`the refusal does not name config.json: ${excerpt(first.stderr)}`);
     if (fc.expect === 'refuse' && !refused && !first.timedOut) problems.push(`accepted, but this config must be refused (${fc.mode} exited ${first.code})`);
     if (fc.expect === 'accept' && refused) problems.push(`refused, but this config must be accepted: ${excerpt(first.stderr)}`);

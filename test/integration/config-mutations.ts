@@ -86,6 +86,7 @@ export interface FuzzContext {
 }
 
 export type Mode = 'create' | 'start' | 'run';
+export type Expectation = 'refuse' | 'accept' | 'noLateFailure';
 
 /** What the test must do to the case's rootfs copy before the case. */
 export type RootfsOp = { op: 'symlink'; path: string; target: string } | { op: 'mkdir'; path: string } | { op: 'file'; path: string; content: string };
@@ -95,8 +96,12 @@ export interface Mutation {
   /** Its description in failure messages and the report. */
   name: string;
   apply(c: Cfg, ctx: FuzzContext, rng: Rng): void;
-  /** The runtime must refuse this one (create, or run, fails naming config.json). */
-  expect?: 'refuse' | 'accept';
+  /**
+   * refuse: create (or run) must fail, naming config.json. accept: it must not.
+   * noLateFailure: refused by create, or it runs: never a create that
+   * succeeds for a container that cannot start.
+   */
+  expect?: Expectation;
   /** The mode this needs (a long-running process needs `start`). */
   mode?: Mode;
   /** Alone in its case (namespace paths, large configs). */
@@ -104,6 +109,10 @@ export interface Mutation {
   /** A refusal here is about something else than config.json (the id): its message need not name the file. */
   notAboutConfig?: boolean;
   rootfsOps?: (ctx: FuzzContext) => RootfsOp[];
+  /** A refusal must not say this (a misleading message). */
+  refusalMustNot?: RegExp;
+  /** Every error or warning about a hook must say this. */
+  hookErrorsMatch?: RegExp;
   /** Needs a longer command timeout (large configs). */
   slow?: boolean;
   /** Replaces the container id given on the command line. */
@@ -122,8 +131,10 @@ export interface FuzzCase {
   config: Cfg;
   text: string;
   mutations: Array<{ family: string; name: string }>;
-  expect?: 'refuse' | 'accept';
+  expect?: Expectation;
   notAboutConfig: boolean;
+  refusalMustNot?: RegExp;
+  hookErrorsMatch?: RegExp;
   slow: boolean;
   rootfsOps: RootfsOp[];
 }
@@ -213,7 +224,8 @@ const ENRICHMENTS: Array<[string, (c: Cfg, ctx: FuzzContext) => void]> = [
 // --- the mutation catalogue -----------------------------------------------------------
 
 function m(family: string, name: string, apply: Mutation['apply'], opts: Partial<Mutation> = {}): Mutation {
-  return { family, name, apply, ...opts };
+  // A probe that must be refused runs alone, so nothing else gets it refused for another reason.
+  return { family, name, apply, ...(opts.expect === 'refuse' ? { exclusive: true } : {}), ...opts };
 }
 
 /** A hook list entry at a random lifecycle point. */
@@ -306,8 +318,8 @@ function processMutations(): Mutation[] {
     m('rlimits', 'a listed-twice rlimit', (c) => (c.process.rlimits = [{ type: 'RLIMIT_CORE', soft: 0, hard: 0 }, { type: 'RLIMIT_CORE', soft: 0, hard: 0 }])),
     m('rlimits', 'a hard limit above the current one', (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 1048577, hard: 2 ** 40 }])),
     m('rlimits', 'odd rlimit values', (c, _ctx, rng) => (c.process.rlimits = [{ type: rng.pick(['RLIMIT_NPROC', 'RLIMIT_CORE', 'RLIMIT_STACK', 'RLIMIT_AS']), soft: rng.pick(ODD_NUMBERS), hard: rng.pick(ODD_NUMBERS) }])),
-    m('rlimits', 'RLIMIT_NOFILE 3/3', (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 3, hard: 3 }]), { expect: 'refuse' }),
-    m('rlimits', 'RLIMIT_NOFILE 0/0', (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 0, hard: 0 }]), { expect: 'refuse' }),
+    m('rlimits', 'RLIMIT_NOFILE 3/3', (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 3, hard: 3 }]), { expect: 'noLateFailure', mode: 'start' }),
+    m('rlimits', 'RLIMIT_NOFILE 0/0', (c) => (c.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 0, hard: 0 }]), { expect: 'noLateFailure', mode: 'start' }),
     m('capabilities', 'unknown or odd capability names', (c, _ctx, rng) => {
       const set_ = rng.pick(['bounding', 'effective', 'permitted', 'inheritable', 'ambient']);
       c.process.capabilities = { [set_]: [rng.pick(['CAP_BOGUS', 'cap_chown', '', 'CAP_CHOWN\u0000', 'CAP_64', 'ALL', 'CAP_CHOWN'.repeat(100)])] };
@@ -317,7 +329,8 @@ function processMutations(): Mutation[] {
       const all = ['CAP_CHOWN', 'CAP_SYS_ADMIN', 'CAP_NET_ADMIN', 'CAP_SYS_PTRACE', 'CAP_DAC_OVERRIDE'];
       c.process.capabilities = { bounding: [...all, ...all], effective: all, permitted: all, inheritable: all, ambient: all };
     }, { mode: 'run' }),
-    m('process', 'terminal without a console socket', (c) => (c.process.terminal = true)),
+    // runc's words, which name the missing --console-socket rather than the file.
+    m('process', 'terminal without a console socket', (c) => (c.process.terminal = true), { notAboutConfig: true }),
     m('process', 'an odd consoleSize', (c, _ctx, rng) => Object.assign(c.process, { consoleSize: { height: rng.pick(ODD_NUMBERS), width: 80 } })),
     m('process', 'an odd oomScoreAdj', (c, _ctx, rng) => (c.process.oomScoreAdj = rng.pick([-1001, 1001, -1000, 1000, 2 ** 31, 0.5]))),
     m('process', 'an odd scheduler', (c, _ctx, rng) => (c.process.scheduler = rng.pick<Cfg>([
@@ -339,7 +352,7 @@ function rootAndIdMutations(): Mutation[] {
     m('root', 'root.path has a NUL byte', (c, ctx) => (c.root.path = `${ctx.rootfs}\u0000/x`), { expect: 'refuse' }),
     m('root', 'root.path is writable', (c) => (c.root.readonly = false), { mode: 'run' }),
     m('ociVersion', 'an odd ociVersion', (c, _ctx, rng) => (c.ociVersion = rng.pick(['2.0.0', '0.1.0', '1.0', '', 'v1.0.0', '1.0.0-rc1', '1.99.0', '1.0.0\u0000']))),
-    m('id', 'a 300-character id', () => undefined, { id: (ctx) => ctx.token + 'x'.repeat(300), notAboutConfig: true }),
+    m('id', 'a 300-character id', () => undefined, { id: (ctx) => ctx.token + 'x'.repeat(300), notAboutConfig: true, refusalMustNot: /already exists/ }),
     m('id', 'an id with a slash', () => undefined, { id: (ctx) => `${ctx.token}/../x`, notAboutConfig: true }),
     m('id', 'an id with a space', () => undefined, { id: (ctx) => `${ctx.token} x`, notAboutConfig: true }),
     m('hostname', 'an odd hostname', (c, _ctx, rng) => (c.hostname = rng.pick(['', 'x'.repeat(65), 'a\u0000b', 'host name', '..']))),
@@ -439,7 +452,7 @@ function linuxMutations(): Mutation[] {
       { defaultAction: 'SCMP_ACT_KILL' },
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] },
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_TRACE' }] },
-    ])), { mode: 'run' }),
+    ])), { mode: 'run', weight: 4 }),
     m('devices', 'an odd device', (c, ctx, rng) => (linux(c).devices = [rng.pick<Cfg>([
       { path: '/dev/../../../../tmp/' + ctx.token + '-escaped', type: 'c', major: 1, minor: 3 },
       { path: 'relative', type: 'c', major: 1, minor: 3 },
@@ -451,10 +464,11 @@ function linuxMutations(): Mutation[] {
       { path: '/dev/x', type: 'p', uid: 4294967295 },
       { path: '/etc/passwd', type: 'c', major: 1, minor: 3 },
       { path: '/dev/esc/' + ctx.token + '-escaped', type: 'c', major: 1, minor: 3 },
-    ])]), { rootfsOps: () => [{ op: 'symlink', path: 'esc', target: '../../../../../../../tmp' }] }),
+    ])]), { rootfsOps: () => [{ op: 'symlink', path: 'esc', target: '../../../../../../../tmp' }], weight: 3 }),
     m('paths', 'odd maskedPaths/readonlyPaths', (c, ctx, rng) => (linux(c)[rng.pick(['maskedPaths', 'readonlyPaths'])] = [rng.pick(['relative', '', '/..', '/proc/self/fd/0', '/nonexistent', `/../../../tmp/${ctx.token}-escaped`, '/esc', '/esc/x', '/a\u0000b'])]), {
       rootfsOps: () => [{ op: 'symlink', path: 'esc', target: '../../../../../../../tmp' }],
       mode: 'run',
+      weight: 3,
     }),
     m('personality', 'an odd personality', (c, _ctx, rng) => (linux(c).personality = rng.pick<Cfg>([{ domain: 'BOGUS' }, { domain: 'LINUX', flags: ['X'] }, {}, { domain: 'LINUX32' }]))),
     m('unsupported', 'an unsupported linux field', (c, _ctx, rng) => Object.assign(linux(c), rng.pick<Cfg>([{ intelRdt: { closID: 'x' } }, { netDevices: { eth0: {} } }, { mountLabel: 'x' }, { memoryPolicy: { mode: 'MPOL_BOGUS' } }]))),
@@ -467,7 +481,7 @@ function cgroupMutations(): Mutation[] {
   return [
     m('cgroupsPath', 'an odd cgroupsPath', (c, ctx, rng) => (linux(c).cgroupsPath = rng.pick([
       `${ctx.token}`, `/${ctx.token}-parent/${ctx.token}`, `${ctx.token}/../..`, `/${ctx.token}/..`, `${ctx.token}:${ctx.token}:x`, `/${ctx.token}//x/`, `${ctx.token}${'x'.repeat(300)}`, `${ctx.token}/.`, `/${ctx.token}\n`,
-    ]))),
+    ])), { weight: 2 }),
     m('cgroupsPath', 'a cgroupsPath with a NUL byte', (c, ctx) => (linux(c).cgroupsPath = `/${ctx.token}\u0000garbage`), { expect: 'refuse' }),
     m('resources', 'an odd memory limit', (c, _ctx, rng) => (resources(c).memory = { [rng.pick(['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'swappiness'])]: rng.pick([-1, -2, 0, 1, 4096, 2 ** 62, 2 ** 63, 101]) }), { mode: 'run' }),
     m('resources', 'an odd cpu setting', (c, _ctx, rng) => (resources(c).cpu = { [rng.pick(['shares', 'quota', 'period', 'realtimeRuntime', 'realtimePeriod', 'burst', 'idle'])]: rng.pick([-5, 0, 1, 2 ** 40, 2 ** 62]) })),
@@ -495,7 +509,10 @@ function cgroupMutations(): Mutation[] {
 
 function hookMutations(): Mutation[] {
   return [
-    m('hooks', 'a hook whose path is missing', (c, _ctx, rng) => (hooks(c)[rng.pick(HOOK_KINDS)] = [{ path: '/nonexistent/hook' }]), { mode: 'run' }),
+    m('hooks', 'a hook whose path is missing', (c, _ctx, rng) => (hooks(c)[rng.pick(HOOK_KINDS)] = [{ path: '/nonexistent/hook' }]), {
+      mode: 'run',
+      hookErrorsMatch: /no such file/i,
+    }),
     m('hooks', 'a hook with a relative path', (c, _ctx, rng) => (hooks(c)[rng.pick(HOOK_KINDS)] = [{ path: 'hook.sh' }])),
     m('hooks', 'a hook that is not executable', (c, ctx, rng) => (hooks(c)[rng.pick(RUNTIME_HOOKS)] = [{ path: ctx.scripts.notExecutable }]), { mode: 'run' }),
     m('hooks', 'a hook that fails', (c, ctx, rng) => {
@@ -607,8 +624,9 @@ export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContex
   keepHostSafe(config, ctx);
   const wanted = chosen.find((mu) => mu.mode)?.mode;
   const mode: Mode = wanted ?? (control ? rng.pick<Mode>(['run', 'start']) : rng.pick<Mode>(['create', 'create', 'create', 'start', 'run']));
-  const expect = chosen.some((mu) => mu.expect === 'refuse') ? 'refuse'
+  const expect: Expectation | undefined = chosen.some((mu) => mu.expect === 'refuse') ? 'refuse'
     : control || (chosen.length === 1 && chosen[0]!.expect === 'accept') ? 'accept'
+    : chosen.some((mu) => mu.expect === 'noLateFailure') ? 'noLateFailure'
     : undefined;
   const idFrom = chosen.find((mu) => mu.id)?.id;
   return {
@@ -621,6 +639,8 @@ export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContex
     mutations: control ? [{ family: 'control', name: 'no mutation (valid enrichments only)' }] : chosen.map((mu) => ({ family: mu.family, name: mu.name })),
     expect,
     notAboutConfig: chosen.some((mu) => mu.notAboutConfig),
+    refusalMustNot: chosen.find((mu) => mu.refusalMustNot)?.refusalMustNot,
+    hookErrorsMatch: chosen.find((mu) => mu.hookErrorsMatch)?.hookErrorsMatch,
     slow: chosen.some((mu) => mu.slow),
     rootfsOps: chosen.flatMap((mu) => mu.rootfsOps?.(ctx) ?? []),
   };
