@@ -18,7 +18,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, busyboxRootfs, processLives, Runtime, skipUnlessRoot, tsrunBin } from './harness.js';
 import { configDiff, makeCase, type FuzzCase, type FuzzContext, type RootfsOp } from './config-mutations.js';
-import { canaryName, CGROUP_ROOT, cleanUpLeftovers, describeLeftovers, findLeftovers, isEmpty, settleLeftovers, type CaseScope } from './fuzz-leaks.js';
+import {
+  canaryName, CGROUP_ROOT, cleanUpLeftovers, describeLeftovers, fdHolders, findLeftovers, isEmpty, LEAKED_FD, leakedDir, settleLeftovers, type CaseScope,
+} from './fuzz-leaks.js';
 
 const SEED = (() => {
   const s = process.env.TSRUN_FUZZ_SEED;
@@ -50,9 +52,13 @@ function tsrun(args: string[], dir: string, timeout: number): CommandResult {
   const errFile = path.join(dir, '.stderr');
   const out = fs.openSync(outFile, 'w+');
   const err = fs.openSync(errFile, 'w+');
+  // Every command gets a host directory as fd 3, as a careless caller leaks one (issue 12, items 3 and 4).
+  fs.mkdirSync(leakedDir(dir), { recursive: true });
+  const leaked = fs.openSync(leakedDir(dir), 'r');
   const start = Date.now();
   try {
-    const r = spawnSync(tsrunBin, args, { cwd: dir, stdio: ['ignore', out, err], timeout, killSignal: 'SIGKILL' });
+    const stdio = ['ignore', out, err, ...Array(LEAKED_FD - 3).fill('ignore'), leaked];
+    const r = spawnSync(tsrunBin, args, { cwd: dir, stdio, timeout, killSignal: 'SIGKILL' });
     return {
       args,
       code: r.status,
@@ -65,6 +71,7 @@ function tsrun(args: string[], dir: string, timeout: number): CommandResult {
   } finally {
     fs.closeSync(out);
     fs.closeSync(err);
+    fs.closeSync(leaked);
   }
 }
 
@@ -211,7 +218,7 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     const caseDir = path.join(work, `case-${index}`);
     return {
       token, caseDir, bundle: path.join(caseDir, 'bundle'), rootfs: path.join(caseDir, 'rootfs'), scripts,
-      victimPid: victim.pid!, hostIpForward, hostHostname,
+      leakedFd: LEAKED_FD, victimPid: victim.pid!, hostIpForward, hostHostname,
     };
   }
 
@@ -239,6 +246,8 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     const refused = !first.timedOut && first.code !== 0 && (fc.mode !== 'run' || hasErrorLine(first));
     let ran = fc.mode === 'run' && !refused && !first.timedOut;
     if (!refused && fc.mode !== 'run') {
+      const holders = fdHolders(scope, leakedDir(ctx.caseDir));
+      if (holders.length) problems.push(`the created container (pids ${holders.join(', ')}) holds the caller's leaked fd ${LEAKED_FD} (${leakedDir(ctx.caseDir)})`);
       if (fc.mode === 'start') {
         const started = cmd('start', fc.id);
         ran = started.code === 0;

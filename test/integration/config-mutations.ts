@@ -77,6 +77,8 @@ export interface FuzzContext {
   rootfs: string;
   /** Hook scripts shared by all cases (they only exit, sleep or print). */
   scripts: { ok: string; fail: string; sleep: string; noisy: string; nulOutput: string; notExecutable: string };
+  /** The fd number of a host directory every tsrun command inherits (a leak a careless caller makes). */
+  leakedFd: number;
   /** A process of the test's own that no case may kill or move. */
   victimPid: number;
   /** The host's current net.ipv4.ip_forward, written back unchanged by one probe. */
@@ -302,6 +304,11 @@ function processMutations(): Mutation[] {
     m('cwd', 'a cwd that does not exist', (c) => (c.process.cwd = '/does/not/exist'), { mode: 'run' }),
     m('cwd', 'a cwd that is a file', (c) => (c.process.cwd = '/etc/passwd')),
     m('cwd', 'a cwd through /proc/self/fd', (c, _ctx, rng) => (c.process.cwd = `/proc/self/fd/${rng.pick([0, 1, 2, 3, 4, 5, 20, 255])}`)),
+    // CVE-2024-21626's class (issue 12, item 3): the test leaks a host directory to tsrun as fd 3.
+    m('cwd', "a cwd through the caller's leaked directory fd", (c, ctx) => {
+      c.process.cwd = `/proc/self/fd/${ctx.leakedFd}`;
+      c.process.args = ['sh', '-c', `touch ${ctx.token}-escaped ../${ctx.token}-escaped`];
+    }, { mode: 'run' }),
     m('cwd', 'a cwd that climbs out', (c, ctx) => (c.process.cwd = `/../../../../../${ctx.token}-escaped`)),
     m('cwd', 'a cwd through a symlink out of the rootfs', (c, ctx) => (c.process.cwd = `/esc/${ctx.token}-escaped`), {
       rootfsOps: () => [{ op: 'symlink', path: 'esc', target: '../../../../../../../tmp' }],
@@ -448,11 +455,17 @@ function linuxMutations(): Mutation[] {
       { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/nonexistent/sock', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_NOTIFY' }] },
       { defaultAction: 'SCMP_ACT_ALLOW', flags: ['SECCOMP_FILTER_FLAG_BOGUS'] },
       { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_ARM', 'SCMP_ARCH_S390X'] },
-      { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1 },
-      { defaultAction: 'SCMP_ACT_KILL' },
-      { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] },
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_TRACE' }] },
     ])), { mode: 'run', weight: 4 }),
+    // Without noNewPrivileges the filter is loaded while init still sets up the container, and
+    // kills it there: the message says "tsrun-init exited ... (killed by signal 31)" and names no
+    // config path yet (runc 1.1.5 hangs instead), so these refusals need not name config.json.
+    m('seccomp', 'a seccomp filter that kills', (c, _ctx, rng) => (linux(c).seccomp = rng.pick<Cfg>([
+      { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1 },
+      { defaultAction: 'SCMP_ACT_KILL' },
+      { defaultAction: 'SCMP_ACT_KILL_PROCESS' },
+      { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] },
+    ])), { mode: 'run', notAboutConfig: true }),
     m('devices', 'an odd device', (c, ctx, rng) => (linux(c).devices = [rng.pick<Cfg>([
       { path: '/dev/../../../../tmp/' + ctx.token + '-escaped', type: 'c', major: 1, minor: 3 },
       { path: 'relative', type: 'c', major: 1, minor: 3 },

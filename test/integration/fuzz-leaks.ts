@@ -133,9 +133,24 @@ export function processesOf(scope: CaseScope): LeftProcess[] {
   return out;
 }
 
+/** The host directory the test leaks to every tsrun command as fd 3 (as a careless caller would). */
+export const leakedDir = (caseDir: string) => path.join(caseDir, 'leaked');
+export const LEAKED_FD = 3;
+
+/** Processes of the case that hold an fd to target. */
+export function fdHolders(scope: CaseScope, target: string): number[] {
+  return processesOf(scope).map((p) => p.pid).filter((pid) => {
+    try {
+      return fs.readdirSync(`/proc/${pid}/fd`).some((fd) => readlink(`/proc/${pid}/fd/${fd}`) === target);
+    } catch {
+      return false;
+    }
+  });
+}
+
 export function canariesOf(scope: CaseScope): string[] {
   const name = canaryName(scope.token);
-  const places = new Set(['/', '/tmp', os.tmpdir(), scope.caseDir, path.dirname(scope.caseDir), path.dirname(scope.root)]);
+  const places = new Set(['/', '/tmp', os.tmpdir(), scope.caseDir, leakedDir(scope.caseDir), path.dirname(scope.caseDir), path.dirname(scope.root)]);
   return [...places].map((d) => path.join(d, name)).filter((p) => {
     try {
       fs.lstatSync(p);
