@@ -19,7 +19,7 @@ import path from 'node:path';
 import { baseConfig, busyboxRootfs, processLives, Runtime, skipUnlessRoot, tsrunBin } from './harness.js';
 import { configDiff, makeCase, type FuzzCase, type FuzzContext, type RootfsOp } from './config-mutations.js';
 import {
-  canaryName, CGROUP_ROOT, cleanUpLeftovers, describeLeftovers, fdHolders, findLeftovers, isEmpty, LEAKED_FD, leakedDir, settleLeftovers, type CaseScope,
+  bootTicks, canaryName, CGROUP_ROOT, cleanUpLeftovers, describeLeftovers, fdHolders, findLeftovers, isEmpty, LEAKED_FD, leakedDir, settleLeftovers, type CaseScope,
 } from './fuzz-leaks.js';
 
 const SEED = (() => {
@@ -209,8 +209,8 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     if (work) fs.rmSync(work, { recursive: true, force: true });
   });
 
-  function scopeFor(token: string, caseDir: string): CaseScope {
-    return { token, caseDir, root: rt.root, ignorePids: new Set([victim.pid!]) };
+  function scopeFor(token: string, caseDir: string, since?: number): CaseScope {
+    return { token, caseDir, root: rt.root, ignorePids: new Set([victim.pid!]), since };
   }
 
   function context(index: number): FuzzContext {
@@ -228,7 +228,8 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     makeRootfs(ctx.rootfs, fc.rootfsOps);
     fs.writeFileSync(path.join(ctx.bundle, 'config.json'), fc.text);
     const timeout = fc.slow ? TIMEOUT * 4 : TIMEOUT;
-    const scope = scopeFor(ctx.token, ctx.caseDir);
+    // A second of slack: the tick count and a process' start time are rounded differently.
+    const scope = scopeFor(ctx.token, ctx.caseDir, bootTicks() - 100);
     const problems: string[] = [];
     const cmd = (...args: string[]) => {
       const r = tsrun(['--root', rt.root, ...args], ctx.caseDir, timeout);

@@ -13,7 +13,7 @@ const ctx: FuzzContext = {
   bundle: '/tmp/fuzz/case-7/bundle',
   rootfs: '/tmp/fuzz/case-7/rootfs',
   scripts: { ok: '/s/ok', fail: '/s/fail', sleep: '/s/sleep', noisy: '/s/noisy', nulOutput: '/s/nul', notExecutable: '/s/nx' },
-  leakedFd: 3,
+  leakedFd: 20,
   victimPid: 4242,
   hostIpForward: '1',
   hostHostname: 'host',

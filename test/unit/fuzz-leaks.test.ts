@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { canaryName, cgroupsOf, describeLeftovers, fdHolders, findLeftovers, isEmpty, type CaseScope } from '../integration/fuzz-leaks.js';
+import { bootTicks, canaryName, cgroupsOf, describeLeftovers, fdHolders, findLeftovers, isEmpty, type CaseScope } from '../integration/fuzz-leaks.js';
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fuzz-leaks-unit-'));
 const children: ChildProcess[] = [];
@@ -66,6 +66,11 @@ test('a dir under the root, a canary and processes tied by cwd, command line or 
   assert.ok(!pids.has(notOurs.pid!), "another case's process is not this case's");
   assert.deepEqual(fdHolders(s, path.join(s.caseDir, canaryName(s.token))), [byFd.pid]);
   assert.equal(describeLeftovers(l).length, 5);
+
+  // Processes older than the case are not looked at by cwd or fd (only by command line and cgroup).
+  const older = findLeftovers({ ...s, since: bootTicks() + 1000 }).processes.map((p) => p.pid);
+  assert.deepEqual(older, [byArgs.pid]);
+  assert.equal(findLeftovers({ ...s, since: bootTicks() - 1000 }).processes.length, 3);
 
   // An ignored pid (the test's own bystander) is never counted.
   const ignoring = { ...s, ignorePids: new Set([byCwd.pid!, byArgs.pid!, byFd.pid!]) };
