@@ -8,7 +8,7 @@
 //
 // TSRUN_FUZZ_SEED (a number, or "random"), TSRUN_FUZZ_CASES (default 500),
 // TSRUN_FUZZ_CASE (indices to replay, e.g. "17,230"), TSRUN_FUZZ_TIMEOUT_MS
-// (per command, default 8000), TSRUN_FUZZ_REPORT (a file: one JSON line per
+// (per command, default 15000), TSRUN_FUZZ_REPORT (a file: one JSON line per
 // failed case).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ const SEED = (() => {
 })();
 const CASES = Number(process.env.TSRUN_FUZZ_CASES ?? 500);
 const ONLY = process.env.TSRUN_FUZZ_CASE?.split(',').map(Number);
-const TIMEOUT = Number(process.env.TSRUN_FUZZ_TIMEOUT_MS ?? 8000);
+const TIMEOUT = Number(process.env.TSRUN_FUZZ_TIMEOUT_MS ?? 15_000);
 const REPORT = process.env.TSRUN_FUZZ_REPORT;
 const CHUNK = 50;
 
@@ -227,7 +227,7 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     fs.mkdirSync(ctx.bundle, { recursive: true });
     makeRootfs(ctx.rootfs, fc.rootfsOps);
     fs.writeFileSync(path.join(ctx.bundle, 'config.json'), fc.text);
-    const timeout = fc.slow ? TIMEOUT * 4 : TIMEOUT;
+    const timeout = fc.slow ? TIMEOUT * 2 : TIMEOUT;
     // A second of slack: the tick count and a process' start time are rounded differently.
     const scope = scopeFor(ctx.token, ctx.caseDir, bootTicks() - 100);
     const problems: string[] = [];

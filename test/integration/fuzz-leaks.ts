@@ -177,7 +177,10 @@ export function canariesOf(scope: CaseScope): string[] {
 
 export function findLeftovers(scope: CaseScope): Leftovers {
   return {
-    state: fs.existsSync(scope.root) ? fs.readdirSync(scope.root) : [],
+    // A container's state is a directory; a runtime-wide file (a lock) may stay.
+    state: fs.existsSync(scope.root)
+      ? fs.readdirSync(scope.root, { withFileTypes: true }).filter((e) => e.isDirectory() || e.name.includes(scope.token)).map((e) => e.name)
+      : [],
     mounts: mountsOf(scope),
     cgroups: cgroupsOf(scope.token),
     processes: processesOf(scope),
@@ -232,7 +235,7 @@ export function cleanUpLeftovers(scope: CaseScope, l: Leftovers, deleteId: (id: 
       }
     }
   }
-  if (fs.existsSync(scope.root)) for (const e of fs.readdirSync(scope.root)) fs.rmSync(path.join(scope.root, e), { recursive: true, force: true });
+  for (const e of l.state) fs.rmSync(path.join(scope.root, e), { recursive: true, force: true });
   for (const c of canariesOf(scope)) fs.rmSync(c, { recursive: true, force: true });
 }
 
