@@ -122,7 +122,6 @@ export interface Mutation {
   weight?: number;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type Cfg = Record<string, any>;
 
 export interface FuzzCase {
@@ -559,6 +558,8 @@ function pickMutation(rng: Rng): Mutation {
 
 /** Every how-many cases is an unmutated one (with valid enrichments) that must run. */
 export const CONTROL_EVERY = 25;
+/** Every how-many cases takes the next mutation of the catalogue in turn: ~400 cases draw each one. */
+export const FORCED_EVERY = 3;
 
 /**
  * Keeps a case away from the host whatever the mutations did (see the top of
@@ -620,7 +621,7 @@ export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContex
   if (!control) {
     const count = rng.chance(0.7) ? 1 : rng.chance(0.8) ? 2 : 3;
     for (let i = 0; i < count; i++) {
-      const mu = pickMutation(rng);
+      const mu = i === 0 && index % FORCED_EVERY === 1 ? MUTATIONS[Math.floor(index / FORCED_EVERY) % MUTATIONS.length]! : pickMutation(rng);
       if (chosen.length && (mu.exclusive || chosen.some((x) => x.exclusive))) break;
       const before = structuredClone(config);
       try {
