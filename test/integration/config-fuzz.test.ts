@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, busyboxRootfs, processLives, Runtime, skipUnlessRoot, tsrunBin } from './harness.js';
-import { configDiff, makeCase, type FuzzCase, type FuzzContext, type RootfsOp } from './config-mutations.js';
+import { caseBase, configDiff, makeCase, type FuzzCase, type FuzzContext, type RootfsOp } from './config-mutations.js';
 import {
   bootTicks, canaryName, CGROUP_ROOT, cleanUpLeftovers, describeLeftovers, fdHolders, findLeftovers, isEmpty, LEAKED_FD, leakedDir, settleLeftovers, type CaseScope,
 } from './fuzz-leaks.js';
@@ -329,14 +329,13 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
       const failures: Failure[] = [];
       for (const index of chunk) {
         const ctx = context(index);
-        const base = baseConfig(['true']);
-        const fc = makeCase(base, SEED, index, ctx);
+        const fc = makeCase(baseConfig(['true']), SEED, index, ctx);
         for (const mu of fc.mutations) families.set(mu.family, (families.get(mu.family) ?? 0) + 1);
         const problems = runCase(fc, ctx);
         if (!problems.length) continue;
-        base.root.path = ctx.rootfs;
         const f: Failure = {
-          seed: SEED, index, mode: fc.mode, mutations: fc.mutations.map((mu) => `[${mu.family}] ${mu.name}`), diff: configDiff(base, fc.config), problems,
+          seed: SEED, index, mode: fc.mode, mutations: fc.mutations.map((mu) => `[${mu.family}] ${mu.name}`),
+          diff: configDiff(caseBase(baseConfig(['true']), ctx), fc.config), problems,
         };
         failures.push(f);
         if (REPORT) fs.appendFileSync(REPORT, `${JSON.stringify(f)}\n`);

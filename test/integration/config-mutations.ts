@@ -562,6 +562,18 @@ export const CONTROL_EVERY = 25;
 export const FORCED_EVERY = 3;
 
 /**
+ * The base config as a case starts from it: its own rootfs, and the token in
+ * the process' environment, so that whatever cgroup path the runtime picks, a
+ * process the case leaves behind is known by its environ.
+ */
+export function caseBase(base: Cfg, ctx: FuzzContext): Cfg {
+  const config = structuredClone(base);
+  config.root.path = ctx.rootfs;
+  config.process.env.push(`TSRUN_FUZZ_CASE=${ctx.token}`);
+  return config;
+}
+
+/**
  * Keeps a case away from the host whatever the mutations did (see the top of
  * the file): deterministic, and it leaves every deliberate probe alone.
  */
@@ -609,8 +621,7 @@ function keepHostSafe(c: Cfg, ctx: FuzzContext): void {
  */
 export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContext): FuzzCase {
   const rng = new Rng(caseSeed(seed, index));
-  const config = structuredClone(base);
-  config.root.path = ctx.rootfs;
+  const config = caseBase(base, ctx);
   const control = index % CONTROL_EVERY === 0;
   const enrich = control ? 1 + rng.int(3) : rng.chance(0.5) ? 1 + rng.int(2) : 0;
   for (let i = 0; i < enrich; i++) {

@@ -118,6 +118,7 @@ function tieToCase(pid: string, startTime: number, scope: CaseScope): string {
   // Older than the case: it could only have been moved into the case's cgroup (checked above).
   if (scope.since !== undefined && startTime < scope.since) return '';
   if (readlink(`/proc/${pid}/cwd`).startsWith(scope.caseDir)) return 'its cwd is in the case dir';
+  if (read(`/proc/${pid}/environ`).includes(scope.token)) return 'its environment names the case';
   let fds: string[] = [];
   try {
     fds = fs.readdirSync(`/proc/${pid}/fd`);

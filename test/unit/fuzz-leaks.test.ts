@@ -53,8 +53,10 @@ test('a dir under the root, a canary and processes tied by cwd, command line or 
   const byFd = spawn('sh', ['-c', 'read x'], { stdio: ['pipe', 'ignore', 'ignore', held] });
   children.push(byFd);
   fs.closeSync(held);
+  const byEnv = spawn('sh', ['-c', 'read x'], { stdio: ['pipe', 'ignore', 'ignore'], env: { ...process.env, TSRUN_FUZZ_CASE: s.token } });
+  children.push(byEnv);
   const notOurs = sleeper({ cwd: other.caseDir });
-  await until(() => findLeftovers(s).processes.length >= 3);
+  await until(() => findLeftovers(s).processes.length >= 4);
 
   const l = findLeftovers(s);
   assert.deepEqual(l.state, [s.token]);
@@ -63,17 +65,18 @@ test('a dir under the root, a canary and processes tied by cwd, command line or 
   assert.match(pids.get(byCwd.pid!) ?? '', /cwd/);
   assert.match(pids.get(byArgs.pid!) ?? '', /command line/);
   assert.match(pids.get(byFd.pid!) ?? '', /fd 3/);
+  assert.match(pids.get(byEnv.pid!) ?? '', /environment/);
   assert.ok(!pids.has(notOurs.pid!), "another case's process is not this case's");
   assert.deepEqual(fdHolders(s, path.join(s.caseDir, canaryName(s.token))), [byFd.pid]);
-  assert.equal(describeLeftovers(l).length, 5);
+  assert.equal(describeLeftovers(l).length, 6);
 
   // Processes older than the case are not looked at by cwd or fd (only by command line and cgroup).
   const older = findLeftovers({ ...s, since: bootTicks() + 1000 }).processes.map((p) => p.pid);
   assert.deepEqual(older, [byArgs.pid]);
-  assert.equal(findLeftovers({ ...s, since: bootTicks() - 1000 }).processes.length, 3);
+  assert.equal(findLeftovers({ ...s, since: bootTicks() - 1000 }).processes.length, 4);
 
   // An ignored pid (the test's own bystander) is never counted.
-  const ignoring = { ...s, ignorePids: new Set([byCwd.pid!, byArgs.pid!, byFd.pid!]) };
+  const ignoring = { ...s, ignorePids: new Set([byCwd.pid!, byArgs.pid!, byFd.pid!, byEnv.pid!]) };
   assert.deepEqual(findLeftovers(ignoring).processes, []);
 });
 
