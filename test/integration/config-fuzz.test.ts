@@ -9,7 +9,7 @@
 // TSRUN_FUZZ_SEED (a number, or "random"), TSRUN_FUZZ_CASES (default 500),
 // TSRUN_FUZZ_CASE (indices to replay, e.g. "17,230"), TSRUN_FUZZ_TIMEOUT_MS
 // (per command, default 15000), TSRUN_FUZZ_REPORT (a file: one JSON line per
-// failed case).
+// failed case), TSRUN_FUZZ_STRICT=1 (known open findings fail too).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -31,6 +31,7 @@ const CASES = Number(process.env.TSRUN_FUZZ_CASES ?? 500);
 const ONLY = process.env.TSRUN_FUZZ_CASE?.split(',').map(Number);
 const TIMEOUT = Number(process.env.TSRUN_FUZZ_TIMEOUT_MS ?? 15_000);
 const REPORT = process.env.TSRUN_FUZZ_REPORT;
+const STRICT = process.env.TSRUN_FUZZ_STRICT === '1';
 const CHUNK = 50;
 
 /** Applets the cases' rootfs copies get (the shared busybox binary, hard-linked). */
@@ -173,6 +174,7 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
   const hostIpForward = fs.readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim();
   const hostHostname = os.hostname();
   const outcomes: Outcome[] = [];
+  const knownOpen: number[] = [];
   const families = new Map<string, number>();
 
   const startVictim = () => {
@@ -325,7 +327,7 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
   const indices = ONLY ?? Array.from({ length: CASES }, (_, i) => i);
   for (let from = 0; from < indices.length; from += CHUNK) {
     const chunk = indices.slice(from, from + CHUNK);
-    test(`cases ${chunk[0]}-${chunk[chunk.length - 1]} (seed ${SEED})`, () => {
+    test(`cases ${chunk[0]}-${chunk[chunk.length - 1]} (seed ${SEED})`, (t) => {
       const failures: Failure[] = [];
       for (const index of chunk) {
         const ctx = context(index);
@@ -337,8 +339,13 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
           seed: SEED, index, mode: fc.mode, mutations: fc.mutations.map((mu) => `[${mu.family}] ${mu.name}`),
           diff: configDiff(caseBase(baseConfig(['true']), ctx), fc.config), problems,
         };
+        if (REPORT) fs.appendFileSync(REPORT, `${JSON.stringify({ ...f, knownOpen: fc.knownOpen })}\n`);
+        if (fc.knownOpen && !STRICT) {
+          t.diagnostic(`case ${index}: known open finding (${fc.knownOpen}): ${problems.join('; ')}`);
+          knownOpen.push(index);
+          continue;
+        }
         failures.push(f);
-        if (REPORT) fs.appendFileSync(REPORT, `${JSON.stringify(f)}\n`);
       }
       assert.equal(failures.length, 0, `${failures.length} of ${chunk.length} cases failed (seed ${SEED}):\n\n${failures.map(formatFailure).join('\n\n')}`);
     });
@@ -351,6 +358,7 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     const slowest = Math.max(0, ...outcomes.map((o) => o.ms));
     t.diagnostic(`seed ${SEED}: ${n} cases, refused ${share(refused.length)}, accepted ${share(n - refused.length)}, ran ${share(outcomes.filter((o) => o.ran).length)}`);
     t.diagnostic(`refusals naming config.json: ${refused.filter((o) => o.namesConfig).length}/${refused.length}, with a JSON pointer: ${refused.filter((o) => o.namesPointer).length}/${refused.length}`);
+    if (knownOpen.length) t.diagnostic(`cases with known open findings (not failed; TSRUN_FUZZ_STRICT=1 fails them): ${knownOpen.join(', ')}`);
     t.diagnostic(`slowest case ${slowest} ms; mutation families: ${[...families].sort((a, b) => b[1] - a[1]).map(([f, k]) => `${f} ${k}`).join(', ')}`);
     if (ONLY || n < 100) return;
     assert.ok(refused.length >= 0.3 * n, `at least 30% refused (${refused.length} of ${n})`);

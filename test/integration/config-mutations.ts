@@ -111,6 +111,12 @@ export interface Mutation {
   /** A refusal here is about something else than config.json (the id): its message need not name the file. */
   notAboutConfig?: boolean;
   rootfsOps?: (ctx: FuzzContext) => RootfsOp[];
+  /**
+   * A failure found by this fuzz outside issue 12, reported and not fixed
+   * yet: the case's problems are shown, but fail the test only with
+   * TSRUN_FUZZ_STRICT=1. Delete the flag once it is fixed.
+   */
+  knownOpen?: string;
   /** A refusal must not say this (a misleading message). */
   refusalMustNot?: RegExp;
   /** Every error or warning about a hook must say this. */
@@ -134,6 +140,7 @@ export interface FuzzCase {
   mutations: Array<{ family: string; name: string }>;
   expect?: Expectation;
   notAboutConfig: boolean;
+  knownOpen?: string;
   refusalMustNot?: RegExp;
   hookErrorsMatch?: RegExp;
   slow: boolean;
@@ -456,15 +463,16 @@ function linuxMutations(): Mutation[] {
       { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_ARM', 'SCMP_ARCH_S390X'] },
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getpid'], action: 'SCMP_ACT_TRACE' }] },
     ])), { mode: 'run', weight: 4 }),
-    // Without noNewPrivileges the filter is loaded while init still sets up the container, and
-    // kills it there: the message says "tsrun-init exited ... (killed by signal 31)" and names no
-    // config path yet (runc 1.1.5 hangs instead), so these refusals need not name config.json.
     m('seccomp', 'a seccomp filter that kills', (c, _ctx, rng) => (linux(c).seccomp = rng.pick<Cfg>([
       { defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 1 },
       { defaultAction: 'SCMP_ACT_KILL' },
       { defaultAction: 'SCMP_ACT_KILL_PROCESS' },
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] },
-    ])), { mode: 'run', notAboutConfig: true }),
+    ])), {
+      mode: 'run',
+      // Without noNewPrivileges the filter is loaded while init still sets up the container (runc 1.1.5 hangs here).
+      knownOpen: 'a filter that kills tsrun-init during setup gives "tsrun-init exited before the container was created (killed by signal 31)", naming no config path',
+    }),
     m('devices', 'an odd device', (c, ctx, rng) => (linux(c).devices = [rng.pick<Cfg>([
       { path: '/dev/../../../../tmp/' + ctx.token + '-escaped', type: 'c', major: 1, minor: 3 },
       { path: 'relative', type: 'c', major: 1, minor: 3 },
@@ -488,12 +496,19 @@ function linuxMutations(): Mutation[] {
 }
 
 function cgroupMutations(): Mutation[] {
+  // In a cgroup parent of the case's own: a threaded or frozen cgroup stays out of other containers' way.
   const unifiedProbe = (key: string, value: (ctx: FuzzContext) => string) =>
-    m('unified', `unified "${key}"`, (c, ctx) => (resources(c).unified = { [key]: value(ctx) }), { expect: 'refuse', weight: 0.5 });
+    m('unified', `unified "${key}"`, (c, ctx) => {
+      resources(c).unified = { [key]: value(ctx) };
+      linux(c).cgroupsPath = `/${ctx.token}-parent/${ctx.token}`;
+    }, { expect: 'refuse', weight: 0.5 });
   return [
     m('cgroupsPath', 'an odd cgroupsPath', (c, ctx, rng) => (linux(c).cgroupsPath = rng.pick([
-      `${ctx.token}`, `/${ctx.token}-parent/${ctx.token}`, `${ctx.token}/../..`, `/${ctx.token}/..`, `${ctx.token}:${ctx.token}:x`, `/${ctx.token}//x/`, `${ctx.token}${'x'.repeat(300)}`, `${ctx.token}/.`, `/${ctx.token}\n`,
+      `${ctx.token}`, `/${ctx.token}-parent/${ctx.token}`, `${ctx.token}/../..`, `/${ctx.token}/..`, `${ctx.token}:${ctx.token}:x`, `/${ctx.token}//x/`, `${ctx.token}${'x'.repeat(300)}`, `${ctx.token}/.`,
     ])), { weight: 2 }),
+    m('cgroupsPath', 'a cgroupsPath with a newline', (c, ctx) => (linux(c).cgroupsPath = `/${ctx.token}\n`), {
+      knownOpen: 'cgroupsPath "/x\\n" gives node\'s raw "EINVAL: invalid argument, mkdir \'/sys/fs/cgroup/cpu/x\\n\'", naming no config path',
+    }),
     m('cgroupsPath', 'a cgroupsPath with a NUL byte', (c, ctx) => (linux(c).cgroupsPath = `/${ctx.token}\u0000garbage`), { expect: 'refuse' }),
     m('resources', 'an odd memory limit', (c, _ctx, rng) => (resources(c).memory = { [rng.pick(['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'swappiness'])]: rng.pick([-1, -2, 0, 1, 4096, 2 ** 62, 2 ** 63, 101]) }), { mode: 'run' }),
     m('resources', 'an odd cpu setting', (c, _ctx, rng) => (resources(c).cpu = { [rng.pick(['shares', 'quota', 'period', 'realtimeRuntime', 'realtimePeriod', 'burst', 'idle'])]: rng.pick([-5, 0, 1, 2 ** 40, 2 ** 62]) })),
@@ -664,6 +679,7 @@ export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContex
     mutations: control ? [{ family: 'control', name: 'no mutation (valid enrichments only)' }] : chosen.map((mu) => ({ family: mu.family, name: mu.name })),
     expect,
     notAboutConfig: chosen.some((mu) => mu.notAboutConfig),
+    knownOpen: chosen.find((mu) => mu.knownOpen)?.knownOpen,
     refusalMustNot: chosen.find((mu) => mu.refusalMustNot)?.refusalMustNot,
     hookErrorsMatch: chosen.find((mu) => mu.hookErrorsMatch)?.hookErrorsMatch,
     slow: chosen.some((mu) => mu.slow),
