@@ -144,7 +144,9 @@ interface Outcome {
   namesConfig: boolean;
   namesPointer: boolean;
   ran: boolean;
+  /** The case's commands, and the leak checks and clean-up after them. */
   ms: number;
+  checkMs?: number;
 }
 
 interface Failure {
@@ -267,10 +269,12 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     if (fc.expect === 'accept' && refused) problems.push(`refused, but this config must be accepted: ${excerpt(first.stderr)}`);
     outcomes.push({ refused, namesConfig, namesPointer, ran, ms: Date.now() - start });
 
+    const checkStart = Date.now();
     const left = settleLeftovers(scope);
     problems.push(...describeLeftovers(left), ...victimProblems());
     if (!isEmpty(left)) cleanUpLeftovers(scope, left, (id) => tsrun(['--root', rt.root, 'delete', '--force', id], ctx.caseDir, TIMEOUT));
     fs.rmSync(ctx.caseDir, { recursive: true, force: true });
+    outcomes[outcomes.length - 1]!.checkMs = Date.now() - checkStart;
     return problems;
   }
 
@@ -359,6 +363,8 @@ describe('config fuzz: mutated configs are refused or run, and leave nothing', {
     t.diagnostic(`seed ${SEED}: ${n} cases, refused ${share(refused.length)}, accepted ${share(n - refused.length)}, ran ${share(outcomes.filter((o) => o.ran).length)}`);
     t.diagnostic(`refusals naming config.json: ${refused.filter((o) => o.namesConfig).length}/${refused.length}, with a JSON pointer: ${refused.filter((o) => o.namesPointer).length}/${refused.length}`);
     if (knownOpen.length) t.diagnostic(`cases with known open findings (not failed; TSRUN_FUZZ_STRICT=1 fails them): ${knownOpen.join(', ')}`);
+    const sum = (f: (o: Outcome) => number) => Math.round(outcomes.reduce((s, o) => s + f(o), 0) / 1000);
+    t.diagnostic(`time: ${sum((o) => o.ms)} s in commands, ${sum((o) => o.checkMs ?? 0)} s in leak checks and clean-up`);
     t.diagnostic(`slowest case ${slowest} ms; mutation families: ${[...families].sort((a, b) => b[1] - a[1]).map(([f, k]) => `${f} ${k}`).join(', ')}`);
     if (ONLY || n < 100) return;
     assert.ok(refused.length >= 0.3 * n, `at least 30% refused (${refused.length} of ${n})`);

@@ -124,7 +124,7 @@ export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContex
   }
   keepHostSafe(config, ctx);
   const wanted = chosen.find((mu) => mu.mode)?.mode;
-  const mode: Mode = wanted ?? (control ? rng.pick<Mode>(['run', 'start']) : rng.pick<Mode>(['create', 'create', 'create', 'start', 'run']));
+  const mode: Mode = wanted ?? (control ? rng.pick<Mode>(['run', 'start']) : rng.pick<Mode>(['create', 'create', 'start', 'run', 'run']));
   const expect: Expectation | undefined = chosen.some((mu) => mu.expect === 'refuse') ? 'refuse'
     : control || (chosen.length === 1 && chosen[0]!.expect === 'accept') ? 'accept'
     : chosen.some((mu) => mu.expect === 'noLateFailure') ? 'noLateFailure'
