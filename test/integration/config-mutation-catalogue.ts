@@ -359,6 +359,11 @@ function hookMutations(): Mutation[] {
       mode: 'run',
       hookErrorsMatch: /no such file/i,
     }),
+    // Issue 12, item 14: a missing startContainer hook was reported as "permission denied".
+    m('hooks', 'a container hook whose path is missing', (c, _ctx, rng) => (hooks(c)[rng.pick(['createContainer', 'startContainer'])] = [{ path: '/nonexistent/hook' }]), {
+      mode: 'run',
+      hookErrorsMatch: /no such file/i,
+    }),
     m('hooks', 'a hook with a relative path', (c, _ctx, rng) => (hooks(c)[rng.pick(HOOK_KINDS)] = [{ path: 'hook.sh' }])),
     m('hooks', 'a hook that is not executable', (c, ctx, rng) => (hooks(c)[rng.pick(RUNTIME_HOOKS)] = [{ path: ctx.scripts.notExecutable }]), { mode: 'run' }),
     m('hooks', 'a hook that fails', (c, ctx, rng) => {
