@@ -98,7 +98,9 @@ function keepHostSafe(c: Cfg, ctx: FuzzContext): void {
 export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContext): FuzzCase {
   const rng = new Rng(caseSeed(seed, index));
   const config = caseBase(base, ctx);
-  const control = index % CONTROL_EVERY === 0;
+  // A catalogue turn wins over a control case, so that every mutation gets one.
+  const forced = index % FORCED_EVERY === 1 ? MUTATIONS[Math.floor(index / FORCED_EVERY) % MUTATIONS.length] : undefined;
+  const control = index % CONTROL_EVERY === 0 && !forced;
   const enrich = control ? 1 + rng.int(3) : rng.chance(0.5) ? 1 + rng.int(2) : 0;
   for (let i = 0; i < enrich; i++) {
     const [, add] = rng.pick(ENRICHMENTS);
@@ -108,7 +110,7 @@ export function makeCase(base: Cfg, seed: number, index: number, ctx: FuzzContex
   if (!control) {
     const count = rng.chance(0.7) ? 1 : rng.chance(0.8) ? 2 : 3;
     for (let i = 0; i < count; i++) {
-      const mu = i === 0 && index % FORCED_EVERY === 1 ? MUTATIONS[Math.floor(index / FORCED_EVERY) % MUTATIONS.length]! : pickMutation(rng);
+      const mu = (i === 0 && forced) || pickMutation(rng);
       if (chosen.length && (mu.exclusive || chosen.some((x) => x.exclusive))) break;
       const before = structuredClone(config);
       try {

@@ -64,7 +64,7 @@ describe('config fuzz mutations', () => {
     const copy = structuredClone(b);
     for (let i = 0; i < 100; i++) makeCase(b, 1, i, ctx);
     assert.deepEqual(b, copy);
-    const control = makeCase(base(), 1, CONTROL_EVERY, ctx);
+    const control = makeCase(base(), 1, 2 * CONTROL_EVERY, ctx);
     assert.equal(control.expect, 'accept');
     assert.deepEqual(control.mutations.map((m) => m.family), ['control']);
   });
