@@ -61,10 +61,16 @@ namespace {
 
 // After the chdir: the kernel's getcwd prefixes a cwd that is not below our
 // root with "(unreachable)" instead of '/'.
-void check_cwd_inside(const char *cwd) {
+// resolved_in_root: the cwd was opened with RESOLVE_IN_ROOT, so it is inside
+// already and this check is a second line; a getcwd that the config's own
+// seccomp filter (loaded early without noNewPrivileges) refuses is no reason
+// to fail then.
+void check_cwd_inside(const char *cwd, bool resolved_in_root) {
   char buf[4096];
-  if (syscall(SYS_getcwd, buf, sizeof buf) < 0)
+  if (syscall(SYS_getcwd, buf, sizeof buf) < 0) {
+    if (resolved_in_root && (errno == EPERM || errno == EACCES || errno == ENOSYS)) return;
     fail("getcwd", errno, "/process/cwd", "cannot tell where cwd %s is: %s", cwd, errstr(errno));
+  }
   if (buf[0] != '/')
     fail("chdir", EPERM, "/process/cwd",
          "cwd %s is outside the container's root (a possible container breakout); give a directory inside the container",
@@ -85,7 +91,7 @@ void enter_cwd(const char *cwd) {
     // is still safe here: we hold no fd we were not given, and the check
     // below refuses a cwd that left our root.
     if (chdir(cwd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
-    check_cwd_inside(cwd);
+    check_cwd_inside(cwd, false);
     return;
   }
   if (fd < 0 && err == ELOOP)
@@ -96,7 +102,7 @@ void enter_cwd(const char *cwd) {
   if (fd < 0) fail("chdir", err, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(err));
   if (fchdir(fd) < 0) fail("chdir", errno, "/process/cwd", "cannot enter cwd %s: %s", cwd, errstr(errno));
   close(fd);
-  check_cwd_inside(cwd);
+  check_cwd_inside(cwd, true);
 }
 
 }  // namespace init

@@ -56,6 +56,11 @@ export function placeCgroup(config: Config, id: string, parent = OUR_PARENT): Cg
         'tsrun has only the cgroupfs driver: give a path such as "/machine/c1" or "c1" instead',
     );
   }
+  // A cgroup is a directory: a control character (a newline, say) would make one nobody can name in a shell or a log.
+  const control = /[\u0000-\u001f\u007f]/.exec(given);
+  if (control) {
+    throw new PlanError('/linux/cgroupsPath', `${JSON.stringify(given)} holds a control character (${JSON.stringify(control[0])}) at offset ${control.index}: give a path of printable characters`);
+  }
   if (given.split('/').some((part) => part === '..')) {
     throw new PlanError('/linux/cgroupsPath', `"${given}" must not contain "..": a container's cgroup stays where its path says`);
   }

@@ -1,6 +1,7 @@
 // The parent's half of the init protocol: start tsrun-init, send the plan,
 // answer each sync point in order, and on any failure kill what was started.
 import { closeSync } from 'node:fs';
+import { constants } from 'node:os';
 import createDebug from 'debug';
 import { InitError, TsrunError } from './errors.js';
 import { MessageType } from './init-protocol.js';
@@ -10,6 +11,7 @@ import type { CreatePlan } from './plan.js';
 import type { ExecPlan } from './exec-plan.js';
 
 const debug = createDebug('tsrun:init');
+const { SIGSYS, SIGSEGV } = constants.signals;
 
 /** What the parent does at each sync point. Each returns when its step is done. */
 export interface SyncHandlers {
@@ -71,7 +73,7 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
       const msg = core.channelRecv(fd);
       if (!msg) {
         if (exec && initPid) return initPid;
-        throw exitedEarly(core, initPid || stage0, exec ? 'the process was started' : 'the container was created');
+        throw exitedEarly(core, initPid || stage0, exec ? 'the process was started' : 'the container was created', plan);
       }
       // Only a seccomp listener comes with an fd; never leak a stray one.
       if (msg.fd !== undefined && msg.type !== MessageType.SECCOMP_LISTENER) closeSync(msg.fd);
@@ -141,13 +143,25 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
   }
 }
 
-function exitedEarly(core: NativeCore, pid: number, before: string): TsrunError {
+function exitedEarly(core: NativeCore, pid: number, before: string, plan: CreatePlan | ExecPlan): TsrunError {
   let how = '';
+  let signal = 0;
   try {
     const w = core.waitPid(pid, true);
+    signal = w.signal ?? 0;
     how = w.signal ? ` (killed by signal ${w.signal})` : ` (exit code ${w.code})`;
   } catch {
     // not our child: nothing more to say
+  }
+  // Without no_new_privs the filter is loaded while init still sets up (it
+  // needs CAP_SYS_ADMIN then). A filter that kills a syscall init still uses
+  // kills it with SIGSYS; one that refuses them all (even exit) leaves it to
+  // crash past its last exit, with SIGSEGV.
+  if ((signal === SIGSYS || signal === SIGSEGV) && plan.process.seccomp && !plan.process.noNewPrivileges) {
+    return new InitError('seccomp', 0, '/linux/seccomp',
+      `tsrun-init died (signal ${signal}) before ${before}: the filter kills or refuses a syscall that setting up the process still needs ` +
+        '(without process.noNewPrivileges it is loaded before the last steps); set noNewPrivileges to true, so that it is loaded last, ' +
+        'or allow the syscalls tsrun-init makes after it (capset, prctl, setresuid, setresgid, setgroups, close_range, exit_group, execve, ...)');
   }
   return new TsrunError(`tsrun-init exited before ${before}${how}`);
 }

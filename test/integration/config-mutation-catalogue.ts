@@ -289,8 +289,8 @@ function linuxMutations(): Mutation[] {
       { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL_PROCESS' }] },
     ])), {
       mode: 'run',
-      // Without noNewPrivileges the filter is loaded while init still sets up the container (runc 1.1.5 hangs here).
-      knownOpen: 'a filter that kills tsrun-init during setup gives "tsrun-init exited before the container was created (killed by signal 31)", naming no config path',
+      // Without noNewPrivileges the filter is loaded while init still sets up the container (runc 1.1.5 hangs here);
+      // a SIGSYS of init is then reported at /linux/seccomp.
     }),
     m('devices', 'an odd device', (c, ctx, rng) => (linux(c).devices = [rng.pick<Cfg>([
       { path: '/dev/../../../../tmp/' + ctx.token + '-escaped', type: 'c', major: 1, minor: 3 },
@@ -325,9 +325,7 @@ function cgroupMutations(): Mutation[] {
     m('cgroupsPath', 'an odd cgroupsPath', (c, ctx, rng) => (linux(c).cgroupsPath = rng.pick([
       `${ctx.token}`, `/${ctx.token}-parent/${ctx.token}`, `${ctx.token}/../..`, `/${ctx.token}/..`, `${ctx.token}:${ctx.token}:x`, `/${ctx.token}//x/`, `${ctx.token}${'x'.repeat(300)}`, `${ctx.token}/.`,
     ])), { weight: 2 }),
-    m('cgroupsPath', 'a cgroupsPath with a newline', (c, ctx) => (linux(c).cgroupsPath = `/${ctx.token}\n`), {
-      knownOpen: 'cgroupsPath "/x\\n" gives node\'s raw "EINVAL: invalid argument, mkdir \'/sys/fs/cgroup/cpu/x\\n\'", naming no config path',
-    }),
+    m('cgroupsPath', 'a cgroupsPath with a newline', (c, ctx) => (linux(c).cgroupsPath = `/${ctx.token}\n`), { expect: 'refuse' }),
     m('cgroupsPath', 'a cgroupsPath with a NUL byte', (c, ctx) => (linux(c).cgroupsPath = `/${ctx.token}\u0000garbage`), { expect: 'refuse' }),
     m('resources', 'an odd memory limit', (c, _ctx, rng) => (resources(c).memory = { [rng.pick(['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'swappiness'])]: rng.pick([-1, -2, 0, 1, 4096, 2 ** 62, 2 ** 63, 101]) }), { mode: 'run' }),
     m('resources', 'an odd cpu setting', (c, _ctx, rng) => (resources(c).cpu = { [rng.pick(['shares', 'quota', 'period', 'realtimeRuntime', 'realtimePeriod', 'burst', 'idle'])]: rng.pick([-5, 0, 1, 2 ** 40, 2 ** 62]) })),
