@@ -22,6 +22,7 @@
 #include "sched.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "pidfd.h"
 #include "process.h"
 #include "wire.h"
 
@@ -73,6 +74,7 @@ void run_create(const wire::Value *plan) {
   apply_sysctl(plan);
   apply_path_masks(plan);
   setup_container(plan);
+  send_own_pidfd(plan);
   setup_process(proc, &ex);
   check_fifo_reachable(&ex);
   // 6. the parent records the state and pid file; then we are "created".
@@ -120,6 +122,7 @@ int main() {
   wire::Value *plan = recv_message(&type);
   if (!plan) return 1;
   if (type != MSG_PLAN) fail("recv", EPROTO, "", "expected a plan, got message %u", type);
+  receive_pidfd_socket(plan);
   const char *mode = wire::get_str(plan, "mode", "");
   if (strcmp(mode, "create") == 0) run_create(plan);
   if (strcmp(mode, "exec") == 0) run_exec(plan);

@@ -89,6 +89,8 @@ export interface PlanOptions {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** A --pidfd-socket was given. */
+  pidfdSocket?: boolean;
   inheritedNofile?: [number, number];
   host: HostFacts;
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */

@@ -50,6 +50,8 @@ export interface ProcessPlan {
   /** process.terminal: init makes a pty and sends its master to the console socket. */
   terminal: boolean;
   consoleSize?: { height: number; width: number };
+  /** --pidfd-socket: the process sends a pidfd of itself there (the socket follows the plan, native/protocol.h). */
+  pidfdSocket: boolean;
 }
 
 export interface ProcessPlanOptions {
@@ -57,6 +59,8 @@ export interface ProcessPlanOptions {
   warn(message: string): void;
   inheritedNofile?: [number, number];
   preserveFds?: number;
+  /** A --pidfd-socket was given. */
+  pidfdSocket?: boolean;
 }
 
 const SCHED_POLICIES: Record<string, number> = {
@@ -174,5 +178,6 @@ export function planProcess(proc: Process, config: Config, opts: ProcessPlanOpti
     preserveFds: opts.preserveFds ?? 0,
     terminal: proc.terminal === true,
     consoleSize: proc.terminal && proc.consoleSize ? { height: proc.consoleSize.height, width: proc.consoleSize.width } : undefined,
+    pidfdSocket: opts.pidfdSocket === true,
   };
 }

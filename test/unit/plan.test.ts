@@ -31,7 +31,7 @@ function processPlan(over: Doc = {}): Doc {
     umask: 0o022, capabilities: { bounding: 0n, effective: 0n, inheritable: 0n, permitted: 0n, ambient: 0n },
     lastCap: 40, rlimits: [], inheritedNofile: undefined, noNewPrivileges: false, oomScoreAdj: undefined,
     scheduler: undefined, ioPriority: undefined, cpuAffinityInitial: undefined, cpuAffinityFinal: undefined,
-    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, ...over,
+    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, pidfdSocket: false, ...over,
   };
 }
 
