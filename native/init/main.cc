@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "exec.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "host-mounts.h"
 #include "limits.h"
 #include "masks.h"
@@ -46,6 +47,8 @@ void run_create(const wire::Value *plan) {
   // Without a mount namespace the mounts are the host's: their record in the
   // state dir is opened now, while we are the host's root.
   int host_mount_record = open_host_mount_record(plan);
+  // Idmapped mounts are made here, as the host's root, whatever namespaces follow.
+  prepare_idmapped_mounts(plan);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);

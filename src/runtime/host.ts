@@ -1,6 +1,7 @@
 // Facts about this host that planning depends on, read once per command from
 // /proc and /sys. Planning takes them as plain data so unit tests can fake them.
 import fs from 'node:fs';
+import os from 'node:os';
 import { RLIMIT_NOFILE } from './rlimits.js';
 
 export interface HostFacts {
@@ -87,4 +88,15 @@ export function isOwnNamespace(nsPath: string, procName: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Can this kernel idmap a bind mount? mount_setattr(MOUNT_ATTR_IDMAP) came in
+ * Linux 5.12 (each filesystem must allow it too: init explains one that does not).
+ */
+export function idmappedMountsWork(release: string = os.release()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 5 || (major === 5 && minor >= 12);
 }
