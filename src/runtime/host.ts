@@ -3,6 +3,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { RLIMIT_NOFILE } from './rlimits.js';
+import { parseOnlineNodes } from './mempolicy.js';
 
 export interface HostFacts {
   /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
@@ -15,6 +16,8 @@ export interface HostFacts {
   selinuxEnabled: boolean;
   /** The most supplementary groups a process may have (/proc/sys/kernel/ngroups_max); absent: 65536. */
   ngroupsMax?: number;
+  /** The online NUMA nodes (/sys/devices/system/node/online); absent on a kernel without NUMA. */
+  onlineNodes?: number[];
 }
 
 function readOr(file: string, fallback: string): string {
@@ -59,6 +62,7 @@ export function readHostFacts(): HostFacts {
     apparmorEnabled: readOr('/sys/module/apparmor/parameters/enabled', 'N').trim() === 'Y',
     selinuxEnabled: fs.existsSync('/sys/fs/selinux/enforce'),
     ngroupsMax: Number(readOr('/proc/sys/kernel/ngroups_max', '65536').trim()),
+    onlineNodes: parseOnlineNodes(readOr('/sys/devices/system/node/online', '')),
   };
   return cached;
 }

@@ -4,6 +4,7 @@
 import type { Config, ExecCPUAffinity, IOPriority, Process, Scheduler } from '../spec/types.js';
 import { planCapabilities, type CapabilityPlan } from './capabilities.js';
 import type { HostFacts } from './host.js';
+import { planMemoryPolicy, type MemoryPolicyPlan } from './mempolicy.js';
 import { checkKernelLimits } from './kernel-limits.js';
 import { PlanError } from './plan-error.js';
 import { planRlimits, type RlimitPlan } from './rlimits.js';
@@ -52,6 +53,8 @@ export interface ProcessPlan {
   consoleSize?: { height: number; width: number };
   /** --pidfd-socket: the process sends a pidfd of itself there (the socket follows the plan, native/protocol.h). */
   pidfdSocket: boolean;
+  /** linux.memoryPolicy: set_mempolicy just before exec (mempolicy.ts). */
+  memoryPolicy?: MemoryPolicyPlan;
 }
 
 export interface ProcessPlanOptions {
@@ -179,5 +182,6 @@ export function planProcess(proc: Process, config: Config, opts: ProcessPlanOpti
     terminal: proc.terminal === true,
     consoleSize: proc.terminal && proc.consoleSize ? { height: proc.consoleSize.height, width: proc.consoleSize.width } : undefined,
     pidfdSocket: opts.pidfdSocket === true,
+    memoryPolicy: planMemoryPolicy(config.linux?.memoryPolicy, opts.host.onlineNodes),
   };
 }

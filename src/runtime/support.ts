@@ -17,7 +17,6 @@ const GAPS: Gap[] = [
   { path: '/linux/netDevices', present: (c) => has(c.linux?.netDevices) },
   { path: '/linux/mountLabel', present: (c) => has(c.linux?.mountLabel) },
   { path: '/linux/intelRdt', present: (c) => has(c.linux?.intelRdt) },
-  { path: '/linux/memoryPolicy', present: (c) => has(c.linux?.memoryPolicy) },
   { path: '/windows', present: (c) => c.windows !== undefined },
   { path: '/solaris', present: (c) => c.solaris !== undefined },
   { path: '/vm', present: (c) => c.vm !== undefined },

@@ -31,7 +31,7 @@ function processPlan(over: Doc = {}): Doc {
     umask: 0o022, capabilities: { bounding: 0n, effective: 0n, inheritable: 0n, permitted: 0n, ambient: 0n },
     lastCap: 40, rlimits: [], inheritedNofile: undefined, noNewPrivileges: false, oomScoreAdj: undefined,
     scheduler: undefined, ioPriority: undefined, cpuAffinityInitial: undefined, cpuAffinityFinal: undefined,
-    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, pidfdSocket: false, ...over,
+    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, pidfdSocket: false, memoryPolicy: undefined, ...over,
   };
 }
 
@@ -488,7 +488,6 @@ const UNSUPPORTED: [string, (d: Doc) => void][] = [
   ['/linux/netDevices', (d) => { d.linux.netDevices = { eth0: {} }; }],
   ['/linux/mountLabel', (d) => { d.linux.mountLabel = 'system_u:object_r:container_file_t:s0'; }],
   ['/linux/intelRdt', (d) => { d.linux.intelRdt = { closID: 'guaranteed_group' }; }],
-  ['/linux/memoryPolicy', (d) => { d.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }],
   ['/windows', (d) => { d.windows = { layerFolders: ['C:\\layers'] }; }],
   ['/solaris', (d) => { d.solaris = {}; }],
   ['/vm', (d) => { d.vm = { hypervisor: { path: '/usr/bin/qemu' }, kernel: { path: '/boot/vmlinuz' } }; }],
