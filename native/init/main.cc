@@ -23,6 +23,7 @@
 #include "sched.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "netdev.h"
 #include "pidfd.h"
 #include "process.h"
 #include "wire.h"
@@ -49,9 +50,12 @@ void run_create(const wire::Value *plan) {
   int host_mount_record = open_host_mount_record(plan);
   // Idmapped mounts are made here, as the host's root, whatever namespaces follow.
   prepare_idmapped_mounts(plan);
+  // The devices' indexes and addresses, and a netlink socket, in the host's network namespace.
+  prepare_net_devices(plan);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);
+  move_net_devices();
   // setns into a mount namespace moved our cwd to its root: back to the bundle, as seen in there.
   bool joined_mnt = wire::get_bool(plan, "joinedMountNamespace");
   if (joined_mnt && chdir(bundle) < 0)

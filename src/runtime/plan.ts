@@ -17,6 +17,7 @@ import type { CgroupRecord } from '../cgroups/index.js';
 import { expandCgroupMount } from '../cgroups/mounts.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
+import { planNetDevices, type NetDevicePlan } from './netdevices.js';
 import { HOST_MOUNTS_FILE } from './host-mounts.js';
 import { needsHooksSync, planHooks, type InitHooksPlan } from './hooks.js';
 
@@ -90,6 +91,8 @@ export interface CreatePlan {
   /** createContainer and startContainer: tsrun-init runs them. */
   hooks: InitHooksPlan;
   cgroupSync: boolean;
+  /** linux.netDevices: moved into the new network namespace by init (netdevices.ts). */
+  netDevices: NetDevicePlan[];
 }
 
 export interface PlanOptions {
@@ -269,5 +272,6 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
+    netDevices: planNetDevices(config, namespaces),
   };
 }

@@ -126,6 +126,7 @@ test('a busybox config gives the expected plan', () => {
     hooksSync: false,
     hooks: { createContainer: [], startContainer: [] },
     cgroupSync: true,
+    netDevices: [],
   });
 });
 
@@ -485,7 +486,6 @@ test('process, args and root.path are required', () => {
 
 // One minimal addition per field of src/runtime/support.ts.
 const UNSUPPORTED: [string, (d: Doc) => void][] = [
-  ['/linux/netDevices', (d) => { d.linux.netDevices = { eth0: {} }; }],
   ['/linux/mountLabel', (d) => { d.linux.mountLabel = 'system_u:object_r:container_file_t:s0'; }],
   ['/linux/intelRdt', (d) => { d.linux.intelRdt = { closID: 'guaranteed_group' }; }],
   ['/windows', (d) => { d.windows = { layerFolders: ['C:\\layers'] }; }],
@@ -580,4 +580,24 @@ test('process.user.umask is carried to the plan', () => {
   const doc = busybox();
   doc.process.user.umask = 0o27;
   assert.equal(plan(doc).process.umask, 0o27);
+});
+
+test('linux.netDevices: host name to container name (the host\'s when none), a new network namespace required, names checked', () => {
+  const doc = busybox();
+  doc.linux.netDevices = { veth1: { name: 'eth%d' }, veth2: {} };
+  assert.deepEqual(plan(doc).netDevices, [{ hostName: 'veth1', name: 'eth%d' }, { hostName: 'veth2', name: 'veth2' }]);
+  const noNetNs = refusal((d) => {
+    d.linux.netDevices = { veth1: {} };
+    d.linux.namespaces = d.linux.namespaces.filter((n: { type: string }) => n.type !== 'network');
+  });
+  assert.match(noNetNs.message, /^config.json: \/linux\/netDevices: moving network devices needs a new network namespace/);
+  const joined = refusal((d) => {
+    d.linux.netDevices = { veth1: {} };
+    d.linux.namespaces = d.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: '/proc/1/ns/net' } : n));
+  });
+  assert.match(joined.message, /needs a new network namespace/);
+  for (const [name, re] of [['a/b', /is not a network device name/], ['sixteen-chars-xx', /1 to 15 bytes/], ['e%s', /only pattern/], ['..', /not "\." or "\.\."/]] as const) {
+    assert.match(refusal((d) => { d.linux.netDevices = { veth1: { name } }; }).message, re, name);
+  }
+  assert.match(refusal((d) => { d.linux.netDevices = { veth1: { name: 'x' }, veth2: { name: 'x' } }; }).message, /two devices would be named x/);
 });
