@@ -58,6 +58,18 @@ describe('config-linux.md "Memory policy": linux.memoryPolicy', { skip }, () => 
     assert.equal(rt.run(['delete', '--force', id]).code, 0);
   });
 
+  // Only where the machine has two nodes or more: spec-tests/memory-policy-vm.test.ts runs this file in a two-node VM.
+  const multi = (online?.length ?? 0) >= 2 ? false : 'one NUMA node here (memory-policy-vm.test.ts runs this in a two-node VM)';
+  test('across nodes: MPOL_BIND to the second node, MPOL_INTERLEAVE over two', { skip: multi }, () => {
+    const [a, b] = online!;
+    const bind = runWith({ mode: 'MPOL_BIND', nodes: String(b) });
+    assert.equal(bind.code, 0, bind.stderr);
+    assert.deepEqual([...policies(bind.stdout)], [`bind:${b}`]);
+    const inter = runWith({ mode: 'MPOL_INTERLEAVE', nodes: `${a},${b}` });
+    assert.equal(inter.code, 0, inter.stderr);
+    assert.deepEqual([...policies(inter.stdout)], [`interleave:${a}${b === a + 1 ? '-' : ','}${b}`]);
+  });
+
   test('a node that does not exist: an explained error naming /linux/memoryPolicy/nodes, nothing left', () => {
     const missing = Math.max(...online!) + 1;
     const r = runWith({ mode: 'MPOL_BIND', nodes: `${node},${missing}` }, ['true']);
