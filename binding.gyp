@@ -20,7 +20,7 @@
                   "native/init/identity.cc", "native/init/limits.cc", "native/init/sched.cc",
                   "native/init/lsm.cc", "native/init/seccomp.cc",
                   "native/init/procfs.cc", "native/init/masks.cc", "native/init/sysctl.cc", "native/init/console.cc", "native/init/loopback.cc",
-                  "native/init/home.cc", "native/init/host-mounts.cc"],
+                  "native/init/home.cc", "native/init/host-mounts.cc", "native/init/pidfd.cc", "native/init/idmap.cc", "native/init/mempolicy.cc", "native/init/netdev.cc"],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

@@ -13,6 +13,7 @@ enum MessageType : uint32_t {
   // parent -> init
   MSG_PLAN = 1,          // the whole plan, sent once, first
   MSG_ACK = 2,           // a sync point is done on the parent's side; go on
+  MSG_PIDFD_SOCKET = 3,  // {} + the connected --pidfd-socket (SCM_RIGHTS): right after the plan, when its process has pidfdSocket
   // init -> parent
   MSG_USERNS_READY = 10, // {pid}: write uid_map/gid_map for pid, then ACK
   MSG_CGROUP_READY = 11, // {pid}: place pid in the container's cgroup, then ACK

@@ -8,6 +8,7 @@
 #include "channel.h"
 #include "limits.h"
 #include "namespaces.h"
+#include "pidfd.h"
 #include "process.h"
 #include "sched.h"
 
@@ -40,6 +41,7 @@ void run_exec(const wire::Value *plan) {
   // A session of our own and the container's session keyring, as runc's
   // exec gives them; the exec plan has no hostname, so none is set.
   setup_container(plan);
+  send_own_pidfd(plan);
   setup_process(proc, &ex);
   // A uid change resets dumpable to fs.suid_dumpable, which may be 1: stay
   // non-dumpable while we still hold the socket (the CVE-2019-5736 class).

@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "exec.h"
 #include "hooks.h"
+#include "idmap.h"
 #include "host-mounts.h"
 #include "limits.h"
 #include "masks.h"
@@ -22,6 +23,8 @@
 #include "sched.h"
 #include "mounts.h"
 #include "namespaces.h"
+#include "netdev.h"
+#include "pidfd.h"
 #include "process.h"
 #include "wire.h"
 
@@ -45,9 +48,14 @@ void run_create(const wire::Value *plan) {
   // Without a mount namespace the mounts are the host's: their record in the
   // state dir is opened now, while we are the host's root.
   int host_mount_record = open_host_mount_record(plan);
+  // Idmapped mounts are made here, as the host's root, whatever namespaces follow.
+  prepare_idmapped_mounts(plan);
+  // The devices' indexes and addresses, and a netlink socket, in the host's network namespace.
+  prepare_net_devices(plan);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);
+  move_net_devices();
   // setns into a mount namespace moved our cwd to its root: back to the bundle, as seen in there.
   bool joined_mnt = wire::get_bool(plan, "joinedMountNamespace");
   if (joined_mnt && chdir(bundle) < 0)
@@ -73,6 +81,7 @@ void run_create(const wire::Value *plan) {
   apply_sysctl(plan);
   apply_path_masks(plan);
   setup_container(plan);
+  send_own_pidfd(plan);
   setup_process(proc, &ex);
   check_fifo_reachable(&ex);
   // 6. the parent records the state and pid file; then we are "created".
@@ -120,6 +129,7 @@ int main() {
   wire::Value *plan = recv_message(&type);
   if (!plan) return 1;
   if (type != MSG_PLAN) fail("recv", EPROTO, "", "expected a plan, got message %u", type);
+  receive_pidfd_socket(plan);
   const char *mode = wire::get_str(plan, "mode", "");
   if (strcmp(mode, "create") == 0) run_create(plan);
   if (strcmp(mode, "exec") == 0) run_exec(plan);

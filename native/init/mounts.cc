@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "idmap.h"
 #include "paths.h"
 
 namespace tsrun {
@@ -60,9 +61,16 @@ void mount_one(int rootfd, const wire::Value *m) {
   char target[64];
   snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
 
+  int idmapped = bind ? idmapped_mount_fd(m) : -1;
+  if (idmapped >= 0) {
+    // Made by stage 0 (idmap.cc): attach it here instead of binding the source.
+    if (syscall(SYS_move_mount, idmapped, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+      fail("move_mount", errno, cfg, "cannot attach the idmapped %s on %s: %s", source, dest, errstr(errno));
+    close(idmapped);
+  } else if (bind && mount(source, target, nullptr, flags & (MS_BIND | MS_REC), nullptr) < 0) {
+    fail("mount", errno, cfg, "bind %s on %s: %s", source, dest, errstr(errno));
+  }
   if (bind) {
-    if (mount(source, target, nullptr, flags & (MS_BIND | MS_REC), nullptr) < 0)
-      fail("mount", errno, cfg, "bind %s on %s: %s", source, dest, errstr(errno));
     // A bind mount ignores its other flags: they take a remount.
     unsigned long rest = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
     if (rest) {

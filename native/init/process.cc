@@ -17,6 +17,7 @@
 
 #include "channel.h"
 #include "console.h"
+#include "mempolicy.h"
 #include "home.h"
 #include "identity.h"
 #include "limits.h"
@@ -159,6 +160,7 @@ void setup_process(const wire::Value *proc, Exec *ex) {
   // The rlimits themselves bind only at exec (exec_process).
   raise_hard_rlimits(proc);
   apply_scheduler(proc);
+  apply_memory_policy(proc);
   apply_io_priority(proc);
   set_exec_labels(proc);
   // HOME from the container's /etc/passwd: read while we are still root, and

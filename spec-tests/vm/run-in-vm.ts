@@ -23,6 +23,8 @@ export interface VmOptions {
   memoryMb?: number;
   /** Guest CPUs. Default 2. */
   cpus?: number;
+  /** NUMA nodes: the memory split evenly among them, the CPUs dealt out in turn. Default: none (one node). */
+  numaNodes?: number;
   /** The command's directory in the guest. Default: the repository. */
   cwd?: string;
   /** Added to the command's environment (PATH, HOME and LANG are set already). */
@@ -89,6 +91,22 @@ const tail = (text: string, lines: number) => text.split('\n').slice(-lines).joi
  * Rejects when the VM does not come back with an exit status (boot failure,
  * timeout), with the end of the serial console in the message.
  */
+/** qemu's -numa nodes, each with its own RAM backend (newer machine types require memdev). */
+function numaArgs(opts: VmOptions): string[] {
+  const nodes = opts.numaNodes ?? 0;
+  if (nodes < 2) return [];
+  const memory = opts.memoryMb ?? 1024;
+  const cpus = opts.cpus ?? 2;
+  if (memory % nodes || cpus < nodes) throw new Error(`runInVm: ${nodes} NUMA nodes need memoryMb divisible by them and a CPU each`);
+  const args: string[] = [];
+  for (let n = 0; n < nodes; n++) {
+    const mine = Array.from({ length: cpus }, (_, c) => c).filter((c) => c % nodes === n);
+    args.push('-object', `memory-backend-ram,id=mem${n},size=${memory / nodes}M`);
+    args.push('-numa', `node,nodeid=${n},memdev=mem${n},${mine.map((c) => `cpus=${c}`).join(',')}`);
+  }
+  return args;
+}
+
 export async function runInVm(command: string[], opts: VmOptions = {}): Promise<VmResult> {
   if (command.length === 0) throw new Error('runInVm: empty command');
   const { kernel, initrd } = bootFiles();
@@ -100,6 +118,7 @@ export async function runInVm(command: string[], opts: VmOptions = {}): Promise<
     const qemu = [
       'qemu-system-x86_64',
       ...['-accel', 'tcg', '-cpu', 'max', '-m', String(opts.memoryMb ?? 1024), '-smp', String(opts.cpus ?? 2)],
+      ...numaArgs(opts),
       // No default devices: only the serial console (on stdout) and the 9p shares.
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot'],
       ...['-kernel', kernel, '-initrd', initrd],

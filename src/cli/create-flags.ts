@@ -12,6 +12,7 @@ export interface CreateArgs {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  pidfdSocket?: string;
   noPivot: boolean;
   noNewKeyring: boolean;
   preserveFds: number;
@@ -23,6 +24,7 @@ export function createFlags<T>(y: Argv<T>) {
     .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
     .option('pid-file', { type: 'string', describe: "file to write the container init's pid to" })
     .option('console-socket', { type: 'string', describe: 'unix socket to receive the pty master on' })
+    .option('pidfd-socket', { type: 'string', describe: "unix socket to receive a pidfd of the container's init on (SCM_RIGHTS)" })
     .option('no-pivot', { type: 'boolean', default: false, describe: 'do not use pivot_root (for a rootfs on ramfs)' })
     .option('no-new-keyring', { type: 'boolean', default: false, describe: 'keep the session keyring of the caller' })
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' });
@@ -31,6 +33,7 @@ export function createFlags<T>(y: Argv<T>) {
 export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
   return {
     consoleSocket: argv.consoleSocket,
+    pidfdSocket: argv.pidfdSocket,
     id: argv.containerId,
     bundle: argv.bundle,
     pidFile: argv.pidFile,

@@ -11,6 +11,7 @@ const EXEC_OPTIONS = {
   process: { alias: 'p', type: 'string', describe: 'a runtime-spec process JSON to run as it is (--env, --cwd, --user, -g, --cap, --no-new-privs, --apparmor and --process-label are then not used)' },
   tty: { alias: 't', type: 'boolean', describe: 'allocate a pseudo-TTY' },
   'console-socket': { type: 'string', describe: 'unix socket to receive the pty master on (with -t and -d)' },
+  'pidfd-socket': { type: 'string', describe: 'unix socket to receive a pidfd of the process on (SCM_RIGHTS)' },
   'pid-file': { type: 'string', describe: "file to write the process's pid (as the host sees it) to" },
   detach: { alias: 'd', type: 'boolean', default: false, describe: 'return once the process runs; do not wait for it' },
   cwd: { type: 'string', describe: 'working directory in the container (absolute)' },
@@ -33,6 +34,7 @@ interface ExecArgs {
   process?: string;
   tty?: boolean;
   consoleSocket?: string;
+  pidfdSocket?: string;
   pidFile?: string;
   detach: boolean;
   cwd?: string;
@@ -90,6 +92,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
           tty: argv.tty,
         },
         consoleSocket: argv.consoleSocket,
+        pidfdSocket: argv.pidfdSocket,
         pidFile: argv.pidFile,
         detach: argv.detach,
         preserveFds: checkPassedFds({ preserveFds: checkPreserveFds(argv.preserveFds) }).preserveFds,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { packageRoot } from '../package-root.js';
 import { features } from '../runtime/features.js';
-import { readHostFacts } from '../runtime/host.js';
+import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
 import { command, type GlobalArgs } from './context.js';
 
@@ -20,6 +20,7 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       seccomp: seccompFacts(),
       apparmorEnabled: host.apparmorEnabled,
       selinuxEnabled: host.selinuxEnabled,
+      idmapMounts: idmappedMountsWork(),
     });
     process.stdout.write(`${JSON.stringify(doc, null, 4)}\n`);
   }),

@@ -11,6 +11,7 @@ import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './ho
 import { native } from './native.js';
 import { undoHostMounts } from './host-mounts.js';
 import { buildCreatePlan, rootfsPath } from './plan.js';
+import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { withNotifySocket } from './notify-socket.js';
 import { readProcStat } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
@@ -36,6 +37,8 @@ export interface CreateOptions {
   listenFds?: number;
   /** --console-socket: where a terminal's pty master goes. */
   consoleSocket?: string;
+  /** --pidfd-socket: where the container's init sends a pidfd of itself. */
+  pidfdSocket?: string;
   /** false for a foreground `run`, which keeps the terminal itself. */
   detach?: boolean;
   /** A foreground terminal: the socket the pty master arrives on, for relayTerminal. */
@@ -65,6 +68,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
   // end: the container is destroyed, then the poststop hooks run (as runc's).
   let started = false;
   let consoleChannel: ConsoleChannel | undefined;
+  let pidfdSocketFd: number | undefined;
   let cgroup: Cgroup | undefined;
   let initAlive = false;
   try {
@@ -86,6 +90,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       noPivot: opts.noPivot,
       noNewKeyring: opts.noNewKeyring,
       preserveFds: opts.preserveFds,
+      pidfdSocket: opts.pidfdSocket !== undefined,
       inheritedNofile: inheritedNofile(),
       host: readHostFacts(),
       cgroup: cgroupRecord,
@@ -93,10 +98,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     });
     const idMaps = planIdMaps(config);
     consoleChannel = openConsole(plan.process.terminal, opts.detach ?? true, opts.consoleSocket);
+    pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket);
     debug('plan %o', plan);
     started = true;
     runCreateProtocol(plan, {
       consoleFd: consoleChannel?.passFd,
+      pidfdSocketFd,
       onWarning: opts.onWarning,
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
@@ -139,10 +146,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     initAlive = true;
     dir.close();
     closeConsole(consoleChannel, true);
+    closePidfdSocket(pidfdSocketFd);
     if (consoleChannel?.receiveOn !== undefined) opts.onConsole?.(consoleChannel.receiveOn);
     return state!;
   } catch (e) {
     closeConsole(consoleChannel);
+    closePidfdSocket(pidfdSocketFd);
     // The protocol kills what it started when it fails; after it, the init is ours to kill (our unreaped child: its pid is not reused).
     if (initAlive && state) killQuietly(state.pid);
     try {

@@ -48,6 +48,8 @@ export interface ExecPlanOptions {
   warn(message: string): void;
   inheritedNofile?: [number, number];
   preserveFds?: number;
+  /** A --pidfd-socket was given. */
+  pidfdSocket?: boolean;
 }
 
 /** The files under /proc/<pid>/ns/ by namespace type: every type tsrun makes or joins (and `features` lists). */

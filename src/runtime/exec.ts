@@ -17,6 +17,7 @@ import { sendSeccompListener } from './seccomp-listener.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { statusOf } from './status.js';
 import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
+import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { closeSync } from 'node:fs';
 
 const debug = createDebug('tsrun:exec');
@@ -32,6 +33,8 @@ export interface ExecOptions {
   ignorePaused?: boolean;
   /** --console-socket: where the terminal's pty master goes. */
   consoleSocket?: string;
+  /** --pidfd-socket: where the process sends a pidfd of itself. */
+  pidfdSocket?: string;
   onWarning?(message: string): void;
 }
 
@@ -89,6 +92,7 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
   const dir = store.open(opts.id, true);
   let pid: number;
   let consoleChannel: ConsoleChannel | undefined;
+  let pidfdSocketFd: number | undefined;
   try {
     const state = dir.readState();
     const status = statusOf(dir, state);
@@ -106,11 +110,14 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
         warn: (m) => opts.onWarning?.(m),
         inheritedNofile: inheritedNofile(),
         preserveFds: opts.preserveFds,
+        pidfdSocket: opts.pidfdSocket !== undefined,
       });
       debug('plan %o', plan);
       consoleChannel = openConsole(plan.process.terminal, opts.detach === true, opts.consoleSocket);
+      pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket);
       pid = runExecProtocol(plan, {
         consoleFd: consoleChannel?.passFd,
+        pidfdSocketFd,
         onWarning: opts.onWarning,
         // The process is born in the container's cgroup(s), as runc's exec is.
         placeInCgroup: state.cgroup && ((stage0) => joinCgroup(state.cgroup!, stage0)),
@@ -136,6 +143,7 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
       throw relabel(e, opts);
     }
   } finally {
+    closePidfdSocket(pidfdSocketFd);
     dir.close();
   }
   try {

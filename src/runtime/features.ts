@@ -16,6 +16,8 @@ export interface FeatureFacts {
   seccomp: SeccompFacts;
   apparmorEnabled: boolean;
   selinuxEnabled: boolean;
+  /** The kernel can idmap a bind mount: mount_setattr(MOUNT_ATTR_IDMAP), Linux 5.12+ (idmappedMountsWork in host.ts). */
+  idmapMounts: boolean;
   /** The config paths create refuses (support.ts); a feature under one is reported as not supported. */
   refused?: readonly string[];
 }
@@ -84,8 +86,8 @@ export function features(facts: FeatureFacts): Features {
       apparmor: { enabled: facts.apparmorEnabled },
       selinux: { enabled: facts.selinuxEnabled },
       intelRdt: { enabled: supported('/linux/intelRdt') },
-      // Mounts with uidMappings/gidMappings are refused by plan.ts.
-      mountExtensions: { idmap: { enabled: false } },
+      // Idmapped bind mounts (native/init/idmap.cc), where the kernel has them.
+      mountExtensions: { idmap: { enabled: facts.idmapMounts } },
       netDevices: { enabled: supported('/linux/netDevices') },
     },
     annotations: {

@@ -1,7 +1,9 @@
 // Facts about this host that planning depends on, read once per command from
 // /proc and /sys. Planning takes them as plain data so unit tests can fake them.
 import fs from 'node:fs';
+import os from 'node:os';
 import { RLIMIT_NOFILE } from './rlimits.js';
+import { parseOnlineNodes } from './mempolicy.js';
 
 export interface HostFacts {
   /** The highest capability number this kernel knows (/proc/sys/kernel/cap_last_cap). */
@@ -14,6 +16,8 @@ export interface HostFacts {
   selinuxEnabled: boolean;
   /** The most supplementary groups a process may have (/proc/sys/kernel/ngroups_max); absent: 65536. */
   ngroupsMax?: number;
+  /** The online NUMA nodes (/sys/devices/system/node/online); absent on a kernel without NUMA. */
+  onlineNodes?: number[];
 }
 
 function readOr(file: string, fallback: string): string {
@@ -58,6 +62,7 @@ export function readHostFacts(): HostFacts {
     apparmorEnabled: readOr('/sys/module/apparmor/parameters/enabled', 'N').trim() === 'Y',
     selinuxEnabled: fs.existsSync('/sys/fs/selinux/enforce'),
     ngroupsMax: Number(readOr('/proc/sys/kernel/ngroups_max', '65536').trim()),
+    onlineNodes: parseOnlineNodes(readOr('/sys/devices/system/node/online', '')),
   };
   return cached;
 }
@@ -87,4 +92,15 @@ export function isOwnNamespace(nsPath: string, procName: string): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Can this kernel idmap a bind mount? mount_setattr(MOUNT_ATTR_IDMAP) came in
+ * Linux 5.12 (each filesystem must allow it too: init explains one that does not).
+ */
+export function idmappedMountsWork(release: string = os.release()): boolean {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  if (!m) return false;
+  const [major, minor] = [Number(m[1]), Number(m[2])];
+  return major > 5 || (major === 5 && minor >= 12);
 }

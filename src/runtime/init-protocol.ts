@@ -3,6 +3,7 @@
 export const MessageType = {
   PLAN: 1,
   ACK: 2,
+  PIDFD_SOCKET: 3,
   USERNS_READY: 10,
   CGROUP_READY: 11,
   CHILD_PID: 12,

@@ -35,10 +35,12 @@ export interface SyncHandlers {
   onSeccompListener?(fd: number, pid: number): void;
   /** The console socket for process.terminal: sent to init with the plan (SCM_RIGHTS). */
   consoleFd?: number;
+  /** The connected --pidfd-socket: sent to init right after the plan (plan.process.pidfdSocket says it comes). */
+  pidfdSocketFd?: number;
 }
 
 /** exec has no create steps: no maps to write, no hooks, no exec.fifo. */
-export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd' | 'placeInCgroup'>;
+export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd' | 'pidfdSocketFd' | 'placeInCgroup'>;
 
 export type Payload = { [key: string]: WireValue | undefined };
 
@@ -69,6 +71,10 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
   const ack = (payload: Payload = {}) => core.channelSend(fd, MessageType.ACK, encode(payload as WireValue));
   try {
     core.channelSend(fd, MessageType.PLAN, encode(plan as unknown as WireValue), handlers.consoleFd);
+    if (plan.process.pidfdSocket) {
+      if (handlers.pidfdSocketFd === undefined) throw new TsrunError('the plan asks for a --pidfd-socket, but none was opened');
+      core.channelSend(fd, MessageType.PIDFD_SOCKET, encode({}), handlers.pidfdSocketFd);
+    }
     for (;;) {
       const msg = core.channelRecv(fd);
       if (!msg) {

@@ -10,6 +10,8 @@ export interface ParsedMountOptions {
   /** mount_setattr(AT_RECURSIVE) attributes to set and clear, from the r* options. */
   recAttrSet: number;
   recAttrClr: number;
+  /** idmap (this mount only) or ridmap (the mounts below it too): an idmapped mount. */
+  idmap?: 'idmap' | 'ridmap';
 }
 
 // [set flag, or clear it] for each flag option.
@@ -81,7 +83,8 @@ const RECURSIVE_OPTIONS: Record<string, { set?: number; clear?: number }> = {
 };
 
 // Options tsrun does not implement: refused by name rather than passed to the filesystem.
-const NOT_YET = /^(idmap|ridmap|tmpcopyup)$/;
+const NOT_YET = /^(tmpcopyup)$/;
+const IDMAP_OPTIONS = ['idmap', 'ridmap'] as const;
 
 /**
  * Every option name parsed here as a flag, propagation or recursive option,
@@ -89,7 +92,7 @@ const NOT_YET = /^(idmap|ridmap|tmpcopyup)$/;
  * refused ones are not among them.
  */
 export const MOUNT_OPTION_NAMES: readonly string[] = [
-  ...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS),
+  ...Object.keys(FLAG_OPTIONS), ...Object.keys(PROPAGATION_OPTIONS), ...Object.keys(RECURSIVE_OPTIONS), ...IDMAP_OPTIONS,
 ];
 
 export function parseMountOptions(options: readonly string[], configPath: string): ParsedMountOptions {
@@ -98,7 +101,12 @@ export function parseMountOptions(options: readonly string[], configPath: string
   const data: string[] = [];
   let recAttrSet = 0;
   let recAttrClr = 0;
+  let idmap: ParsedMountOptions['idmap'];
   options.forEach((opt, i) => {
+    if (opt === 'idmap' || opt === 'ridmap') {
+      idmap = opt;
+      return;
+    }
     const rec = Object.hasOwn(RECURSIVE_OPTIONS, opt) ? RECURSIVE_OPTIONS[opt] : undefined;
     if (rec) {
       if (rec.clear) {
@@ -124,5 +132,5 @@ export function parseMountOptions(options: readonly string[], configPath: string
       data.push(opt);
     }
   });
-  return { flags, propagation, data, recAttrSet, recAttrClr };
+  return { flags, propagation, data, recAttrSet, recAttrClr, ...(idmap ? { idmap } : {}) };
 }

@@ -5,7 +5,6 @@ import path from 'node:path';
 import type { Config, Mount } from '../spec/types.js';
 import { MS } from './linux.js';
 import { parseMountOptions, PROPAGATION_OPTIONS } from './mount-options.js';
-import { UnsupportedError } from './errors.js';
 import { planDevices, planDevSymlinks, type DevicePlan, type DevSymlink } from './devices.js';
 import { PlanError } from './plan-error.js';
 
@@ -17,6 +16,8 @@ import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
 import { expandCgroupMount } from '../cgroups/mounts.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
+import { mapText } from './userns.js';
+import { planNetDevices, type NetDevicePlan } from './netdevices.js';
 import { HOST_MOUNTS_FILE } from './host-mounts.js';
 import { needsHooksSync, planHooks, type InitHooksPlan } from './hooks.js';
 
@@ -30,7 +31,17 @@ export interface MountPlan {
   /** mount_setattr(AT_RECURSIVE) after mounting; 0 and 0 when no r* option was given. */
   recAttrSet: number;
   recAttrClr: number;
+  /** An idmapped bind mount: tsrun-init's stage 0 makes it (native/init/idmap.cc) from a user namespace with these maps. */
+  idmap?: IdmapPlan;
   configPath: string;
+}
+
+export interface IdmapPlan {
+  /** uid_map/gid_map text: "containerID hostID size" lines (on disk containerID shows as hostID). */
+  uidMap: string;
+  gidMap: string;
+  /** ridmap: the mounts below the source (rbind) are idmapped too. */
+  recursive: boolean;
 }
 
 export interface NamespacePlan {
@@ -80,6 +91,8 @@ export interface CreatePlan {
   /** createContainer and startContainer: tsrun-init runs them. */
   hooks: InitHooksPlan;
   cgroupSync: boolean;
+  /** linux.netDevices: moved into the new network namespace by init (netdevices.ts). */
+  netDevices: NetDevicePlan[];
 }
 
 export interface PlanOptions {
@@ -89,6 +102,8 @@ export interface PlanOptions {
   noPivot?: boolean;
   noNewKeyring?: boolean;
   preserveFds?: number;
+  /** A --pidfd-socket was given. */
+  pidfdSocket?: boolean;
   inheritedNofile?: [number, number];
   host: HostFacts;
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
@@ -112,11 +127,33 @@ function planNamespaces(config: Config): NamespacePlan[] {
   });
 }
 
-function planMount(m: Mount, i: number, bundle: string): MountPlan {
-  const configPath = `/mounts/${i}`;
-  if (m.uidMappings?.length || m.gidMappings?.length) {
-    throw new UnsupportedError(`config.json: ${configPath}: idmapped mounts (uidMappings/gidMappings) are not supported by tsrun yet`);
+/**
+ * uidMappings/gidMappings, or the idmap/ridmap option: both maps are needed,
+ * as runc needs them; a bare option takes the container's own user-namespace
+ * maps. Bind mounts only, as runc has it.
+ */
+function planIdmap(m: Mount, configPath: string, option: 'idmap' | 'ridmap' | undefined, bind: boolean, config: Config): IdmapPlan | undefined {
+  const hasUid = (m.uidMappings?.length ?? 0) > 0;
+  const hasGid = (m.gidMappings?.length ?? 0) > 0;
+  if (!hasUid && !hasGid && !option) return undefined;
+  if (!bind) throw new PlanError(`${configPath}/type`, `an idmapped mount must be a bind mount (type "bind", or the bind/rbind option), not type ${JSON.stringify(m.type)}`);
+  if (hasUid !== hasGid) {
+    const missing = hasUid ? 'gidMappings' : 'uidMappings';
+    throw new PlanError(`${configPath}/${missing}`, 'an idmapped mount needs both uidMappings and gidMappings');
   }
+  if (hasUid) {
+    return { uidMap: mapText(m.uidMappings!, `${configPath}/uidMappings`), gidMap: mapText(m.gidMappings!, `${configPath}/gidMappings`), recursive: option === 'ridmap' };
+  }
+  const uid = config.linux?.uidMappings ?? [];
+  const gid = config.linux?.gidMappings ?? [];
+  if (!uid.length || !gid.length) {
+    throw new PlanError(`${configPath}/options`, `"${option}" without uidMappings and gidMappings takes the container's user-namespace maps, and the config has none (give the mount uidMappings and gidMappings, or linux.uidMappings and linux.gidMappings)`);
+  }
+  return { uidMap: mapText(uid, '/linux/uidMappings'), gidMap: mapText(gid, '/linux/gidMappings'), recursive: option === 'ridmap' };
+}
+
+function planMount(m: Mount, i: number, bundle: string, config: Config): MountPlan {
+  const configPath = `/mounts/${i}`;
   const opts = parseMountOptions(m.options ?? [], configPath);
   let flags = opts.flags;
   if (m.type === 'bind') flags |= MS.BIND;
@@ -124,6 +161,7 @@ function planMount(m: Mount, i: number, bundle: string): MountPlan {
   // Bind sources are host paths, relative ones to the bundle (config.md, mounts).
   const source = m.source === undefined ? (m.type ?? 'none') : bind ? path.resolve(bundle, m.source) : m.source;
   if (!bind && !m.type) throw new PlanError(`${configPath}/type`, 'a mount that is not a bind mount needs a type');
+  const idmap = planIdmap(m, configPath, opts.idmap, bind, config);
   return {
     destination: path.posix.resolve('/', m.destination),
     source,
@@ -133,6 +171,7 @@ function planMount(m: Mount, i: number, bundle: string): MountPlan {
     data: opts.data.join(','),
     recAttrSet: opts.recAttrSet,
     recAttrClr: opts.recAttrClr,
+    ...(idmap ? { idmap } : {}),
     configPath,
   };
 }
@@ -210,7 +249,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hostname: config.hostname,
     domainname: config.domainname,
     mounts: (config.mounts ?? []).flatMap((m, i) => {
-      const planned = planMount(m, i, opts.bundle);
+      const planned = planMount(m, i, opts.bundle, config);
+      if (planned.idmap && !hasNs('mount')) throw new PlanError(`/mounts/${i}`, 'an idmapped mount needs a mount namespace (add {"type": "mount"} to linux.namespaces)');
       // config.md: relative destinations are deprecated, and taken from "/" (as runc 1.1 does, with a warning).
       if (!m.destination.startsWith('/')) opts.warn(`/mounts/${i}/destination: ${JSON.stringify(m.destination)} is not absolute; it is mounted at ${planned.destination} (relative destinations are deprecated)`);
       if (m.type !== 'cgroup') return [planned];
@@ -232,5 +272,6 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
+    netDevices: planNetDevices(config, namespaces),
   };
 }

@@ -4,6 +4,7 @@
 import type { Config, ExecCPUAffinity, IOPriority, Process, Scheduler } from '../spec/types.js';
 import { planCapabilities, type CapabilityPlan } from './capabilities.js';
 import type { HostFacts } from './host.js';
+import { planMemoryPolicy, type MemoryPolicyPlan } from './mempolicy.js';
 import { checkKernelLimits } from './kernel-limits.js';
 import { PlanError } from './plan-error.js';
 import { planRlimits, type RlimitPlan } from './rlimits.js';
@@ -50,6 +51,10 @@ export interface ProcessPlan {
   /** process.terminal: init makes a pty and sends its master to the console socket. */
   terminal: boolean;
   consoleSize?: { height: number; width: number };
+  /** --pidfd-socket: the process sends a pidfd of itself there (the socket follows the plan, native/protocol.h). */
+  pidfdSocket: boolean;
+  /** linux.memoryPolicy: set_mempolicy just before exec (mempolicy.ts). */
+  memoryPolicy?: MemoryPolicyPlan;
 }
 
 export interface ProcessPlanOptions {
@@ -57,6 +62,8 @@ export interface ProcessPlanOptions {
   warn(message: string): void;
   inheritedNofile?: [number, number];
   preserveFds?: number;
+  /** A --pidfd-socket was given. */
+  pidfdSocket?: boolean;
 }
 
 const SCHED_POLICIES: Record<string, number> = {
@@ -190,5 +197,7 @@ export function planProcess(proc: Process, config: Config, opts: ProcessPlanOpti
     preserveFds: opts.preserveFds ?? 0,
     terminal: proc.terminal === true,
     consoleSize: proc.terminal && proc.consoleSize ? { height: proc.consoleSize.height, width: proc.consoleSize.width } : undefined,
+    pidfdSocket: opts.pidfdSocket === true,
+    memoryPolicy: planMemoryPolicy(config.linux?.memoryPolicy, opts.host.onlineNodes),
   };
 }

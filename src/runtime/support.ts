@@ -14,10 +14,8 @@ const has = (v: unknown) =>
   !(typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0);
 
 const GAPS: Gap[] = [
-  { path: '/linux/netDevices', present: (c) => has(c.linux?.netDevices) },
   { path: '/linux/mountLabel', present: (c) => has(c.linux?.mountLabel) },
   { path: '/linux/intelRdt', present: (c) => has(c.linux?.intelRdt) },
-  { path: '/linux/memoryPolicy', present: (c) => has(c.linux?.memoryPolicy) },
   { path: '/windows', present: (c) => c.windows !== undefined },
   { path: '/solaris', present: (c) => c.solaris !== undefined },
   { path: '/vm', present: (c) => c.vm !== undefined },

@@ -9,7 +9,7 @@ export interface IdMapPlan {
   gidMap: string;
 }
 
-function mapText(maps: IdMapping[], configPath: string): string {
+export function mapText(maps: IdMapping[], configPath: string): string {
   // The kernel takes at most 340 lines and refuses overlaps; say so before it does.
   if (maps.length > 340) throw new PlanError(configPath, `has ${maps.length} entries; the kernel takes at most 340`);
   maps.forEach((m, i) => {

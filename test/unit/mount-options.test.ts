@@ -110,9 +110,9 @@ test('no options: nothing set', () => {
   assert.deepEqual(parseMountOptions([], '/mounts/3'), { flags: 0, propagation: [], data: [], ...NO_REC });
 });
 
-const NOT_YET = ['idmap', 'ridmap', 'tmpcopyup'];
+const NOT_YET = ['tmpcopyup'];
 
-test('idmap and tmpcopyup options are refused, naming the option and its config path', () => {
+test('tmpcopyup is refused, naming the option and its config path', () => {
   for (const opt of NOT_YET) {
     assert.throws(
       () => parseMountOptions(['nosuid', 'mode=755', opt, 'ro'], '/mounts/4'),

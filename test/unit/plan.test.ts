@@ -31,7 +31,7 @@ function processPlan(over: Doc = {}): Doc {
     umask: 0o022, capabilities: { bounding: 0n, effective: 0n, inheritable: 0n, permitted: 0n, ambient: 0n },
     lastCap: 40, rlimits: [], inheritedNofile: undefined, noNewPrivileges: false, oomScoreAdj: undefined,
     scheduler: undefined, ioPriority: undefined, cpuAffinityInitial: undefined, cpuAffinityFinal: undefined,
-    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, ...over,
+    apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, pidfdSocket: false, memoryPolicy: undefined, ...over,
   };
 }
 
@@ -126,6 +126,7 @@ test('a busybox config gives the expected plan', () => {
     hooksSync: false,
     hooks: { createContainer: [], startContainer: [] },
     cgroupSync: true,
+    netDevices: [],
   });
 });
 
@@ -437,16 +438,38 @@ test('user namespaces: a new one needs both mappings; a joined one takes none', 
     { message: 'config.json: /linux/uidMappings: entries 0 and 1 map overlapping container IDs' });
 });
 
-test('idmapped mounts are refused', () => {
-  for (const key of ['uidMappings', 'gidMappings']) {
-    const e = refusal((d) => { d.mounts[2][key] = [{ containerID: 0, hostID: 1000, size: 1 }]; });
-    assert.ok(e instanceof UnsupportedError, key);
-    assert.equal(e.message, 'config.json: /mounts/2: idmapped mounts (uidMappings/gidMappings) are not supported by tsrun yet');
-  }
-  // Empty mapping lists ask for nothing.
+test('idmapped mounts: the maps as uid_map/gid_map text, both required, bind mounts only, in a mount namespace', () => {
+  const maps = (c: number, h: number) => [{ containerID: c, hostID: h, size: 1 }];
   const doc = busybox();
-  doc.mounts[2].uidMappings = [];
-  assert.doesNotThrow(() => plan(doc));
+  doc.mounts[2].uidMappings = maps(1000, 0);
+  doc.mounts[2].gidMappings = maps(2000, 5);
+  assert.deepEqual(plan(doc).mounts[2].idmap, { uidMap: '1000 0 1\n', gidMap: '2000 5 1\n', recursive: false });
+  doc.mounts[2].options = ['rbind', 'ridmap'];
+  assert.equal(plan(doc).mounts[2].idmap?.recursive, true);
+  for (const [key, missing] of [['uidMappings', 'gidMappings'], ['gidMappings', 'uidMappings']]) {
+    const e = refusal((d) => { d.mounts[2][key] = maps(0, 1000); });
+    assert.equal(e.message, `config.json: /mounts/2/${missing}: an idmapped mount needs both uidMappings and gidMappings`);
+  }
+  const tmpfs = refusal((d) => { d.mounts[1].uidMappings = maps(0, 1); d.mounts[1].gidMappings = maps(0, 1); });
+  assert.match(tmpfs.message, /^config.json: \/mounts\/1\/type: an idmapped mount must be a bind mount/);
+  // A bare idmap takes the container's user-namespace maps; without them it is refused.
+  const bare = refusal((d) => { d.mounts[2].options = ['rbind', 'idmap']; });
+  assert.match(bare.message, /^config.json: \/mounts\/2\/options: "idmap" without uidMappings and gidMappings takes the container's user-namespace maps, and the config has none/);
+  const withUserns = busybox();
+  withUserns.mounts[2].options = ['rbind', 'idmap'];
+  withUserns.linux.namespaces.push({ type: 'user' });
+  withUserns.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  withUserns.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+  assert.deepEqual(plan(withUserns).mounts[2].idmap, { uidMap: '0 100000 65536\n', gidMap: '0 100000 65536\n', recursive: false });
+  const noMountNs = refusal((d) => {
+    d.mounts = [{ destination: '/data', type: 'bind', source: 'data', options: ['rbind'], uidMappings: maps(0, 1), gidMappings: maps(0, 1) }];
+    d.linux.namespaces = d.linux.namespaces.filter((n: { type: string }) => n.type !== 'mount');
+  });
+  assert.match(noMountNs.message, /^config.json: \/mounts\/0: an idmapped mount needs a mount namespace/);
+  // Empty mapping lists ask for nothing.
+  const empty = busybox();
+  empty.mounts[2].uidMappings = [];
+  assert.equal(plan(empty).mounts[2].idmap, undefined);
 });
 
 test('a refused mount option carries the mount path', () => {
@@ -463,10 +486,8 @@ test('process, args and root.path are required', () => {
 
 // One minimal addition per field of src/runtime/support.ts.
 const UNSUPPORTED: [string, (d: Doc) => void][] = [
-  ['/linux/netDevices', (d) => { d.linux.netDevices = { eth0: {} }; }],
   ['/linux/mountLabel', (d) => { d.linux.mountLabel = 'system_u:object_r:container_file_t:s0'; }],
   ['/linux/intelRdt', (d) => { d.linux.intelRdt = { closID: 'guaranteed_group' }; }],
-  ['/linux/memoryPolicy', (d) => { d.linux.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0' }; }],
   ['/windows', (d) => { d.windows = { layerFolders: ['C:\\layers'] }; }],
   ['/solaris', (d) => { d.solaris = {}; }],
   ['/vm', (d) => { d.vm = { hypervisor: { path: '/usr/bin/qemu' }, kernel: { path: '/boot/vmlinuz' } }; }],
@@ -559,4 +580,24 @@ test('process.user.umask is carried to the plan', () => {
   const doc = busybox();
   doc.process.user.umask = 0o27;
   assert.equal(plan(doc).process.umask, 0o27);
+});
+
+test('linux.netDevices: host name to container name (the host\'s when none), a new network namespace required, names checked', () => {
+  const doc = busybox();
+  doc.linux.netDevices = { veth1: { name: 'eth%d' }, veth2: {} };
+  assert.deepEqual(plan(doc).netDevices, [{ hostName: 'veth1', name: 'eth%d' }, { hostName: 'veth2', name: 'veth2' }]);
+  const noNetNs = refusal((d) => {
+    d.linux.netDevices = { veth1: {} };
+    d.linux.namespaces = d.linux.namespaces.filter((n: { type: string }) => n.type !== 'network');
+  });
+  assert.match(noNetNs.message, /^config.json: \/linux\/netDevices: moving network devices needs a new network namespace/);
+  const joined = refusal((d) => {
+    d.linux.netDevices = { veth1: {} };
+    d.linux.namespaces = d.linux.namespaces.map((n: { type: string }) => (n.type === 'network' ? { type: 'network', path: '/proc/1/ns/net' } : n));
+  });
+  assert.match(joined.message, /needs a new network namespace/);
+  for (const [name, re] of [['a/b', /is not a network device name/], ['sixteen-chars-xx', /1 to 15 bytes/], ['e%s', /only pattern/], ['..', /not "\." or "\.\."/]] as const) {
+    assert.match(refusal((d) => { d.linux.netDevices = { veth1: { name } }; }).message, re, name);
+  }
+  assert.match(refusal((d) => { d.linux.netDevices = { veth1: { name: 'x' }, veth2: { name: 'x' } }; }).message, /two devices would be named x/);
 });

@@ -1,0 +1,14 @@
+// linux.memoryPolicy: the process's NUMA memory policy, set with
+// set_mempolicy (it is kept over fork and execve).
+#pragma once
+
+#include "wire.h"
+
+namespace tsrun {
+namespace init {
+
+// proc is the plan's "process"; does nothing when it has no memoryPolicy.
+void apply_memory_policy(const wire::Value *proc);
+
+}  // namespace init
+}  // namespace tsrun
