@@ -16,6 +16,11 @@ await build({
   define: { 'import.meta.url': '__tsrunFileUrl' },
   banner: { js: "var __tsrunFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   // yargs wants two functions of node's assert, whose loading costs more than they do (src/cli/yargs-assert.ts).
-  alias: { assert: './dist/src/cli/yargs-assert.js' },
+  // The ESM cliui wraps help mid-word: ours wraps at spaces (src/cli/cliui.ts).
+  alias: {
+    assert: './dist/src/cli/yargs-assert.js',
+    cliui: './dist/src/cli/cliui.js',
+    'cliui-core': './node_modules/cliui/build/lib/index.js',
+  },
 });
 await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: 'dist/tsrun-launch.cjs' });

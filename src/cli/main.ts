@@ -1,4 +1,5 @@
 // tsrun's entry: runc's global flags and commands, one file per command.
+import { isatty } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
@@ -81,6 +82,8 @@ function cli(args: string[]) {
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
+    // As runc: help is not wrapped when stdout is not a terminal (a pipe, a file).
+    .wrap(isatty(1) ? Math.min(80, process.stdout.columns ?? 80) : null)
     .fail((msg, err) => {
       // A usage error: runc prints it and exits 1.
       new Logger(undefined, 'text', false).error(err ? err.message : msg);
