@@ -28,6 +28,10 @@ export interface NativeCore {
   recvFd(sock: number): number;
   setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
+  /** A pidfd (close-on-exec) of pid, -1 if there is no such process; the caller closes it. */
+  pidfdOpen(pid: number): number;
+  /** Sleeps in poll(2) until one of fds is readable or hung up, or timeoutMs (-1: none); which are. Blocks the thread. */
+  waitReadable(fds: number[], timeoutMs: number): boolean[];
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */
   compileSeccomp(spec: SeccompCompileSpec): { bpf: Buffer; unknown: string[] };
   /** The SECCOMP_FILTER_FLAG_* bits and SECCOMP_RET_* actions this kernel takes, and libseccomp's version. */

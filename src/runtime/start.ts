@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
 import { NotifyProxy } from './notify-socket.js';
-import { isAlive } from './proc.js';
+import { readInitReply } from './init-reply.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
@@ -45,40 +45,13 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
 const REPLY_LIMIT = 64 * 1024;
 
 async function releaseInit(dir: ContainerDir, state: StoredState): Promise<void> {
-  // The open blocks until init opens its end for writing, which it does as
-  // soon as it waits; on a pool thread, so we can watch init meanwhile.
-  const opening = fs.promises.open(dir.fifoPath, 'r');
-  const watch = setInterval(() => {
-    if (!isAlive(state.pid, state.initStartTime)) {
-      // Init died: open the write end ourselves so the pending open returns
-      // and the read below sees EOF instead of hanging.
-      try {
-        fs.closeSync(fs.openSync(dir.fifoPath, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
-      } catch {
-        // no reader yet: the next tick tries again
-      }
-    }
-  }, 20);
+  // Init waits to open its end for writing: this open releases it, and does not block.
+  const fifo = fs.openSync(dir.fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   let reply: Buffer;
   try {
-    const fh = await opening;
-    try {
-      // Init runs the startContainer hooks, writes "0" and holds its end
-      // until its execve: EOF means the process runs (or init is gone).
-      const chunks: Buffer[] = [];
-      let total = 0;
-      for (;;) {
-        const { bytesRead, buffer } = await fh.read(Buffer.alloc(4096), 0, 4096, null);
-        if (bytesRead === 0) break;
-        if (total < REPLY_LIMIT) chunks.push(buffer.subarray(0, bytesRead));
-        total += bytesRead;
-      }
-      reply = Buffer.concat(chunks);
-    } finally {
-      await fh.close();
-    }
+    reply = readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT);
   } finally {
-    clearInterval(watch);
+    fs.closeSync(fifo);
   }
   if (reply[0] !== 0x30) {
     // Anything else is a startContainer hook's failure; init has exited.
