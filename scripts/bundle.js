@@ -13,13 +13,18 @@ await build({
   entryPoints: ['dist/src/cli/main.js'],
   outfile: 'dist/tsrun.cjs',
   // The sources are ES modules: their import.meta.url is this file's URL.
-  define: { 'import.meta.url': '__tsrunFileUrl' },
+  // yargs' platform shim reads process.stdout.columns when it loads, which
+  // makes process.stdout (node loads tty or net for it: ~8 ms) at every start,
+  // for a value only its default wrap uses; main.ts sets the wrap itself.
+  define: { 'import.meta.url': '__tsrunFileUrl', 'process.stdout.columns': 'undefined' },
   banner: { js: "var __tsrunFileUrl = require('node:url').pathToFileURL(__filename).href;" },
   // yargs wants two functions of node's assert, whose loading costs more than they do (src/cli/yargs-assert.ts).
   // The ESM cliui wraps help mid-word: ours wraps at spaces (src/cli/cliui.ts).
   alias: {
     assert: './dist/src/cli/yargs-assert.js',
     cliui: './dist/src/cli/cliui.js',
+    // debug loads tty and makes process.stderr at load: src/cli/debug-log.ts does neither.
+    debug: './dist/src/cli/debug-log.js',
     'cliui-core': './node_modules/cliui/build/lib/index.js',
   },
 });

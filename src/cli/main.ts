@@ -1,5 +1,5 @@
 // tsrun's entry: runc's global flags and commands, one file per command.
-import { isatty } from 'node:tty';
+import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
@@ -68,6 +68,18 @@ function commandsFor(args: string[]): CommandModule[] {
   return named ? [named] : COMMANDS;
 }
 
+/**
+ * As runc: help is not wrapped when stdout is not a terminal (a pipe, a
+ * file). Asked only when help is asked for: node's tty module costs a few ms
+ * to load. The width comes from the terminal itself: the bundle hides
+ * process.stdout.columns (scripts/bundle.js).
+ */
+function helpWidth(args: string[]): number | null {
+  if (!args.some((a) => a === '--help' || a === '-h' || a === 'help')) return 80;
+  if (!process.getBuiltinModule('node:tty').isatty(1)) return null;
+  return Math.min(80, (process.stdout as WriteStream).getWindowSize?.()[0] || 80);
+}
+
 function cli(args: string[]) {
   return yargs(args)
     .scriptName('tsrun')
@@ -82,8 +94,7 @@ function cli(args: string[]) {
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
-    // As runc: help is not wrapped when stdout is not a terminal (a pipe, a file).
-    .wrap(isatty(1) ? Math.min(80, process.stdout.columns ?? 80) : null)
+    .wrap(helpWidth(args))
     .fail((msg, err) => {
       // A usage error: runc prints it and exits 1.
       new Logger(undefined, 'text', false).error(err ? err.message : msg);
