@@ -8,6 +8,7 @@ import { features } from '../runtime/features.js';
 import { readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
 import { command, type GlobalArgs } from './context.js';
+import { writeStdout } from './stdout.js';
 
 export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'features',
@@ -21,6 +22,6 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       apparmorEnabled: host.apparmorEnabled,
       selinuxEnabled: host.selinuxEnabled,
     });
-    process.stdout.write(`${JSON.stringify(doc, null, 4)}\n`);
+    writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   }),
 };

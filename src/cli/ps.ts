@@ -5,6 +5,7 @@ import type { CommandModule, Options } from 'yargs';
 import { containerPids } from '../cgroups/container.js';
 import { TsrunError } from '../runtime/errors.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
+import { writeStdout } from './stdout.js';
 
 const PS_OPTIONS = {
   format: { alias: 'f', type: 'string', default: 'table', describe: 'table or json' },
@@ -28,7 +29,7 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
     const pids = containerPids(ctx.store, argv.containerId);
     if (argv.format === 'json') {
       // Go's encoder: an empty list is null.
-      process.stdout.write(JSON.stringify(pids.length ? pids : null) + '\n');
+      writeStdout(JSON.stringify(pids.length ? pids : null) + '\n');
       return;
     }
     // After the `--` endPsFlags put in, yargs leaves them in argv._, behind "ps".
@@ -48,6 +49,6 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
       if (!/^\d+$/.test(field)) throw new TsrunError(`unable to parse pid: strconv.Atoi: parsing "${field}": invalid syntax`);
       if (mine.has(Number(field))) out += row + '\n';
     }
-    process.stdout.write(out);
+    writeStdout(out);
   }),
 };
