@@ -56,3 +56,25 @@ test('init opens its end and dies without writing: nothing read', async () => {
   const r = await wait('exec 3>"$F"; sleep 0.2');
   assert.equal(r.reply, '');
 });
+
+test('delete -f: waitUntilGone sleeps on a pidfd until the process has exited (a zombie counts), and says so when it does not', async () => {
+  const { waitUntilGone } = await import('../../src/runtime/delete.js');
+  const child = spawn('sleep', ['0.3'], { stdio: 'ignore' });
+  await new Promise((r) => child.on('spawn', r));
+  const startTime = readProcStat(child.pid!)!.startTime;
+  const t0 = performance.now();
+  // Our own child stays a zombie while this thread is blocked: gone all the same.
+  waitUntilGone(child.pid!, startTime);
+  const ms = performance.now() - t0;
+  assert.ok(ms >= 250 && ms < 2000, `${ms} ms`);
+  assert.equal(readProcStat(child.pid!)?.state ?? 'Z', 'Z');
+  const long = spawn('sleep', ['5'], { stdio: 'ignore' });
+  await new Promise((r) => long.on('spawn', r));
+  try {
+    assert.throws(() => waitUntilGone(long.pid!, readProcStat(long.pid!)!.startTime, 100), /did not die after SIGKILL/);
+  } finally {
+    long.kill('SIGKILL');
+  }
+  // A pid that is not (or no longer) the process we mean: nothing to wait for.
+  waitUntilGone(long.pid!, startTime + 1);
+});
