@@ -4,7 +4,7 @@
       "target_name": "tsrun_native",
       "sources": ["native/binding.cc", "native/spawn.cc", "native/channel.cc", "native/process.cc",
                   "native/seccomp.cc", "native/terminal.cc", "native/cgroup_bpf.cc", "native/cgroup_event.cc",
-                  "native/notify.cc"],
+                  "native/notify.cc", "native/unmount.cc"],
       "libraries": ["-lseccomp"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "_GNU_SOURCE"],
@@ -19,7 +19,8 @@
                   "native/init/devices.cc", "native/init/process.cc",
                   "native/init/identity.cc", "native/init/limits.cc", "native/init/sched.cc",
                   "native/init/lsm.cc", "native/init/seccomp.cc",
-                  "native/init/procfs.cc", "native/init/masks.cc", "native/init/sysctl.cc", "native/init/console.cc"],
+                  "native/init/procfs.cc", "native/init/masks.cc", "native/init/sysctl.cc", "native/init/console.cc", "native/init/loopback.cc",
+                  "native/init/home.cc", "native/init/host-mounts.cc"],
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]

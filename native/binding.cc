@@ -17,6 +17,7 @@
 #include "spawn.h"
 #include "syserror.h"
 #include "terminal.h"
+#include "unmount.h"
 
 namespace {
 
@@ -172,6 +173,17 @@ Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
     tsrun::make_fifo(info[0].As<Napi::String>().Utf8Value().c_str(), int_arg(info, 1, "mode"));
     return info.Env().Undefined();
+  });
+}
+
+// (mount id, unique id as a decimal string: it is 64-bit) -> "unmounted" | "gone".
+Napi::Value UnmountById(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsNumber() || !info[1].IsString()) throw Napi::TypeError::New(info.Env(), "unmountById(mntId: number, uniqueId: string)");
+    uint64_t id = static_cast<uint64_t>(info[0].As<Napi::Number>().Int64Value());
+    uint64_t unique = strtoull(info[1].As<Napi::String>().Utf8Value().c_str(), nullptr, 10);
+    bool done = tsrun::unmount_by_id(id, unique) == tsrun::UnmountResult::Unmounted;
+    return Napi::String::New(info.Env(), done ? "unmounted" : "gone");
   });
 }
 
@@ -431,6 +443,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("waitReadable", Napi::Function::New(env, WaitReadable));
+  exports.Set("unmountById", Napi::Function::New(env, UnmountById));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));
   exports.Set("seccompKnownArchs", Napi::Function::New(env, SeccompKnownArchs));

@@ -1,6 +1,7 @@
 #include "exec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
@@ -18,12 +19,22 @@ void run_exec(const wire::Value *plan) {
   // While we are still the host's root in the host's namespaces.
   apply_oom_score_adj(proc);
   apply_cpu_affinity(proc, "cpuAffinityInitial");
+  // A container without a mount namespace has a chroot for its root: the
+  // init's, opened with the namespaces so the parent's pid check covers it.
+  const char *chroot_from = wire::get_str(plan, "chrootFrom");
+  int root = chroot_from ? open(chroot_from, O_PATH | O_DIRECTORY | O_CLOEXEC) : -1;
+  if (chroot_from && root < 0) fail("open", errno, "", "cannot open the container's root %s: %s", chroot_from, errstr(errno));
   // Joins the user namespace first, then the rest, and forks: we go on in
   // the child, inside the container's pid namespace.
   enter_namespaces(plan);
   // The parent checks that the namespaces we opened were the container's
   // init's, not those of a process that reused its pid, before we go on.
   wait_ack();
+  if (root >= 0) {
+    if (fchdir(root) < 0 || chroot(".") < 0 || chdir("/") < 0)
+      fail("chroot", errno, "", "cannot enter the container's root: %s", errstr(errno));
+    close(root);
+  }
 
   Exec ex = {};
   // A session of our own and the container's session keyring, as runc's

@@ -15,6 +15,7 @@
 #include "devices.h"
 #include "exec.h"
 #include "hooks.h"
+#include "host-mounts.h"
 #include "limits.h"
 #include "masks.h"
 #include "sysctl.h"
@@ -41,21 +42,32 @@ void run_create(const wire::Value *plan) {
   // Relative paths in mount data (overlay's lowerdir=…) are the bundle's, as with runc.
   const char *bundle = wire::get_str(plan, "bundle", "/");
   if (chdir(bundle) < 0) fail("chdir", errno, "", "cannot enter the bundle %s: %s", bundle, errstr(errno));
+  // Without a mount namespace the mounts are the host's: their record in the
+  // state dir is opened now, while we are the host's root.
+  int host_mount_record = open_host_mount_record(plan);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
   enter_namespaces(plan);
+  // setns into a mount namespace moved our cwd to its root: back to the bundle, as seen in there.
+  bool joined_mnt = wire::get_bool(plan, "joinedMountNamespace");
+  if (joined_mnt && chdir(bundle) < 0)
+    fail("chdir", errno, "/linux/namespaces", "cannot enter the bundle %s in the joined mount namespace: %s", bundle, errstr(errno));
 
-  // 3. mounts, with / made slave before the first one.
-  if (wire::get_bool(plan, "newMountNamespace")) {
+  // 3. mounts, with / made slave before the first one: in a new mount
+  // namespace, or a joined one (runc prepares the rootfs and pivots in there).
+  if (wire::get_bool(plan, "newMountNamespace") || joined_mnt) {
     mount_rootfs(plan);
     make_devices(plan);
+  } else if (host_mount_record >= 0) {
+    mount_on_host(plan, host_mount_record);
+    make_devices(plan);  // only into a /dev the config mounts: the plan lists none otherwise
   }
   // 4. prestart/createRuntime hooks run in the parent while we wait; then
   // createContainer, here in the container's namespaces.
   HookStates hook_states;
   if (wire::get_bool(plan, "hooksSync")) hook_states = sync_hooks();
   run_create_container_hooks(plan, hook_states);
-  // 5. pivot_root.
+  // 5. pivot_root (chroot without a mount namespace).
   enter_rootfs(plan);
   // 5a. inside the new root: sysctl, then readonly and masked paths, as runc orders them.
   apply_sysctl(plan);

@@ -162,7 +162,11 @@ void mount_rootfs(const wire::Value *plan) {
 void enter_rootfs(const wire::Value *plan) {
   const char *rootfs = wire::get_str(plan, "rootfs", "");
   if (chdir(rootfs) < 0) fail("chdir", errno, "/root/path", "cannot enter the rootfs %s: %s", rootfs, errstr(errno));
-  if (wire::get_bool(plan, "noPivot")) {
+  if (wire::get_str(plan, "hostMountRecord")) {
+    // No mount namespace: pivot_root would move the host's own /. The plan
+    // refused a propagation change; root.readonly acts on our bind of the rootfs.
+    if (chroot(".") < 0) fail("chroot", errno, "/root/path", "cannot chroot into %s: %s", rootfs, errstr(errno));
+  } else if (wire::get_bool(plan, "noPivot")) {
     if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) < 0)
       fail("mount", errno, "/root/path", "cannot move the rootfs to /: %s", errstr(errno));
     if (chroot(".") < 0) fail("chroot", errno, "/root/path", "%s", errstr(errno));

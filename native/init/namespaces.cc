@@ -5,6 +5,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <linux/nsfs.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
@@ -34,8 +35,23 @@ int flag_of(const char *name) {
   return 0;
 }
 
+// Our own uts and mount namespaces, read before any setns (a joined mount
+// namespace changes what /proc means).
+struct stat g_own_uts, g_own_mnt;
+
+void read_own_namespaces() {
+  if (stat("/proc/self/ns/uts", &g_own_uts) < 0 || stat("/proc/self/ns/mnt", &g_own_mnt) < 0)
+    fail("stat", errno, "/linux/namespaces", "cannot read our own namespaces in /proc/self/ns: %s", errstr(errno));
+}
+
+// Is the namespace behind fd the one we were in?
+bool is_own_namespace(int fd, const struct stat &ours) {
+  struct stat theirs;
+  return fstat(fd, &theirs) == 0 && theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
 // setns() into the namespace at ns.path, checking it is of the declared type.
-void join(const wire::Value *ns, int fd) {
+void join(const wire::Value *plan, const wire::Value *ns, int fd) {
   const char *type = wire::get_str(ns, "type", "");
   const char *cfg = wire::get_str(ns, "configPath", "");
   // setns checks the type for us: a path to another kind of namespace, or to
@@ -45,6 +61,15 @@ void join(const wire::Value *ns, int fd) {
     fail("setns", EINVAL, cfg, "%s is not a %s namespace", wire::get_str(ns, "path", ""), type);
   if (actual < 0 && errno == ENOTTY)
     fail("setns", EINVAL, cfg, "%s is not a namespace file (use /proc/<pid>/ns/... or a bind mount of one)",
+         wire::get_str(ns, "path", ""));
+  // The plan refused tsrun's own uts namespace by path; this checks the file we opened.
+  if (flag_of(type) == CLONE_NEWUTS && (wire::get_str(plan, "hostname") || wire::get_str(plan, "domainname")) &&
+      is_own_namespace(fd, g_own_uts))
+    fail("setns", EPERM, cfg, "%s is the host's own uts namespace; setting a hostname or domainname there would rename the host",
+         wire::get_str(ns, "path", ""));
+  // The plan refused tsrun's own mount namespace by path: pivot_root in it would move the whole host's root.
+  if (flag_of(type) == CLONE_NEWNS && is_own_namespace(fd, g_own_mnt))
+    fail("setns", EPERM, cfg, "%s is the host's own mount namespace; pivot_root there would move the root of every process on the host",
          wire::get_str(ns, "path", ""));
   if (setns(fd, flag_of(type)) < 0)
     fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
@@ -61,6 +86,7 @@ void enter_namespaces(const wire::Value *plan) {
   int new_flags = 0;
   if (n > 16) fail("namespaces", EINVAL, "/linux/namespaces", "too many namespaces (%u)", n);
 
+  read_own_namespaces();
   // Open every path first: joining the mount namespace changes what later paths mean.
   for (uint32_t i = 0; i < n; i++) {
     const wire::Value *ns = wire::at(list, i);
@@ -81,7 +107,7 @@ void enter_namespaces(const wire::Value *plan) {
   // The user namespace comes first, so the others are owned by it.
   for (uint32_t i = 0; i < n; i++)
     if (fds[i] >= 0 && flag_of(wire::get_str(wire::at(list, i), "type", "")) == CLONE_NEWUSER) {
-      join(wire::at(list, i), fds[i]);
+      join(plan, wire::at(list, i), fds[i]);
       fds[i] = -1;
       // setns gave us every capability in it; become its root so what we create is owned by a mapped id.
       if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
@@ -100,7 +126,7 @@ void enter_namespaces(const wire::Value *plan) {
       fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
   }
   for (uint32_t i = 0; i < n; i++)
-    if (fds[i] >= 0) join(wire::at(list, i), fds[i]);
+    if (fds[i] >= 0) join(plan, wire::at(list, i), fds[i]);
 
   if (wire::get_bool(plan, "cgroupSync")) {
     // Placement happens before the clone, so the cgroup namespace (made by the

@@ -1,6 +1,8 @@
 // The flags `create` and `run` share, and their translation to CreateOptions.
 import type { Argv } from 'yargs';
-import { UnsupportedError } from '../runtime/errors.js';
+import fs from 'node:fs';
+import { TsrunError, UnsupportedError } from '../runtime/errors.js';
+import { openFileLimit } from '../runtime/host.js';
 import type { CreateOptions } from '../runtime/create.js';
 import { notifySocketFromEnv } from '../runtime/notify-socket.js';
 import type { Context } from './context.js';
@@ -34,7 +36,7 @@ export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
     pidFile: argv.pidFile,
     noPivot: argv.noPivot,
     noNewKeyring: argv.noNewKeyring,
-    ...withListenFds(checkPreserveFds(argv.preserveFds)),
+    ...checkPassedFds(withListenFds(checkPreserveFds(argv.preserveFds))),
     notifySocket: notifySocketFromEnv(),
     onWarning: (m) => ctx.log.warn(m),
   };
@@ -56,4 +58,31 @@ export function withListenFds(preserveFds: number): { preserveFds: number; liste
   const pid = process.env.LISTEN_PID;
   if (!Number.isInteger(n) || n <= 0 || (pid !== undefined && Number(pid) !== process.pid)) return { preserveFds, listenFds: 0 };
   return { preserveFds: preserveFds + n, listenFds: n };
+}
+
+/**
+ * The fds that go to the container (3 .. 3+N-1: LISTEN_FDS, then
+ * --preserve-fds) must be open in tsrun, and below the open-file limit with
+ * tsrun-init's socket after them. Said here by fd, not as the "Broken pipe"
+ * of an init that could not start.
+ */
+export function checkPassedFds<T extends { preserveFds: number; listenFds?: number }>(fds: T): T {
+  const { preserveFds: n, listenFds = 0 } = fds;
+  if (n === 0) return fds;
+  const flag = `--preserve-fds ${n - listenFds}${listenFds ? ` (after LISTEN_FDS=${listenFds})` : ''}`;
+  const limit = openFileLimit();
+  if (3 + n >= limit) {
+    throw new TsrunError(
+      `${flag}: passes fds 3 to ${2 + n}, and tsrun-init's socket goes at fd ${3 + n}: that is not below the open-file limit (RLIMIT_NOFILE ${limit})`,
+    );
+  }
+  for (let fd = 3; fd < 3 + n; fd++) {
+    try {
+      fs.fstatSync(fd);
+    } catch {
+      const which = fd < 3 + listenFds ? `LISTEN_FDS=${listenFds}` : flag;
+      throw new TsrunError(`${which}: fd ${fd} is not open (fds 3 to ${2 + n} go to the container, so each must be open)`);
+    }
+  }
+  return fds;
 }

@@ -5,7 +5,7 @@ import type { CommandModule, Options } from 'yargs';
 import { UnsupportedError, TsrunError } from '../runtime/errors.js';
 import { execInContainer } from '../runtime/exec.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
-import { checkPreserveFds } from './create-flags.js';
+import { checkPassedFds, checkPreserveFds } from './create-flags.js';
 
 const EXEC_OPTIONS = {
   process: { alias: 'p', type: 'string', describe: 'a runtime-spec process JSON to run as it is (--env, --cwd, --user, -g, --cap, --no-new-privs, --apparmor and --process-label are then not used)' },
@@ -92,7 +92,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
         consoleSocket: argv.consoleSocket,
         pidFile: argv.pidFile,
         detach: argv.detach,
-        preserveFds: checkPreserveFds(argv.preserveFds),
+        preserveFds: checkPassedFds({ preserveFds: checkPreserveFds(argv.preserveFds) }).preserveFds,
         ignorePaused: argv.ignorePaused,
         onWarning: (m) => ctx.log.warn(m),
       });

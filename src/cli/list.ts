@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { DamagedStateError } from '../runtime/errors.js';
 import { ociState, statusOf, type OciState } from '../runtime/status.js';
 import { command, type GlobalArgs } from './context.js';
 import { tabulate } from './table.js';
@@ -31,6 +32,10 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
         const s = dir.readState();
         // list names the owner (state leaves it empty), as runc does.
         states.push({ ...ociState(s, statusOf(dir, s)), owner: s.owner || 'root' });
+      } catch (e) {
+        // One damaged container must not hide the others: runc warns "load container X: …" and goes on.
+        if (!(e instanceof DamagedStateError)) throw e;
+        ctx.log.warn(`load container ${id}: ${e.file} is damaged (${e.reason}); \`tsrun delete -f ${id}\` removes it`);
       } finally {
         dir.close();
       }

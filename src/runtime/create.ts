@@ -9,6 +9,7 @@ import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { native } from './native.js';
+import { undoHostMounts } from './host-mounts.js';
 import { buildCreatePlan, rootfsPath } from './plan.js';
 import { withNotifySocket } from './notify-socket.js';
 import { readProcStat } from './proc.js';
@@ -111,6 +112,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       onCreated(pid) {
         const stat = readProcStat(pid);
         if (!stat) throw new TsrunError(`the container's init (pid ${pid}) vanished during create`);
+        // First, so that `delete -f` finds the init even if state.json is damaged later.
+        dir.writeInitRecord({ pid, initStartTime: stat.startTime });
         state = {
           ociVersion: OCI_VERSION,
           id: opts.id,
@@ -141,7 +144,14 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     } catch (c) {
       opts.onWarning?.(`${(c as Error).message}`);
     }
-    dir.destroy();
+    try {
+      undoHostMounts(dir.dir);
+      dir.destroy();
+    } catch (m) {
+      // The record stays (no state: the sweep of dead creates tries again).
+      opts.onWarning?.(`${(m as Error).message}`);
+      dir.close();
+    }
     if (pidFile && state) fs.rmSync(pidFile, { force: true });
     if (started) runHooksWarning(config, 'poststop', { ...hookBase, status: 'stopped' }, (m) => opts.onWarning?.(m));
     throw e;

@@ -1,11 +1,12 @@
 // `delete`: remove a stopped container; with --force, kill a live one first.
 import fs from 'node:fs';
 import { constants } from 'node:os';
-import { ContainerNotFoundError, StatusError, TsrunError } from './errors.js';
+import { ContainerNotFoundError, DamagedStateError, StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
 import { openCgroup } from '../cgroups/index.js';
 import { native } from './native.js';
 import { isAlive } from './proc.js';
+import { undoHostMounts } from './host-mounts.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
@@ -22,7 +23,14 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, o
     throw e;
   }
   try {
-    const state = dir.readState();
+    let state: StoredState;
+    try {
+      state = dir.readState();
+    } catch (e) {
+      if (!(force && e instanceof DamagedStateError)) throw e;
+      deleteDamaged(dir, e, opts);
+      return;
+    }
     const status = statusOf(dir, state);
     // A created container has run nothing of the user's yet: runc deletes it without --force.
     if (status === 'running' || status === 'paused') {
@@ -52,11 +60,43 @@ export function destroyContainer(dir: ContainerDir, state: StoredState, opts: De
   // What is left in the cgroup dies with it (processes outside the pid namespace's reach);
   // if the cgroup will not go, the state stays so that delete can be tried again.
   if (state.cgroup) openCgroup(state.cgroup).destroy();
+  // Without a mount namespace its mounts are the host's: undone by their recorded ids, once nothing runs in it.
+  undoHostMounts(dir.dir);
   dir.destroy();
   const { ociVersion, id, bundle, annotations } = state;
   runHooksWarning(state.config, 'poststop', { ociVersion, id, status: 'stopped', bundle, annotations }, (m) =>
     opts.onWarning?.(m),
   );
+}
+
+/**
+ * `delete -f` of a container whose state.json is unusable: the init record
+ * (pid and start time) and the cgroup record, written before it, still find
+ * what to kill and remove. A pid whose start time differs is someone else's
+ * now and is left alone. The poststop hooks were in the lost config.
+ */
+export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts: DeleteOptions = {}): void {
+  const init = dir.readInitRecord();
+  const record = dir.readCgroupRecord();
+  const cgroup = typeof record === 'string' ? undefined : openCgroup(record);
+  // Through the cgroup first: it also thaws a paused container, whose v1-frozen init would not die.
+  if (cgroup?.exists()) cgroup.kill(constants.signals.SIGKILL);
+  if (typeof init !== 'string' && isAlive(init.pid, init.initStartTime)) {
+    try {
+      process.kill(init.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    waitUntilGone(init.pid, init.initStartTime);
+  }
+  cgroup?.destroy();
+  // Without a mount namespace its mounts are the host's: their record is a file of its own, still readable.
+  undoHostMounts(dir.dir);
+  dir.destroy();
+  let left = '';
+  if (typeof record === 'string') left += `; ${record}: its cgroup, if it had one, is left`;
+  if (typeof record === 'string' && typeof init === 'string') left += `; ${init}: its init, if alive, is left`;
+  opts.onWarning?.(`container ${damage.id}: removed with a damaged state file ${damage.file} (${damage.reason}); its poststop hooks were not run${left}`);
 }
 
 /**

@@ -29,3 +29,23 @@ export class InitError extends TsrunError {
     super(configPath ? `config.json: ${configPath}: ${message}` : message);
   }
 }
+
+/**
+ * A container's state file exists but cannot be used (truncated, not JSON,
+ * the wrong shape). Only `delete -f` can act on such a container: it finds
+ * the init and the cgroup through the recovery records instead.
+ */
+export class DamagedStateError extends TsrunError {
+  constructor(
+    readonly id: string,
+    readonly file: string,
+    readonly reason: string,
+  ) {
+    super(`container ${id}: its state file ${file} is damaged (${reason}); \`tsrun delete -f ${id}\` kills what is left of it and removes it`);
+  }
+}
+
+/** What an errno error says, without node's "ECODE: " prefix and ", syscall 'path'" suffix. */
+export function errnoText(e: NodeJS.ErrnoException): string {
+  return e.message.replace(/^E[A-Z0-9]+: /, '').replace(/, [a-z_0-9]+(?: '.*')?$/, '');
+}

@@ -22,6 +22,8 @@ export interface ExecPlan {
   userns: boolean;
   /** The container has a cgroup: stage 0 joins it before it forks (the process is born there). */
   cgroupSync: boolean;
+  /** No mount namespace: the init's root is a chroot, which setns cannot give; init chroots to this. */
+  chrootFrom?: string;
 }
 
 /** The command-line flags that change the container's process for `exec` (runc's getProcess). */
@@ -166,5 +168,6 @@ export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanO
     process: planProcess(proc, state.config, opts),
     userns: namespaces.some((n) => n.type === 'user'),
     cgroupSync: state.cgroup !== undefined,
+    chrootFrom: namespaces.some((n) => n.type === 'mount') ? undefined : `/proc/${state.pid}/root`,
   };
 }

@@ -10,11 +10,11 @@ import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type Exe
 import { SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
-import { joinCgroup } from '../cgroups/index.js';
+import { joinCgroup, openCgroup } from '../cgroups/index.js';
 import { native } from './native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
-import { writeFileAtomic, type StateStore } from './state.js';
+import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { statusOf } from './status.js';
 import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
 import { closeSync } from 'node:fs';
@@ -40,7 +40,13 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   const signals = opts.detach ? undefined : new SignalForwarder();
   let receiveOn: number | undefined;
   try {
-    const pid = startProcess(store, opts, (fd) => (receiveOn = fd));
+    const start = () => startProcess(store, opts, (fd) => (receiveOn = fd));
+    let started = start();
+    while (typeof started !== 'number') {
+      await waitUntilThawed(started.state, signals);
+      started = start();
+    }
+    const pid = started;
     if (!signals) return 0;
     // -t without a console socket: we are the terminal's other end.
     const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn);
@@ -54,10 +60,32 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
   }
 }
 
-/** Starts the process and returns its host pid, once it has exec'd. */
-function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void): number {
+/** --ignore-paused and a paused container: nothing was started, and the lock is released. */
+interface Paused {
+  state: StoredState;
+}
+
+/**
+ * A process started in a frozen container freezes as it joins the cgroup,
+ * and tsrun with it, unable to act on signals. So exec waits before it starts
+ * anything, holding no lock (resume and delete need it), and asynchronously,
+ * so that a signal that would end tsrun ends it. runc's exec waits too.
+ */
+async function waitUntilThawed(state: StoredState, signals: SignalForwarder | undefined): Promise<void> {
+  const cgroup = openCgroup(state.cgroup!);
+  for (let delay = 2; isAlive(state.pid, state.initStartTime) && cgroup.isFrozen(); delay = Math.min(delay * 2, 50)) {
+    // Without a forwarder (exec -d), node's default action ends tsrun by itself.
+    const ending = signals?.endingSignal();
+    if (ending) signals!.endBy(ending);
+    await new Promise((r) => setTimeout(r, delay));
+  }
+}
+
+/** Starts the process and returns its host pid, once it has exec'd; or, with --ignore-paused, reports a paused container. */
+function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void): number | Paused {
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
-  // Shared, so execs run side by side; start and delete wait until the process has started.
+  // Shared, so execs run side by side; start and delete wait until the process
+  // has started. Pause needs the lock too, so the container stays thawed meanwhile.
   const dir = store.open(opts.id, true);
   let pid: number;
   let consoleChannel: ConsoleChannel | undefined;
@@ -65,7 +93,8 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
     const state = dir.readState();
     const status = statusOf(dir, state);
     if (status === 'stopped') throw new StatusError('cannot exec in a stopped container');
-    if (status === 'paused' && !opts.ignorePaused) {
+    if (status === 'paused') {
+      if (opts.ignorePaused) return { state };
       throw new StatusError('cannot exec in a paused container (use --ignore-paused to override)');
     }
     try {

@@ -1,6 +1,7 @@
 // Waiting in the foreground for a child that tsrun starts (`run`'s init,
 // `exec`'s process): the signals tsrun receives go on to it, and its end
 // becomes runc's exit code.
+import { constants as osConstants } from 'node:os';
 import { native } from './native.js';
 
 // Every signal a caller may send to tsrun that the process should get.
@@ -8,6 +9,9 @@ const FORWARDED: NodeJS.Signals[] = [
   'SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGTERM', 'SIGUSR1', 'SIGUSR2', 'SIGCONT', 'SIGWINCH', 'SIGALRM', 'SIGTSTP',
   'SIGTTIN', 'SIGTTOU', 'SIGVTALRM', 'SIGPROF', 'SIGIO', 'SIGPWR', 'SIGSYS', 'SIGTRAP', 'SIGXCPU', 'SIGXFSZ',
 ];
+
+// Of those, the ones whose default action does not end a process.
+const NOT_ENDING = new Set<NodeJS.Signals>(['SIGCONT', 'SIGWINCH', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU']);
 
 /**
  * Takes the signals over before the process starts, as runc does: one that
@@ -43,6 +47,22 @@ export class SignalForwarder {
     } finally {
       this.stop();
     }
+  }
+
+  /** A signal held so far that would end a process by default (SIGTERM, SIGINT, …). */
+  endingSignal(): NodeJS.Signals | undefined {
+    return this.held.find((s) => !NOT_ENDING.has(s));
+  }
+
+  /**
+   * Ends tsrun by sig, as if it had never been caught: for a wait before
+   * anything was started, which no process would outlive.
+   */
+  endBy(sig: NodeJS.Signals): never {
+    this.stop();
+    process.kill(process.pid, sig);
+    // Not reached while node gives the signal its default action back.
+    process.exit(128 + (osConstants.signals[sig] ?? 0));
   }
 
   /** Gives the signals back to node's defaults. */

@@ -41,6 +41,13 @@ export function parseCapEff(status: string): bigint {
   return m ? BigInt(`0x${m[1]}`) : 0n;
 }
 
+/** Our soft RLIMIT_NOFILE (node raised it to the hard one): no fd at or above it can be open or made. */
+export function openFileLimit(): number {
+  const row = readOr('/proc/self/limits', '').split('\n').find((l) => l.startsWith('Max open files'));
+  const soft = row?.slice(26).trim().split(/\s+/)[0];
+  return soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+}
+
 let cached: HostFacts | undefined;
 
 export function readHostFacts(): HostFacts {
@@ -65,4 +72,19 @@ export function inheritedNofile(): [number, number] | undefined {
   const parsed = readHostFacts().hardLimits[RLIMIT_NOFILE];
   const hard = parsed !== undefined && Number.isFinite(parsed) ? parsed : Number(soft);
   return [Math.min(Number(soft), hard), hard];
+}
+
+/**
+ * True when the namespace file at nsPath is tsrun's own namespace of that
+ * type (same nsfs device and inode as /proc/self/ns/<type>). A path that
+ * cannot be read is not ours: joining it fails later with the reason.
+ */
+export function isOwnNamespace(nsPath: string, procName: string): boolean {
+  try {
+    const theirs = fs.statSync(nsPath);
+    const ours = fs.statSync(`/proc/self/ns/${procName}`);
+    return theirs.dev === ours.dev && theirs.ino === ours.ino;
+  } catch {
+    return false;
+  }
 }

@@ -12,13 +12,16 @@ export interface InitProcess {
   startTime: number;
 }
 
+// poll(2) returns to the event loop this often while init takes long (slow
+// startContainer hooks), so that signal handlers (run's forwarding) run.
+const LOOP_TURN_MS = 100;
+
 /**
  * Reads init's reply from fifo (exec.fifo's read end, opened O_NONBLOCK) up
  * to EOF, keeping at most limit bytes. EOF comes when init has exec'd (its
- * end is close-on-exec) or exited. Blocks the thread: nothing else runs
- * meanwhile, and a signal ends the process as usual.
+ * end is close-on-exec) or exited.
  */
-export function readInitReply(fifo: number, init: InitProcess, limit: number): Buffer {
+export async function readInitReply(fifo: number, init: InitProcess, limit: number): Promise<Buffer> {
   const core = native();
   let pidfd = core.pidfdOpen(init.pid);
   // A pidfd of a pid reused by another process is not init's.
@@ -50,9 +53,10 @@ export function readInitReply(fifo: number, init: InitProcess, limit: number): B
       if (n > 0) continue;
       // Once init is gone, the read after its exit took what it wrote.
       if (n === 0 && (total > 0 || fifoReady || initGone)) break;
-      const ready = core.waitReadable(initGone ? [fifo] : [fifo, pidfd], -1);
+      const ready = core.waitReadable(initGone ? [fifo] : [fifo, pidfd], LOOP_TURN_MS);
       fifoReady = ready[0];
       if (ready[1]) initGone = true;
+      if (!ready.some(Boolean)) await new Promise((r) => setImmediate(r));
     }
   } finally {
     if (pidfd >= 0) fs.closeSync(pidfd);

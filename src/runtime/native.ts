@@ -32,6 +32,8 @@ export interface NativeCore {
   pidfdOpen(pid: number): number;
   /** Sleeps in poll(2) until one of fds is readable or hung up, or timeoutMs (-1: none); which are. Blocks the thread. */
   waitReadable(fds: number[], timeoutMs: number): boolean[];
+  /** host-mounts.ts: detach mount mntId after verifying it (unique id "0": unknown). */
+  unmountById(mntId: number, uniqueId: string): 'unmounted' | 'gone';
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */
   compileSeccomp(spec: SeccompCompileSpec): { bpf: Buffer; unknown: string[] };
   /** The SECCOMP_FILTER_FLAG_* bits and SECCOMP_RET_* actions this kernel takes, and libseccomp's version. */

@@ -11,11 +11,13 @@ import { PlanError } from './plan-error.js';
 
 export { PlanError };
 import { refuseUnsupported } from './support.js';
-import type { HostFacts } from './host.js';
+import { isOwnNamespace, type HostFacts } from './host.js';
 import { planProcess, type ProcessPlan } from './process-plan.js';
 import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
 import { expandCgroupMount } from '../cgroups/mounts.js';
+import { planWithoutMountNamespace } from './no-mount-ns.js';
+import { HOST_MOUNTS_FILE } from './host-mounts.js';
 import { needsHooksSync, planHooks, type InitHooksPlan } from './hooks.js';
 
 export interface MountPlan {
@@ -46,6 +48,13 @@ export interface CreatePlan {
   readonlyRoot: boolean;
   noPivot: boolean;
   newMountNamespace: boolean;
+  /** A mount namespace joined by path: the rootfs is prepared and pivoted into inside it, as runc does. */
+  joinedMountNamespace: boolean;
+  /**
+   * No mount namespace (the host's): the mounts are made on the host, each
+   * recorded in this file (its mount id) before it is attached; root is a chroot.
+   */
+  hostMountRecord?: string;
   /** Applied to / before the first mount. */
   rootfsPropagation: number;
   /** Applied to the container's / after pivot_root when the config asks (runc does the same); 0: nothing. */
@@ -85,6 +94,8 @@ export interface PlanOptions {
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
   cgroup?: CgroupRecord;
   warn(message: string): void;
+  /** Is the namespace file at path tsrun's own (procName: its /proc/self/ns name)? Default: host.ts isOwnNamespace. */
+  isOwnNamespace?(path: string, procName: string): boolean;
 }
 
 export function rootfsPath(config: Config, bundle: string): string {
@@ -147,6 +158,30 @@ function planTimeOffsets(config: Config, newTimeNs: boolean): string | undefined
     .join('');
 }
 
+// hostname and domainname are set in the container's uts namespace, new or
+// joined (runc refuses only when there is none). Joining tsrun's own would
+// rename the host, which runc does; we refuse it (init checks again on the fd).
+function planUtsNames(config: Config, namespaces: NamespacePlan[], isOwn: (path: string, procName: string) => boolean): void {
+  const uts = namespaces.find((n) => n.type === 'uts');
+  for (const field of ['hostname', 'domainname'] as const) {
+    if (config[field] === undefined) continue;
+    if (!uts) throw new PlanError(`/${field}`, `setting a ${field} needs a uts namespace (add {"type": "uts"} to linux.namespaces)`);
+    if (uts.path && isOwn(uts.path, 'uts')) {
+      throw new PlanError(`/${field}`, `${uts.configPath}/path: ${uts.path} is the host's own uts namespace; setting a ${field} there would rename the host (make a new uts namespace, or join another one)`);
+    }
+  }
+}
+
+// pivot_root in a joined mount namespace moves the root of every process in
+// it: in tsrun's own, that is the whole host. Leaving the entry out shares the
+// host's mounts safely (a chroot; no-mount-ns.ts). init checks again on the fd.
+function refuseOwnMountNamespace(namespaces: NamespacePlan[], isOwn: (path: string, procName: string) => boolean): void {
+  const mnt = namespaces.find((n) => n.type === 'mount');
+  if (mnt?.path && isOwn(mnt.path, 'mnt')) {
+    throw new PlanError(`${mnt.configPath}/path`, `${mnt.path} is the host's own mount namespace; pivot_root there would move the root of every process on the host (leave the mount entry out to share the host's mounts: the container's root is then a chroot)`);
+  }
+}
+
 export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   refuseUnsupported(config);
   const proc = config.process;
@@ -156,15 +191,9 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   const namespaces = planNamespaces(config);
   const newNs = (t: string) => namespaces.some((n) => n.type === t && !n.path);
   const hasNs = (t: string) => namespaces.some((n) => n.type === t);
-  if (!hasNs('mount')) {
-    throw new PlanError('/linux/namespaces', 'tsrun needs a mount namespace (add {"type": "mount"}) to set up the rootfs');
-  }
-  if (config.hostname !== undefined && !newNs('uts')) {
-    throw new PlanError('/hostname', 'setting a hostname needs a new uts namespace (add {"type": "uts"} to linux.namespaces)');
-  }
-  if (config.domainname !== undefined && !newNs('uts')) {
-    throw new PlanError('/domainname', 'setting a domainname needs a new uts namespace (add {"type": "uts"} to linux.namespaces)');
-  }
+  const hostMounts = hasNs('mount') ? undefined : planWithoutMountNamespace(config, opts.warn);
+  refuseOwnMountNamespace(namespaces, opts.isOwnNamespace ?? isOwnNamespace);
+  planUtsNames(config, namespaces, opts.isOwnNamespace ?? isOwnNamespace);
 
   return {
     mode: 'create',
@@ -173,6 +202,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     readonlyRoot: config.root.readonly === true,
     noPivot: opts.noPivot === true,
     newMountNamespace: newNs('mount'),
+    joinedMountNamespace: hasNs('mount') && !newNs('mount'),
+    hostMountRecord: hostMounts && path.join(path.dirname(opts.fifoPath), HOST_MOUNTS_FILE),
     rootfsPropagation: planRootfsPropagation(config),
     rootfsPropagationAfter: config.linux?.rootfsPropagation ? planRootfsPropagation(config) : 0,
     namespaces,
@@ -187,8 +218,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
       // A new cgroup namespace is rooted at the container's cgroup: mount it; else bind its directories.
       return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
     }),
-    devices: planDevices(config),
-    devSymlinks: planDevSymlinks(config),
+    devices: hostMounts?.makeDevices === false ? [] : planDevices(config),
+    devSymlinks: hostMounts?.makeDevices === false ? [] : planDevSymlinks(config),
     sysctl: planSysctl(config),
     timeOffsets: planTimeOffsets(config, newNs('time')),
     readonlyPaths: planContainerPaths(config.linux?.readonlyPaths, 'readonlyPaths'),

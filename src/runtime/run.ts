@@ -1,7 +1,9 @@
 // `run`: create, start and, unless detached, wait for the process, forwarding
 // signals to it; then delete the container and return runc's exit code.
 import { createContainer, type CreateOptions } from './create.js';
-import { destroyContainer, type DeleteOptions } from './delete.js';
+import { deleteDamaged, destroyContainer, type DeleteOptions } from './delete.js';
+import { DamagedStateError } from './errors.js';
+import { undoHostMountsQuietly } from './host-mounts.js';
 import { SignalForwarder } from './foreground.js';
 import { NotifyProxy } from './notify-socket.js';
 import type { StateStore } from './state.js';
@@ -65,10 +67,24 @@ function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void
     return; // already removed
   }
   try {
-    // As `delete` does it: the poststop hooks run once the state is gone.
-    destroyContainer(dir, dir.readState(), opts);
-  } catch {
-    dir.destroy(); // an unreadable state: nothing to run hooks with
+    let state;
+    try {
+      state = dir.readState();
+    } catch (e) {
+      // Damaged meanwhile: the recovery records still find its init and cgroup.
+      if (e instanceof DamagedStateError) {
+        deleteDamaged(dir, e, opts);
+        return;
+      }
+      undoHostMountsQuietly(dir.dir);
+      dir.destroy(); // an unreadable state: nothing to run hooks with
+      return;
+    }
+    // As `delete` does it: the poststop hooks run once the state is gone. What
+    // cannot be undone (a cgroup, a host mount) keeps the state, for `delete`.
+    destroyContainer(dir, state, opts);
+  } catch (e) {
+    opts.onWarning?.((e as Error).message);
   } finally {
     dir.close();
   }

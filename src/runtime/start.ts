@@ -5,7 +5,8 @@ import { StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
 import { NotifyProxy } from './notify-socket.js';
 import { readInitReply } from './init-reply.js';
-import type { ContainerDir, StateStore, StoredState } from './state.js';
+import { native } from './native.js';
+import type { StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
 
 export interface StartOptions {
@@ -18,21 +19,36 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
   const dir = store.open(id);
   let state: StoredState;
   let notify: NotifyProxy | undefined;
+  let fifo: number | undefined;
   try {
     state = dir.readState();
     const status = statusOf(dir, state);
     if (status === 'stopped') throw new StatusError('cannot start a container that has stopped');
     if (status !== 'created') throw new StatusError('cannot start an already running container');
     if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket);
-    await releaseInit(dir, state);
+    // Last: the claim releases init, so nothing may fail after it.
+    fifo = claimFifo(dir.fifoPath);
   } catch (e) {
     notify?.close();
     throw e;
   } finally {
     dir.close();
   }
-  // Unlocked first, so a hook may run `tsrun state`. A failure is a warning
-  // and the container runs on: runtime.md's lifecycle, step "poststart".
+  // Unlocked while init runs the startContainer hooks and execs, which may
+  // take long (or forever, in a container frozen by hand): state, kill and
+  // delete -f must not wait for that, and a signal ends this wait.
+  try {
+    await releaseInit(fifo, state);
+    // Before the claim goes: another start would find the fifo with no writer.
+    fs.rmSync(dir.fifoPath, { force: true });
+  } catch (e) {
+    notify?.close();
+    throw e;
+  } finally {
+    fs.closeSync(fifo);
+  }
+  // A failure is a warning and the container runs on: runtime.md's
+  // lifecycle, step "poststart". Unlocked, so a hook may run `tsrun state`.
   const { ociVersion, bundle, annotations, pid } = state;
   runHooksWarning(state.config, 'poststart', { ociVersion, id, status: 'running', pid, bundle, annotations }, (m) =>
     opts.onWarning?.(m),
@@ -41,22 +57,33 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
   await notify?.forward({ pid, startTime: state.initStartTime }, pid, opts.onWarning);
 }
 
+/**
+ * Opens exec.fifo's read end (which releases init, waiting to open its
+ * write end) and locks it, so that of two starts only one goes on once the
+ * container's lock is released; the lock goes with the fd, even on kill -9.
+ */
+function claimFifo(fifoPath: string): number {
+  const fd = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  if (!native().flock(fd, true, false)) {
+    fs.closeSync(fd);
+    throw new StatusError('cannot start an already running container');
+  }
+  return fd;
+}
+
 // Init's reply is a few bytes, or one error message (native/protocol.h).
 const REPLY_LIMIT = 64 * 1024;
 
-async function releaseInit(dir: ContainerDir, state: StoredState): Promise<void> {
-  // Init waits to open its end for writing: this open releases it, and does not block.
-  const fifo = fs.openSync(dir.fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  let reply: Buffer;
-  try {
-    reply = readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT);
-  } finally {
-    fs.closeSync(fifo);
-  }
+/**
+ * Init runs the startContainer hooks, writes "0" and holds its end until its
+ * execve: EOF after "0" means the process runs, anything else is a hook's
+ * failure (init has exited). Waited for in poll(2), not with timers (init-reply.ts).
+ */
+async function releaseInit(fifo: number, state: StoredState): Promise<void> {
+  const reply = await readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT);
   if (reply[0] !== 0x30) {
     // Anything else is a startContainer hook's failure; init has exited.
     if (reply.length) throw new TsrunError(reply.toString('utf8'));
     throw new TsrunError('cannot start the container: its init exited before it was started');
   }
-  fs.rmSync(dir.fifoPath, { force: true });
 }

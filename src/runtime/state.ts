@@ -1,12 +1,18 @@
 // The state store: one directory per container under --root, holding
-// state.json (written atomically) and exec.fifo while the container is created.
+// state.json (written atomically and synced), the records that find the
+// init and the cgroup should it be damaged (init.json, cgroup.json), and
+// exec.fifo while the container is created.
 // mkdir makes creation atomic; flock on the directory serialises commands.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
-import { ContainerNotFoundError, TsrunError } from './errors.js';
+import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from './errors.js';
 import { native } from './native.js';
+import { undoHostMountsQuietly } from './host-mounts.js';
+import { cgroupRecordProblem, initRecordProblem, stateProblem, type InitRecord } from './state-shape.js';
+
+export type { InitRecord } from './state-shape.js';
 
 export interface StoredState {
   ociVersion: string;
@@ -31,6 +37,8 @@ export interface StoredState {
 
 // runc's rule: letters, digits, and _ + - . ; never "." or "..".
 const ID_PATTERN = /^[\w+\-.]+$/;
+/** The id names a directory (and the cgroup's): a file name has at most NAME_MAX (255) bytes. */
+export const MAX_ID_LENGTH = 255;
 
 export class InvalidIdError extends TsrunError {}
 
@@ -39,12 +47,19 @@ export function validateId(id: string): void {
   if (!ID_PATTERN.test(id) || id === '.' || id === '..') {
     throw new InvalidIdError(`invalid container ID format: ${JSON.stringify(id)} (allowed: letters, digits, "_", "+", "-", ".")`);
   }
+  if (id.length > MAX_ID_LENGTH) {
+    throw new InvalidIdError(
+      `container ID is too long: ${id.length} characters, at most ${MAX_ID_LENGTH} (it names a directory, and a file name is at most ${MAX_ID_LENGTH} bytes)`,
+    );
+  }
 }
 
 export const STATE_FILE = 'state.json';
 export const FIFO_FILE = 'exec.fifo';
 /** The cgroup record, written before the cgroup is made: a create killed midway leaves it for the sweep. */
 export const CGROUP_FILE = 'cgroup.json';
+/** The init's pid and start time, written before state.json: `delete -f` finds the init with it if state.json is damaged. */
+export const INIT_FILE = 'init.json';
 
 /** An open, locked container directory. Close it to release the lock. */
 export class ContainerDir {
@@ -58,13 +73,29 @@ export class ContainerDir {
     return path.join(this.dir, FIFO_FILE);
   }
 
+  /** The container's state; DamagedStateError if the file is there but unusable. */
   readState(): StoredState {
+    const file = path.join(this.dir, STATE_FILE);
+    let text: string;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir, STATE_FILE), 'utf8')) as StoredState;
+      text = fs.readFileSync(file, 'utf8');
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(this.id);
-      throw e;
+      throw new DamagedStateError(this.id, file, errnoText(e as NodeJS.ErrnoException));
     }
+    const parsed = parseChecked(text, (v) => stateProblem(v, this.id));
+    if ('problem' in parsed) throw new DamagedStateError(this.id, file, parsed.problem);
+    return parsed.value as StoredState;
+  }
+
+  /** The init record, or why it cannot be used. */
+  readInitRecord(): InitRecord | string {
+    return readRecord(path.join(this.dir, INIT_FILE), initRecordProblem) as InitRecord | string;
+  }
+
+  /** The cgroup record, or why it cannot be used. */
+  readCgroupRecord(): CgroupRecord | string {
+    return readRecord(path.join(this.dir, CGROUP_FILE), cgroupRecordProblem) as CgroupRecord | string;
   }
 
   hasState(): boolean {
@@ -77,6 +108,10 @@ export class ContainerDir {
 
   writeCgroupRecord(record: CgroupRecord): void {
     writeFileAtomic(path.join(this.dir, CGROUP_FILE), JSON.stringify(record));
+  }
+
+  writeInitRecord(record: InitRecord): void {
+    writeFileAtomic(path.join(this.dir, INIT_FILE), JSON.stringify({ pid: record.pid, initStartTime: record.initStartTime }));
   }
 
   hasFifo(): boolean {
@@ -114,7 +149,11 @@ export class StateStore {
    */
   create(id: string): ContainerDir {
     const dir = this.dirOf(id);
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    } catch (e) {
+      throw this.rootError(e);
+    }
     // mkdir and flock are two steps: the root lock keeps a stale-check from
     // seeing a directory between them and taking it for a dead create's.
     return this.withRootLock(() => {
@@ -130,6 +169,21 @@ export class StateStore {
       native().flock(fd, true, true);
       return new ContainerDir(id, dir, fd);
     });
+  }
+
+  /** runc says "mkdir <root>: not a directory"; this says which flag and what is wrong. */
+  private rootError(e: unknown): unknown {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTDIR' && code !== 'EEXIST') return e;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(this.root);
+    } catch (s) {
+      if ((s as NodeJS.ErrnoException).code !== 'ENOTDIR') return e;
+      return new TsrunError(`--root ${this.root}: a parent of it is not a directory`);
+    }
+    // A root that is a directory: the trouble is below it (a file where a container's directory goes).
+    return st.isDirectory() ? e : new TsrunError(`--root ${this.root} is not a directory`);
   }
 
   private withRootLock<T>(fn: () => T): T {
@@ -151,7 +205,7 @@ export class StateStore {
       fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') throw new ContainerNotFoundError(id);
-      throw e;
+      throw this.rootError(e);
     }
     const c = new ContainerDir(id, dir, fd);
     // Without state, a create is under way and may be running a hook that
@@ -177,7 +231,7 @@ export class StateStore {
       names = fs.readdirSync(this.root);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw e;
+      throw this.rootError(e);
     }
     return names.filter((n) => ID_PATTERN.test(n) && fs.existsSync(path.join(this.root, n, STATE_FILE))).sort();
   }
@@ -211,6 +265,8 @@ export class StateStore {
       if (!native().flock(fd, true, false)) return false;
       if (fs.existsSync(path.join(dir, STATE_FILE))) return false;
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
+      // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
+      if (!undoHostMountsQuietly(dir)) return false;
       fs.rmSync(dir, { recursive: true, force: true });
       return true;
     } finally {
@@ -219,14 +275,66 @@ export class StateStore {
   }
 }
 
-/** Writes a file so readers see the old content or the new, never a part. */
-export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);
+/** JSON.parse, then shape-checked: the value, or what is wrong with it. */
+function parseChecked(text: string, check: (v: unknown) => string | undefined): { value: unknown } | { problem: string } {
+  let value: unknown;
   try {
-    fs.writeFileSync(tmp, data, { mode });
-    fs.renameSync(tmp, file);
+    value = JSON.parse(text);
   } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
+    return { problem: text.trim() === '' ? 'it is empty' : `not JSON: ${(e as Error).message}` };
   }
+  const problem = check(value);
+  return problem ? { problem } : { value };
+}
+
+/** A recovery record (init.json, cgroup.json): the value, or why it cannot be used ("missing" if absent). */
+function readRecord(file: string, problem: (v: unknown) => string | undefined): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? `${file} is missing` : `${file}: ${errnoText(e as NodeJS.ErrnoException)}`;
+  }
+  const parsed = parseChecked(text, problem);
+  return 'problem' in parsed ? `${file} is damaged (${parsed.problem})` : parsed.value;
+}
+
+/**
+ * Writes a file so readers see the old content or the new, never a part,
+ * even after a crash: the data is synced before the rename and the rename
+ * before returning. A failure (ENOSPC on a full --root) names the file and
+ * leaves the old content and no temp file.
+ */
+export function writeFileAtomic(file: string, data: string, mode = 0o600): void {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.tmp`);
+  let made = false;
+  try {
+    const fd = fs.openSync(tmp, 'w', mode);
+    made = true;
+    try {
+      fs.writeFileSync(fd, data);
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+    const dfd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch (e) {
+    if (made) fs.rmSync(tmp, { force: true });
+    throw writeError(file, e);
+  }
+}
+
+/** A TsrunError that names the file (keeping the errno code), for what went wrong writing it. */
+function writeError(file: string, e: unknown): unknown {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (!code) return e;
+  const err = new TsrunError(`cannot write ${file}: ${errnoText(e as NodeJS.ErrnoException)}`);
+  return Object.assign(err, { code });
 }

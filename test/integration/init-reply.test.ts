@@ -25,7 +25,7 @@ async function wait(script: string) {
   const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
   const t0 = performance.now();
   try {
-    const reply = readInitReply(fd, { pid: child.pid!, startTime: readProcStat(child.pid!)!.startTime }, 64 * 1024);
+    const reply = await readInitReply(fd, { pid: child.pid!, startTime: readProcStat(child.pid!)!.startTime }, 64 * 1024);
     return { reply: reply.toString(), ms: performance.now() - t0 };
   } finally {
     fs.closeSync(fd);

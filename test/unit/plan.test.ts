@@ -89,6 +89,8 @@ test('a busybox config gives the expected plan', () => {
     readonlyRoot: true,
     noPivot: false,
     newMountNamespace: true,
+    joinedMountNamespace: false,
+    hostMountRecord: undefined,
     rootfsPropagation: MS.SLAVE | MS.REC,
     rootfsPropagationAfter: 0,
     namespaces: [
@@ -226,8 +228,9 @@ test('namespaces: joined ones keep their path; a joined mount namespace is not a
     { type: 'cgroup', path: '/proc/1/ns/cgroup' },
     { type: 'time', path: '/proc/1/ns/time' },
   ];
-  const p = plan(doc);
+  const p = plan(doc, { isOwnNamespace: () => false });
   assert.equal(p.newMountNamespace, false);
+  assert.equal(p.joinedMountNamespace, true);
   assert.deepEqual(p.namespaces, [
     { type: 'mount', path: '/proc/1/ns/mnt', configPath: '/linux/namespaces/0' },
     { type: 'network', path: '/var/run/netns/n1', configPath: '/linux/namespaces/1' },
@@ -236,32 +239,107 @@ test('namespaces: joined ones keep their path; a joined mount namespace is not a
   ]);
 });
 
+test('tsrun\'s own mount namespace joined by path is refused: pivot_root there would move the host\'s root', () => {
+  const own = { isOwnNamespace: (path: string, name: string) => path === '/proc/self/ns/mnt' && name === 'mnt' };
+  const e = refusal((d) => (d.linux.namespaces[1] = { type: 'mount', path: '/proc/self/ns/mnt' }), own);
+  assert.ok(e instanceof PlanError);
+  assert.equal(e.message, "config.json: /linux/namespaces/1/path: /proc/self/ns/mnt is the host's own mount namespace; pivot_root there would move the root of every process on the host (leave the mount entry out to share the host's mounts: the container's root is then a chroot)");
+  const other = busybox();
+  other.linux.namespaces[1] = { type: 'mount', path: '/proc/42/ns/mnt' };
+  assert.equal(plan(other, own).joinedMountNamespace, true);
+});
+
 test('a namespace type listed twice is refused at its second entry', () => {
   const e = refusal((d) => { d.linux.namespaces.push({ type: 'pid', path: '/proc/1/ns/pid' }); });
   assert.ok(e instanceof PlanError);
   assert.equal(e.message, 'config.json: /linux/namespaces/5/type: the pid namespace is listed twice');
 });
 
-test('no mount namespace is refused', () => {
-  const e = refusal((d) => { d.linux.namespaces = [{ type: 'pid' }, { type: 'uts' }]; });
-  assert.ok(e instanceof PlanError);
-  assert.match(e.message, /^config\.json: \/linux\/namespaces: tsrun needs a mount namespace/);
-  const none = refusal((d) => { delete d.linux; delete d.hostname; });
-  assert.match(none.message, /^config\.json: \/linux\/namespaces: /);
+test('no mount namespace: the host\'s mounts, recorded next to exec.fifo; what a chroot cannot undo is refused', () => {
+  const noMnt = (d: Doc) => {
+    d.linux.namespaces = d.linux.namespaces.filter((n: Doc) => n.type !== 'mount');
+    d.root.readonly = false;
+  };
+  const doc = busybox();
+  noMnt(doc);
+  const p = plan(doc);
+  assert.equal(p.newMountNamespace, false);
+  assert.equal(p.joinedMountNamespace, false);
+  assert.equal(p.hostMountRecord, '/run/tsrun/c1/host-mounts');
+  assert.equal(p.mounts.length, 3);
+  // busybox() mounts a tmpfs on /dev: the devices go into it.
+  assert.deepEqual(p.devices, DEFAULT_DEVICES);
+  const noDev = busybox();
+  noMnt(noDev);
+  noDev.mounts.splice(1, 1);
+  assert.deepEqual(plan(noDev).devices, [], 'no device node lands on the rootfs\'s disk');
+  assert.deepEqual(plan(noDev).devSymlinks, []);
+  // A read-only root is a bind of the rootfs on the host, made read-only (init records it too).
+  const ro = busybox();
+  noMnt(ro);
+  ro.root.readonly = true;
+  ro.process.terminal = true;
+  assert.equal(plan(ro).readonlyRoot, true);
+
+  const cases: Array<[(d: Doc) => void, RegExp]> = [
+    [(d) => (d.linux.maskedPaths = ['/proc/kcore']), /^config\.json: \/linux\/maskedPaths: unable to restrict sys entries without a private mount namespace/],
+    [(d) => (d.linux.readonlyPaths = ['/proc/sys']), /^config\.json: \/linux\/readonlyPaths: unable to restrict sys entries without a private mount namespace/],
+    [(d) => (d.linux.rootfsPropagation = 'shared'), /^config\.json: \/linux\/rootfsPropagation: without a mount namespace this would change the propagation of the host's own mounts/],
+    [(d) => { d.mounts.splice(1, 1); d.process.terminal = true; }, /^config\.json: \/process\/terminal: a terminal is bind-mounted on \/dev\/console, which without a mount namespace needs a tmpfs mounted on \/dev/],
+    [(d) => { d.mounts.splice(1, 1); d.linux.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]; }, /^config\.json: \/linux\/devices: without a mount namespace and a tmpfs mounted on \/dev/],
+  ];
+  for (const [mutate, want] of cases) {
+    const e = refusal((d) => { noMnt(d); mutate(d); });
+    assert.ok(e instanceof PlanError);
+    assert.match(e.message, want);
+  }
+  const warnings: string[] = [];
+  const chrooter = busybox();
+  noMnt(chrooter);
+  chrooter.process.capabilities = { bounding: ['CAP_SYS_CHROOT'], permitted: ['CAP_SYS_CHROOT'] };
+  plan(chrooter, { warn: (m) => warnings.push(m) });
+  assert.deepEqual(warnings, ["config.json: /process/capabilities: CAP_SYS_CHROOT (in bounding, permitted) with no mount namespace: the container's root is a chroot, which a process with CAP_SYS_CHROOT can leave for the host's /"]);
+  // No linux section at all: every namespace is the runtime's.
+  const bare = busybox();
+  delete bare.linux;
+  delete bare.hostname;
+  bare.root.readonly = false;
+  assert.equal(plan(bare).hostMountRecord, '/run/tsrun/c1/host-mounts');
 });
 
-test('hostname or domainname without a new uts namespace is refused', () => {
+test('hostname or domainname without a uts namespace is refused', () => {
   const noUts = (d: Doc) => { d.linux.namespaces = d.linux.namespaces.filter((n: Doc) => n.type !== 'uts'); };
   let e = refusal(noUts);
   assert.ok(e instanceof PlanError);
-  assert.match(e.message, /^config\.json: \/hostname: setting a hostname needs a new uts namespace/);
+  assert.match(e.message, /^config\.json: \/hostname: setting a hostname needs a uts namespace/);
   e = refusal((d) => { noUts(d); delete d.hostname; d.domainname = 'x'; });
-  assert.match(e.message, /^config\.json: \/domainname: setting a domainname needs a new uts namespace/);
-  e = refusal((d) => { d.linux.namespaces[2] = { type: 'uts', path: '/proc/1/ns/uts' }; });
-  assert.match(e.message, /^config\.json: \/hostname: /, 'a joined uts namespace is not a new one');
+  assert.match(e.message, /^config\.json: \/domainname: setting a domainname needs a uts namespace/);
   // An empty hostname is still a hostname to set.
   e = refusal((d) => { noUts(d); d.hostname = ''; });
   assert.match(e.message, /^config\.json: \/hostname: /);
+});
+
+test('hostname and domainname in a joined uts namespace: set there, unless it is tsrun\'s own', () => {
+  const joined = (d: Doc) => { d.linux.namespaces[2] = { type: 'uts', path: '/proc/42/ns/uts' }; d.domainname = 'example.org'; };
+  const doc = busybox();
+  joined(doc);
+  const seen: string[] = [];
+  const p = plan(doc, { isOwnNamespace: (path, name) => (seen.push(`${path} ${name}`), false) });
+  assert.equal(p.hostname, 'box');
+  assert.equal(p.domainname, 'example.org');
+  assert.ok(seen.includes('/proc/42/ns/uts uts'));
+  const own = { isOwnNamespace: (path: string) => path === '/proc/42/ns/uts' };
+  let e = refusal(joined, own);
+  assert.ok(e instanceof PlanError);
+  assert.equal(e.message, "config.json: /hostname: /linux/namespaces/2/path: /proc/42/ns/uts is the host's own uts namespace; setting a hostname there would rename the host (make a new uts namespace, or join another one)");
+  e = refusal((d) => { joined(d); delete d.hostname; }, own);
+  assert.match(e.message, /^config\.json: \/domainname: \/linux\/namespaces\/2\/path: /);
+  // Without a name to set, joining our own uts namespace is fine.
+  const quiet = busybox();
+  joined(quiet);
+  delete quiet.hostname;
+  delete quiet.domainname;
+  assert.equal(plan(quiet, own).hostname, undefined);
 });
 
 test('a mount that is not a bind mount needs a type', () => {
