@@ -12,7 +12,9 @@ import { eventsCommand } from './events.js';
 import { featuresCommand } from './features.js';
 import { killCommand } from './kill.js';
 import { listCommand } from './list.js';
+import { runPlain } from './fast-path.js';
 import { Logger } from './log.js';
+import { writeStdout } from './stdout.js';
 import { pauseCommand } from './pause.js';
 import { endPsFlags, psCommand } from './ps.js';
 import { resumeCommand } from './resume.js';
@@ -24,6 +26,7 @@ import { unimplementedCommands } from './unimplemented.js';
 import { updateCommand } from './update.js';
 
 const VERSION = '0.1.0';
+const VERSION_TEXT = `tsrun version ${VERSION}\nspec: ${OCI_VERSION}`;
 
 /** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
@@ -31,6 +34,12 @@ export function main(argv: string[] = process.argv): Promise<unknown> {
   // Only tsrun's own --debug, not one in exec's command after `--`.
   const end = args.indexOf('--');
   if ((end < 0 ? args : args.slice(0, end)).includes('--debug')) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    writeStdout(`${VERSION_TEXT}\n`);
+    return Promise.resolve();
+  }
+  const plain = runPlain(args, PLAIN_COMMANDS);
+  if (plain) return plain;
   const parser = cli(args);
   skipHelpCaching(parser);
   return parser.parseAsync();
@@ -49,6 +58,12 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   const usage = internals?.getUsageInstance?.();
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
+
+// What fast-path.ts runs without yargs, in their plain forms.
+const PLAIN_COMMANDS = { state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand } as unknown as Record<
+  string,
+  CommandModule
+>;
 
 // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
 const COMMANDS = [
@@ -90,7 +105,7 @@ function cli(args: string[]) {
     .command(commandsFor(args))
     .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
     .strict()
-    .version(`tsrun version ${VERSION}\nspec: ${OCI_VERSION}`)
+    .version(VERSION_TEXT)
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
