@@ -4,6 +4,7 @@
 // instead of ~100 modules halves start-up; CommonJS, because node 20 can give
 // a code cache only to a script. The addon and the generated validator stay
 // separate and are loaded by path.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
@@ -29,3 +30,16 @@ await build({
   },
 });
 await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: 'dist/tsrun-launch.cjs' });
+
+// esbuild gives each `import fs from 'node:fs'` its own copy of the module's
+// properties (__toESM): ~70 copies of fs, path and os, several ms of every
+// start. One per builtin is enough, as ES module namespaces are one per module.
+const cli = readFileSync('dist/tsrun.cjs', 'utf8');
+const helper = 'var __toCommonJS = ';
+if (!cli.includes(helper)) throw new Error(`bundle.js: no ${helper} in dist/tsrun.cjs: esbuild's helpers changed`);
+writeFileSync(
+  'dist/tsrun.cjs',
+  cli
+    .replace(helper, 'var __tsrunBuiltins = new Map();\nvar __tsrunBuiltin = (id) => __tsrunBuiltins.get(id) ?? __tsrunBuiltins.set(id, __toESM(require(id), 1)).get(id);\n' + helper)
+    .replace(/__toESM\(require\(("(?:node:)?[a-z_/]+")\), 1\)/g, '__tsrunBuiltin($1)'),
+);
