@@ -47,8 +47,8 @@ try {
       let t = process.hrtime.bigint();
       // The layout is read once per command: include that read.
       const layout = parseLayout(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
-      const cg = openCgroup(planCgroupRecord(config, `bench-${process.pid}-${i}`, layout));
-      setUpCgroup(cg, resources, sleeper.pid!, facts);
+      const cg = openCgroup(planCgroupRecord(config, `bench-${process.pid}-${i}`, { layout }));
+      setUpCgroup(cg, resources, sleeper.pid!, { facts });
       r.setup.push(ms(t));
       // Out again, so the cgroup can go (delete would have killed it).
       fs.writeFileSync(`${hostLayout().unified ?? hostLayout().v1[0].mount}/cgroup.procs`, String(sleeper.pid));

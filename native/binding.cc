@@ -322,7 +322,7 @@ Napi::Value ConnectUnix(const Napi::CallbackInfo &info) {
 
 Napi::Value SocketPair(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
-    auto [a, b] = tsrun::socket_pair();
+    auto [a, b] = tsrun::socket_pair(info.Length() > 0 && info[0].ToBoolean());
     Napi::Array pair = Napi::Array::New(info.Env(), 2);
     pair.Set(0u, a);
     pair.Set(1u, b);
@@ -333,6 +333,16 @@ Napi::Value SocketPair(const Napi::CallbackInfo &info) {
 Napi::Value RecvFd(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     return Napi::Number::New(info.Env(), tsrun::recv_fd(int_arg(info, 0, "fd")));
+  });
+}
+
+Napi::Value RecvPacket(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    auto p = tsrun::recv_packet(int_arg(info, 0, "fd"), static_cast<size_t>(int_arg(info, 1, "maxLength")));
+    Napi::Object o = Napi::Object::New(info.Env());
+    o.Set("data", Napi::Buffer<uint8_t>::Copy(info.Env(), p.data.data(), p.data.size()));
+    if (p.fd >= 0) o.Set("fd", p.fd);
+    return o;
   });
 }
 
@@ -433,6 +443,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connectUnix", Napi::Function::New(env, ConnectUnix));
   exports.Set("socketPair", Napi::Function::New(env, SocketPair));
   exports.Set("recvFd", Napi::Function::New(env, RecvFd));
+  exports.Set("recvPacket", Napi::Function::New(env, RecvPacket));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize));
   exports.Set("spawnInit", Napi::Function::New(env, SpawnInit));
   exports.Set("channelSend", Napi::Function::New(env, ChannelSend));

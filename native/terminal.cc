@@ -12,9 +12,9 @@
 
 namespace tsrun {
 
-std::pair<int, int> socket_pair() {
+std::pair<int, int> socket_pair(bool seqpacket) {
   int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair", "cannot make a socket pair");
+  if (socketpair(AF_UNIX, (seqpacket ? SOCK_SEQPACKET : SOCK_STREAM) | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair", "cannot make a socket pair");
   return {sv[0], sv[1]};
 }
 
@@ -26,6 +26,16 @@ int recv_fd(int sock) {
   if (got < 0) throw_errno("recvmsg", "cannot receive the pty master");
   if (fd < 0) throw SysError("recvmsg", EPROTO, "the container's init sent no pty master");
   return fd;
+}
+
+ReceivedPacket recv_packet(int sock, size_t max_len) {
+  ReceivedPacket p;
+  p.data.resize(max_len);
+  struct iovec iov = {p.data.data(), max_len};
+  ssize_t got = recv_with_fd(sock, &iov, 1, &p.fd);
+  if (got < 0) throw_errno("recvmsg", "cannot read from the socket");
+  p.data.resize(static_cast<size_t>(got));
+  return p;
 }
 
 void set_winsize(int fd, unsigned short rows, unsigned short cols) {

@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hostLayout } from '../src/cgroups/hierarchy.js';
-import { hostApplyFacts, openCgroup, type CgroupRecord } from '../src/cgroups/index.js';
+import { cgroupParentOf, hostApplyFacts, openCgroup, type CgroupRecord } from '../src/cgroups/index.js';
 import { CgroupError } from '../src/cgroups/errors.js';
 import { makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId, type ConfigPatch } from '../test/integration/harness.js';
 import { firstLine } from './cgroups-events.js';
@@ -29,7 +29,6 @@ const skip = skipUnlessRoot || (layout?.mode !== 'v2' ? 'needs a pure cgroup v2 
 const inVm = process.env.TSRUN_CGROUP_V2_VM === '1';
 const root = layout?.unified ?? '/sys/fs/cgroup';
 const controllers = () => fs.readFileSync(path.join(root, 'cgroup.subtree_control'), 'utf8').trim().split(/\s+/);
-const cgFile = (id: string, file: string) => fs.readFileSync(path.join(root, 'tsrun', id, file), 'utf8').trim();
 
 // The VM's root cgroup is the test's own: pass every controller down, as
 // systemd does on a v2 host (before the tests decide what they can check).
@@ -40,6 +39,9 @@ if (!skip && inVm) {
 
 describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
   const rt = new Runtime();
+  // The test's own --root has a cgroup parent of its own, below /tsrun.
+  const parent = cgroupParentOf(rt.root);
+  const cgFile = (id: string, file: string) => fs.readFileSync(path.join(root, parent, id, file), 'utf8').trim();
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-v2-out-'));
   const used: string[] = [];
   const id = (p: string) => {
@@ -51,7 +53,7 @@ describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
   after(() => {
     rt.cleanup();
     fs.rmSync(out, { recursive: true, force: true });
-    for (const i of used) assert.ok(!fs.existsSync(path.join(root, 'tsrun', i)), `cgroup /tsrun/${i} was left behind`);
+    for (const i of used) assert.ok(!fs.existsSync(path.join(root, parent, i)), `cgroup ${parent}/${i} was left behind`);
     if (inVm) assert.ok(!fs.existsSync(path.join(root, 'tsrun')), 'our parent /tsrun is gone once empty');
   });
 
@@ -97,14 +99,14 @@ describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
     assert.equal(f('cpu.weight'), '174', 'shares 2048 -> weight 174 (quadratic)');
     assert.deepEqual([f('cpu.max'), f('cpu.max.burst'), f('cpu.idle'), f('cpuset.cpus'), f('cpuset.mems')], ['50000 100000', '1000', '0', '0', '0']);
     assert.equal(f('pids.max'), '20');
-    const io = fs.existsSync(path.join(root, 'tsrun', main.id, 'io.bfq.weight')) ? ['io.bfq.weight', /500/] as const : ['io.weight', /^default 4950$/] as const;
+    const io = fs.existsSync(path.join(root, parent, main.id, 'io.bfq.weight')) ? ['io.bfq.weight', /500/] as const : ['io.weight', /^default 4950$/] as const;
     assert.match(f(io[0]), io[1], 'blkio weight 500 -> io.weight 4950 (or 500 under BFQ)');
     assert.equal(f('hugetlb.2MB.max'), String(4 << 20));
-    if (fs.existsSync(path.join(root, 'tsrun', main.id, 'hugetlb.2MB.rsvd.max'))) assert.equal(f('hugetlb.2MB.rsvd.max'), String(4 << 20));
+    if (fs.existsSync(path.join(root, parent, main.id, 'hugetlb.2MB.rsvd.max'))) assert.equal(f('hugetlb.2MB.rsvd.max'), String(4 << 20));
     assert.equal(f('memory.high'), String(60 << 20), 'unified keys are written as given');
     assert.equal(f('cgroup.max.descendants'), '4');
     // tsrun's parent passes its controllers on; the container's own cgroup enables none.
-    assert.ok(fs.readFileSync(path.join(root, 'tsrun', 'cgroup.subtree_control'), 'utf8').includes('memory'));
+    assert.ok(fs.readFileSync(path.join(root, parent, 'cgroup.subtree_control'), 'utf8').includes('memory'));
     assert.equal(f('cgroup.subtree_control'), '');
   });
 
@@ -167,7 +169,7 @@ describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
     for (let n = 0; n < 100 && pids.some(processLives); n++) await sleep(50);
     assert.deepEqual(pids.filter(processLives), []);
     assert.equal(rt.run(['delete', main.id]).code, 0);
-    assert.ok(!fs.existsSync(path.join(root, 'tsrun', main.id)));
+    assert.ok(!fs.existsSync(path.join(root, parent, main.id)));
   });
 
   test('config-linux.md "Memory" v2: past memory.max the process is OOM-killed; events reports it from memory.events', { skip: need('memory') }, async () => {
@@ -192,7 +194,7 @@ describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
     const r = rt.run(['create', '--bundle', makeBundle(['true'], (c) => (c.linux.resources = { cpu: { realtimeRuntime: 1000 } })), i]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /\/linux\/resources\/cpu\/realtimeRuntime: the cpu controller: cgroup v2 has no realtime CPU bandwidth/);
-    assert.ok(!fs.existsSync(path.join(root, 'tsrun', i)));
+    assert.ok(!fs.existsSync(path.join(root, parent, i)));
   });
 
   test('config-linux.md v2: fields with no v2 counterpart, or needing what the host lacks, are refused on a real cgroup', { skip: need('memory', 'io', 'rdma') }, () => {

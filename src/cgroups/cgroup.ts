@@ -25,6 +25,11 @@ export interface CgroupRecord {
   unified?: { mount: string; dir: string };
   /** Directories this container's create made, parents first. */
   created: string[];
+  /**
+   * Set only while create makes the directories: those missing just before.
+   * A create killed then leaves them to the sweep, which removes the empty ones.
+   */
+  making?: string[];
 }
 
 /** What the host provides that the cgroup code cannot do with files alone. */
@@ -42,12 +47,18 @@ export interface ApplyOptions {
 }
 
 export abstract class Cgroup {
+  /** Writes apply() held back on create, for finishCreate(). */
+  private late: CgroupOp[] = [];
+
   constructor(
     readonly record: CgroupRecord,
     protected readonly sys: CgroupSyscalls,
   ) {}
 
-  /** Makes the directories (idempotent) and prepares them; returns the ones it made. */
+  /**
+   * Makes the directories (idempotent) and prepares them. Each one it makes
+   * goes into record.created at once, so a failure midway can undo it; returns them.
+   */
   abstract create(): string[];
   protected abstract view(): CgroupView;
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
@@ -79,9 +90,31 @@ export abstract class Cgroup {
     return fs.existsSync(this.primaryDir());
   }
 
-  /** Plans r for this cgroup (throws CgroupError for what it cannot honour), then writes it. */
+  /** The directories that do not exist yet, parents first: what create() is about to make. */
+  missing(): string[] {
+    const out: string[] = [];
+    this.dirs().forEach((d, i) => {
+      const mount = this.mountOf(i);
+      for (let p = d; p.startsWith(`${mount}/`) && !fs.existsSync(p); p = path.dirname(p)) if (!out.includes(p)) out.push(p);
+    });
+    return out.reverse();
+  }
+
+  /**
+   * Plans r for this cgroup (throws CgroupError for what it cannot honour), then
+   * writes it. On create, what would stop tsrun-init's stage 0 from cloning the
+   * container's init waits for finishCreate().
+   */
   apply(r: Resources, opts: ApplyOptions): void {
     const ops = this.plan(r, { view: this.view(), update: !opts.create, current: opts.current, kernel: opts.kernel, hugepageSizes: opts.hugepageSizes }, opts.create);
+    const late = opts.create ? ops.filter(afterClone) : [];
+    this.run(ops.filter((op) => !late.includes(op)));
+    this.late.push(...late);
+  }
+
+  /** create's last cgroup step, once stage 0 has exited: the limits apply() held back. */
+  finishCreate(): void {
+    const ops = this.late.splice(0);
     this.run(ops);
   }
 
@@ -204,6 +237,49 @@ export abstract class Cgroup {
   }
 
   /**
+   * A failed create's undo: removes the directories it made (record.created),
+   * deepest first, killing what is in the container's own ones first (they hold
+   * only processes of this create). A cgroup it did not make, and the
+   * processes in it, are never touched; a parent it made that another
+   * container uses by now stays.
+   */
+  removeCreated(): void {
+    const made = this.record.created;
+    const leaves = this.dirs().filter((d) => made.includes(d));
+    const deadline = Date.now() + 10_000;
+    for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+      const pids = [...new Set(leaves.flatMap((d) => readPids(d)))];
+      if (!pids.length) break;
+      if (Date.now() > deadline) throw new CgroupOpError(`cannot remove the cgroup ${this.record.path} this create made: processes ${pids.join(', ')} survive SIGKILL`);
+      for (const pid of pids) {
+        try {
+          process.kill(pid, constants.signals.SIGKILL);
+        } catch {
+          // gone already
+        }
+      }
+      sleepMs(delay);
+    }
+    const busy: string[] = [];
+    for (const d of [...made].reverse()) {
+      // A parent it made may hold another container's cgroup by now: tried once, and left if so.
+      const leaf = leaves.includes(d);
+      if (!removeDir(d, leaf ? 2000 : 0) && leaf) busy.push(d);
+    }
+    if (busy.length) throw new CgroupOpError(`cannot remove the cgroup this create made: ${busy.join(', ')} stays busy`);
+    made.length = 0;
+  }
+
+  /**
+   * The sweep of a create killed while it made the directories: of those that
+   * were missing then, the empty ones go (rmdir cannot remove a cgroup that
+   * holds processes or children).
+   */
+  removeIfEmpty(dirs: string[]): void {
+    for (const d of [...dirs].reverse()) removeDir(d, 0);
+  }
+
+  /**
    * Kills what is left and removes the container's cgroups and the empty
    * parents tsrun owns. Idempotent: a cgroup already gone is fine. A cgroup
    * tsrun did not make (an absolute cgroupsPath that existed) is left alone.
@@ -232,9 +308,17 @@ export abstract class Cgroup {
     });
   }
 
-  private mountOf(i: number): string {
+  protected mountOf(i: number): string {
     return i < this.record.v1.length ? this.record.v1[i].mount : this.record.unified!.mount;
   }
+}
+
+/**
+ * Writes that must wait until the container's init is alone in the cgroup:
+ * pids.max, since stage 0 is moved in and then clones the init (two tasks).
+ */
+function afterClone(op: CgroupOp): boolean {
+  return op.kind === 'write' && op.file === 'pids.max';
 }
 
 /** Errno hints for the writes that fail in telling ways. */

@@ -25,38 +25,36 @@ export function writeValue(file: string, value: string): void {
 }
 
 /**
- * mkdir -p; returns the directories it created, parents first. ENOENT (a
- * parent removed meanwhile by a delete) retries. made(dir) runs right after
- * each mkdir, before any child of it is made.
+ * mkdir -p; returns the directories it created, parents first. ENOENT (an
+ * empty parent removed meanwhile by a delete) retries.
  */
-export function mkdirs(dir: string, made: (dir: string) => void = () => {}): string[] {
+export function mkdirs(dir: string): string[] {
   // Usually only the leaf is missing: one mkdir, no stats.
   try {
     fs.mkdirSync(dir, 0o755);
-    made(dir);
     return [dir];
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'EEXIST') return [];
     if (code !== 'ENOENT') throw e;
   }
+  // What an attempt made stays ours if a later one finds it still there.
+  const created = new Set<string>();
   for (let attempt = 0; ; attempt++) {
     const missing: string[] = [];
     for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
-    const created: string[] = [];
     try {
       for (const d of missing) {
         try {
           fs.mkdirSync(d, 0o755);
-          created.push(d);
-          made(d);
+          created.add(d);
         } catch (e) {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
         }
       }
-      return created;
+      return [...created].filter((d) => fs.existsSync(d)).sort((a, b) => a.length - b.length);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 5) throw e;
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw e;
     }
   }
 }

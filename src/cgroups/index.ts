@@ -8,8 +8,11 @@ import { native } from '../runtime/native.js';
 import { Cgroup, type CgroupRecord, type CgroupSyscalls } from './cgroup.js';
 import { hostHugepageSizes, kernelVersion } from './convert.js';
 import { CgroupOpError } from './errors.js';
+import { readPids } from './fs.js';
 import { hostLayout, type HostLayout } from './hierarchy.js';
 import { placeCgroup } from './paths.js';
+export { cgroupParentOf } from './paths.js';
+export { checkUnifiedKeys } from './common-writes.js';
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 
@@ -17,9 +20,13 @@ export type { CgroupRecord } from './cgroup.js';
 export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
 
-/** Where the container's cgroup goes on this host; pure given the layout. */
-export function planCgroupRecord(config: Config, id: string, layout: HostLayout = hostLayout()): CgroupRecord {
-  const { path: cgPath, ownedFrom } = placeCgroup(config, id);
+/**
+ * Where the container's cgroup goes on this host; pure given the layout.
+ * parent: the state root's own (cgroupParentOf), for default and relative paths.
+ */
+export function planCgroupRecord(config: Config, id: string, opts: { parent?: string; layout?: HostLayout } = {}): CgroupRecord {
+  const layout = opts.layout ?? hostLayout();
+  const { path: cgPath, ownedFrom } = placeCgroup(config, id, opts.parent);
   const unified = layout.unified ? { mount: layout.unified, dir: path.join(layout.unified, cgPath) } : undefined;
   const v1 = layout.mode === 'v2' ? [] : layout.v1.map((h) => ({ mount: h.mount, controllers: h.controllers, dir: path.join(h.mount, cgPath) }));
   return { mode: layout.mode, path: cgPath, ownedFrom, v1, unified, created: [] };
@@ -40,25 +47,39 @@ export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: str
 }
 
 /**
- * create's step: makes the cgroup (recording in record.created what it made,
- * so a failure can undo it), refuses one that already holds processes,
- * applies the resources and moves pid (tsrun-init's stage 0) in; its
- * children, the container's init among them, are born there.
+ * create's step: makes the cgroup, refuses one that already holds processes
+ * or is frozen, applies the resources and moves pid (tsrun-init's stage 0)
+ * in; its children, the container's init among them, are born there.
+ * record.created says what it made, so that a failure undoes exactly that
+ * (removeCreated); persist(record) stores the record where the sweep of a
+ * killed create finds it: before the directories are made, and after.
  */
-export function setUpCgroup(cg: Cgroup, resources: Resources | undefined, pid: number, facts = hostApplyFacts()): void {
+export function setUpCgroup(
+  cg: Cgroup,
+  resources: Resources | undefined,
+  pid: number,
+  opts: { facts?: ReturnType<typeof hostApplyFacts>; persist?: (record: CgroupRecord) => void } = {},
+): void {
+  const { record } = cg;
+  const missing = cg.missing();
+  if (missing.length) {
+    record.making = missing;
+    opts.persist?.(record);
+  }
   const made = cg.create();
-  cg.record.created.push(...made);
+  delete record.making;
+  opts.persist?.(record);
   // A cgroup that was there already may be someone's: it must be empty and thawed.
-  const preexisting = !made.includes(cg.dirs().at(-1)!);
-  const others = preexisting ? cg.pids() : [];
+  const preexisting = cg.dirs().filter((d) => !made.includes(d));
+  const others = [...new Set(preexisting.flatMap((d) => readPids(d)))];
   if (others.length) {
     throw new CgroupOpError(
-      `config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} already holds processes (${others.slice(0, 5).join(', ')}); ` +
+      `config.json: /linux/cgroupsPath: the cgroup ${record.path} already holds processes (${others.slice(0, 5).join(', ')}); ` +
         'a container needs a cgroup of its own',
     );
   }
-  if (preexisting && cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${cg.record.path} is frozen; thaw it or use another`);
-  cg.apply(resources ?? {}, { create: true, ...facts });
+  if (preexisting.length && cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${record.path} is frozen; thaw it or use another`);
+  cg.apply(resources ?? {}, { create: true, ...(opts.facts ?? hostApplyFacts()) });
   cg.addProcess(pid);
 }
 
@@ -69,7 +90,8 @@ export function joinCgroup(record: CgroupRecord, pid: number): void {
 
 /**
  * The sweep of a create that died midway: its cgroup record may be all that
- * says where its cgroup is. Best effort: a cgroup that will not go stays.
+ * says where its cgroup is. Only what that create made goes (never a cgroup
+ * it found, nor the processes in one). Best effort: a cgroup that will not go stays.
  */
 export function destroyCgroupQuietly(recordFile: string): void {
   let record: CgroupRecord;
@@ -79,7 +101,9 @@ export function destroyCgroupQuietly(recordFile: string): void {
     return;
   }
   try {
-    openCgroup(record).destroy();
+    const cg = openCgroup(record);
+    if (record.making) cg.removeIfEmpty(record.making);
+    else cg.removeCreated();
   } catch {
     // left for an administrator; nothing else knows of it
   }

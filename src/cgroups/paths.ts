@@ -1,7 +1,11 @@
 // linux.cgroupsPath: where in each hierarchy the container's cgroup goes.
-// No path: /tsrun/<id>. A relative path is nested under our own parent
-// (/tsrun/<path>); an absolute one is used as given. Everything under
-// /tsrun is ours; outside it only what a create made is.
+// Each --root has a parent of its own: /tsrun for the default root,
+// /tsrun/<name>@<hash> for any other, so two roots can both use an id. No
+// path: <parent>/<id>. A relative path is nested under that parent; an
+// absolute one is used as given. Everything under /tsrun is ours; outside it
+// only what a create made is.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { PlanError } from '../runtime/plan-error.js';
@@ -10,6 +14,31 @@ import { UnsupportedError } from '../runtime/errors.js';
 /** Our own parent cgroup, in every hierarchy. */
 export const OUR_PARENT = '/tsrun';
 
+/** The state root tsrun uses without --root: its containers keep the plain /tsrun/<id>. */
+export const DEFAULT_STATE_ROOT = '/run/tsrun';
+
+const realPath = (p: string) => {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+};
+
+/**
+ * The cgroup parent of the containers of state root `root`. Another root's
+ * parent is named by its real path: a readable part (the last component) and
+ * a hash of the whole, joined by "@", which no container id may contain, so
+ * it never clashes with the default root's /tsrun/<id>.
+ */
+export function cgroupParentOf(root: string, defaultRoot = DEFAULT_STATE_ROOT): string {
+  const real = realPath(root);
+  if (real === realPath(defaultRoot)) return OUR_PARENT;
+  const name = path.basename(real).replace(/[^\w.+-]/g, '_').slice(0, 40) || 'root';
+  const hash = createHash('sha256').update(real).digest('hex').slice(0, 12);
+  return `${OUR_PARENT}/${name}@${hash}`;
+}
+
 export interface CgroupPlacement {
   /** The cgroup's path from the hierarchy root, as /proc/<pid>/cgroup shows it. */
   path: string;
@@ -17,9 +46,10 @@ export interface CgroupPlacement {
   ownedFrom: string;
 }
 
-export function placeCgroup(config: Config, id: string): CgroupPlacement {
+/** parent: the root's own (cgroupParentOf); default and relative paths go below it. */
+export function placeCgroup(config: Config, id: string, parent = OUR_PARENT): CgroupPlacement {
   const given = config.linux?.cgroupsPath;
-  if (given === undefined || given === '') return { path: `${OUR_PARENT}/${id}`, ownedFrom: OUR_PARENT };
+  if (given === undefined || given === '') return { path: `${parent}/${id}`, ownedFrom: OUR_PARENT };
   if (/^[^/:]*:[^/:]*:[^/:]+$/.test(given)) {
     throw new UnsupportedError(
       `config.json: /linux/cgroupsPath: "${given}" is a systemd "slice:prefix:name" path, which needs the --systemd-cgroup driver; ` +
@@ -36,5 +66,5 @@ export function placeCgroup(config: Config, id: string): CgroupPlacement {
   }
   const rel = path.posix.normalize(given).replace(/\/+$/, '');
   if (rel === '.' || rel === '') throw new PlanError('/linux/cgroupsPath', `"${given}" names no cgroup: give a name such as "c1"`);
-  return { path: `${OUR_PARENT}/${rel}`, ownedFrom: OUR_PARENT };
+  return { path: `${parent}/${rel}`, ownedFrom: OUR_PARENT };
 }

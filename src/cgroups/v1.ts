@@ -14,29 +14,42 @@ import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 export class V1Cgroup extends Cgroup {
   create(): string[] {
     const made: string[] = [];
+    const make = (dir: string) => {
+      const here = mkdirs(dir);
+      made.push(...here);
+      this.record.created.push(...here);
+      return here;
+    };
     for (const h of this.record.v1) {
-      // A new cpuset cgroup starts with no CPUs and no memory nodes, and
-      // adding a task to it fails with ENOSPC: each one made gets its
-      // parent's. A parent tsrun makes also gets clone_children, so the
-      // kernel fills in the children made after it (writing cpuset.cpus is slow).
-      const fill = h.controllers.includes('cpuset') ? (d: string) => this.fillCpuset(d, d !== h.dir) : undefined;
-      made.push(...mkdirs(h.dir, fill));
+      const here = make(h.dir);
+      if (h.controllers.includes('cpuset')) this.fillCpusets(h.mount, h.dir, here);
     }
-    if (this.record.unified) made.push(...mkdirs(this.record.unified.dir));
+    if (this.record.unified) make(this.record.unified.dir);
     return made;
   }
 
-  private fillCpuset(dir: string, cloneChildren: boolean): void {
-    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-      if (readText(path.join(dir, f))?.trim()) continue;
-      const parent = readText(path.join(path.dirname(dir), f))?.trim() ?? '';
-      try {
-        writeValue(path.join(dir, f), parent);
-      } catch (e) {
-        throw new CgroupOpError(`cannot copy ${f} ("${parent}") from the parent into ${dir}: ${describe(e)}`);
+  /**
+   * A new cpuset cgroup starts with no CPUs and no memory nodes, and adding a
+   * task to it fails with ENOSPC. Every level down to dir gets its parent's
+   * when empty, top-down, whoever made it: a parent another create has just
+   * made may not be filled yet. After mkdirs, so no level can be removed under
+   * us by a delete (each now has a child). A parent made here also gets
+   * clone_children, so the kernel fills the children made later (writing
+   * cpuset.cpus is slow).
+   */
+  private fillCpusets(mount: string, dir: string, made: string[]): void {
+    for (const d of ancestorsFrom(mount, dir)) {
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (readText(path.join(d, f))?.trim()) continue;
+        const parent = readText(path.join(path.dirname(d), f))?.trim() ?? '';
+        try {
+          writeValue(path.join(d, f), parent);
+        } catch (e) {
+          throw new CgroupOpError(`cannot copy ${f} ("${parent}") from the parent into ${d}: ${describe(e)}`);
+        }
       }
+      if (d !== dir && made.includes(d)) writeValue(path.join(d, 'cgroup.clone_children'), '1');
     }
-    if (cloneChildren) writeValue(path.join(dir, 'cgroup.clone_children'), '1');
   }
 
   private dirOf(controller: string): string | undefined {

@@ -21,6 +21,7 @@ export class V2Cgroup extends Cgroup {
   create(): string[] {
     const { mount } = this.record.unified!;
     const made = mkdirs(this.dir);
+    this.record.created.push(...made);
     // Each owned parent passes on every controller it has (as runc does), so
     // stats and later updates find them; the container's own cgroup holds
     // processes, so it enables none (the no-internal-processes rule).

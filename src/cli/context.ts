@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
 import { StateStore } from '../runtime/state.js';
 import { UnsupportedError } from '../runtime/errors.js';
+import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { Logger, type LogFormat } from './log.js';
 
 export interface GlobalArgs {
@@ -26,7 +27,8 @@ export interface Context {
   log: Logger;
 }
 
-export const DEFAULT_ROOT = '/run/tsrun';
+// One constant: the default root's containers also keep the plain /tsrun/<id> cgroups.
+export const DEFAULT_ROOT = DEFAULT_STATE_ROOT;
 
 /** runc's global flags; they may come before or after the command. */
 export const GLOBAL_OPTIONS = {

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
 import { OCI_VERSION } from '../runtime/create.js';
 import { commandName, GLOBAL_OPTIONS } from './context.js';
+import { checkpointCommand } from './checkpoint.js';
 import { createCommand } from './create.js';
 import { deleteCommand } from './delete.js';
 import { endExecFlags, execCommand } from './exec.js';
@@ -17,12 +18,12 @@ import { Logger } from './log.js';
 import { writeStdout } from './stdout.js';
 import { pauseCommand } from './pause.js';
 import { endPsFlags, psCommand } from './ps.js';
+import { restoreCommand } from './restore.js';
 import { resumeCommand } from './resume.js';
 import { runCommand } from './run.js';
 import { specCommand } from './spec.js';
 import { startCommand } from './start.js';
 import { stateCommand } from './state.js';
-import { unimplementedCommands } from './unimplemented.js';
 import { updateCommand } from './update.js';
 
 const VERSION = '0.1.0';
@@ -69,7 +70,7 @@ const PLAIN_COMMANDS = { state: stateCommand, start: startCommand, kill: killCom
 const COMMANDS = [
   createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
   pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
-  ...unimplementedCommands,
+  checkpointCommand, restoreCommand,
 ] as unknown as CommandModule[];
 
 /**

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
 import { readConfigFile } from '../spec/validate.js';
-import { openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { cgroupParentOf, checkUnifiedKeys, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
@@ -66,6 +66,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
   let started = false;
   let consoleChannel: ConsoleChannel | undefined;
   let cgroup: Cgroup | undefined;
+  let initAlive = false;
   try {
     native().mkfifo(dir.fifoPath, 0o622);
     // NOTIFY_SOCKET's mount and env, then socket activation's env: runc's order.
@@ -74,7 +75,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     const planConfig = opts.listenFds && notified.process
       ? { ...notified, process: { ...notified.process, env: [...(notified.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
       : notified;
-    const cgroupRecord = planCgroupRecord(config, opts.id);
+    // Each --root has its own parent cgroup, so two roots can both use an id.
+    const cgroupRecord = planCgroupRecord(config, opts.id, { parent: cgroupParentOf(store.root) });
+    // Before anything starts: a `unified` key that is no limit of this cgroup (cgroup.procs, say).
+    checkUnifiedKeys(config.linux?.resources?.unified);
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,
@@ -97,13 +101,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
       placeInCgroup(pid) {
-        // Recorded first, so a create killed from here on leaves its cgroup to the sweep.
-        dir.writeCgroupRecord(cgroupRecord);
         cgroup = openCgroup(cgroupRecord);
-        setUpCgroup(cgroup, config.linux?.resources, pid);
-        // What it made outside tsrun's own parent is known only from the record.
-        if (!cgroupRecord.ownedFrom && cgroupRecord.created.length) dir.writeCgroupRecord(cgroupRecord);
+        // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
+        setUpCgroup(cgroup, config.linux?.resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
       },
+      // Stage 0 has exited: the limits that would have stopped its clone.
+      onChildPid: () => cgroup?.finishCreate(),
       onSeccompListener(fd, pid) {
         const sc = plan.process.seccomp;
         if (!sc?.listenerPath) throw new TsrunError('tsrun-init sent a seccomp listener, but the plan has no listenerPath');
@@ -133,14 +136,18 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
         if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
       },
     });
+    initAlive = true;
     dir.close();
     closeConsole(consoleChannel, true);
     if (consoleChannel?.receiveOn !== undefined) opts.onConsole?.(consoleChannel.receiveOn);
     return state!;
   } catch (e) {
     closeConsole(consoleChannel);
+    // The protocol kills what it started when it fails; after it, the init is ours to kill (our unreaped child: its pid is not reused).
+    if (initAlive && state) killQuietly(state.pid);
     try {
-      cgroup?.destroy();
+      // Only what this create made: a cgroup it found (another container's, say) stays as it was.
+      cgroup?.removeCreated();
     } catch (c) {
       opts.onWarning?.(`${(c as Error).message}`);
     }
@@ -155,5 +162,13 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     if (pidFile && state) fs.rmSync(pidFile, { force: true });
     if (started) runHooksWarning(config, 'poststop', { ...hookBase, status: 'stopped' }, (m) => opts.onWarning?.(m));
     throw e;
+  }
+}
+
+function killQuietly(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // gone already
   }
 }

@@ -23,9 +23,12 @@ export interface NativeCore {
   flock(fd: number, exclusive: boolean, block: boolean): boolean;
   /** A connected unix stream socket to path (close-on-exec); the error says "dial unix <path>" as runc's does. */
   connectUnix(path: string): number;
-  socketPair(): [number, number];
+  /** seqpacket: SOCK_SEQPACKET (one message per read), else SOCK_STREAM. */
+  socketPair(seqpacket?: boolean): [number, number];
   /** Blocks for one message on sock; returns the fd it carried. */
   recvFd(sock: number): number;
+  /** One SOCK_SEQPACKET packet (up to maxLength bytes) and the fd that came with it; empty data, no fd: closed. */
+  recvPacket(sock: number, maxLength: number): { data: Buffer; fd?: number };
   setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
   /** A pidfd (close-on-exec) of pid, -1 if there is no such process; the caller closes it. */

@@ -141,8 +141,24 @@ function refuseLsm(proc: Process, host: HostFacts): void {
   }
 }
 
+// (uid_t)-1 tells setresuid and setresgid to leave an id unchanged: the
+// process would stay root. runc, too, takes only 0 to 2^31-1.
+const MAX_ID = 2147483647;
+
+function checkIds(user: NonNullable<Process['user']>): void {
+  const check = (id: number | undefined, field: string) => {
+    if (id !== undefined && id > MAX_ID) {
+      throw new PlanError(`/process/user/${field}`, `must be from 0 to ${MAX_ID}, not ${id}${id === 4294967295 ? ' ((uid_t)-1 would leave the process root)' : ''}`);
+    }
+  };
+  check(user.uid, 'uid');
+  check(user.gid, 'gid');
+  user.additionalGids?.forEach((g, i) => check(g, `additionalGids/${i}`));
+}
+
 export function planProcess(proc: Process, config: Config, opts: ProcessPlanOptions): ProcessPlan {
   if (!proc.args?.length) throw new PlanError('/process/args', 'must be a non-empty array');
+  checkIds(proc.user ?? {});
   refuseLsm(proc, opts.host);
   checkKernelLimits(proc, opts.host.ngroupsMax);
   if (proc.oomScoreAdj !== undefined && (proc.oomScoreAdj < -1000 || proc.oomScoreAdj > 1000)) {

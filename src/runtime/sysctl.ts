@@ -1,7 +1,19 @@
 // linux.sysctl: only keys the container's own namespaces scope may be set;
 // anything else would change the host, so it is refused with the reason.
+import fs from 'node:fs';
 import type { Config } from '../spec/types.js';
 import { PlanError } from './plan-error.js';
+
+/** True when path is the namespace tsrun itself is in (the host's); false when it is another, or cannot be read (joining it fails later, by name). */
+function isOwnNamespace(path: string, scope: 'ipc' | 'network'): boolean {
+  try {
+    const joined = fs.statSync(path);
+    const own = fs.statSync(`/proc/self/ns/${scope === 'network' ? 'net' : 'ipc'}`);
+    return joined.dev === own.dev && joined.ino === own.ino;
+  } catch {
+    return false;
+  }
+}
 
 export interface SysctlPlan {
   /** Under /proc, e.g. "sys/net/ipv4/ip_forward". */
@@ -37,8 +49,12 @@ export function planSysctl(config: Config): SysctlPlan[] {
     if (!scope) {
       throw new PlanError(configPath, `${key} is not namespaced: setting it would change the whole host, so tsrun refuses it; set it on the host instead`);
     }
-    if (!namespaces.some((n) => n.type === scope)) {
+    const ns = namespaces.find((n) => n.type === scope);
+    if (!ns) {
       throw new PlanError(configPath, `${key} belongs to the ${scope} namespace, and the container shares the host's; add {"type": "${scope}"} to linux.namespaces`);
+    }
+    if (ns.path !== undefined && scope !== 'uts' && isOwnNamespace(ns.path, scope)) {
+      throw new PlanError(configPath, `${key} would be set in the host's ${scope} namespace: linux.namespaces joins ${ns.path}, the one tsrun itself runs in; give the container a ${scope} namespace of its own, or set it on the host`);
     }
     if (scope === 'uts') {
       throw new PlanError(configPath, `set ${key === 'kernel.hostname' ? 'hostname' : 'domainname'} in config.json instead of through sysctl`);

@@ -102,12 +102,12 @@ test('host layout: pure v2, pure v1, and none', () => {
 });
 
 test('the record: one directory per hierarchy at the same path, and the unified one', () => {
-  const r = planCgroupRecord(cfg('/machine/c1'), 'c1', parseLayout(HYBRID));
+  const r = planCgroupRecord(cfg('/machine/c1'), 'c1', { layout: parseLayout(HYBRID) });
   assert.equal(r.mode, 'hybrid');
   assert.deepEqual(r.v1.map((h) => h.dir), [
     '/sys/fs/cgroup/cpu/machine/c1', '/sys/fs/cgroup/cpu,cpuacct/machine/c1', '/sys/fs/cgroup/memory/machine/c1', '/sys/fs/cgroup/systemd/machine/c1',
   ]);
   assert.deepEqual(r.unified, { mount: '/sys/fs/cgroup/unified', dir: '/sys/fs/cgroup/unified/machine/c1' });
-  const v2 = planCgroupRecord(cfg(), 'c2', parseLayout('30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n'));
+  const v2 = planCgroupRecord(cfg(), 'c2', { layout: parseLayout('30 23 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n') });
   assert.deepEqual(v2, { mode: 'v2', path: '/tsrun/c2', ownedFrom: '/tsrun', v1: [], unified: { mount: '/sys/fs/cgroup', dir: '/sys/fs/cgroup/tsrun/c2' }, created: [] });
 });

@@ -220,7 +220,7 @@ test('v2 unified: raw keys written last; bad names and unavailable controllers r
   assert.deepEqual(writes(planV2({ pids: { limit: 5 }, unified: { 'memory.high': '1000000', 'cgroup.max.depth': '3' } }, ctx(v2View()), false)), [
     'pids:pids.max=5', 'memory:memory.high=1000000', 'cgroup:cgroup.max.depth=3',
   ]);
-  refused(() => planV2({ unified: { '../x': '1' } }, ctx(v2View()), false), '/unified/../x', '', /not a cgroup v2 file name/);
+  refused(() => planV2({ unified: { '../x': '1' } }, ctx(v2View()), false), '/unified/../x', '', /not a file of the container's cgroup/);
   refused(() => planV2({ unified: { nodot: '1' } }, ctx(v2View()), false), '/unified/nodot', '', /not a cgroup v2 file name/);
   refused(() => planV2({ unified: { 'misc.max': '1' } }, ctx(v2View()), false), '/unified/misc.max', 'misc', /not available/);
   refused(() => planV2({ unified: { 'memory.nosuch': '1' } }, ctx(v2View()), false), '/unified/memory.nosuch', 'memory', /has no file memory\.nosuch/);

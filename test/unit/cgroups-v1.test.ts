@@ -57,6 +57,8 @@ test('v1 (fake cgroupfs): apply writes each controller\'s files in its own hiera
     assert.equal(read(record, 'memory', 'memory.soft_limit_in_bytes'), String(1 << 19));
     assert.equal(read(record, 'cpu', 'cpu.shares'), '512');
     assert.equal(read(record, 'cpuacct', 'cpu.cfs_quota_us'), '20000', 'cpu and cpuacct share a directory');
+    assert.equal(read(record, 'pids', 'pids.max'), 'max', 'pids.max waits until stage 0 has exited');
+    cg.finishCreate();
     assert.equal(read(record, 'pids', 'pids.max'), '8');
     // The device rules are the last write of each file here (a real kernel keeps them all).
     assert.equal(read(record, 'devices', 'devices.deny'), 'a');

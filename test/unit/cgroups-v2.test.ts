@@ -73,6 +73,8 @@ test('v2 (fake cgroupfs): apply writes the converted values and attaches the dev
     assert.equal(read('memory.low'), String(1 << 20));
     assert.equal(read('cpu.weight'), '174');
     assert.equal(read('cpu.max'), '25000');
+    assert.equal(read('pids.max'), 'max', 'pids.max waits until stage 0 has exited');
+    cg.finishCreate();
     assert.equal(read('pids.max'), '42');
     assert.equal(read('memory.high'), '999');
     assert.equal(programs.length, 1);
@@ -154,7 +156,7 @@ test('v2 (real unified hierarchy): create, join, freeze, device program, cgroup.
   child.stdout.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (_c, sig) => r(sig ? os.constants.signals[sig] : null)));
   try {
-    cg.record.created.push(...cg.create());
+    cg.create();
     assert.ok(fs.existsSync(record.unified!.dir));
     cg.apply({ unified: { 'cgroup.max.descendants': '3' } }, { create: true, ...FACTS });
     assert.equal(fs.readFileSync(path.join(record.unified!.dir, 'cgroup.max.descendants'), 'utf8').trim(), '3');

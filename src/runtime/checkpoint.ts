@@ -1,0 +1,180 @@
+// `checkpoint`: CRIU dumps the running container into an image directory,
+// then (unless --leave-running or --pre-dump) the container is gone, as
+// with runc. CRIU freezes the container's cgroup for the dump; whatever
+// happens, tsrun thaws it again if it was not paused before.
+import fs from 'node:fs';
+import path from 'node:path';
+import { openCgroup } from '../cgroups/index.js';
+import { StatusError } from './errors.js';
+import { destroyContainer, waitUntilGone } from './delete.js';
+import { commonCriuOpts, externalMounts, freezerDir, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
+import { requireCriuFeatures, runCriu, type CriuFeatures } from './criu-rpc.js';
+import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
+import { statusOf } from './status.js';
+
+export interface CheckpointOptions extends CriuCommonOptions {
+  id: string;
+  parentPath?: string;
+  leaveRunning?: boolean;
+  preDump?: boolean;
+  pageServer?: string;
+  statusFd?: number;
+  tcpSkipInFlight?: boolean;
+  linkRemap?: boolean;
+  onWarning?(message: string): void;
+}
+
+/** runc's name for the file with the init's stdio, which restore reattaches. */
+export const DESCRIPTORS_FILE = 'descriptors.json';
+/** runc's name for an external network namespace in the images. */
+export const EXTERNAL_NETNS_KEY = 'extRootNetNS';
+
+export async function checkpointContainer(store: StateStore, o: CheckpointOptions): Promise<void> {
+  const dir = store.open(o.id);
+  try {
+    const state = dir.readState();
+    const status = statusOf(dir, state);
+    if (status !== 'running' && status !== 'paused') throw new StatusError('container not running');
+    const needs: Array<[keyof CriuFeatures, string]> = [];
+    if (o.preDump) needs.push(['mem_track', '--pre-dump']);
+    else if (o.parentPath) needs.push(['mem_track', '--parent-path']);
+    if (o.lazyPages) needs.push(['lazy_pages', '--lazy-pages']);
+    await requireCriuFeatures(o.criuPath, needs);
+    const images = imageDir(o.imagePath);
+    const work = o.workPath ? path.resolve(o.workPath) : images;
+    const imagesFd = openCriuDir(images, true, 'image path');
+    let workFd: number | undefined;
+    try {
+      workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
+      const stdio = describeStdio(state.pid);
+      const opts = dumpOpts(state, o, imagesFd, workFd);
+      const external = [...stdio.external, ...externalNamespaces(state)];
+      if (external.length) opts.external = external;
+      writeFileAtomic(path.join(images, DESCRIPTORS_FILE), JSON.stringify(stdio.descriptors));
+      const cg = state.cgroup ? openCgroup(state.cgroup) : undefined;
+      try {
+        await runCriu({ criuPath: o.criuPath, type: o.preDump ? 'PRE_DUMP' : 'DUMP', opts, logPath: path.join(work, 'dump.log') });
+      } finally {
+        // CRIU thaws what it froze, unless it died first: a container that was running is thawed.
+        if (status === 'running' && cg?.exists() && cg.isFrozen()) {
+          try {
+            cg.thaw();
+          } catch (e) {
+            o.onWarning?.(`cannot thaw the container's cgroup after the checkpoint: ${(e as Error).message}`);
+          }
+        }
+      }
+    } finally {
+      if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
+      fs.closeSync(imagesFd);
+    }
+    if (o.leaveRunning || o.preDump) return;
+    // CRIU killed the container's processes after the dump; what runc does next: destroy it.
+    try {
+      process.kill(state.pid, 'SIGKILL');
+    } catch {
+      // gone, as expected
+    }
+    waitUntilGone(state.pid, state.initStartTime);
+    destroyContainer(dir, state, { onWarning: o.onWarning });
+  } finally {
+    dir.close();
+  }
+}
+
+function dumpOpts(state: StoredState, o: CheckpointOptions, imagesFd: number, workFd: number): Record<string, unknown> & { images_dir_fd: number } {
+  const opts: Record<string, unknown> & { images_dir_fd: number } = {
+    ...commonCriuOpts(o),
+    images_dir_fd: imagesFd,
+    work_dir_fd: workFd,
+    log_file: 'dump.log',
+    pid: state.pid,
+    root: state.rootfs,
+    leave_running: !!o.leaveRunning,
+    tcp_skip_in_flight: !!o.tcpSkipInFlight,
+    link_remap: !!o.linkRemap,
+    // As runc: a terminal's master is outside the container; restore makes a new one.
+    orphan_pts_master: true,
+    ext_mnt: externalMounts(state.config, 'dump', maskedFiles(state), state.cgroup),
+  };
+  const freezer = freezerDir(state.cgroup);
+  if (freezer) opts.freeze_cgroup = freezer;
+  // Iterative migration: memory tracking, and the previous images to diff against.
+  if (o.parentPath) opts.parent_img = o.parentPath;
+  if (o.preDump || o.parentPath) opts.track_mem = true;
+  if (o.statusFd !== undefined) opts.status_fd = o.statusFd;
+  if (o.pageServer) opts.ps = pageServer(o.pageServer);
+  return opts;
+}
+
+/** --page-server ADDRESS:PORT. */
+function pageServer(spec: string): { address: string; port: number } {
+  const at = spec.lastIndexOf(':');
+  const port = Number(spec.slice(at + 1));
+  if (at <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) {
+    throw new StatusError(`--page-server: ${JSON.stringify(spec)} is not ADDRESS:PORT`);
+  }
+  return { address: spec.slice(0, at), port };
+}
+
+/** The masked paths that are files in the container (bound over by /dev/null); directories are tmpfs CRIU dumps. */
+function maskedFiles(state: StoredState): string[] {
+  return (state.config.linux?.maskedPaths ?? []).filter((p) => {
+    try {
+      return !fs.statSync(path.join(`/proc/${state.pid}/root`, p)).isDirectory();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * A network namespace the config joins by path (an engine's, with its
+ * veth) is not the container's to dump: CRIU records it under runc's key,
+ * and restore gives it the namespace its config names.
+ */
+function externalNamespaces(state: StoredState): string[] {
+  const net = state.config.linux?.namespaces?.find((n) => n.type === 'network' && n.path);
+  if (!net) return [];
+  const ino = fs.statSync(`/proc/${state.pid}/ns/net`).ino;
+  return [`net[${ino}]:${EXTERNAL_NETNS_KEY}`];
+}
+
+/**
+ * What the init's 0, 1, 2 are, as runc records them, so that restore can
+ * hand CRIU its own stdio in their place: pipes by runc's "pipe:[inode]";
+ * a file on a mount outside the container (the host's /dev/null of a
+ * detached run) as CRIU's external "file[mnt_id:inode]", which the dump must
+ * name as external (returned). Anything else is dumped as it is.
+ */
+function describeStdio(pid: number): { descriptors: string[]; external: string[] } {
+  const mounts = containerMountIds(pid);
+  const external: string[] = [];
+  const descriptors = [0, 1, 2].map((fd) => {
+    let link: string;
+    try {
+      link = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      return '/dev/null';
+    }
+    if (!link.startsWith('/')) return link;
+    const mnt = /^mnt_id:\s*(\d+)/m.exec(readOr(`/proc/${pid}/fdinfo/${fd}`));
+    if (!mnt || mounts.has(Number(mnt[1]))) return link;
+    const key = `file[${Number(mnt[1]).toString(16)}:${fs.statSync(`/proc/${pid}/fd/${fd}`, { bigint: true }).ino.toString(16)}]`;
+    external.push(key);
+    return key;
+  });
+  return { descriptors, external: [...new Set(external)] };
+}
+
+function containerMountIds(pid: number): Set<number> {
+  return new Set(readOr(`/proc/${pid}/mountinfo`).split('\n').filter(Boolean).map((l) => Number(l.split(' ')[0])));
+}
+
+function readOr(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,266 @@
+// `restore`: a new container, under the given id, from a checkpoint's images
+// and the bundle's config. Its cgroup is made first and CRIU is placed in
+// it, so the restored processes are born there; CRIU's notifications run
+// the prestart and createRuntime hooks and record the state. On any failure
+// nothing is left: no state dir, cgroup, pid file or process.
+import fs from 'node:fs';
+import path from 'node:path';
+import { constants } from 'node:os';
+import { readConfigFile } from '../spec/validate.js';
+import type { Config } from '../spec/types.js';
+import { openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { TsrunError, UnsupportedError } from './errors.js';
+import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
+import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
+import { runCriu } from './criu-rpc.js';
+import { DESCRIPTORS_FILE, EXTERNAL_NETNS_KEY } from './checkpoint.js';
+import { destroyContainer, waitUntilGone } from './delete.js';
+import { SignalForwarder } from './foreground.js';
+import { native } from './native.js';
+import { rootfsPath } from './plan.js';
+import { readProcStat } from './proc.js';
+import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
+import { rfc3339NanoNow } from './time.js';
+import { OCI_VERSION } from '../spec/version.js';
+
+export interface RestoreOptions extends CriuCommonOptions {
+  id: string;
+  bundle: string;
+  detach?: boolean;
+  pidFile?: string;
+  consoleSocket?: string;
+  noSubreaper?: boolean;
+  noPivot?: boolean;
+  lsmProfile?: string;
+  lsmMountContext?: string;
+  onWarning?(message: string): void;
+}
+
+/** Returns the exit code: 0 once detached, else the restored process's. */
+export async function restoreContainer(store: StateStore, o: RestoreOptions): Promise<number> {
+  const bundle = path.resolve(o.bundle);
+  if (!fs.existsSync(bundle) || !fs.statSync(bundle).isDirectory()) {
+    throw new TsrunError(`bundle ${bundle} does not exist or is not a directory`);
+  }
+  const config = readConfigFile(path.join(bundle, 'config.json'));
+  const rootfs = rootfsPath(config, bundle);
+  if (!fs.existsSync(rootfs) || !fs.statSync(rootfs).isDirectory()) {
+    throw new TsrunError(`config.json: /root/path: rootfs ${rootfs} does not exist or is not a directory`);
+  }
+  checkConsole(!!config.process?.terminal, !!o.detach, o.consoleSocket);
+  const images = imageDir(o.imagePath);
+  const work = o.workPath ? path.resolve(o.workPath) : images;
+  const pidFile = o.pidFile ? path.resolve(o.pidFile) : undefined;
+  const descriptors = readDescriptors(images);
+
+  const signals = o.detach ? undefined : new SignalForwarder();
+  const dir = store.create(o.id);
+  const hookBase: HookStateBase = { ociVersion: OCI_VERSION, id: o.id, bundle, annotations: config.annotations };
+  const record = planCgroupRecord(config, o.id);
+  let cgroup: Cgroup | undefined;
+  let state: StoredState | undefined;
+  let imagesFd: number | undefined;
+  let workFd: number | undefined;
+  let netnsFd: number | undefined;
+  try {
+    imagesFd = openCriuDir(images, false, 'image path');
+    workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
+    const opts: Record<string, unknown> & { images_dir_fd: number } = {
+      ...commonCriuOpts(o),
+      images_dir_fd: imagesFd,
+      work_dir_fd: workFd,
+      log_file: 'restore.log',
+      root: rootfs,
+      rst_sibling: true,
+      evasive_devices: true,
+      // A terminal's master was outside the container: CRIU makes a new pair and hands us the master.
+      orphan_pts_master: true,
+      ext_mnt: externalMounts(config, 'restore', [], record),
+      // The init's pipes (an engine's stdio) and outside files: CRIU puts ours in their place.
+      inherit_fd: descriptors.flatMap((d, fd) => (d.startsWith('pipe:') || d.startsWith('file[') ? [{ key: d, fd }] : [])),
+    };
+    // A network namespace joined by path: CRIU puts the process into it (criu's fd 4).
+    const netnsPath = config.linux?.namespaces?.find((n) => n.type === 'network' && n.path)?.path;
+    if (netnsPath) {
+      netnsFd = openNamespace(netnsPath);
+      (opts.inherit_fd as Array<{ key: string; fd: number }>).push({ key: EXTERNAL_NETNS_KEY, fd: 4 });
+    }
+    if (o.lsmProfile) opts.lsm_profile = o.lsmProfile;
+    if (o.lsmMountContext) opts.lsm_mount_context = o.lsmMountContext;
+    const recordState = (pid: number): void => {
+      const stat = readProcStat(pid);
+      if (!stat) throw new TsrunError(`the restored init (pid ${pid}) vanished`);
+      state = {
+        ociVersion: OCI_VERSION,
+        id: o.id,
+        pid,
+        bundle,
+        rootfs,
+        created: rfc3339NanoNow(),
+        owner: '',
+        annotations: config.annotations,
+        initStartTime: stat.startTime,
+        config,
+        cgroup: record,
+      };
+      dir.writeState(state);
+      if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
+    };
+    const answer = await runCriu({
+      criuPath: o.criuPath,
+      type: 'RESTORE',
+      opts,
+      logPath: path.join(work, 'restore.log'),
+      stdio: [0, 1, 2],
+      extraFds: netnsFd === undefined ? [] : [netnsFd],
+      onStarted(criuPid) {
+        // Recorded first, so a restore killed from here on leaves its cgroup to the sweep.
+        dir.writeCgroupRecord(record);
+        cgroup = openCgroup(record);
+        setUpCgroup(cgroup, config.linux?.resources, criuPid);
+        dir.writeCgroupRecord(record);
+        if (record.mode !== 'v2') opts.cg_root = cgroupRoots(criuPid);
+      },
+      onNotify(script, pid, fd) {
+        if (script === 'orphan-pts-master') {
+          sendMaster(fd, o.consoleSocket);
+        } else if (fd !== undefined) {
+          fs.closeSync(fd);
+        }
+        if (script === 'setup-namespaces') {
+          runHooks(config, 'prestart', { ...hookBase, status: 'creating', pid });
+          runHooks(config, 'createRuntime', { ...hookBase, status: 'creating', pid });
+        } else if (script === 'post-restore') {
+          recordState(pid);
+        }
+      },
+    });
+    if (!state) recordState(answer.restore!.pid);
+  } catch (e) {
+    failRestore(dir, cgroup, config, hookBase, state, pidFile, o.onWarning);
+    signals?.stop();
+    throw e;
+  } finally {
+    if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
+    if (imagesFd !== undefined) fs.closeSync(imagesFd);
+    if (netnsFd !== undefined) fs.closeSync(netnsFd);
+  }
+  dir.close();
+  runHooksWarning(config, 'poststart', { ...hookBase, status: 'running', pid: state!.pid }, (m) => o.onWarning?.(m));
+  if (!signals) return 0;
+  // With rst_sibling the restored init is our child, as `run`'s is.
+  try {
+    return await signals.wait(state!.pid);
+  } finally {
+    signals.stop();
+    removeAfterExit(store, o.id, o.onWarning);
+  }
+}
+
+/**
+ * runc's rules: a terminal's new master goes to --console-socket, so a
+ * terminal needs one, and a console socket needs a terminal. A foreground
+ * restore relaying the terminal itself is not done by tsrun.
+ */
+function checkConsole(terminal: boolean, detach: boolean, consoleSocket: string | undefined): void {
+  if (terminal && consoleSocket === undefined) {
+    throw new UnsupportedError(
+      detach
+        ? 'cannot allocate tty if tsrun will detach without setting console socket'
+        : 'restore of a container with a terminal needs --console-socket: tsrun does not relay a restored terminal itself',
+    );
+  }
+  if (!terminal && consoleSocket !== undefined) throw new TsrunError('cannot use console socket if tsrun will not allocate tty');
+}
+
+/** orphan-pts-master: the restored terminal's master, with runc's payload, to the console socket. */
+function sendMaster(fd: number | undefined, consoleSocket: string | undefined): void {
+  if (fd === undefined) throw new TsrunError('criu sent orphan-pts-master without the pty master');
+  try {
+    if (consoleSocket === undefined) throw new TsrunError('the restored container has a terminal, but no --console-socket was given');
+    native().sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function openNamespace(nsPath: string): number {
+  try {
+    return fs.openSync(nsPath, fs.constants.O_RDONLY);
+  } catch (e) {
+    throw new TsrunError(`config.json: /linux/namespaces: cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+}
+
+/** runc's cg_root on cgroup v1: each controller's path, as CRIU itself sits in them once moved. */
+function cgroupRoots(criuPid: number): Array<{ ctrl: string; path: string }> {
+  const out: Array<{ ctrl: string; path: string }> = [];
+  for (const line of fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8').split('\n')) {
+    const m = /^\d+:([^:]+):(.*)$/.exec(line);
+    if (m) out.push({ ctrl: m[1], path: m[2] });
+  }
+  return out;
+}
+
+/** descriptors.json as checkpoint wrote it; a checkpoint without one is not runc's or tsrun's. */
+function readDescriptors(images: string): string[] {
+  const file = path.join(images, DESCRIPTORS_FILE);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !fs.existsSync(images)) throw new TsrunError(`the image path ${images} does not exist`);
+    if (code === 'ENOENT') throw new TsrunError(`${file} is missing: ${images} does not hold a checkpoint made by tsrun or runc`);
+    throw e;
+  }
+  try {
+    const fds = JSON.parse(text) as unknown;
+    if (Array.isArray(fds) && fds.every((f) => typeof f === 'string')) return fds as string[];
+  } catch {
+    // worded below
+  }
+  throw new TsrunError(`${file} is corrupt: expected a JSON array of strings`);
+}
+
+function failRestore(
+  dir: ReturnType<StateStore['create']>,
+  cgroup: Cgroup | undefined,
+  config: Config,
+  hookBase: HookStateBase,
+  state: StoredState | undefined,
+  pidFile: string | undefined,
+  warn?: (m: string) => void,
+): void {
+  try {
+    if (cgroup?.exists()) {
+      cgroup.kill(constants.signals.SIGKILL);
+      if (state) waitUntilGone(state.pid, state.initStartTime);
+      cgroup.destroy();
+    }
+  } catch (c) {
+    warn?.((c as Error).message);
+  }
+  try {
+    dir.destroy();
+  } catch (m) {
+    warn?.((m as Error).message);
+    dir.close();
+  }
+  if (pidFile && state) fs.rmSync(pidFile, { force: true });
+  if (state) runHooksWarning(config, 'poststop', { ...hookBase, status: 'stopped' }, (m) => warn?.(m));
+}
+
+function removeAfterExit(store: StateStore, id: string, warn?: (m: string) => void): void {
+  try {
+    const dir = store.open(id);
+    try {
+      destroyContainer(dir, dir.readState(), { onWarning: warn });
+    } finally {
+      dir.close();
+    }
+  } catch (e) {
+    warn?.(`cannot remove container ${id}: ${(e as Error).message}`);
+  }
+}
+
