@@ -145,6 +145,29 @@ Napi::Value Flock(const Napi::CallbackInfo &info) {
   });
 }
 
+Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    return Napi::Number::New(info.Env(), tsrun::pidfd_open_or_gone(int_arg(info, 0, "pid")));
+  });
+}
+
+Napi::Value WaitReadable(const Napi::CallbackInfo &info) {
+  return guarded(info, [&]() -> Napi::Value {
+    if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "fds must be an array");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    std::vector<int> fds;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+      Napi::Value v = arr.Get(i);
+      if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "fds must be numbers");
+      fds.push_back(v.As<Napi::Number>().Int32Value());
+    }
+    std::vector<bool> ready = tsrun::wait_readable(fds, int_arg(info, 1, "timeoutMs"));
+    Napi::Array out = Napi::Array::New(info.Env(), ready.size());
+    for (uint32_t i = 0; i < ready.size(); i++) out.Set(i, Napi::Boolean::New(info.Env(), ready[i]));
+    return out;
+  });
+}
+
 Napi::Value Mkfifo(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
@@ -429,6 +452,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("waitPidAsync", Napi::Function::New(env, WaitPidAsync));
   exports.Set("flock", Napi::Function::New(env, Flock));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
+  exports.Set("waitReadable", Napi::Function::New(env, WaitReadable));
   exports.Set("unmountById", Napi::Function::New(env, UnmountById));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));

@@ -1,7 +1,10 @@
 #include "process.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <string>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -41,6 +44,25 @@ void make_fifo(const char *path, mode_t mode) {
   if (mkfifo(path, mode) < 0) throw_errno("mkfifo", std::string("cannot make fifo ") + path);
   // mkfifo honours the umask; the mode must be exactly what was asked.
   if (chmod(path, mode) < 0) throw_errno("chmod", path);
+}
+
+int pidfd_open_or_gone(pid_t pid) {
+  int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0));
+  if (fd < 0 && errno == ESRCH) return -1;
+  if (fd < 0) throw SysError("pidfd_open", errno, "cannot open a pidfd of " + std::to_string(pid));
+  return fd;
+}
+
+std::vector<bool> wait_readable(const std::vector<int> &fds, int timeout_ms) {
+  std::vector<struct pollfd> p;
+  for (int fd : fds) p.push_back({fd, POLLIN, 0});
+  int r;
+  do r = poll(p.data(), p.size(), timeout_ms);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) throw SysError("poll", errno, "cannot wait for a file descriptor");
+  std::vector<bool> ready;
+  for (auto &q : p) ready.push_back(q.revents != 0);
+  return ready;
 }
 
 }  // namespace tsrun

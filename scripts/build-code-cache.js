@@ -2,6 +2,9 @@
 // (as loaded) and for the config validator, warmed by validating the default
 // `tsrun spec` config so that its functions are compiled into the cache too.
 // Run after scripts/bundle.js, with the node that will run tsrun (npm ci does).
+// It also records that node's absolute path in dist/node-path: bin/tsrun runs
+// that node (the one these caches fit), not whichever `node` the caller's PATH has.
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,4 +19,10 @@ const sizes = {
     for (const rootless of [false, true]) if (!validate(defaultConfig({ rootless }))) throw new Error('the default spec does not validate');
   }),
 };
+// env(1) would take a path holding '=' for a NAME=value.
+if (!path.isAbsolute(process.execPath) || process.execPath.includes('=') || process.execPath.includes('\n')) {
+  throw new Error(`build-code-cache: cannot record node's path ${JSON.stringify(process.execPath)} for bin/tsrun`);
+}
+fs.writeFileSync(path.join(dist, 'node-path'), process.execPath + '\n');
+
 console.log(`build-code-cache: ${Object.entries(sizes).map(([f, n]) => `${f} ${Math.round(n / 1024)} kB`).join(', ')}`);

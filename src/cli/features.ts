@@ -8,6 +8,7 @@ import { features } from '../runtime/features.js';
 import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
 import { command, type GlobalArgs } from './context.js';
+import { writeStdout } from './stdout.js';
 
 export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
   command: 'features',
@@ -22,6 +23,6 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       selinuxEnabled: host.selinuxEnabled,
       idmapMounts: idmappedMountsWork(),
     });
-    process.stdout.write(`${JSON.stringify(doc, null, 4)}\n`);
+    writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   }),
 };

@@ -3,6 +3,7 @@ import { DamagedStateError } from '../runtime/errors.js';
 import { ociState, statusOf, type OciState } from '../runtime/status.js';
 import { command, type GlobalArgs } from './context.js';
 import { tabulate } from './table.js';
+import { writeStdout } from './stdout.js';
 
 interface ListArgs {
   format: 'table' | 'json';
@@ -40,12 +41,12 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
       }
     }
     if (argv.quiet) {
-      for (const s of states) process.stdout.write(s.id + '\n');
+      for (const s of states) writeStdout(s.id + '\n');
     } else if (argv.format === 'json') {
-      process.stdout.write(JSON.stringify(states.length ? states : null) + '\n');
+      writeStdout(JSON.stringify(states.length ? states : null) + '\n');
     } else {
       const rows = states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner ?? 'root']);
-      process.stdout.write(tabulate([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...rows]));
+      writeStdout(tabulate([['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'], ...rows]));
     }
   }),
 };

@@ -1,4 +1,5 @@
 // tsrun's entry: runc's global flags and commands, one file per command.
+import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
@@ -12,7 +13,9 @@ import { eventsCommand } from './events.js';
 import { featuresCommand } from './features.js';
 import { killCommand } from './kill.js';
 import { listCommand } from './list.js';
+import { runPlain } from './fast-path.js';
 import { Logger } from './log.js';
+import { writeStdout } from './stdout.js';
 import { pauseCommand } from './pause.js';
 import { endPsFlags, psCommand } from './ps.js';
 import { restoreCommand } from './restore.js';
@@ -24,6 +27,7 @@ import { stateCommand } from './state.js';
 import { updateCommand } from './update.js';
 
 const VERSION = '0.1.0';
+const VERSION_TEXT = `tsrun version ${VERSION}\nspec: ${OCI_VERSION}`;
 
 /** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
@@ -31,6 +35,12 @@ export function main(argv: string[] = process.argv): Promise<unknown> {
   // Only tsrun's own --debug, not one in exec's command after `--`.
   const end = args.indexOf('--');
   if ((end < 0 ? args : args.slice(0, end)).includes('--debug')) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    writeStdout(`${VERSION_TEXT}\n`);
+    return Promise.resolve();
+  }
+  const plain = runPlain(args, PLAIN_COMMANDS);
+  if (plain) return plain;
   const parser = cli(args);
   skipHelpCaching(parser);
   return parser.parseAsync();
@@ -50,6 +60,12 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
+// What fast-path.ts runs without yargs, in their plain forms.
+const PLAIN_COMMANDS = { state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand } as unknown as Record<
+  string,
+  CommandModule
+>;
+
 // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
 const COMMANDS = [
   createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
@@ -68,6 +84,18 @@ function commandsFor(args: string[]): CommandModule[] {
   return named ? [named] : COMMANDS;
 }
 
+/**
+ * As runc: help is not wrapped when stdout is not a terminal (a pipe, a
+ * file). Asked only when help is asked for: node's tty module costs a few ms
+ * to load. The width comes from the terminal itself: the bundle hides
+ * process.stdout.columns (scripts/bundle.js).
+ */
+function helpWidth(args: string[]): number | null {
+  if (!args.some((a) => a === '--help' || a === '-h' || a === 'help')) return 80;
+  if (!process.getBuiltinModule('node:tty').isatty(1)) return null;
+  return Math.min(80, (process.stdout as WriteStream).getWindowSize?.()[0] || 80);
+}
+
 function cli(args: string[]) {
   return yargs(args)
     .scriptName('tsrun')
@@ -78,10 +106,11 @@ function cli(args: string[]) {
     .command(commandsFor(args))
     .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
     .strict()
-    .version(`tsrun version ${VERSION}\nspec: ${OCI_VERSION}`)
+    .version(VERSION_TEXT)
     .alias('version', 'v')
     .help()
     .alias('help', 'h')
+    .wrap(helpWidth(args))
     .fail((msg, err) => {
       // A usage error: runc prints it and exits 1.
       new Logger(undefined, 'text', false).error(err ? err.message : msg);

@@ -1,11 +1,11 @@
 // `ps`: the container's processes. As runc: --format json prints the pids
 // (as the host sees them); the table is ps(1)'s own output (ps -ef unless ps
 // options follow the container id), keeping the header and the container's rows.
-import { spawnSync } from 'node:child_process';
 import type { CommandModule, Options } from 'yargs';
 import { containerPids } from '../cgroups/container.js';
 import { TsrunError } from '../runtime/errors.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
+import { writeStdout } from './stdout.js';
 
 const PS_OPTIONS = {
   format: { alias: 'f', type: 'string', default: 'table', describe: 'table or json' },
@@ -29,12 +29,13 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
     const pids = containerPids(ctx.store, argv.containerId);
     if (argv.format === 'json') {
       // Go's encoder: an empty list is null.
-      process.stdout.write(JSON.stringify(pids.length ? pids : null) + '\n');
+      writeStdout(JSON.stringify(pids.length ? pids : null) + '\n');
       return;
     }
     // After the `--` endPsFlags put in, yargs leaves them in argv._, behind "ps".
     const psArgs = [...(argv.psArgs ?? []), ...argv._.slice(1)].map(String);
-    const r = spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
+    // Loaded here, not at every tsrun start-up (~10 ms).
+    const r = process.getBuiltinModule('node:child_process').spawnSync('ps', psArgs.length ? psArgs : ['-ef'], { encoding: 'utf8' });
     if (r.error) throw new TsrunError(`cannot run ps: ${r.error.message}`);
     if (r.status !== 0) throw new TsrunError(`exit status ${r.status}: ${r.stdout}${r.stderr}`);
     const [header, ...rows] = r.stdout.split('\n');
@@ -48,6 +49,6 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
       if (!/^\d+$/.test(field)) throw new TsrunError(`unable to parse pid: strconv.Atoi: parsing "${field}": invalid syntax`);
       if (mine.has(Number(field))) out += row + '\n';
     }
-    process.stdout.write(out);
+    writeStdout(out);
   }),
 };

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { ociState, statusOf } from '../runtime/status.js';
 import { command, type GlobalArgs, type IdArgs } from './context.js';
+import { writeStdout } from './stdout.js';
 
 export const stateCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
   command: 'state <container-id>',
@@ -11,7 +12,7 @@ export const stateCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
     try {
       const s = dir.readState();
       // runc prints no trailing newline.
-      process.stdout.write(JSON.stringify(ociState(s, statusOf(dir, s)), null, 2));
+      writeStdout(JSON.stringify(ociState(s, statusOf(dir, s)), null, 2));
     } finally {
       dir.close();
     }

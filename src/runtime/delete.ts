@@ -1,8 +1,10 @@
 // `delete`: remove a stopped container; with --force, kill a live one first.
+import fs from 'node:fs';
 import { constants } from 'node:os';
 import { ContainerNotFoundError, DamagedStateError, StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
 import { openCgroup } from '../cgroups/index.js';
+import { native } from './native.js';
 import { isAlive } from './proc.js';
 import { undoHostMounts } from './host-mounts.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
@@ -97,12 +99,19 @@ export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts
   opts.onWarning?.(`container ${damage.id}: removed with a damaged state file ${damage.file} (${damage.reason}); its poststop hooks were not run${left}`);
 }
 
-/** Polls, since the init is usually not our child: a zombie counts as gone. */
+/**
+ * Waits, asleep in poll(2) on a pidfd (the init is usually not our child, so
+ * no waitpid), until init has exited: a zombie counts as gone.
+ */
 export function waitUntilGone(pid: number, startTime: number, timeoutMs = 10_000): void {
-  const sleeper = new Int32Array(new SharedArrayBuffer(4));
-  const deadline = Date.now() + timeoutMs;
-  for (let delay = 1; isAlive(pid, startTime); delay = Math.min(delay * 2, 50)) {
-    if (Date.now() > deadline) throw new TsrunError(`the container's init (pid ${pid}) did not die after SIGKILL`);
-    Atomics.wait(sleeper, 0, 0, delay);
+  const core = native();
+  const pidfd = core.pidfdOpen(pid);
+  if (pidfd < 0) return;
+  try {
+    // The pid may be another process's by now: then init is long gone.
+    if (!isAlive(pid, startTime)) return;
+    if (!core.waitReadable([pidfd], timeoutMs)[0]) throw new TsrunError(`the container's init (pid ${pid}) did not die after SIGKILL`);
+  } finally {
+    fs.closeSync(pidfd);
   }
 }

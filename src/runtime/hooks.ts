@@ -3,7 +3,6 @@
 // runtime-namespace ones (prestart, createRuntime, poststart, poststop) from
 // node, and planning the container-namespace ones (createContainer,
 // startContainer) that tsrun-init runs.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -216,7 +215,8 @@ function runHook(hook: Hook, state: string, cwd: string | undefined, configPath:
   const out = captureFile();
   const err = captureFile();
   try {
-    const r = spawnSync(hook.path, argv.slice(1), {
+    // Loaded here, not at start-up: child_process costs ~10 ms to load, and most commands run no hook.
+    const r = process.getBuiltinModule('node:child_process').spawnSync(hook.path, argv.slice(1), {
       // execve(path, args): args[0] need not be the path (docker's prestart is
       // /proc/<dockerd>/exe with args[0] "libnetwork-setkey").
       argv0: argv[0],

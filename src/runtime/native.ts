@@ -31,6 +31,10 @@ export interface NativeCore {
   recvPacket(sock: number, maxLength: number): { data: Buffer; fd?: number };
   setWinsize(fd: number, rows: number, cols: number): void;
   mkfifo(path: string, mode: number): void;
+  /** A pidfd (close-on-exec) of pid, -1 if there is no such process; the caller closes it. */
+  pidfdOpen(pid: number): number;
+  /** Sleeps in poll(2) until one of fds is readable or hung up, or timeoutMs (-1: none); which are. Blocks the thread. */
+  waitReadable(fds: number[], timeoutMs: number): boolean[];
   /** host-mounts.ts: detach mount mntId after verifying it (unique id "0": unknown). */
   unmountById(mntId: number, uniqueId: string): 'unmounted' | 'gone';
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */

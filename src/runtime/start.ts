@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import { StatusError, TsrunError } from './errors.js';
 import { runHooksWarning } from './hooks.js';
 import { NotifyProxy } from './notify-socket.js';
-import { isAlive } from './proc.js';
+import { readInitReply } from './init-reply.js';
 import { native } from './native.js';
 import type { StateStore, StoredState } from './state.js';
 import { statusOf } from './status.js';
@@ -77,37 +77,10 @@ const REPLY_LIMIT = 64 * 1024;
 /**
  * Init runs the startContainer hooks, writes "0" and holds its end until its
  * execve: EOF after "0" means the process runs, anything else is a hook's
- * failure (init has exited). The fd does not block: "no data yet" is EAGAIN,
- * and a read of 0 before anything came means init has not opened its end
- * yet, or has died.
+ * failure (init has exited). Waited for in poll(2), not with timers (init-reply.ts).
  */
 async function releaseInit(fifo: number, state: StoredState): Promise<void> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  const read = (): number => {
-    const buf = Buffer.alloc(4096);
-    let n: number;
-    try {
-      n = fs.readSync(fifo, buf, 0, buf.length, null);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EAGAIN') return -1;
-      throw e;
-    }
-    if (n > 0 && total < REPLY_LIMIT) chunks.push(buf.subarray(0, n));
-    total += n;
-    return n;
-  };
-  for (let delay = 0; ; delay = Math.min(delay * 2 || 1, 20)) {
-    const n = read();
-    if (n > 0) {
-      delay = 0;
-      continue;
-    }
-    // What a dying init wrote is still in the pipe: one last read takes it.
-    if (n === 0 && (total > 0 || (!isAlive(state.pid, state.initStartTime) && read() <= 0))) break;
-    await new Promise((r) => setTimeout(r, delay));
-  }
-  const reply = Buffer.concat(chunks);
+  const reply = await readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT);
   if (reply[0] !== 0x30) {
     // Anything else is a startContainer hook's failure; init has exited.
     if (reply.length) throw new TsrunError(reply.toString('utf8'));

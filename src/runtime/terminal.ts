@@ -2,7 +2,7 @@
 // socket is needed, the socket the pty master goes out on, and, for a
 // foreground `run`/`exec` without one, relaying the master to our own stdio.
 import fs from 'node:fs';
-import tty from 'node:tty';
+import type tty from 'node:tty';
 import { TsrunError } from './errors.js';
 import { native } from './native.js';
 
@@ -63,7 +63,8 @@ export function relayTerminal(receiveOn: number): Promise<void> {
     }
   };
   stdin.on('data', toContainer);
-  const fromContainer = new tty.ReadStream(master);
+  // node's tty module is loaded here, not at every tsrun start-up.
+  const fromContainer = new (process.getBuiltinModule('node:tty').ReadStream)(master);
   return new Promise<void>((resolve) => {
     const done = () => {
       process.off('SIGWINCH', resize);

@@ -1,0 +1,158 @@
+// Issue 13's table: what each tsrun command costs beside runc's and beside
+// node's own start-up (`node -e 0`, "the floor"), all measured in one run,
+// interleaved, so that the machine's drifting load hits all alike. Medians.
+// It builds its own busybox bundle (test/integration/harness.ts), and runs
+// every command without NODE_EXTRA_CA_CERTS (bench/timing.ts).
+//   node dist/bench/startup.js [iterations]
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { baseConfig, repoRoot } from '../test/integration/harness.js';
+import { benchEnv, commandTimer, median } from './timing.js';
+
+const iterations = Number(process.argv[2] ?? 15);
+const CONCURRENT_TOTAL = 100;
+const CONCURRENCY = 10;
+
+type Runtime = 'tsrun' | 'runc';
+const RUNTIMES: Runtime[] = ['tsrun', 'runc'];
+const bin = (rt: Runtime) => (rt === 'tsrun' ? path.join(repoRoot, 'bin', 'tsrun') : 'runc');
+// The floor is the node bin/tsrun runs (dist/node-path).
+const node = fs.readFileSync(path.join(repoRoot, 'dist', 'node-path'), 'utf8').trim();
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bench-startup-'));
+function bundle(name: string, args: string[]): string {
+  const dir = path.join(work, name);
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(baseConfig(args)));
+  return dir;
+}
+const trueBundle = bundle('true', ['true']);
+const sleepBundle = bundle('sleep', ['sleep', '1000000']);
+const roots: Record<Runtime, string> = { tsrun: fs.mkdtempSync('/tmp/tsrun-bench-root-'), runc: fs.mkdtempSync('/tmp/runc-bench-root-') };
+const time = commandTimer(path.join(work, 'stderr'));
+const rt = (r: Runtime, ...args: string[]): [string, string[]] => [bin(r), ['--root', roots[r], ...args]];
+const quiet = (r: Runtime, ...args: string[]) => spawnSync(...rt(r, ...args), { env: benchEnv, stdio: 'ignore' });
+function status(r: Runtime, id: string): string {
+  const s = spawnSync(...rt(r, 'state', id), { env: benchEnv, encoding: 'utf8' });
+  return s.status === 0 ? JSON.parse(s.stdout).status : 'absent';
+}
+function waitStatus(r: Runtime, id: string, want: string): void {
+  for (let i = 0; i < 1000; i++) if (status(r, id) === want) return;
+  throw new Error(`${r}: ${id} did not become ${want}`);
+}
+function rssKb(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) : NaN;
+}
+
+// Two containers each command can act on: one created (state, list), one running (kill).
+for (const r of RUNTIMES) {
+  if (quiet(r, 'create', '--bundle', trueBundle, 'created').status !== 0) throw new Error(`${r} create failed`);
+  quiet(r, 'create', '--bundle', sleepBundle, 'running');
+  quiet(r, 'start', 'running');
+  waitStatus(r, 'running', 'running');
+}
+const rss = Object.fromEntries(RUNTIMES.map((r) => [r, rssKb(JSON.parse(spawnSync(...rt(r, 'state', 'created'), { encoding: 'utf8' }).stdout).pid)]));
+
+type Row = 'version' | 'state' | 'list' | 'kill' | 'start' | 'delete' | 'run' | 'lifecycle';
+const samples = Object.fromEntries(
+  (['version', 'state', 'list', 'kill', 'start', 'delete', 'run', 'lifecycle'] as Row[]).map((k) => [k, { tsrun: [] as number[], runc: [] as number[] }]),
+) as Record<Row, Record<Runtime, number[]>>;
+const floor: number[] = [];
+
+for (let i = 0; i < iterations; i++) {
+  for (const r of RUNTIMES) {
+    floor.push(time(node, ['-e', '0']));
+    samples.version[r].push(time(bin(r), ['--version']));
+    samples.state[r].push(time(...rt(r, 'state', 'created')));
+    samples.list[r].push(time(...rt(r, 'list')));
+    samples.kill[r].push(time(...rt(r, 'kill', 'running', 'CONT')));
+    samples.run[r].push(time(...rt(r, 'run', '--bundle', trueBundle, `run${i}`)));
+    // create + start + delete -f, as an engine does it.
+    const l = `l${i}`;
+    samples.lifecycle[r].push(
+      time(...rt(r, 'create', '--bundle', trueBundle, l)) + time(...rt(r, 'start', l)) + time(...rt(r, 'delete', '--force', l)),
+    );
+    // start alone, and delete of a container that has stopped.
+    const s = `s${i}`;
+    time(...rt(r, 'create', '--bundle', trueBundle, s));
+    samples.start[r].push(time(...rt(r, 'start', s)));
+    waitStatus(r, s, 'stopped');
+    samples.delete[r].push(time(...rt(r, 'delete', s)));
+  }
+}
+for (const r of RUNTIMES) for (const id of ['created', 'running']) quiet(r, 'delete', '--force', id);
+
+/** n containers, each created, started and deleted (-f), c at a time; wall ms and failures. */
+async function concurrent(r: Runtime, n: number, c: number): Promise<{ ms: number; failures: number; left: number }> {
+  const one = (args: string[]) =>
+    new Promise<number>((resolve) => {
+      const p = spawn(...rt(r, ...args), { env: benchEnv, stdio: 'ignore' });
+      p.on('exit', (code) => resolve(code ?? 1));
+      p.on('error', () => resolve(1));
+    });
+  let next = 0;
+  let failures = 0;
+  const t = process.hrtime.bigint();
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      while (next < n) {
+        const id = `c${next++}`;
+        for (const args of [['create', '--bundle', trueBundle, id], ['start', id], ['delete', '--force', id]]) {
+          if ((await one(args)) !== 0) {
+            failures++;
+            break;
+          }
+        }
+      }
+    }),
+  );
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const left = fs.readdirSync(roots[r]).length;
+  for (const id of fs.readdirSync(roots[r])) quiet(r, 'delete', '--force', id);
+  return { ms, failures, left };
+}
+
+const conc: Record<Runtime, { ms: number; failures: number; left: number }> = {
+  tsrun: await concurrent('tsrun', CONCURRENT_TOTAL, CONCURRENCY),
+  runc: await concurrent('runc', CONCURRENT_TOTAL, CONCURRENCY),
+};
+
+// The table.
+const f = median(floor);
+const m = (k: Row, r: Runtime) => median(samples[k][r]);
+const goals: Record<Row, [string, string, number]> = {
+  version: ['--version', 'floor + 5', f + 5],
+  state: ['state (created)', 'floor + 5', f + 5],
+  list: ['list', 'floor + 5', f + 5],
+  kill: ['kill', 'floor + 5', f + 5],
+  start: ['start', 'floor + runc', f + m('start', 'runc')],
+  delete: ['delete (stopped)', 'floor + runc', f + m('delete', 'runc')],
+  run: ['run busybox true', 'floor + runc', f + m('run', 'runc')],
+  lifecycle: ['create+start+delete -f', '3 floors + runc', 3 * f + m('lifecycle', 'runc')],
+};
+const fmt = (x: number, w = 8) => x.toFixed(1).padStart(w);
+const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
+console.log(`tsrun start-up bench: ${iterations} iterations, medians in ms; ${os.cpus().length} CPUs, load average ${load}, node ${process.version}, kernel ${os.release()}`);
+console.log(`floor (node -e 0, same run): ${f.toFixed(1)} ms`);
+console.log('');
+console.log(`| command | tsrun | runc | floor | tsrun − floor | tsrun/runc | goal | ≤ goal |`);
+console.log(`|---|---:|---:|---:|---:|---:|---|---|`);
+for (const [k, [label, goalText, goal]] of Object.entries(goals) as [Row, [string, string, number]][]) {
+  const t = m(k, 'tsrun');
+  const c = m(k, 'runc');
+  console.log(`| ${label} | ${fmt(t)} | ${fmt(c)} | ${fmt(f)} | ${fmt(t - f)} | ${(t / c).toFixed(2)} | ${goalText} = ${goal.toFixed(1)} | ${t <= goal ? 'pass' : 'FAIL'} |`);
+}
+const concGoal = conc.runc.ms + (300 * f) / os.cpus().length;
+const concPass = conc.tsrun.failures === 0 && conc.tsrun.left === 0 && conc.tsrun.ms <= concGoal;
+console.log(
+  `| ${CONCURRENT_TOTAL} × create+start+delete, ${CONCURRENCY} at a time (wall) | ${fmt(conc.tsrun.ms)} | ${fmt(conc.runc.ms)} | ${fmt(f)} | | ${(conc.tsrun.ms / conc.runc.ms).toFixed(2)} | runc + 300 floors / ${os.cpus().length} CPUs = ${concGoal.toFixed(0)} | ${concPass ? 'pass' : 'FAIL'} |`,
+);
+console.log('');
+console.log(`${CONCURRENT_TOTAL} containers, ${CONCURRENCY} at a time: tsrun ${conc.tsrun.failures} failures, ${conc.tsrun.left} left; runc ${conc.runc.failures} failures, ${conc.runc.left} left`);
+console.log(`init RSS while created: tsrun ${rss.tsrun} kB, runc ${rss.runc} kB (goal: tsrun ≤ 1024 kB: ${rss.tsrun <= 1024 ? 'pass' : 'FAIL'})`);
+
+fs.rmSync(work, { recursive: true, force: true });
+for (const r of RUNTIMES) fs.rmSync(roots[r], { recursive: true, force: true });
