@@ -36,6 +36,13 @@ export function enableControllers(mount: string, dir: string, files: ControllerF
     // One refused above is missing here too (ENOENT): the reason is the one above.
     const want = all.filter((c) => !enabled.has(c) && !refused.has(c));
     if (!want.length) continue;
+    // A cgroup other than the root that holds processes can enable no domain
+    // controller (EBUSY), and a threaded one there would make its children
+    // "domain invalid", unable to take the container: nothing is written.
+    if (d !== mount && (files.read(path.join(d, 'cgroup.procs')) ?? '').trim() !== '') {
+      for (const c of want) refused.set(c, internalProcesses(c, d));
+      continue;
+    }
     try {
       files.write(file, want.map((c) => `+${c}`).join(' '));
       continue;
@@ -57,10 +64,7 @@ export function enableControllers(mount: string, dir: string, files: ControllerF
 export function refusalReason(controller: string, dir: string, isRoot: boolean, e: unknown): string {
   const code = (e as NodeJS.ErrnoException).code;
   const what = `the kernel refused "+${controller}" in ${path.join(dir, 'cgroup.subtree_control')}: ${describe(e)}`;
-  if (code === 'EBUSY' && !isRoot) {
-    return `${what}: ${dir} holds processes, and a cgroup that holds processes cannot enable controllers for its children ` +
-      '(cgroup v2\'s "no internal processes" rule); move its processes into a child cgroup, or give /linux/cgroupsPath a path elsewhere';
-  }
+  if (code === 'EBUSY' && !isRoot) return internalProcesses(controller, dir);
   if (controller === 'cpu' && code === 'EINVAL') {
     return `${what}: the cpu controller cannot be enabled while realtime (SCHED_FIFO or SCHED_RR) threads run in a cgroup other than the root ` +
       '(kernels with CONFIG_RT_GROUP_SCHED); move them to the root cgroup or make them non-realtime (see `ps -eLo pid,cls,cgroup,comm | grep -E "FF|RR"`)';
@@ -69,4 +73,10 @@ export function refusalReason(controller: string, dir: string, isRoot: boolean, 
     return `${what}: ${dir} is a threaded cgroup (see its cgroup.type), where only threaded controllers can be enabled; give /linux/cgroupsPath a path outside it`;
   }
   return what;
+}
+
+function internalProcesses(controller: string, dir: string): string {
+  return `"+${controller}" cannot be enabled in ${path.join(dir, 'cgroup.subtree_control')}: ${dir} holds processes, and a cgroup other than the root ` +
+    'that holds processes cannot enable controllers for its children (cgroup v2\'s "no internal processes" rule); ' +
+    'move its processes into a child cgroup, or give /linux/cgroupsPath a path elsewhere';
 }

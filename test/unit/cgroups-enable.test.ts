@@ -21,6 +21,7 @@ function fakeFiles(refuse: (dir: string, controller: string) => string | undefin
   const files: ControllerFiles = {
     read(file) {
       if (file === '/cg/cgroup.controllers') return 'cpuset cpu io memory pids\n';
+      if (file.endsWith('/cgroup.procs')) return file === '/cg/busy/cgroup.procs' ? '123\n' : '';
       return [...(subtree.get(file.replace(/\/cgroup\.subtree_control$/, '')) ?? [])].join(' ') + '\n';
     },
     write(file, value) {
@@ -57,16 +58,25 @@ test('v2 enable: every controller of the root, in the root and each ancestor, on
 });
 
 test('v2 enable: a refused batch goes one by one; the refusal is kept with the kernel\'s reason and the fix', () => {
-  // /cg/busy holds processes: the kernel refuses domain controllers there (EBUSY); cpu is refused at the root (realtime threads).
-  const f = fakeFiles((dir, c) => (dir === '/cg' && c === 'cpu' ? 'EINVAL' : dir === '/cg/busy' && c !== 'cpuset' ? 'EBUSY' : undefined));
-  const refused = enableControllers('/cg', '/cg/busy/c1', f.files);
+  // cpu is refused at the root (realtime threads outside it); /cg/mid refuses memory (EBUSY).
+  const f = fakeFiles((dir, c) => (dir === '/cg' && c === 'cpu' ? 'EINVAL' : dir === '/cg/mid' && c === 'memory' ? 'EBUSY' : undefined));
+  const refused = enableControllers('/cg', '/cg/mid/c1', f.files);
   assert.deepEqual([...f.subtree.get('/cg')!].sort(), ['cpuset', 'io', 'memory', 'pids']);
-  assert.deepEqual([...f.subtree.get('/cg/busy')!], ['cpuset']);
-  assert.deepEqual([...refused.keys()].sort(), ['cpu', 'io', 'memory', 'pids']);
+  assert.deepEqual([...f.subtree.get('/cg/mid')!].sort(), ['cpuset', 'io', 'pids']);
+  assert.deepEqual([...refused.keys()].sort(), ['cpu', 'memory']);
   assert.match(refused.get('cpu')!, /refused "\+cpu" in \/cg\/cgroup\.subtree_control: EINVAL.*realtime \(SCHED_FIFO or SCHED_RR\) threads/);
-  assert.match(refused.get('memory')!, /refused "\+memory" in \/cg\/busy\/cgroup\.subtree_control: EBUSY.*\/cg\/busy holds processes.*"no internal processes" rule/);
+  assert.match(refused.get('memory')!, /"\+memory" cannot be enabled in \/cg\/mid\/cgroup\.subtree_control: \/cg\/mid holds processes.*"no internal processes" rule/);
   // cpu, refused at the root, is not tried again below it.
-  assert.ok(!f.writes.some(([d, v]) => d === '/cg/busy' && v === '+cpu'));
+  assert.ok(!f.writes.some(([d, v]) => d === '/cg/mid' && v.includes('+cpu ')));
+});
+
+test('v2 enable: a parent other than the root that holds processes is not written at all; every controller is refused with the reason', () => {
+  // Enabling even a threaded controller there (cpu, pids) would make the container's cgroup "domain invalid".
+  const f = fakeFiles();
+  const refused = enableControllers('/cg', '/cg/busy/c1', f.files);
+  assert.deepEqual(f.writes, [['/cg', '+cpuset +cpu +io +memory +pids']]);
+  assert.deepEqual([...refused.keys()], ['cpuset', 'cpu', 'io', 'memory', 'pids']);
+  assert.match(refused.get('memory')!, /\/cg\/busy holds processes, and a cgroup other than the root that holds processes cannot enable controllers for its children \(cgroup v2's "no internal processes" rule\); move its processes into a child cgroup/);
 });
 
 const ctx = (view: CgroupView): PlanContext => ({ view, update: false, kernel: [6, 18], hugepageSizes: ['2MB'] });
