@@ -204,8 +204,6 @@ describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
     cg.create();
     try {
       const cases: [Record<string, unknown>, string, RegExp][] = [
-        [{ memory: { kernel: 1 << 20 } }, '/memory/kernel', /cgroup v2 has no kernel memory limit/],
-        [{ memory: { kernelTCP: 1 << 20 } }, '/memory/kernelTCP', /no kernel TCP buffer limit/],
         [{ memory: { swappiness: 10 } }, '/memory/swappiness', /no per-cgroup swappiness/],
         [{ memory: { disableOOMKiller: true } }, '/memory/disableOOMKiller', /no switch to disable the OOM killer/],
         [{ memory: { useHierarchy: false } }, '/memory/useHierarchy', /always hierarchical/],

@@ -268,6 +268,8 @@ export abstract class Cgroup {
     }
     if (busy.length) throw new CgroupOpError(`cannot remove the cgroup this create made: ${busy.join(', ')} stays busy`);
     made.length = 0;
+    // A parent another create made may be empty now (its containers deleted meanwhile).
+    this.removeEmptyParents();
   }
 
   /**
@@ -299,7 +301,17 @@ export abstract class Cgroup {
     }
     const busy = owned.filter((d) => !removeDir(d));
     if (busy.length) throw new CgroupOpError(`cannot remove the container's cgroup: ${busy.join(', ')} stays busy`);
-    // Then each hierarchy's empty parents that are tsrun's; a busy one is in use by another container.
+    this.removeEmptyParents();
+  }
+
+  /**
+   * Each hierarchy's empty parents that are tsrun's (/tsrun/<name>@<hash>,
+   * /tsrun), bottom-up; one that is busy is in use by another container and
+   * stays, and so do those above it. A create that races with this removal
+   * retries its mkdir (mkdirs: ENOENT), and nothing is written to a parent
+   * before the create's own cgroup is in it.
+   */
+  private removeEmptyParents(): void {
     this.dirs().forEach((d, i) => {
       const mount = this.mountOf(i);
       for (let p = path.dirname(d); p.startsWith(`${mount}/`) && this.owns(p, mount); p = path.dirname(p)) {

@@ -4,12 +4,12 @@ import { hugepageKb } from './convert.js';
 import { CgroupError } from './errors.js';
 import type { CgroupView, FileWrite } from './writes.js';
 
-export function needV2(view: Pick<CgroupView, 'hasController'>, controller: string, field: string): void {
-  if (!view.hasController(controller)) {
-    throw new CgroupError(field, controller,
-      `the ${controller} controller is not available to the container's cgroup: it is missing from cgroup.controllers ` +
-        "(enable it in the parent's cgroup.subtree_control; tsrun changes only cgroups it created)");
-  }
+export function needV2(view: Pick<CgroupView, 'hasController' | 'whyMissing'>, controller: string, field: string): void {
+  if (view.hasController(controller)) return;
+  const why = view.whyMissing?.(controller);
+  throw new CgroupError(field, controller,
+    `the ${controller} controller is not available to the container's cgroup: ` +
+      (why ?? "it is missing from cgroup.controllers (the root cgroup lacks it, or an ancestor's cgroup.subtree_control does not pass it on)"));
 }
 
 export function checkPageSize(pageSize: string, sizes: string[], field: string, controller: string): void {

@@ -13,6 +13,7 @@ import { hostLayout, type HostLayout } from './hierarchy.js';
 import { placeCgroup } from './paths.js';
 export { cgroupParentOf } from './paths.js';
 export { checkUnifiedKeys } from './common-writes.js';
+export { ignoredResourceWarnings } from './ignored.js';
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 

@@ -56,20 +56,7 @@ function memory(r: Resources, ctx: PlanContext, push: Push): void {
     setSwap();
   }
   if (m.reservation) push('memory', 'memory.soft_limit_in_bytes', m.reservation, '/memory/reservation');
-  if (m.kernel && m.kernel !== -1) {
-    const [maj, min] = ctx.kernel;
-    if (maj > 5 || (maj === 5 && min >= 16)) {
-      throw new CgroupError('/memory/kernel', 'memory',
-        `Linux ${maj}.${min} no longer enforces kernel memory limits (since 5.16 memory.kmem.limit_in_bytes ignores what is written); remove kernel or set it to -1`);
-    }
-    push('memory', 'memory.kmem.limit_in_bytes', m.kernel, '/memory/kernel');
-  }
-  if (m.kernelTCP) {
-    if (!ctx.view.has('memory', 'memory.kmem.tcp.limit_in_bytes')) {
-      throw new CgroupError('/memory/kernelTCP', 'memory', 'this kernel has no memory.kmem.tcp.limit_in_bytes; remove kernelTCP');
-    }
-    push('memory', 'memory.kmem.tcp.limit_in_bytes', m.kernelTCP, '/memory/kernelTCP');
-  }
+  // kernel and kernelTCP are ignored (create warns: ignored.ts).
   if (m.swappiness !== undefined && m.swappiness !== -1) {
     if (m.swappiness > 100) throw new CgroupError('/memory/swappiness', 'memory', `${m.swappiness} is out of range: swappiness is 0 to 100`);
     push('memory', 'memory.swappiness', m.swappiness, '/memory/swappiness');

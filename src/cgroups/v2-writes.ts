@@ -20,8 +20,7 @@ function memory(r: Resources, ctx: PlanContext, push: Push): void {
   if (m.useHierarchy === false) {
     throw new CgroupError('/memory/useHierarchy', 'memory', 'cgroup v2 accounting is always hierarchical; remove useHierarchy or set it to true');
   }
-  if (m.kernel && m.kernel !== -1) throw noV2('/memory/kernel', 'memory', 'kernel memory limit (and Linux 5.16 and later enforce none)');
-  if (m.kernelTCP && m.kernelTCP !== -1) throw noV2('/memory/kernelTCP', 'memory', 'kernel TCP buffer limit (TCP memory is charged to memory.max)');
+  // kernel and kernelTCP are ignored (create warns: ignored.ts).
   if (m.swappiness !== undefined && m.swappiness !== -1) throw noV2('/memory/swappiness', 'memory', 'per-cgroup swappiness');
   if (m.disableOOMKiller) throw noV2('/memory/disableOOMKiller', 'memory', 'switch to disable the OOM killer');
   const limit = m.limit ?? 0;

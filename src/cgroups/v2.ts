@@ -1,5 +1,5 @@
 // cgroup v2: one directory. Controllers reach it through cgroup.subtree_control
-// of each parent; tsrun enables them only in parents it owns.
+// of each ancestor; create enables them all there (enable.ts).
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Resources } from '../spec/types.js';
@@ -8,7 +8,8 @@ import { CgroupOpError } from './errors.js';
 import { describe, mkdirs, readText, writeValue } from './fs.js';
 import { statsV2, type Stats } from './stats.js';
 import { planV2 } from './v2-writes.js';
-import { ancestorsFrom, waitFrozen } from './v1.js';
+import { waitFrozen } from './v1.js';
+import { enableControllers, type Refusals } from './enable.js';
 import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 
 const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
@@ -18,25 +19,15 @@ export class V2Cgroup extends Cgroup {
     return this.record.unified!.dir;
   }
 
+  /** What create() could not enable, for the error of a field that needs it. */
+  private refused: Refusals = new Map();
+
   create(): string[] {
     const { mount } = this.record.unified!;
     const made = mkdirs(this.dir);
     this.record.created.push(...made);
-    // Each owned parent passes on every controller it has (as runc does), so
-    // stats and later updates find them; the container's own cgroup holds
-    // processes, so it enables none (the no-internal-processes rule).
-    for (const d of ancestorsFrom(mount, this.dir).slice(0, -1)) {
-      if (!made.includes(d) && !this.owns(d, mount)) continue;
-      const enabled = new Set(words(readText(path.join(d, 'cgroup.subtree_control'))));
-      for (const c of words(readText(path.join(d, 'cgroup.controllers')))) {
-        if (enabled.has(c)) continue;
-        try {
-          writeValue(path.join(d, 'cgroup.subtree_control'), `+${c}`);
-        } catch {
-          // Not every controller can always be enabled (cpu with realtime tasks, say): a field that needs it says so.
-        }
-      }
-    }
+    // Every ancestor, the root's own included, passes on every controller (runc's way).
+    this.refused = enableControllers(mount, this.dir);
     return made;
   }
 
@@ -44,6 +35,7 @@ export class V2Cgroup extends Cgroup {
     const controllers = new Set(words(readText(path.join(this.dir, 'cgroup.controllers'))));
     return {
       hasController: (c) => controllers.has(c),
+      whyMissing: (c) => this.refused.get(c),
       has: (_c, f) => fs.existsSync(path.join(this.dir, f)),
       read: (_c, f) => readText(path.join(this.dir, f)),
     };

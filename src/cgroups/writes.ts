@@ -34,6 +34,8 @@ export type CgroupOp = FileWrite | DeviceProgram;
 export interface CgroupView {
   /** v1: the controller's hierarchy is mounted; v2: the controller is enabled for this cgroup. */
   hasController(controller: string): boolean;
+  /** v2: why create could not enable the controller (the kernel's refusal and the fix), if it tried. */
+  whyMissing?(controller: string): string | undefined;
   /** The file exists in the controller's cgroup (v2: the one cgroup). */
   has(controller: string, file: string): boolean;
   read(controller: string, file: string): string | undefined;

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
 import { readConfigFile } from '../spec/validate.js';
-import { cgroupParentOf, checkUnifiedKeys, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
@@ -83,6 +83,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     const cgroupRecord = planCgroupRecord(config, opts.id, { parent: cgroupParentOf(store.root) });
     // Before anything starts: a `unified` key that is no limit of this cgroup (cgroup.procs, say).
     checkUnifiedKeys(config.linux?.resources?.unified);
+    // Kernel memory limits: ignored, as runc ignores them; said once, here.
+    for (const m of ignoredResourceWarnings(config.linux?.resources)) opts.onWarning?.(m);
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,

@@ -65,7 +65,6 @@ test('v1 memory: the limits, swap raised before the limit when it grows (runc or
     'memory:memory.limit_in_bytes=104857600',
     'memory:memory.memsw.limit_in_bytes=209715200',
     'memory:memory.soft_limit_in_bytes=52428800',
-    'memory:memory.kmem.tcp.limit_in_bytes=1048576',
     'memory:memory.swappiness=10',
     'memory:memory.oom_control=1',
   ]);
@@ -83,9 +82,6 @@ test('v1 memory: the limits, swap raised before the limit when it grows (runc or
 test('v1 memory: what this host cannot honour is refused by field and controller', () => {
   const v = v1View();
   refused(() => planV1({ memory: { useHierarchy: false } }, ctx(v), true), '/memory/useHierarchy', 'memory', /no longer has non-hierarchical memory accounting/);
-  refused(() => planV1({ memory: { kernel: 1 << 20 } }, ctx(v), true), '/memory/kernel', 'memory', /Linux 6\.18 no longer enforces kernel memory limits/);
-  assert.deepEqual(noDevices(planV1({ memory: { kernel: 1 << 20 } }, ctx(v, { kernel: [5, 4] }), true)), ['memory:memory.kmem.limit_in_bytes=1048576'], 'older kernels still have it');
-  assert.deepEqual(noDevices(planV1({ memory: { kernel: -1 } }, ctx(v), true)), [], 'unlimited is what there is');
   refused(() => planV1({ memory: { swappiness: 101 } }, ctx(v), true), '/memory/swappiness', 'memory', /swappiness is 0 to 100/);
   refused(() => planV1({ memory: { limit: 2000, swap: 1000 } }, ctx(v), true), '/memory/swap', 'memory', /must be at least the memory limit/);
   const noSwap = { ...V1_FILES, memory: { ...V1_FILES.memory } };
@@ -174,8 +170,6 @@ test('v2 memory: memory.max, memory.low, memory+swap converted to swap alone', (
 
 test('v2 memory: fields with no v2 counterpart are refused', () => {
   const v = v2View();
-  refused(() => planV2({ memory: { kernel: 1 << 20 } }, ctx(v), false), '/memory/kernel', 'memory', /cgroup v2 has no kernel memory limit/);
-  refused(() => planV2({ memory: { kernelTCP: 1 << 20 } }, ctx(v), false), '/memory/kernelTCP', 'memory', /no kernel TCP buffer limit/);
   refused(() => planV2({ memory: { swappiness: 10 } }, ctx(v), false), '/memory/swappiness', 'memory', /no per-cgroup swappiness/);
   refused(() => planV2({ memory: { disableOOMKiller: true } }, ctx(v), false), '/memory/disableOOMKiller', 'memory', /no switch to disable the OOM killer/);
   refused(() => planV2({ memory: { useHierarchy: false } }, ctx(v), false), '/memory/useHierarchy', 'memory', /always hierarchical/);
