@@ -8,7 +8,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import { readConfigFile } from '../spec/validate.js';
 import type { Config } from '../spec/types.js';
-import { openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError, UnsupportedError } from './errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
@@ -56,7 +56,10 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   const signals = o.detach ? undefined : new SignalForwarder();
   const dir = store.create(o.id);
   const hookBase: HookStateBase = { ociVersion: OCI_VERSION, id: o.id, bundle, annotations: config.annotations };
-  const record = planCgroupRecord(config, o.id);
+  // As create: the root's own parent cgroup, unified keys checked, kernel memory ignored with a word.
+  const record = planCgroupRecord(config, o.id, { parent: cgroupParentOf(store.root) });
+  checkUnifiedKeys(config.linux?.resources?.unified);
+  for (const m of ignoredResourceWarnings(config.linux?.resources)) o.onWarning?.(m);
   let cgroup: Cgroup | undefined;
   let state: StoredState | undefined;
   let imagesFd: number | undefined;
@@ -88,6 +91,8 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     if (o.lsmProfile) opts.lsm_profile = o.lsmProfile;
     if (o.lsmMountContext) opts.lsm_mount_context = o.lsmMountContext;
     const recordState = (pid: number): void => {
+      // What setUpCgroup held back (pids.max), now that CRIU has made every process.
+      cgroup?.finishCreate();
       const stat = readProcStat(pid);
       if (!stat) throw new TsrunError(`the restored init (pid ${pid}) vanished`);
       state = {
@@ -114,11 +119,9 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       stdio: [0, 1, 2],
       extraFds: netnsFd === undefined ? [] : [netnsFd],
       onStarted(criuPid) {
-        // Recorded first, so a restore killed from here on leaves its cgroup to the sweep.
-        dir.writeCgroupRecord(record);
+        // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
         cgroup = openCgroup(record);
-        setUpCgroup(cgroup, config.linux?.resources, criuPid);
-        dir.writeCgroupRecord(record);
+        setUpCgroup(cgroup, config.linux?.resources, criuPid, { persist: (r) => dir.writeCgroupRecord(r) });
         if (record.mode !== 'v2') opts.cg_root = cgroupRoots(criuPid);
       },
       onNotify(script, pid, fd) {
@@ -233,11 +236,10 @@ function failRestore(
   warn?: (m: string) => void,
 ): void {
   try {
-    if (cgroup?.exists()) {
-      cgroup.kill(constants.signals.SIGKILL);
-      if (state) waitUntilGone(state.pid, state.initStartTime);
-      cgroup.destroy();
-    }
+    // Only what this restore made: a cgroup it found (another container's, say) stays as it was.
+    if (state && cgroup?.exists()) cgroup.kill(constants.signals.SIGKILL);
+    if (state) waitUntilGone(state.pid, state.initStartTime);
+    cgroup?.removeCreated();
   } catch (c) {
     warn?.((c as Error).message);
   }
