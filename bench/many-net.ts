@@ -13,13 +13,13 @@ import { hasRunc, tsrunBin } from '../test/integration/harness.js';
 import {
   assertNetLeftNothing,
   bridgePorts,
-  cgroupsNamed,
   cniSkipReason,
   hostNetState,
   iptablesRules,
   manyNetworked,
   type ManyResult,
 } from '../test/integration/net-harness.js';
+import { cgroupsNamed } from '../test/integration/fuzz-leaks.js';
 
 const n = Number(process.argv[2] ?? 50);
 const width = Number(process.argv[3] ?? 4);

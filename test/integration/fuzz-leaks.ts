@@ -90,6 +90,17 @@ export function mountsOf(scope: CaseScope): string[] {
 
 /** Every cgroup directory, in any hierarchy, whose name holds the token (deepest first). */
 export function cgroupsOf(token: string, root = CGROUP_ROOT, maxDepth = 10): string[] {
+  return cgroupDirsWhere((name) => name.includes(token), root, maxDepth);
+}
+
+/** Directories under /sys/fs/cgroup (three levels deep: controller, parent, id) named by one of ids. */
+export function cgroupsNamed(ids: Iterable<string>): string[] {
+  const names = new Set(ids);
+  return cgroupDirsWhere((name) => names.has(name), CGROUP_ROOT, 2);
+}
+
+/** Directories under root, down to maxDepth + 1 levels, whose name matches (deepest first). */
+function cgroupDirsWhere(matches: (name: string) => boolean, root: string, maxDepth: number): string[] {
   const out: string[] = [];
   const walk = (dir: string, depth: number) => {
     let entries: fs.Dirent[];
@@ -102,7 +113,7 @@ export function cgroupsOf(token: string, root = CGROUP_ROOT, maxDepth = 10): str
       if (!e.isDirectory()) continue;
       const p = path.join(dir, e.name);
       if (depth < maxDepth) walk(p, depth + 1);
-      if (e.name.includes(token)) out.push(p);
+      if (matches(e.name)) out.push(p);
     }
   };
   walk(root, 0);

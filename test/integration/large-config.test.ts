@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeBundle, sideBySide, skipUnlessRoot, uniqueId, type Result } from './harness.js';
+import { cgroupsNamed } from './fuzz-leaks.js';
 
 /** n env entries BIG_<i>=xxx…, each `len` bytes long. */
 function bigEnv(n: number, len: number): string[] {
@@ -23,25 +24,6 @@ function newId(prefix: string): string {
   const id = uniqueId(prefix);
   ids.push(id);
   return id;
-}
-
-/** Directories under /sys/fs/cgroup (three levels: controller, tsrun, id) named by one of names. */
-function cgroupsNamed(names: Set<string>): string[] {
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.filter((e) => e.isDirectory())) {
-      if (names.has(e.name)) found.push(path.join(dir, e.name));
-      if (depth < 3) walk(path.join(dir, e.name), depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 1);
-  return found;
 }
 
 /** tsrun-init processes holding a file under dir (their exec.fifo). */
@@ -73,7 +55,7 @@ describe('configs larger than one message to init', { skip: skipUnlessRoot }, ()
     const inits = initsUnder(sb.rt.root);
     sb.cleanup();
     assert.deepEqual(inits, [], 'a tsrun-init is left');
-    assert.deepEqual(cgroupsNamed(new Set(ids)), [], 'a cgroup is left');
+    assert.deepEqual(cgroupsNamed(ids), [], 'a cgroup is left');
   });
 
   test('1,000 env entries of 250 bytes all reach the process (run)', () => {

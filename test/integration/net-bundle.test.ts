@@ -10,12 +10,12 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Runtime, sleep, uniqueId } from './harness.js';
+import { cgroupsNamed } from './fuzz-leaks.js';
 import {
   assertNetLeftNothing,
   attachment,
   bridge,
   bridgePorts,
-  cgroupsNamed,
   cniSkipReason,
   defaultConflist,
   hostNetState,

@@ -205,26 +205,6 @@ export function assertNetLeftNothing(o: {
   assert.deepEqual(rulesLeft(o.rulesBefore, [...o.ids, ...(o.ips ?? [])]), [], 'iptables rules left');
 }
 
-/** Directories under /sys/fs/cgroup (three levels deep: controller, parent, id) named by one of ids. */
-export function cgroupsNamed(ids: string[]): string[] {
-  const names = new Set(ids);
-  const found: string[] = [];
-  const walk = (dir: string, depth: number) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries.filter((e) => e.isDirectory())) {
-      if (names.has(e.name)) found.push(path.join(dir, e.name));
-      if (depth < 3) walk(path.join(dir, e.name), depth + 1);
-    }
-  };
-  walk('/sys/fs/cgroup', 1);
-  return found;
-}
-
 /** Runs bin (tsrun or runc) with --root to completion, stdio in files (a created container keeps them). */
 export function runAsync(bin: string, root: string, args: string[]): Promise<{ code: number; stderr: string }> {
   const errFile = path.join(root, `.err-${process.pid}-${Math.random().toString(36).slice(2)}`);
