@@ -3,14 +3,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { readConfigFile } from '../spec/validate.js';
 import { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { native } from './native.js';
 import { undoHostMounts } from './host-mounts.js';
-import { buildCreatePlan, rootfsPath } from './plan.js';
+import { buildCreatePlan } from './plan.js';
+import { readBundle } from './bundle.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { withNotifySocket } from './notify-socket.js';
 import { readProcStat } from './proc.js';
@@ -50,15 +50,7 @@ export interface CreateOptions {
 
 /** Returns the container init's pid. */
 export function createContainer(store: StateStore, opts: CreateOptions): StoredState {
-  const bundle = path.resolve(opts.bundle);
-  if (!fs.existsSync(bundle) || !fs.statSync(bundle).isDirectory()) {
-    throw new TsrunError(`bundle ${bundle} does not exist or is not a directory`);
-  }
-  const config = readConfigFile(path.join(bundle, 'config.json'));
-  const rootfs = rootfsPath(config, bundle);
-  if (!fs.existsSync(rootfs) || !fs.statSync(rootfs).isDirectory()) {
-    throw new TsrunError(`config.json: /root/path: rootfs ${rootfs} does not exist or is not a directory`);
-  }
+  const { bundle, config, rootfs } = readBundle(opts.bundle);
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
 
   const dir = store.create(opts.id);

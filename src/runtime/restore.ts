@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
-import { readConfigFile } from '../spec/validate.js';
 import type { Config } from '../spec/types.js';
 import { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError, UnsupportedError } from './errors.js';
@@ -17,7 +16,7 @@ import { DESCRIPTORS_FILE, EXTERNAL_NETNS_KEY } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
 import { native } from './native.js';
-import { rootfsPath } from './plan.js';
+import { readBundle } from './bundle.js';
 import { readProcStat } from './proc.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { rfc3339NanoNow } from './time.js';
@@ -38,15 +37,7 @@ export interface RestoreOptions extends CriuCommonOptions {
 
 /** Returns the exit code: 0 once detached, else the restored process's. */
 export async function restoreContainer(store: StateStore, o: RestoreOptions): Promise<number> {
-  const bundle = path.resolve(o.bundle);
-  if (!fs.existsSync(bundle) || !fs.statSync(bundle).isDirectory()) {
-    throw new TsrunError(`bundle ${bundle} does not exist or is not a directory`);
-  }
-  const config = readConfigFile(path.join(bundle, 'config.json'));
-  const rootfs = rootfsPath(config, bundle);
-  if (!fs.existsSync(rootfs) || !fs.statSync(rootfs).isDirectory()) {
-    throw new TsrunError(`config.json: /root/path: rootfs ${rootfs} does not exist or is not a directory`);
-  }
+  const { bundle, config, rootfs } = readBundle(o.bundle);
   checkConsole(!!config.process?.terminal, !!o.detach, o.consoleSocket);
   const images = imageDir(o.imagePath);
   const work = o.workPath ? path.resolve(o.workPath) : images;
