@@ -11,15 +11,9 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "../statx_mnt.h"
 #include "channel.h"
 #include "paths.h"
-
-#ifndef STATX_MNT_ID
-#define STATX_MNT_ID 0x00001000U
-#endif
-#ifndef STATX_MNT_ID_UNIQUE
-#define STATX_MNT_ID_UNIQUE 0x00004000U
-#endif
 
 namespace tsrun {
 namespace init {
