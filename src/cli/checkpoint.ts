@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { command, type GlobalArgs } from './context.js';
-import { criuCommonFlags, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
+import { criuCommonFlags, criuCommonOptions, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
 
 interface CheckpointArgs extends CriuCommonArgs {
   parentPath?: string;
@@ -31,24 +31,14 @@ export const checkpointCommand: CommandModule<GlobalArgs, CheckpointArgs & Globa
     const { checkpointContainer } = await import('../runtime/checkpoint.js');
     await checkpointContainer(ctx.store, {
       id: argv.containerId,
-      criuPath: argv.criu,
-      imagePath: argv.imagePath,
-      workPath: argv.workPath,
+      ...criuCommonOptions(argv),
       parentPath: argv.parentPath,
       leaveRunning: argv.leaveRunning,
       preDump: argv.preDump,
       pageServer: argv.pageServer,
       statusFd: argv.statusFd,
-      tcpEstablished: argv.tcpEstablished,
       tcpSkipInFlight: argv.tcpSkipInFlight,
       linkRemap: argv.linkRemap,
-      extUnixSk: argv.extUnixSk,
-      shellJob: argv.shellJob,
-      fileLocks: argv.fileLocks,
-      manageCgroupsMode: argv.manageCgroupsMode,
-      emptyNs: argv.emptyNs,
-      autoDedup: argv.autoDedup,
-      lazyPages: argv.lazyPages,
       onWarning: (m) => ctx.log.warn(m),
     });
   }),

@@ -2,6 +2,7 @@
 // string flag given without a value, which podman's probe looks for.
 import type { Argv } from 'yargs';
 import { TsrunError } from '../runtime/errors.js';
+import type { CriuCommonOptions } from '../runtime/criu-opts.js';
 
 class UsageError extends TsrunError {}
 
@@ -32,6 +33,23 @@ export function criuCommonFlags<T>(y: Argv<T>) {
     .option('empty-ns', { type: 'string', array: true, describe: 'create a namespace, but do not restore its properties' })
     .option('auto-dedup', { type: 'boolean', default: false, describe: 'enable auto deduplication of memory images' })
     .option('lazy-pages', { type: 'boolean', default: false, describe: 'use userfaultfd to lazily restore memory pages' });
+}
+
+/** The shared flags as the runtime takes them; criu is the global --criu. */
+export function criuCommonOptions(argv: CriuCommonArgs & { criu?: string }): CriuCommonOptions {
+  return {
+    criuPath: argv.criu,
+    imagePath: argv.imagePath,
+    workPath: argv.workPath,
+    tcpEstablished: argv.tcpEstablished,
+    extUnixSk: argv.extUnixSk,
+    shellJob: argv.shellJob,
+    fileLocks: argv.fileLocks,
+    manageCgroupsMode: argv.manageCgroupsMode,
+    emptyNs: argv.emptyNs,
+    autoDedup: argv.autoDedup,
+    lazyPages: argv.lazyPages,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { command, type GlobalArgs } from './context.js';
-import { criuCommonFlags, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
+import { criuCommonFlags, criuCommonOptions, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
 
 interface RestoreArgs extends CriuCommonArgs {
   bundle: string;
@@ -35,7 +35,7 @@ export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs & GlobalArgs>
     const { restoreContainer } = await import('../runtime/restore.js');
     return restoreContainer(ctx.store, {
       id: argv.containerId,
-      criuPath: argv.criu,
+      ...criuCommonOptions(argv),
       bundle: argv.bundle,
       detach: argv.detach,
       pidFile: argv.pidFile,
@@ -44,16 +44,6 @@ export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs & GlobalArgs>
       noPivot: argv.noPivot,
       lsmProfile: argv.lsmProfile,
       lsmMountContext: argv.lsmMountContext,
-      imagePath: argv.imagePath,
-      workPath: argv.workPath,
-      tcpEstablished: argv.tcpEstablished,
-      extUnixSk: argv.extUnixSk,
-      shellJob: argv.shellJob,
-      fileLocks: argv.fileLocks,
-      manageCgroupsMode: argv.manageCgroupsMode,
-      emptyNs: argv.emptyNs,
-      autoDedup: argv.autoDedup,
-      lazyPages: argv.lazyPages,
       onWarning: (m) => ctx.log.warn(m),
     });
   }),
