@@ -6,8 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import { Workspace, imageRootfs, rootfsTar, run, runtimes, skipReason, which } from './engine-harness.js';
+import { runtimes, skipReason, which } from './engine-harness.js';
+import { Podman } from './podman-harness.js';
 import { sleep } from '../integration/harness.js';
 
 const criuWorks = which('criu') !== undefined && spawnSync(which('criu')!, ['check'], { stdio: 'ignore' }).status === 0;
@@ -19,46 +19,16 @@ const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 const COUNTER = 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done';
 
 describe('podman container checkpoint/restore --runtime tsrun, compared with runc', { skip, timeout: 600_000 }, () => {
-  let ws: Workspace;
-  const podman = (runtime: string, args: string[]) =>
-    run(
-      which('podman')!,
-      [
-        '--root', ws.path('storage'),
-        '--runroot', ws.path('runroot'),
-        '--tmpdir', ws.path('libpod'),
-        '--storage-driver', 'overlay',
-        '--cgroup-manager', 'cgroupfs',
-        '--events-backend', 'file',
-        '--runtime', runtime,
-        ...args,
-      ],
-      { env: { ...process.env, CONTAINERS_CONF: ws.path('containers.conf') } },
-    );
+  let pm: Podman;
+  const podman = (runtime: string, args: string[]) => pm.run(runtime, args);
 
   before(() => {
-    ws = new Workspace('podman-criu');
-    ws.cgroupParents.push(CGROUP_PARENT);
-    fs.writeFileSync(
-      ws.path('containers.conf'),
-      [
-        '[engine]',
-        'runtime_supports_json = ["runc", "tsrun"]',
-        '[engine.runtimes]',
-        ...runtimes().map((rt) => `${rt.name} = [${JSON.stringify(rt.bin)}]`),
-        '',
-      ].join('\n'),
-    );
-    const r = podman('runc', ['import', rootfsTar(ws, imageRootfs(ws)), IMAGE]);
-    assert.equal(r.code, 0, `podman import: ${r.stderr}`);
+    pm = new Podman('podman-criu', CGROUP_PARENT);
+    pm.setUp(IMAGE);
   });
 
   after(async () => {
-    if (!ws) return;
-    podman('runc', ['rm', '--all', '--force', '--time', '0']);
-    podman('runc', ['system', 'reset', '--force']);
-    const problems = await ws.cleanup();
-    assert.deepEqual(problems, [], 'podman left things behind');
+    await pm?.cleanup();
   });
 
   test('checkpoint, then restore: the counter goes on; the container is running again under the same name', async () => {

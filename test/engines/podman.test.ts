@@ -4,20 +4,15 @@
 // their outputs must agree.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import {
   PROBE_SCRIPT,
   assertSameAsRunc,
-  Workspace,
   cgroupExists,
   hostMemoryLimit,
-  imageRootfs,
-  rootfsTar,
-  run,
   runtimes,
   skipReason,
-  which,
 } from './engine-harness.js';
+import { Podman } from './podman-harness.js';
 import { HostSocket } from '../integration/sd-notify.js';
 
 const skip = skipReason('podman', ['podman', 'conmon']);
@@ -28,51 +23,17 @@ const CGROUP_PARENT = `tsrun-e2e-podman-${process.pid}`;
 const ULIMITS = ['--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1024:1024'];
 
 describe('podman --runtime tsrun, compared with runc', { skip, timeout: 600_000 }, () => {
-  let ws: Workspace;
-  // Runtimes by name, as a podman user configures them; runtime_supports_json
-  // makes podman pass --log-format=json --log FILE and show that file's last
-  // error, as it does for runc.
-  const podman = (runtime: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
-    run(
-      which('podman')!,
-      [
-        '--root', ws.path('storage'),
-        '--runroot', ws.path('runroot'),
-        '--tmpdir', ws.path('libpod'),
-        '--storage-driver', 'overlay',
-        '--cgroup-manager', 'cgroupfs',
-        '--events-backend', 'file',
-        '--runtime', runtime,
-        ...args,
-      ],
-      { env: { ...env, CONTAINERS_CONF: ws.path('containers.conf') } },
-    );
+  let pm: Podman;
+  const podman = (runtime: string, args: string[], env: NodeJS.ProcessEnv = process.env) => pm.run(runtime, args, env);
   const runArgs = ['--cgroup-parent', `/${CGROUP_PARENT}`, ...ULIMITS];
 
   before(() => {
-    ws = new Workspace('podman');
-    ws.cgroupParents.push(CGROUP_PARENT);
-    fs.writeFileSync(
-      ws.path('containers.conf'),
-      [
-        '[engine]',
-        'runtime_supports_json = ["runc", "tsrun"]',
-        '[engine.runtimes]',
-        ...runtimes().map((rt) => `${rt.name} = [${JSON.stringify(rt.bin)}]`),
-        '',
-      ].join('\n'),
-    );
-    const tar = rootfsTar(ws, imageRootfs(ws));
-    const r = podman('runc', ['import', tar, IMAGE]);
-    assert.equal(r.code, 0, `podman import: ${r.stderr}`);
+    pm = new Podman('podman', CGROUP_PARENT);
+    pm.setUp(IMAGE);
   });
 
   after(async () => {
-    if (!ws) return;
-    podman('runc', ['rm', '--all', '--force', '--time', '0']);
-    podman('runc', ['system', 'reset', '--force']);
-    const problems = await ws.cleanup();
-    assert.deepEqual(problems, [], 'podman left things behind');
+    await pm?.cleanup();
   });
 
   test('run --rm: output, identity, capabilities, rlimits, pid 1 and the exit code match runc', (t) => {
@@ -149,7 +110,7 @@ describe('podman --runtime tsrun, compared with runc', { skip, timeout: 600_000 
   test('--sdnotify=container: READY=1 from the container reaches the caller\'s NOTIFY_SOCKET', async (t) => {
     const seen: unknown[] = [];
     for (const rt of runtimes()) {
-      const host = await HostSocket.listen(ws.dir);
+      const host = await HostSocket.listen(pm.ws.dir);
       try {
         const name = `tsrun-e2e-notify-${rt.name}-${process.pid}`;
         const env = { ...process.env, NOTIFY_SOCKET: host.path };
