@@ -1,30 +1,8 @@
 // Runs cgroups-v2.test.ts in the pure cgroup v2 test VM (spec-tests/vm/):
 // one boot for the whole file; each of its results comes back as a test here.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { runInVm, vmAvailable } from './vm/run-in-vm.js';
+import { suiteInVmTest } from './vm/suite-in-vm.js';
 
-const unavailable = vmAvailable();
-
-test('config-linux.md "Control groups" on cgroup v2, in the test VM', { skip: unavailable ? `no test VM: ${unavailable}` : false, timeout: 900_000 }, async (t) => {
-  const vm = await runInVm(['node', '--test', '--test-reporter=tap', 'dist/spec-tests/cgroups-v2.test.js'], {
-    timeoutMs: 840_000,
-    memoryMb: 1536,
-    env: { TSRUN_CGROUP_V2_VM: '1' },
-  });
-  // The suite's own tests (one level in): "    ok 3 - name" / "    not ok 3 - name", each with its YAML block.
-  const lines = vm.stdout.split('\n');
-  let reported = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const m = /^ {4}(not )?ok \d+ - (.*?)(?: # SKIP(.*))?$/.exec(lines[i]);
-    if (!m) continue;
-    reported++;
-    const block: string[] = [];
-    for (let j = i + 1; j < lines.length && /^ {6}/.test(lines[j]); j++) block.push(lines[j]);
-    await t.test(m[2], { skip: m[3] !== undefined ? m[3].trim() || true : false }, () => {
-      if (m[1]) assert.fail(`failed in the VM:\n${block.join('\n')}`);
-    });
-  }
-  assert.ok(reported > 0, `the VM ran no tests:\n${vm.stdout}\n${vm.stderr}\n--- console ---\n${vm.console.slice(-3000)}`);
-  assert.equal(vm.code, 0, `node --test exited ${vm.code} in the VM:\n${vm.stderr.slice(-3000)}`);
+suiteInVmTest('config-linux.md "Control groups" on cgroup v2, in the test VM', 'dist/spec-tests/cgroups-v2.test.js', {
+  memoryMb: 1536,
+  env: { TSRUN_CGROUP_V2_VM: '1' },
 });
