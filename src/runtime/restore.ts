@@ -187,11 +187,13 @@ function openNamespace(nsPath: string): number {
 }
 
 /** runc's cg_root on cgroup v1: each controller's path, as CRIU itself sits in them once moved. */
-function cgroupRoots(criuPid: number): Array<{ ctrl: string; path: string }> {
-  const out: Array<{ ctrl: string; path: string }> = [];
+function cgroupRoots(criuPid: number): Array<{ ctrl?: string; path: string }> {
+  const out: Array<{ ctrl?: string; path: string }> = [];
   for (const line of fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8').split('\n')) {
-    const m = /^\d+:([^:]+):(.*)$/.exec(line);
-    if (m) out.push({ ctrl: m[1], path: m[2] });
+    const m = /^\d+:([^:]*):(.*)$/.exec(line);
+    // The unified hierarchy of a hybrid host has no controller name: it gets
+    // the default root (no ctrl), which every controller not named above takes.
+    if (m) out.push(m[1] ? { ctrl: m[1], path: m[2] } : { path: m[2] });
   }
   return out;
 }

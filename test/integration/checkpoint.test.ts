@@ -202,7 +202,14 @@ describe('checkpoint and restore', { skip }, () => {
         await sleep(50);
       }
       assert.equal(second, lines[1], `${name}: the file offset was not kept`);
+      const restored = rt.state(newId).pid as number;
+      const cgroups = cgroupDirs(restored);
+      if (name === 'tsrun') {
+        // Every hierarchy, the unified one of a hybrid host too, is the new id's: nothing stays under the old one.
+        assert.deepEqual(cgroups.filter((d) => !d.endsWith(`/${newId}`)), [], `${name}: restored outside the new id's cgroups`);
+      }
       assert.equal(rt.run(['delete', '-f', newId]).code, 0);
+      assert.deepEqual(cgroups.filter((d) => fs.existsSync(d)), [], `${name}: the restored cgroups are left`);
     }
   });
 
