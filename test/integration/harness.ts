@@ -1,6 +1,6 @@
 // Shared by the integration tests: run bin/tsrun (and runc) against a temp
 // --root, make bundles on a shared busybox rootfs, and check nothing leaked.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -211,4 +211,14 @@ export function processLives(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** Ends a test's socket listener (a helper process) if it still runs, and removes its socket. */
+export async function stopListener(child: ChildProcess, socketPath: string): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) {
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+  fs.rmSync(socketPath, { force: true });
 }

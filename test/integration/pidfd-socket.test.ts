@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
-import { makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
+import { makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId, stopListener } from './harness.js';
 
 const hasPython = spawnSync('python3', ['-c', 'import os, signal; os.pidfd_open; signal.pidfd_send_signal']).status === 0;
 
@@ -87,12 +87,7 @@ class Receiver {
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGKILL');
-      await exited;
-    }
-    fs.rmSync(this.path, { force: true });
+    await stopListener(this.child, this.path);
   }
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
-import { repoRoot, sleep, uniqueId } from './harness.js';
+import { repoRoot, sleep, uniqueId, stopListener } from './harness.js';
 
 /** Builds sd-notify.c (MESSAGE... → one datagram each to $NOTIFY_SOCKET) static at dest. */
 export function buildSdNotify(dest: string): void {
@@ -79,11 +79,6 @@ export class HostSocket {
   }
 
   async close(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const exited = new Promise((r) => this.child.once('exit', r));
-      this.child.kill('SIGKILL');
-      await exited;
-    }
-    fs.rmSync(this.path, { force: true });
+    await stopListener(this.child, this.path);
   }
 }
