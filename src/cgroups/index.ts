@@ -10,10 +10,10 @@ import { hostHugepageSizes, kernelVersion } from './convert.js';
 import { CgroupOpError } from './errors.js';
 import { readPids } from './fs.js';
 import { hostLayout, type HostLayout } from './hierarchy.js';
-import { placeCgroup } from './paths.js';
-export { cgroupParentOf } from './paths.js';
-export { checkUnifiedKeys } from './common-writes.js';
-export { ignoredResourceWarnings } from './ignored.js';
+import { cgroupParentOf, placeCgroup } from './paths.js';
+import { checkUnifiedKeys } from './common-writes.js';
+import { ignoredResourceWarnings } from './ignored.js';
+export { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings };
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 
@@ -31,6 +31,18 @@ export function planCgroupRecord(config: Config, id: string, opts: { parent?: st
   const unified = layout.unified ? { mount: layout.unified, dir: path.join(layout.unified, cgPath) } : undefined;
   const v1 = layout.mode === 'v2' ? [] : layout.v1.map((h) => ({ mount: h.mount, controllers: h.controllers, dir: path.join(h.mount, cgPath) }));
   return { mode: layout.mode, path: cgPath, ownedFrom, v1, unified, created: [] };
+}
+
+/**
+ * The cgroup of a new container (create, restore), before anything starts:
+ * under the state root's own parent, with the unified keys that are no limit
+ * of it (cgroup.procs, say) refused, and the ignored fields said once.
+ */
+export function planContainerCgroup(config: Config, id: string, stateRoot: string, warn: (message: string) => void): CgroupRecord {
+  const record = planCgroupRecord(config, id, { parent: cgroupParentOf(stateRoot) });
+  checkUnifiedKeys(config.linux?.resources?.unified);
+  for (const m of ignoredResourceWarnings(config.linux?.resources)) warn(m);
+  return record;
 }
 
 const nativeSyscalls: CgroupSyscalls = {

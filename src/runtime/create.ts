@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError } from './errors.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
@@ -13,13 +13,11 @@ import { buildCreatePlan } from './plan.js';
 import { readBundle } from './bundle.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { withNotifySocket } from './notify-socket.js';
-import { readProcStat } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { planIdMaps, writeIdMaps } from './userns.js';
-import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
+import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
-import { rfc3339NanoNow } from './time.js';
 
 const debug = createDebug('tsrun:create');
 
@@ -71,12 +69,8 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
     const planConfig = opts.listenFds && notified.process
       ? { ...notified, process: { ...notified.process, env: [...(notified.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
       : notified;
-    // Each --root has its own parent cgroup, so two roots can both use an id.
-    const cgroupRecord = planCgroupRecord(config, opts.id, { parent: cgroupParentOf(store.root) });
-    // Before anything starts: a `unified` key that is no limit of this cgroup (cgroup.procs, say).
-    checkUnifiedKeys(config.linux?.resources?.unified);
-    // Kernel memory limits: ignored, as runc ignores them; said once, here.
-    for (const m of ignoredResourceWarnings(config.linux?.resources)) opts.onWarning?.(m);
+    // Under the root's own parent (two roots can both use an id), checked before anything starts.
+    const cgroupRecord = planContainerCgroup(config, opts.id, store.root, (m) => opts.onWarning?.(m));
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,
@@ -114,27 +108,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
         sendSeccompListener(sc.listenerPath, sc.listenerMetadata, fd, { ociVersion: OCI_VERSION, id: opts.id, pid, bundle, annotations: config.annotations });
       },
       onCreated(pid) {
-        const stat = readProcStat(pid);
-        if (!stat) throw new TsrunError(`the container's init (pid ${pid}) vanished during create`);
-        // First, so that `delete -f` finds the init even if state.json is damaged later.
-        dir.writeInitRecord({ pid, initStartTime: stat.startTime });
-        state = {
-          ociVersion: OCI_VERSION,
-          id: opts.id,
-          pid,
-          bundle,
-          rootfs,
-          created: rfc3339NanoNow(),
-          owner: '',
-          annotations: config.annotations,
-          initStartTime: stat.startTime,
-          config,
-          noNewKeyring: opts.noNewKeyring || undefined,
-          cgroup: cgroupRecord,
-        };
-        dir.writeState(state);
-        // go-runc reads this with a bare Atoi: no trailing newline.
-        if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
+        state = recordLiveContainer(dir, {
+          id: opts.id, pid, bundle, rootfs, config, cgroup: cgroupRecord, noNewKeyring: opts.noNewKeyring, pidFile,
+          vanished: `the container's init (pid ${pid}) vanished during create`,
+        });
       },
     });
     initAlive = true;

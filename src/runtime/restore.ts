@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import type { Config } from '../spec/types.js';
-import { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings, openCgroup, planCgroupRecord, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError, UnsupportedError } from './errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
@@ -17,9 +17,7 @@ import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
 import { native } from './native.js';
 import { readBundle } from './bundle.js';
-import { readProcStat } from './proc.js';
-import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
-import { rfc3339NanoNow } from './time.js';
+import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { OCI_VERSION } from '../spec/version.js';
 
 export interface RestoreOptions extends CriuCommonOptions {
@@ -47,10 +45,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   const signals = o.detach ? undefined : new SignalForwarder();
   const dir = store.create(o.id);
   const hookBase: HookStateBase = { ociVersion: OCI_VERSION, id: o.id, bundle, annotations: config.annotations };
-  // As create: the root's own parent cgroup, unified keys checked, kernel memory ignored with a word.
-  const record = planCgroupRecord(config, o.id, { parent: cgroupParentOf(store.root) });
-  checkUnifiedKeys(config.linux?.resources?.unified);
-  for (const m of ignoredResourceWarnings(config.linux?.resources)) o.onWarning?.(m);
+  const record = planContainerCgroup(config, o.id, store.root, (m) => o.onWarning?.(m));
   let cgroup: Cgroup | undefined;
   let state: StoredState | undefined;
   let imagesFd: number | undefined;
@@ -84,23 +79,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     const recordState = (pid: number): void => {
       // What setUpCgroup held back (pids.max), now that CRIU has made every process.
       cgroup?.finishCreate();
-      const stat = readProcStat(pid);
-      if (!stat) throw new TsrunError(`the restored init (pid ${pid}) vanished`);
-      state = {
-        ociVersion: OCI_VERSION,
-        id: o.id,
-        pid,
-        bundle,
-        rootfs,
-        created: rfc3339NanoNow(),
-        owner: '',
-        annotations: config.annotations,
-        initStartTime: stat.startTime,
-        config,
-        cgroup: record,
-      };
-      dir.writeState(state);
-      if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
+      state = recordLiveContainer(dir, { id: o.id, pid, bundle, rootfs, config, cgroup: record, pidFile, vanished: `the restored init (pid ${pid}) vanished` });
     };
     const answer = await runCriu({
       criuPath: o.criuPath,

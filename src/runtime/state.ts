@@ -9,6 +9,9 @@ import type { Config } from '../spec/types.js';
 import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
 import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from './errors.js';
 import { native } from './native.js';
+import { readProcStat } from './proc.js';
+import { rfc3339NanoNow } from './time.js';
+import { OCI_VERSION } from '../spec/version.js';
 import { undoHostMountsQuietly } from './host-mounts.js';
 import { cgroupRecordProblem, initRecordProblem, stateProblem, type InitRecord } from './state-shape.js';
 
@@ -297,6 +300,49 @@ function readRecord(file: string, problem: (v: unknown) => string | undefined): 
   }
   const parsed = parseChecked(text, problem);
   return 'problem' in parsed ? `${file} is damaged (${parsed.problem})` : parsed.value;
+}
+
+/** What create and restore know of a container whose init now lives. */
+export interface LiveContainer {
+  id: string;
+  pid: number;
+  bundle: string;
+  rootfs: string;
+  config: Config;
+  cgroup?: CgroupRecord;
+  noNewKeyring?: boolean;
+  pidFile?: string;
+  /** Worded when the init is gone before it could be recorded. */
+  vanished: string;
+}
+
+/**
+ * Records a container whose init lives: init.json first (pid and start time,
+ * so `delete -f` finds the init even if state.json is damaged later), then
+ * state.json, then the pid file.
+ */
+export function recordLiveContainer(dir: ContainerDir, c: LiveContainer): StoredState {
+  const stat = readProcStat(c.pid);
+  if (!stat) throw new TsrunError(c.vanished);
+  dir.writeInitRecord({ pid: c.pid, initStartTime: stat.startTime });
+  const state: StoredState = {
+    ociVersion: OCI_VERSION,
+    id: c.id,
+    pid: c.pid,
+    bundle: c.bundle,
+    rootfs: c.rootfs,
+    created: rfc3339NanoNow(),
+    owner: '',
+    annotations: c.config.annotations,
+    initStartTime: stat.startTime,
+    config: c.config,
+    noNewKeyring: c.noNewKeyring || undefined,
+    cgroup: c.cgroup,
+  };
+  dir.writeState(state);
+  // go-runc reads this with a bare Atoi: no trailing newline.
+  if (c.pidFile) writeFileAtomic(c.pidFile, String(c.pid), 0o644);
+  return state;
 }
 
 /**
