@@ -64,7 +64,11 @@ export abstract class Cgroup {
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
   /** The directory a planned write goes to. */
   protected abstract dirFor(w: FileWrite): string;
-  abstract addProcess(pid: number): void;
+  /**
+   * Moves pid into the cgroup, in every hierarchy; withUnified false leaves
+   * the unified one out (its child is cloned into it with clone3).
+   */
+  abstract addProcess(pid: number, withUnified?: boolean): void;
   abstract freeze(): void;
   abstract thaw(): void;
   abstract isFrozen(): boolean;

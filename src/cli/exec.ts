@@ -2,7 +2,7 @@
 // before the container id, and everything after it is the command, so
 // `tsrun exec c1 sh -c 'echo hi'` runs sh with -c.
 import type { CommandModule, Options } from 'yargs';
-import { UnsupportedError, TsrunError } from '../runtime/errors.js';
+import { TsrunError } from '../runtime/errors.js';
 import { execInContainer } from '../runtime/exec.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 import { checkPassedFds, checkPreserveFds } from './create-flags.js';
@@ -24,7 +24,10 @@ const EXEC_OPTIONS = {
   apparmor: { type: 'string', describe: 'AppArmor profile for the process' },
   'process-label': { type: 'string', describe: 'SELinux label for the process' },
   'ignore-paused': { type: 'boolean', default: false, describe: 'exec even into a paused container' },
-  cgroup: { type: 'string', array: true, describe: "sub-cgroup of the container to run in (not supported yet: the process joins the container's cgroup)" },
+  cgroup: {
+    type: 'string', array: true,
+    describe: "run the process in an existing sub-cgroup of the container's: <sub-path> for every hierarchy, or <controller>[,<controller>...]:<sub-path> on cgroup v1 (repeatable)",
+  },
 } as const satisfies Record<string, Options>;
 
 interface ExecArgs {
@@ -74,8 +77,6 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
       .options(EXEC_OPTIONS) as never,
   handler: command<ExecArgs>(async (ctx, argv) => {
     try {
-      // Sub-cgroups for one exec are not done: refuse, never ignore.
-      if (argv.cgroup?.length) throw new UnsupportedError("--cgroup is not supported by tsrun yet (exec joins the container's own cgroup; sub-cgroups are not done)");
       return await execInContainer(ctx.store, {
         id: argv.containerId,
         processFile: argv.process,
@@ -97,6 +98,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
         detach: argv.detach,
         preserveFds: checkPassedFds({ preserveFds: checkPreserveFds(argv.preserveFds) }).preserveFds,
         ignorePaused: argv.ignorePaused,
+        cgroups: argv.cgroup?.map(String),
         onWarning: (m) => ctx.log.warn(m),
       });
     } catch (e) {

@@ -95,10 +95,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       onWarning: opts.onWarning,
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
-      placeInCgroup(pid) {
+      placeInCgroup(pid, unifiedByClone) {
         cgroup = openCgroup(cgroupRecord);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
-        setUpCgroup(cgroup, config.linux?.resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
+        setUpCgroup(cgroup, config.linux?.resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });
       },
       // Stage 0 has exited: the limits that would have stopped its clone.
       onChildPid: () => cgroup?.finishCreate(),

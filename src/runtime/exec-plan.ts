@@ -10,6 +10,7 @@ import type { HostFacts } from './host.js';
 import type { NamespacePlan } from './plan.js';
 import { planProcess, type ProcessPlan } from './process-plan.js';
 import type { StoredState } from './state.js';
+import { cloneTarget, type CloneTarget, type Placement } from '../cgroups/placement.js';
 
 export interface ExecPlan {
   [key: string]: unknown;
@@ -22,6 +23,8 @@ export interface ExecPlan {
   userns: boolean;
   /** The container has a cgroup: stage 0 joins it before it forks (the process is born there). */
   cgroupSync: boolean;
+  /** The unified cgroup the process is cloned into (clone3 CLONE_INTO_CGROUP), where the kernel allows it. */
+  cgroupInto?: CloneTarget;
   /** No mount namespace: the init's root is a chroot, which setns cannot give; init chroots to this. */
   chrootFrom?: string;
 }
@@ -50,6 +53,8 @@ export interface ExecPlanOptions {
   preserveFds?: number;
   /** A --pidfd-socket was given. */
   pidfdSocket?: boolean;
+  /** Where the process goes: the container's cgroup, or the --cgroup sub-cgroups (cgroups/placement.ts). */
+  cgroup?: Placement;
 }
 
 /** The files under /proc/<pid>/ns/ by namespace type: every type tsrun makes or joins (and `features` lists). */
@@ -163,13 +168,15 @@ export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanO
     path: `/proc/${state.pid}/ns/${NS_FILES[ns.type]}`,
     configPath: `/linux/namespaces/${i}`,
   }));
+  const userns = namespaces.some((n) => n.type === 'user');
   return {
     mode: 'exec',
     namespaces,
     sessionKeyring: state.noNewKeyring ? undefined : state.id,
     process: planProcess(proc, state.config, opts),
-    userns: namespaces.some((n) => n.type === 'user'),
-    cgroupSync: state.cgroup !== undefined,
+    userns,
+    cgroupSync: opts.cgroup !== undefined,
+    cgroupInto: opts.cgroup && cloneTarget(opts.cgroup, userns, ''),
     chrootFrom: namespaces.some((n) => n.type === 'mount') ? undefined : `/proc/${state.pid}/root`,
   };
 }

@@ -10,7 +10,8 @@ import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type Exe
 import { SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
-import { joinCgroup, openCgroup } from '../cgroups/index.js';
+import { openCgroup } from '../cgroups/index.js';
+import { placeProcess, subCgroupPlacement } from '../cgroups/placement.js';
 import { native } from './native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
@@ -35,6 +36,8 @@ export interface ExecOptions {
   consoleSocket?: string;
   /** --pidfd-socket: where the process sends a pidfd of itself. */
   pidfdSocket?: string;
+  /** --cgroup: sub-cgroups of the container's to run in ([<controller>[,...]:]<sub-path>, as runc takes them). */
+  cgroups?: string[];
   onWarning?(message: string): void;
 }
 
@@ -105,12 +108,15 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
       const proc = opts.processFile
         ? checkProcessFile(readProcessFile(opts.processFile), opts.processFile)
         : processFromFlags(state.config.process, opts.flags);
+      if (opts.cgroups?.length && !state.cgroup) throw new TsrunError(`--cgroup: container ${state.id} has no cgroup to choose a sub-cgroup of`);
+      const placement = state.cgroup && subCgroupPlacement(state.cgroup, opts.cgroups ?? []);
       const plan = buildExecPlan(state, proc, {
         host: readHostFacts(),
         warn: (m) => opts.onWarning?.(m),
         inheritedNofile: inheritedNofile(),
         preserveFds: opts.preserveFds,
         pidfdSocket: opts.pidfdSocket !== undefined,
+        cgroup: placement,
       });
       debug('plan %o', plan);
       consoleChannel = openConsole(plan.process.terminal, opts.detach === true, opts.consoleSocket);
@@ -119,8 +125,8 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
         consoleFd: consoleChannel?.passFd,
         pidfdSocketFd,
         onWarning: opts.onWarning,
-        // The process is born in the container's cgroup(s), as runc's exec is.
-        placeInCgroup: state.cgroup && ((stage0) => joinCgroup(state.cgroup!, stage0)),
+        // The process is born in the container's cgroup(s) (or the --cgroup ones), as runc's exec is.
+        placeInCgroup: placement && ((stage0, unifiedByClone) => placeProcess(placement, stage0, !unifiedByClone)),
         onChildPid() {
           // tsrun-init opened /proc/<pid>/ns/* of the init: if that pid is no
           // longer our init (it exited, the pid was reused), they may be a stranger's.

@@ -15,6 +15,7 @@ import { planProcess, type ProcessPlan } from './process-plan.js';
 import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
 import { expandCgroupMount } from '../cgroups/mounts.js';
+import { cloneTarget, containerPlacement, type CloneTarget } from '../cgroups/placement.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
 import { planNetDevices, type NetDevicePlan } from './netdevices.js';
@@ -91,6 +92,8 @@ export interface CreatePlan {
   /** createContainer and startContainer: tsrun-init runs them. */
   hooks: InitHooksPlan;
   cgroupSync: boolean;
+  /** The unified cgroup init is cloned into (clone3 CLONE_INTO_CGROUP), where the kernel allows it. */
+  cgroupInto?: CloneTarget;
   /** linux.netDevices: moved into the new network namespace by init (netdevices.ts). */
   netDevices: NetDevicePlan[];
 }
@@ -272,6 +275,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
+    cgroupInto: opts.cgroup && cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath'),
     netDevices: planNetDevices(config, namespaces),
   };
 }
