@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import type { Resources } from '../spec/types.js';
 import type { CgroupMode } from './hierarchy.js';
 import { CgroupError, CgroupOpError } from './errors.js';
-import { describe, readPids, readText, removeDir, sleepMs, writeValue } from './fs.js';
+import { describe, readPids, readText, removeDir, removeTree, sleepMs, writeValue } from './fs.js';
 import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 import type { Stats } from './stats.js';
 
@@ -303,7 +303,7 @@ export abstract class Cgroup {
         sleepMs(delay);
       }
     }
-    const busy = owned.filter((d) => !removeDir(d));
+    const busy = owned.filter((d) => !removeTree(d));
     if (busy.length) throw new CgroupOpError(`cannot remove the container's cgroup: ${busy.join(', ')} stays busy`);
     this.removeEmptyParents();
   }

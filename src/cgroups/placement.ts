@@ -49,7 +49,7 @@ export function parseSubCgroupArgs(args: readonly string[]): Map<string, string>
 
 /** base/sub, which must be base or below it (runc: "... is not a sub cgroup path"). */
 function below(base: string, sub: string, cgroupPath: string): string {
-  const joined = path.posix.join(base, '/', sub);
+  const joined = path.posix.join(base, '/', sub).replace(/(.)\/+$/, '$1');
   if (joined !== base && !joined.startsWith(`${base}/`)) {
     throw new TsrunError(`${sub} is not a sub cgroup path: it leaves the container's cgroup ${cgroupPath}; give a path below it, e.g. "sub"`);
   }

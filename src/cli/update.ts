@@ -8,6 +8,7 @@ import { ConfigError, validateSchema } from '../spec/validate.js';
 import { updateContainer } from '../cgroups/container.js';
 import type { CgroupError } from '../cgroups/errors.js';
 import { TsrunError, UnsupportedError } from '../runtime/errors.js';
+import { intelRdtRefusal, readRdtFacts } from '../runtime/intel-rdt.js';
 import { command, type GlobalArgs } from './context.js';
 
 // Each flag: the linux.resources field it sets, and how its value is read.
@@ -119,7 +120,7 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
       return;
     }
     for (const name of RDT_FLAGS) {
-      if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: Intel RDT is not supported by tsrun (no resctrl support)`);
+      if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: ${intelRdtRefusal(readRdtFacts())}`);
     }
     const { resources, flagOf } = resourcesFromFlags(argv);
     updateContainer(ctx.store, argv.containerId, resources, (e: CgroupError) => {

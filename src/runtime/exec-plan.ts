@@ -176,7 +176,7 @@ export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanO
     process: planProcess(proc, state.config, opts),
     userns,
     cgroupSync: opts.cgroup !== undefined,
-    cgroupInto: opts.cgroup && cloneTarget(opts.cgroup, userns, ''),
+    ...(opts.cgroup && { cgroupInto: cloneTarget(opts.cgroup, userns, '') }),
     chrootFrom: namespaces.some((n) => n.type === 'mount') ? undefined : `/proc/${state.pid}/root`,
   };
 }

@@ -275,7 +275,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
-    cgroupInto: opts.cgroup && cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath'),
+    ...(opts.cgroup && { cgroupInto: cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath') }),
     netDevices: planNetDevices(config, namespaces),
   };
 }
