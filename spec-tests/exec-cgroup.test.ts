@@ -17,7 +17,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hostLayout } from '../src/cgroups/hierarchy.js';
-import { hasRunc, makeBundle, Runtime, skipUnlessRoot, tsrunBin, uniqueId, type Result } from '../test/integration/harness.js';
+import { hasRunc, makeBundle, Runtime, runToFiles, skipUnlessRoot, tsrunBin, uniqueId, type Result } from '../test/integration/harness.js';
 
 const layout = (() => {
   try {
@@ -228,6 +228,22 @@ describe('config-linux.md "Control groups": clone3(CLONE_INTO_CGROUP), and its f
       assert.ok(Object.values(relative(cgroupsOf(s.stdout), own)).every((p) => p === '/sub'), s.stdout);
       assert.equal(r.run(['delete', '--force', id]).code, 0);
     });
+
+    test(`${name}: in a container with a cgroup namespace, exec's process is in it, at its root (the container's cgroup)`, () => {
+      const r = on();
+      const id = uniqueId('h17x-ns');
+      const bundle = makeBundle(['sleep', '1000'], (c) => c.linux.namespaces.push({ type: 'cgroup' }));
+      const res = r.run(['run', '-d', '--bundle', bundle, id]);
+      assert.equal(res.code, 0, res.stderr);
+      const init = r.state(id).pid as number;
+      const e = r.run(['exec', id, 'sh', '-c', 'cat /proc/self/cgroup; readlink /proc/self/ns/cgroup']);
+      assert.equal(e.code, 0, e.stderr);
+      const lines = e.stdout.trim().split('\n');
+      const ns = lines.pop();
+      assert.equal(ns, fs.readlinkSync(`/proc/${init}/ns/cgroup`), 'not in the container\'s cgroup namespace');
+      assert.ok(lines.every((l) => l.endsWith(':/')), `not at the namespace's root: ${lines.join(' | ')}`);
+      assert.equal(r.run(['delete', '--force', id]).code, 0);
+    });
   }
 
   const tightSkip = unifiedPids ? false : 'needs the pids controller in the unified hierarchy (pure cgroup v2: exec-cgroup-vm.test.ts runs this in the test VM)';
@@ -243,7 +259,7 @@ describe('config-linux.md "Control groups": clone3(CLONE_INTO_CGROUP), and its f
     assert.equal(e.code, 0, `exec under pids.max=${held + 1}: ${e.stderr}`);
     // The fallback moves stage 0 in before it clones: two more than held, which the same limit refuses.
     // That is the kernel saying which way each went.
-    const f = filtered.run(['exec', id, 'true']);
+    const f = runToFiles(wrapper, ['--root', rt.root, 'exec', id, 'true'], rt.root, { timeout: 60_000 }).result;
     assert.notEqual(f.code, 0, 'under the filter, stage 0 should have been moved in (and its clone refused by pids.max)');
     assert.match(f.stderr, /resource temporarily unavailable/);
     assert.equal(rt.run(['delete', '--force', id]).code, 0);
@@ -260,6 +276,37 @@ describe('config-linux.md "Control groups": clone3(CLONE_INTO_CGROUP), and its f
     assert.equal(res.code, 0, `create under pids.max=1: ${res.stderr}`);
     assert.equal(fs.readFileSync(path.join(unified!, cgroupsPath, 'cgroup.procs'), 'utf8').trim(), String(rt.state(id).pid));
     assert.equal(rt.run(['delete', '--force', id]).code, 0);
+  });
+});
+
+describe('config-linux.md "Control groups": exec into a v2 cgroup that has sub-cgroups with controllers on', { skip: skip || (unifiedPids ? false : 'needs controllers in the unified hierarchy (pure cgroup v2: exec-cgroup-vm.test.ts)') }, () => {
+  const rt = new Runtime();
+  const runc = hasRunc ? new Runtime('runc', 'runc-leaf-root-') : undefined;
+  after(() => {
+    rt.cleanup();
+    runc?.cleanup();
+  });
+
+  test('the container moved its init to a sub-cgroup and turned pids on for it: exec joins the init\'s cgroup, as runc\'s does', () => {
+    const id = uniqueId('h17x-leaf');
+    const bundle = makeBundle(['sleep', '1000']);
+    for (const r of [rt, ...(runc ? [runc] : [])]) {
+      const res = r.run(['run', '-d', '--bundle', bundle, id]);
+      assert.equal(res.code, 0, `${r.bin}: ${res.stderr}`);
+      const init = r.state(id).pid as number;
+      const dir = dirsOf(init).find((d) => d.startsWith(`${unified}/`))!;
+      // What systemd as a container's init does: itself into init.scope, controllers on below.
+      fs.mkdirSync(path.join(dir, 'init.scope'));
+      fs.writeFileSync(path.join(dir, 'init.scope', 'cgroup.procs'), String(init));
+      fs.writeFileSync(path.join(dir, 'cgroup.subtree_control'), '+pids');
+      const e = r.run(['exec', id, 'cat', '/proc/self/cgroup']);
+      assert.equal(e.code, 0, `${r.bin} exec: ${e.stderr}`);
+      assert.equal(cgroupsOf(e.stdout).get(''), cgroupsOf(fs.readFileSync(`/proc/${init}/cgroup`, 'utf8')).get(''), `${r.bin}: not in the init's cgroup`);
+      // --cgroup names the place itself: the container's cgroup is no leaf, and the kernel says so.
+      const own = r.run(['exec', '--cgroup', '.', id, 'true']);
+      assert.equal(own.code, 255, `${r.bin} exec --cgroup .: ${own.stderr}`);
+      assert.equal(r.run(['delete', '--force', id]).code, 0);
+    }
   });
 });
 

@@ -153,3 +153,26 @@ export function cloneTarget(placement: Placement, userns: boolean, configPath: s
   if (!rel || rel.startsWith('..')) return undefined;
   return { mount: u.mount, path: rel, configPath };
 }
+
+/**
+ * cgroup v2 puts processes only in leaves: once the container has turned on
+ * controllers for cgroups of its own below its cgroup (systemd as its init
+ * does), that cgroup takes no process. exec (without --cgroup) then joins the
+ * cgroup its init is in, as runc does. procCgroup: /proc/<init>/cgroup.
+ */
+export function leafForExec(placement: Placement, procCgroup: string): Placement {
+  const u = placement.unified;
+  if (!u) return placement;
+  let subtree = '';
+  try {
+    subtree = fs.readFileSync(path.join(u.dir, 'cgroup.subtree_control'), 'utf8').trim();
+  } catch {
+    return placement;
+  }
+  const initPath = /^0::(\/.*)$/m.exec(procCgroup)?.[1];
+  if (!subtree || !initPath) return placement;
+  const dir = path.posix.join(u.mount, initPath);
+  // Only a cgroup below the container's: an init elsewhere is not where exec may go.
+  if (!dir.startsWith(`${u.dir}/`)) return placement;
+  return { ...placement, unified: { mount: u.mount, dir } };
+}

@@ -11,7 +11,7 @@ import { SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
 import { openCgroup } from '../cgroups/index.js';
-import { placeProcess, subCgroupPlacement } from '../cgroups/placement.js';
+import { leafForExec, placeProcess, subCgroupPlacement } from '../cgroups/placement.js';
 import { native } from './native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
@@ -19,7 +19,7 @@ import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { statusOf } from './status.js';
 import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 
 const debug = createDebug('tsrun:exec');
 
@@ -109,7 +109,8 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
         ? checkProcessFile(readProcessFile(opts.processFile), opts.processFile)
         : processFromFlags(state.config.process, opts.flags);
       if (opts.cgroups?.length && !state.cgroup) throw new TsrunError(`--cgroup: container ${state.id} has no cgroup to choose a sub-cgroup of`);
-      const placement = state.cgroup && subCgroupPlacement(state.cgroup, opts.cgroups ?? []);
+      let placement = state.cgroup && subCgroupPlacement(state.cgroup, opts.cgroups ?? []);
+      if (placement && !opts.cgroups?.length) placement = leafForExec(placement, readProcCgroup(state.pid));
       const plan = buildExecPlan(state, proc, {
         host: readHostFacts(),
         warn: (m) => opts.onWarning?.(m),
@@ -161,6 +162,15 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
     throw e;
   }
   return pid;
+}
+
+/** /proc/<pid>/cgroup, or '' once the process is gone (the exec then fails on its own). */
+function readProcCgroup(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 function killAndReap(pid: number): void {

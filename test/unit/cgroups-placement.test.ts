@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CgroupRecord } from '../../src/cgroups/index.js';
-import { cloneTarget, containerPlacement, parseSubCgroupArgs, subCgroupPlacement } from '../../src/cgroups/placement.js';
+import { cloneTarget, containerPlacement, leafForExec, parseSubCgroupArgs, subCgroupPlacement } from '../../src/cgroups/placement.js';
 
 function fakeHost(mode: 'v2' | 'hybrid', subs: string[]) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'placement-'));
@@ -85,6 +85,20 @@ test('cloneTarget: the unified directory below its mount; none with a user names
     assert.deepEqual(cloneTarget(p, false, ''), { mount: h.record.unified!.mount, path: 'tsrun/c1/sub', configPath: '' });
     assert.equal(cloneTarget(p, true, ''), undefined);
     assert.equal(cloneTarget({ v1: ['/x'] }, false, ''), undefined);
+  } finally {
+    h.done();
+  }
+});
+
+test('leafForExec: a v2 cgroup with controllers on for its children sends exec to the init\'s cgroup below it, and nowhere else', () => {
+  const h = fakeHost('v2', ['init.scope']);
+  try {
+    const own = containerPlacement(h.record);
+    fs.writeFileSync(path.join(h.record.unified!.dir, 'cgroup.subtree_control'), '');
+    assert.deepEqual(leafForExec(own, '0::/tsrun/c1/init.scope\n'), own, 'no controllers on below: the container\'s own cgroup');
+    fs.writeFileSync(path.join(h.record.unified!.dir, 'cgroup.subtree_control'), 'pids memory\n');
+    assert.equal(leafForExec(own, '0::/tsrun/c1/init.scope\n').unified?.dir, `${h.record.unified!.dir}/init.scope`);
+    assert.deepEqual(leafForExec(own, '0::/elsewhere\n'), own, 'an init outside the container\'s cgroup is no place for exec');
   } finally {
     h.done();
   }
