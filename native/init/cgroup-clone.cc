@@ -24,16 +24,13 @@ bool clone3_usable() {
 
 }  // namespace
 
-CgroupClone prepare_cgroup_clone(const wire::Value *plan) {
+CgroupClone prepare_cgroup_clone(const plan::CloneTarget *into) {
   CgroupClone cc;
-  const wire::Value *into = wire::get(plan, "cgroupInto");
-  // Only with the cgroup sync point, where the parent prepares the cgroup.
-  if (!into || !wire::get_bool(plan, "cgroupSync") || !clone3_usable()) return cc;
-  const char *mount = wire::get_str(into, "mount", "");
-  cc.path = wire::get_str(into, "path", "");
-  cc.config_path = wire::get_str(into, "configPath", "");
-  cc.mount_fd = open(mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (cc.mount_fd < 0) fail("open", errno, cc.config_path, "cannot open the cgroup v2 hierarchy at %s: %s", mount, errstr(errno));
+  if (!into || !clone3_usable()) return cc;
+  cc.path = into->path;
+  cc.config_path = into->config_path;
+  cc.mount_fd = open(into->mount, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (cc.mount_fd < 0) fail("open", errno, cc.config_path, "cannot open the cgroup v2 hierarchy at %s: %s", into->mount, errstr(errno));
   return cc;
 }
 

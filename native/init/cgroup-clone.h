@@ -5,7 +5,7 @@
 // moves stage 0 in before a plain clone, as before.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
@@ -16,10 +16,10 @@ struct CgroupClone {
   const char *config_path = "";  // where errors point
 };
 
-// Reads plan.cgroupInto; when there is one and clone3 works, opens the
+// When the plan has a cgroupInto (into, non-null) and clone3 works, opens the
 // hierarchy's root. Call before joining any namespace (a joined mount
 // namespace changes what paths mean).
-CgroupClone prepare_cgroup_clone(const wire::Value *plan);
+CgroupClone prepare_cgroup_clone(const plan::CloneTarget *into);
 
 // After the parent has made (create) and prepared the cgroup: an O_PATH fd of
 // it, for clone_process; -1 when cc has none. Closes the root.

@@ -10,6 +10,7 @@ import { TsrunError } from '../runtime/errors.js';
 import type { CgroupRecord } from './cgroup.js';
 import { CgroupOpError } from './errors.js';
 import { describe, writeValue } from './fs.js';
+import type { CloneTarget } from '../runtime/plan-schema.js';
 
 /** The directories a process joins, one per hierarchy. */
 export interface Placement {
@@ -131,12 +132,7 @@ export function joinHint(code: string | undefined): string {
 }
 
 /** Where tsrun-init clones the process (clone3 CLONE_INTO_CGROUP): the unified directory, as its hierarchy's root and the path below it. */
-export interface CloneTarget {
-  mount: string;
-  path: string;
-  /** Where an error about it points: /linux/cgroupsPath for create, '' for exec. */
-  configPath: string;
-}
+export type { CloneTarget };
 
 /**
  * The unified directory of placement, for tsrun-init to clone into; none
@@ -152,6 +148,11 @@ export function cloneTarget(placement: Placement, userns: boolean, configPath: s
   // Never the hierarchy's root: a container's cgroup is always below it.
   if (!rel || rel.startsWith('..')) return undefined;
   return { mount: u.mount, path: rel, configPath };
+}
+
+/** A plan's cgroupInto, left out (not undefined) when there is none. */
+export function withCgroupInto(into: CloneTarget | undefined): { cgroupInto?: CloneTarget } {
+  return into ? { cgroupInto: into } : {};
 }
 
 /**
