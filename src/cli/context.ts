@@ -5,10 +5,12 @@ import type { ArgumentsCamelCase, Options } from 'yargs';
 import { StateStore } from '../runtime/state.js';
 import { UnsupportedError } from '../runtime/errors.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
+import { defaultStateRoot, parseRootlessFlag, prepareXdgRoot, rootlessCgroups } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
 
 export interface GlobalArgs {
-  root: string;
+  /** Absent: root's /run/tsrun, or $XDG_RUNTIME_DIR/tsrun for a rootless caller (rootless.ts). */
+  root?: string;
   log?: string;
   logFormat: LogFormat;
   debug: boolean;
@@ -25,6 +27,8 @@ export interface IdArgs {
 export interface Context {
   store: StateStore;
   log: Logger;
+  /** Rootless cgroups (--rootless, or auto: not root, or uid 0 in a user namespace): a cgroup that cannot be made is tolerated without limits. */
+  rootlessCgroups: boolean;
 }
 
 // One constant: the default root's containers also keep the plain /tsrun/<id> cgroups.
@@ -32,7 +36,8 @@ export const DEFAULT_ROOT = DEFAULT_STATE_ROOT;
 
 /** runc's global flags; they may come before or after the command. */
 export const GLOBAL_OPTIONS = {
-  root: { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true },
+  // No default here: a rootless caller's is under XDG_RUNTIME_DIR (defaultStateRoot).
+  root: { type: 'string', describe: `directory for container state (default: ${DEFAULT_ROOT}, or $XDG_RUNTIME_DIR/tsrun when not root)`, global: true },
   log: { type: 'string', describe: 'log file (default: stderr)', global: true },
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
   debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
@@ -48,10 +53,14 @@ function contextFrom(argv: GlobalArgs): Context {
   if (argv.systemdCgroup) {
     throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
   }
-  if (argv.rootless === 'true') {
-    throw new UnsupportedError('--rootless=true is not supported by tsrun yet: run tsrun as root');
+  const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
+  let root = argv.root;
+  if (root === undefined) {
+    const chosen = defaultStateRoot();
+    if (chosen.xdg) prepareXdgRoot(chosen.root);
+    root = chosen.root;
   }
-  return { store: new StateStore(path.resolve(argv.root)), log };
+  return { store: new StateStore(path.resolve(root)), log, rootlessCgroups: rootlessCgroups(rootless) };
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

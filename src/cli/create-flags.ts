@@ -1,4 +1,5 @@
 // The flags `create` and `run` share, and their translation to CreateOptions.
+import { rootlessCaller } from '../runtime/rootless.js';
 import type { Argv } from 'yargs';
 import fs from 'node:fs';
 import { TsrunError, UnsupportedError } from '../runtime/errors.js';
@@ -42,6 +43,8 @@ export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
     ...checkPassedFds(withListenFds(checkPreserveFds(argv.preserveFds))),
     notifySocket: notifySocketFromEnv(),
     onWarning: (m) => ctx.log.warn(m),
+    rootless: rootlessCaller(),
+    rootlessCgroups: ctx.rootlessCgroups,
   };
 }
 
