@@ -19,7 +19,12 @@ function withContainer<T>(store: StateStore, id: string, exclusive: boolean, fn:
 }
 
 function cgroupOf(state: StoredState): Cgroup {
-  if (!state.cgroup) throw new TsrunError(`container ${state.id} has no cgroup (it was created by a tsrun without cgroup support)`);
+  if (!state.cgroup) {
+    throw new TsrunError(
+      `container ${state.id} has no cgroup of its own: it is a rootless container created without permission to make one ` +
+        '(delegate a cgroup v2 subtree to the user to have one), so pause, resume, ps and update cannot act on it',
+    );
+  }
   return openCgroup(state.cgroup);
 }
 

@@ -54,13 +54,21 @@ function contextFrom(argv: GlobalArgs): Context {
     throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
   }
   const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
-  let root = argv.root;
-  if (root === undefined) {
-    const chosen = defaultStateRoot();
-    if (chosen.xdg) prepareXdgRoot(chosen.root);
-    root = chosen.root;
-  }
-  return { store: new StateStore(path.resolve(root)), log, rootlessCgroups: rootlessCgroups(rootless) };
+  let store: StateStore | undefined;
+  return {
+    log,
+    rootlessCgroups: rootlessCgroups(rootless),
+    // Chosen when first used: spec and features need no state root, so a rootless caller without XDG_RUNTIME_DIR may still run them.
+    get store() {
+      return (store ??= new StateStore(path.resolve(argv.root ?? chosenDefaultRoot())));
+    },
+  };
+}
+
+function chosenDefaultRoot(): string {
+  const chosen = defaultStateRoot();
+  if (chosen.xdg) prepareXdgRoot(chosen.root);
+  return chosen.root;
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

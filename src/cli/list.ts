@@ -4,6 +4,27 @@ import { ociState, statusOf, type OciState } from '../runtime/status.js';
 import { command, type GlobalArgs } from './context.js';
 import { tabulate } from './table.js';
 import { writeStdout } from './stdout.js';
+import fs from 'node:fs';
+
+/** The user name of the owner of path (runc's "#uid" when /etc/passwd has none). */
+function ownerOf(p: string): string {
+  let uid: number;
+  try {
+    uid = fs.statSync(p).uid;
+  } catch {
+    return 'root';
+  }
+  if (uid === 0) return 'root';
+  try {
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (id === String(uid)) return name;
+    }
+  } catch {
+    // no passwd: the number it is
+  }
+  return `#${uid}`;
+}
 
 interface ListArgs {
   format: 'table' | 'json';
@@ -30,8 +51,8 @@ export const listCommand: CommandModule<GlobalArgs, ListArgs & GlobalArgs> = {
       }
       try {
         const s = dir.readState();
-        // list names the owner (state leaves it empty), as runc does.
-        states.push({ ...ociState(s, statusOf(dir, s)), owner: s.owner || 'root' });
+        // list names the owner (state leaves it empty), as runc does: whoever owns the state directory.
+        states.push({ ...ociState(s, statusOf(dir, s)), owner: s.owner || ownerOf(dir.dir) });
       } catch (e) {
         // One damaged container must not hide the others: runc warns "load container X: …" and goes on.
         if (!(e instanceof DamagedStateError)) throw e;

@@ -66,13 +66,13 @@ export interface RootEnv {
 
 /**
  * The state root without --root. XDG_RUNTIME_DIR is honoured as runc honours
- * it: for a non-root euid, or for uid 0 in a user namespace whose $USER is not
- * root (rootless podman's runtime), never for real root, so that `sudo -E`
+ * it: for a non-root euid, or for uid 0 in a user namespace unless $USER is
+ * root (rootless podman's runtime has no $USER), never for real root, so that `sudo -E`
  * cannot put root's state in a directory the user can write.
  */
 export function defaultStateRoot(e: RootEnv = { euid: euid(), inUserNs: () => runningInUserNs(), env: process.env }): { root: string; xdg: boolean } {
   const xdgDir = e.env.XDG_RUNTIME_DIR;
-  if (xdgDir && (e.euid !== 0 || (e.inUserNs() && !!e.env.USER && e.env.USER !== 'root'))) {
+  if (xdgDir && (e.euid !== 0 || (e.inUserNs() && e.env.USER !== 'root'))) {
     return { root: path.join(xdgDir, 'tsrun'), xdg: true };
   }
   if (e.euid !== 0) {
