@@ -75,6 +75,8 @@ export interface CreatePlan {
   domainname?: string;
   mounts: MountPlan[];
   devices: DevicePlan[];
+  /** In or into a user namespace mknod is not allowed: the host's nodes are bind-mounted, as runc does. */
+  bindDevices: boolean;
   devSymlinks: DevSymlink[];
   sysctl: SysctlPlan[];
   /** /proc/self/timens_offsets text for a new time namespace, written before the clone. */
@@ -264,6 +266,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
       return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
     }),
     devices: hostMounts?.makeDevices === false ? [] : planDevices(config),
+    bindDevices: hasNs('user') || opts.host.inUserNs === true,
     devSymlinks: hostMounts?.makeDevices === false ? [] : planDevSymlinks(config),
     sysctl: planSysctl(config),
     timeOffsets: planTimeOffsets(config, newNs('time')),
