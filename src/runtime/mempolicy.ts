@@ -2,7 +2,7 @@
 // by tsrun-init with set_mempolicy just before exec (native/init/mempolicy.cc),
 // for the container's process and every exec'd one, as runc does.
 import type { MemoryPolicy } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export interface MemoryPolicyPlan {
   /** set_mempolicy's mode argument: the MPOL_* mode ORed with the MPOL_F_* flags. */

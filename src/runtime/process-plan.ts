@@ -6,7 +6,7 @@ import { planCapabilities, type CapabilityPlan } from './capabilities.js';
 import type { HostFacts } from './host.js';
 import { planMemoryPolicy, type MemoryPolicyPlan } from './mempolicy.js';
 import { checkKernelLimits } from './kernel-limits.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 import { planRlimits, type RlimitPlan } from './rlimits.js';
 import { planSeccomp, type SeccompPlan } from './seccomp.js';
 

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireCached } from '../code-cache.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import type { ErrorObject } from 'ajv';
 import type { Config, Process } from './types.js';
 

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import {
   FIFO_FILE, InvalidIdError, STATE_FILE, StateStore, validateId, writeFileAtomic, type StoredState,
 } from '../../src/runtime/state.js';
-import { ContainerNotFoundError, TsrunError } from '../../src/runtime/errors.js';
-import { native } from '../../src/runtime/native.js';
+import { ContainerNotFoundError, TsrunError } from '../../src/core/errors.js';
+import { native } from '../../src/core/native.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tsrun-state-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
