@@ -23,6 +23,7 @@ export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
 export { statsJson, type Stats } from './stats.js';
 export { watchOom } from './oom.js';
+export { resourceProblems } from './dry-run.js';
 
 /**
  * Where the container's cgroup goes on this host; pure given the layout.

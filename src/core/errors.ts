@@ -53,7 +53,10 @@ export function errnoText(e: NodeJS.ErrnoException): string {
 
 /** A config that is valid JSON Schema-wise but that a Linux runtime must refuse. */
 export class PlanError extends TsrunError {
-  constructor(configPath: string, message: string) {
-    super(`config.json: ${configPath}: ${message}`);
+  constructor(
+    readonly configPath: string,
+    readonly reason: string,
+  ) {
+    super(`config.json: ${configPath}: ${reason}`);
   }
 }

@@ -24,6 +24,7 @@ import { StateStore } from './state.js';
 import type { OciState } from './status.js';
 import { updateContainer } from './update.js';
 import type { CgroupError } from '../cgroups/index.js';
+import { checkBundle, type CheckReport } from './check.js';
 
 /** Where warnings go (console will do). */
 export interface RuntimeLog {
@@ -145,6 +146,11 @@ export class Runtime {
   /** Stats every intervalMs (default 5 s) and OOM kills, until the container is gone; or, with stats, one stats event. */
   events(id: string, opts: EventsOptions = {}): AsyncGenerator<ContainerEvent> {
     return containerEvents(this.store, id, opts);
+  }
+
+  /** Plans the bundle against this host without creating anything: every problem, each with its config path, cause and fix. */
+  check(bundle: string): CheckReport {
+    return checkBundle(bundle, { stateRoot: this.root });
   }
 }
 
