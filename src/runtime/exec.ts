@@ -4,7 +4,8 @@
 // between, and in the foreground its exit status becomes exec's.
 import path from 'node:path';
 import createDebug from 'debug';
-import { readProcessFile } from '../spec/validate.js';
+import { readProcessFile, validateProcess } from '../spec/validate.js';
+import type { Process } from '../spec/types.js';
 import { StatusError, TsrunError } from '../core/errors.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
 import { ChildWaiter, SignalForwarder } from './foreground.js';
@@ -26,7 +27,10 @@ export interface ExecOptions {
   id: string;
   /** --process: a runtime-spec process JSON; the flags are then not used. */
   processFile?: string;
-  flags: ExecFlags;
+  /** A runtime-spec process given in code (the library's); checked as a --process file is. The flags are then not used. */
+  process?: Process;
+  /** runc's exec flags, laid over the container's own process (args at least). */
+  flags?: ExecFlags;
   pidFile?: string;
   detach?: boolean;
   preserveFds?: number;
@@ -102,7 +106,9 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
     try {
       const proc = opts.processFile
         ? checkProcessFile(readProcessFile(opts.processFile), opts.processFile)
-        : processFromFlags(state.config.process, opts.flags);
+        : opts.process
+          ? checkProcessFile(validateProcess(opts.process, 'process'), 'process')
+          : processFromFlags(state.config.process, opts.flags ?? { args: [] });
       const plan = buildExecPlan(state, proc, {
         host: readHostFacts(),
         warn: (m) => opts.onWarning?.(m),
@@ -173,12 +179,13 @@ function relabel(e: unknown, opts: ExecOptions): unknown {
   const m = /^config\.json: (\/process(?:\/[^:]*)?): /.exec(e.message);
   if (!m) return e;
   const rest = e.message.slice(m[0].length);
-  if (opts.processFile) {
+  const file = opts.processFile ?? (opts.process ? 'process' : undefined);
+  if (file) {
     const inFile = m[1].slice('/process'.length);
-    e.message = `${opts.processFile}: ${inFile ? `${inFile}: ` : ''}${rest}`;
+    e.message = `${file}: ${inFile ? `${inFile}: ` : ''}${rest}`;
     return e;
   }
-  for (const [field, flag] of Object.entries(flagFields(opts.flags))) {
+  for (const [field, flag] of Object.entries(flagFields(opts.flags ?? { args: [] }))) {
     if (m[1] === field || m[1].startsWith(`${field}/`)) {
       e.message = flag ? `${flag}: ${rest}` : rest;
       break;
