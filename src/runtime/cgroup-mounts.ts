@@ -5,7 +5,7 @@
 // cgroup) or else a bind mount of the container's own cgroup directory.
 import path from 'node:path';
 import { MS } from './linux.js';
-import type { MountPlan } from './plan.js';
+import type { MountPlan } from './plan-schema.js';
 import type { CgroupRecord } from '../cgroups/index.js';
 
 // The flags a cgroup mount passes on to the mounts it becomes.

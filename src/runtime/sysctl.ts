@@ -15,12 +15,8 @@ function isOwnNamespace(path: string, scope: 'ipc' | 'network'): boolean {
   }
 }
 
-export interface SysctlPlan {
-  /** Under /proc, e.g. "sys/net/ipv4/ip_forward". */
-  file: string;
-  value: string;
-  configPath: string;
-}
+export type { SysctlPlan } from './plan-schema.js';
+import type { SysctlPlan } from './plan-schema.js';
 
 // IPC-namespaced keys (ipc_namespaces(7)); fs.mqueue.* too.
 const IPC_KEYS = new Set([

@@ -72,16 +72,10 @@ test('the import graph walker sees a circle and a clean graph for what they are'
   }
 });
 
-// The one circle left, through types only: plan.ts defines the plan's types and
-// uses the planners that take them. It goes when those types move to their
-// own schema module (issue 15 item 1); then this list is emptied.
-const PENDING = [['runtime/cgroup-mounts.ts', 'runtime/netdevices.ts', 'runtime/plan.ts']];
-
 test('src/ has no import circle', () => {
   const graph = importGraph(src);
   assert.ok(graph.size > 50, `only ${graph.size} files found under ${src}`);
-  const found = circles(graph).filter((c) => !PENDING.some((p) => p.join() === c.join()));
-  assert.deepEqual(found, []);
+  assert.deepEqual(circles(graph), []);
 });
 
 test('src/core and src/cgroups are leaves: core imports only core, cgroups nothing of runtime or cli', () => {
