@@ -2,10 +2,11 @@
 // --root and the logger; and the one place errors become output and exit codes.
 import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
-import { StateStore } from '../runtime/state.js';
-import { UnsupportedError } from '../runtime/errors.js';
+import type { StateStore } from '../runtime/state.js';
+import { Runtime } from '../runtime/runtime.js';
+import { UnsupportedError } from '../core/errors.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
-import { defaultStateRoot, parseRootlessFlag, prepareXdgRoot, rootlessCgroups } from '../runtime/rootless.js';
+import { parseRootlessFlag } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
 
 export interface GlobalArgs {
@@ -25,10 +26,11 @@ export interface IdArgs {
 }
 
 export interface Context {
+  /** The one code path every command goes through (the library's too). */
+  runtime: Runtime;
+  /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
   log: Logger;
-  /** Rootless cgroups (--rootless, or auto: not root, or uid 0 in a user namespace): a cgroup that cannot be made is tolerated without limits. */
-  rootlessCgroups: boolean;
 }
 
 // One constant: the default root's containers also keep the plain /tsrun/<id> cgroups.
@@ -36,7 +38,7 @@ export const DEFAULT_ROOT = DEFAULT_STATE_ROOT;
 
 /** runc's global flags; they may come before or after the command. */
 export const GLOBAL_OPTIONS = {
-  // No default here: a rootless caller's is under XDG_RUNTIME_DIR (defaultStateRoot).
+  // No default here: a rootless caller's is under XDG_RUNTIME_DIR (rootless.ts defaultStateRoot), chosen when first used.
   root: { type: 'string', describe: `directory for container state (default: ${DEFAULT_ROOT}, or $XDG_RUNTIME_DIR/tsrun when not root)`, global: true },
   log: { type: 'string', describe: 'log file (default: stderr)', global: true },
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
@@ -54,21 +56,15 @@ function contextFrom(argv: GlobalArgs): Context {
     throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
   }
   const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
-  let store: StateStore | undefined;
+  const runtime = new Runtime({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log });
   return {
-    log,
-    rootlessCgroups: rootlessCgroups(rootless),
-    // Chosen when first used: spec and features need no state root, so a rootless caller without XDG_RUNTIME_DIR may still run them.
+    runtime,
+    // The root is chosen when first used: spec and features need none, so a rootless caller without XDG_RUNTIME_DIR may still run them.
     get store() {
-      return (store ??= new StateStore(path.resolve(argv.root ?? chosenDefaultRoot())));
+      return runtime.store;
     },
+    log,
   };
-}
-
-function chosenDefaultRoot(): string {
-  const chosen = defaultStateRoot();
-  if (chosen.xdg) prepareXdgRoot(chosen.root);
-  return chosen.root;
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

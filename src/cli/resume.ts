@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { resumeContainer } from '../cgroups/container.js';
 import { command, type GlobalArgs, type IdArgs } from './context.js';
 
 export const resumeCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
@@ -8,7 +7,7 @@ export const resumeCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
   builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }) as never,
   handler: command<IdArgs>((ctx, argv) => {
     // runc's warning, word for word but the name: rootless cgroups may be out of reach.
-    if (ctx.rootlessCgroups) ctx.log.warn("tsrun resume may fail if you don't have the full access to cgroups");
-    resumeContainer(ctx.store, argv.containerId);
+    if (ctx.runtime.rootlessCgroups) ctx.log.warn("tsrun resume may fail if you don't have the full access to cgroups");
+    ctx.runtime.resume(argv.containerId);
   }),
 };

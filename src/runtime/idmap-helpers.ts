@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Config, IdMapping } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export type MapWriter = 'direct' | 'helper';
 

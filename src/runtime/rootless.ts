@@ -10,7 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RootlessCaller } from './userns.js';
-import { TsrunError, UnsupportedError } from './errors.js';
+import { TsrunError, UnsupportedError } from '../core/errors.js';
 
 /** The state root of real root, as runc's /run/runc. */
 export const ROOT_STATE_ROOT = '/run/tsrun';
