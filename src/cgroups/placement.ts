@@ -6,11 +6,10 @@
 // exist (exec never makes one). Pure but for the existence check.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError } from '../runtime/errors.js';
-import type { CgroupRecord } from './cgroup.js';
+import { TsrunError } from '../core/errors.js';
+import type { CgroupRecord } from './record.js';
 import { CgroupOpError } from './errors.js';
 import { describe, writeValue } from './fs.js';
-import type { CloneTarget } from '../runtime/plan-schema.js';
 
 /** The directories a process joins, one per hierarchy. */
 export interface Placement {
@@ -131,8 +130,17 @@ export function joinHint(code: string | undefined): string {
   return '';
 }
 
-/** Where tsrun-init clones the process (clone3 CLONE_INTO_CGROUP): the unified directory, as its hierarchy's root and the path below it. */
-export type { CloneTarget };
+/**
+ * Where tsrun-init clones the process (clone3 CLONE_INTO_CGROUP): the unified
+ * directory, as its hierarchy's root and the path below it. The plan's
+ * CloneTarget (runtime/plan-schema.ts) has this shape; cgroups/ is a leaf.
+ */
+export interface CloneTarget {
+  mount: string;
+  path: string;
+  /** Where an error about it points: /linux/cgroupsPath for create, '' for exec. */
+  configPath: string;
+}
 
 /**
  * The unified directory of placement, for tsrun-init to clone into; none

@@ -2,8 +2,7 @@
 // before the container id, and everything after it is the command, so
 // `tsrun exec c1 sh -c 'echo hi'` runs sh with -c.
 import type { CommandModule, Options } from 'yargs';
-import { TsrunError } from '../runtime/errors.js';
-import { execInContainer } from '../runtime/exec.js';
+import { TsrunError } from '../core/errors.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 import { checkPassedFds, checkPreserveFds } from './create-flags.js';
 
@@ -24,10 +23,7 @@ const EXEC_OPTIONS = {
   apparmor: { type: 'string', describe: 'AppArmor profile for the process' },
   'process-label': { type: 'string', describe: 'SELinux label for the process' },
   'ignore-paused': { type: 'boolean', default: false, describe: 'exec even into a paused container' },
-  cgroup: {
-    type: 'string', array: true,
-    describe: "run the process in an existing sub-cgroup of the container's: <sub-path> for every hierarchy, or <controller>[,<controller>...]:<sub-path> on cgroup v1 (repeatable)",
-  },
+  cgroup: { type: 'string', array: true, describe: "sub-cgroup of the container to run in (not supported yet: the process joins the container's cgroup)" },
 } as const satisfies Record<string, Options>;
 
 interface ExecArgs {
@@ -77,8 +73,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
       .options(EXEC_OPTIONS) as never,
   handler: command<ExecArgs>(async (ctx, argv) => {
     try {
-      return await execInContainer(ctx.store, {
-        id: argv.containerId,
+      return await ctx.runtime.exec(argv.containerId, {
         processFile: argv.process,
         flags: {
           args: [...(argv.command ?? []), ...(argv['--'] ?? [])].map(String),
@@ -99,7 +94,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
         preserveFds: checkPassedFds({ preserveFds: checkPreserveFds(argv.preserveFds) }).preserveFds,
         ignorePaused: argv.ignorePaused,
         cgroups: argv.cgroup?.map(String),
-        onWarning: (m) => ctx.log.warn(m),
+        forwardSignals: true,
       });
     } catch (e) {
       throw execFailed(e);

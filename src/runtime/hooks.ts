@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import type { Config, Hook, HookName } from '../spec/types.js';
-import { TsrunError } from './errors.js';
+import { PlanError, TsrunError } from '../core/errors.js';
 import { HOOK_OUTPUT_LIMIT } from './init-protocol.js';
-import { PlanError } from './plan-error.js';
 
 /** Every hook list, in the order runtime.md's lifecycle calls them. */
 export const HOOK_NAMES: readonly HookName[] = [

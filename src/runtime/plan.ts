@@ -6,7 +6,7 @@ import type { Config, Mount } from '../spec/types.js';
 import { MS, NS_CLONE_FLAGS } from './linux.js';
 import { parseMountOptions, PROPAGATION_OPTIONS } from './mount-options.js';
 import { planDevices, planDevSymlinks } from './devices.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export { PlanError };
 import { refuseUnsupported } from './support.js';
@@ -14,7 +14,7 @@ import { isOwnNamespace, type HostFacts } from './host.js';
 import { planProcess } from './process-plan.js';
 import { planContainerPaths, planSysctl } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
-import { expandCgroupMount } from '../cgroups/mounts.js';
+import { expandCgroupMount } from './cgroup-mounts.js';
 import { cloneTarget, containerPlacement, withCgroupInto } from '../cgroups/placement.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
@@ -40,6 +40,8 @@ export interface PlanOptions {
   host: HostFacts;
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
   cgroup?: CgroupRecord;
+  /** Rootless by euid: idmapped mounts are refused (mount_setattr needs CAP_SYS_ADMIN on the host). */
+  rootless?: boolean;
   warn(message: string): void;
   /** Is the namespace file at path tsrun's own (procName: its /proc/self/ns name)? Default: host.ts isOwnNamespace. */
   isOwnNamespace?(path: string, procName: string): boolean;
@@ -187,6 +189,9 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     domainname: config.domainname,
     mounts: (config.mounts ?? []).flatMap((m, i) => {
       const planned = planMount(m, i, opts.bundle, config);
+      if (planned.idmap && opts.rootless) {
+        throw new PlanError(`/mounts/${i}`, 'idmapped mounts are not supported for rootless containers (making one needs CAP_SYS_ADMIN on the host, as runc also refuses): use a plain bind mount, or run tsrun as root');
+      }
       if (planned.idmap && !hasNs('mount')) throw new PlanError(`/mounts/${i}`, 'an idmapped mount needs a mount namespace (add {"type": "mount"} to linux.namespaces)');
       // config.md: relative destinations are deprecated, and taken from "/" (as runc 1.1 does, with a warning).
       if (!m.destination.startsWith('/')) opts.warn(`/mounts/${i}/destination: ${JSON.stringify(m.destination)} is not absolute; it is mounted at ${planned.destination} (relative destinations are deprecated)`);
@@ -196,6 +201,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
       return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
     }),
     devices: hostMounts?.makeDevices === false ? [] : planDevices(config),
+    bindDevices: hasNs('user') || opts.host.inUserNs === true,
     devSymlinks: hostMounts?.makeDevices === false ? [] : planDevSymlinks(config),
     sysctl: planSysctl(config),
     timeOffsets: planTimeOffsets(config, newNs('time')),
@@ -208,7 +214,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
-    ...withCgroupInto(opts.cgroup && cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath')),
+    // Not rootless: its cgroup may not be made at all (rootless-cgroup.ts), and is not the caller's to clone into.
+    ...withCgroupInto(opts.cgroup && !opts.rootless ? cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath') : undefined),
     netDevices: planNetDevices(config, namespaces),
   };
 }

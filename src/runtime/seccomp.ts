@@ -7,8 +7,8 @@ import createDebug from 'debug';
 import { endianness } from 'node:os';
 import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
-import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from './native.js';
-import { PlanError } from './plan-error.js';
+import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
+import { PlanError } from '../core/errors.js';
 
 const debug = createDebug('tsrun:seccomp');
 
