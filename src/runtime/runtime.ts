@@ -10,6 +10,7 @@ import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { DamagedStateError } from '../core/errors.js';
+import type { NativeCore } from '../core/native.js';
 import { Container, withContainer } from './container.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
@@ -35,6 +36,8 @@ export interface RuntimeOptions {
   /** The state directory (runc's --root); default /run/tsrun. */
   root?: string;
   log?: RuntimeLog;
+  /** The kernel calls the runtime makes through the addon; tests give a recording fake. Default: the addon. */
+  core?: NativeCore;
 }
 
 /** What a container is made from: a bundle directory, or a config and a rootfs directory given in code. */
@@ -55,7 +58,7 @@ export class Runtime {
 
   constructor(opts: RuntimeOptions = {}) {
     this.root = path.resolve(opts.root ?? DEFAULT_STATE_ROOT);
-    this.store = new StateStore(this.root);
+    this.store = new StateStore(this.root, opts.core);
     this.log = opts.log;
   }
 
