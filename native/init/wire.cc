@@ -162,7 +162,8 @@ void put_u32(Writer &w, uint32_t n) {
 
 void Writer::map(uint32_t pairs) { put(*this, "m", 1); put_u32(*this, pairs); }
 void Writer::key(const char *k) { uint32_t n = strlen(k); put_u32(*this, n); put(*this, k, n); }
-void Writer::str(const char *s) { uint32_t n = strlen(s); put(*this, "s", 1); put_u32(*this, n); put(*this, s, n); }
+void Writer::str(const char *s) { bytes(s, strlen(s)); }
+void Writer::bytes(const void *data, uint32_t n) { put(*this, "s", 1); put_u32(*this, n); put(*this, data, n); }
 void Writer::i64(int64_t n) {
   uint8_t b[9] = {'i'};
   for (int i = 0; i < 8; i++) b[i + 1] = uint8_t(static_cast<uint64_t>(n) >> (8 * i));

@@ -52,6 +52,7 @@ struct Writer {
   void map(uint32_t pairs);
   void key(const char *k);
   void str(const char *s);
+  void bytes(const void *data, uint32_t n);  // an 's' of raw bytes
   void i64(int64_t n);
 };
 

@@ -5,7 +5,7 @@
 import path from 'node:path';
 import createDebug from 'debug';
 import { readProcessFile } from '../spec/validate.js';
-import { StatusError, TsrunError } from './errors.js';
+import { ConfigPathError, isUnder, StatusError, TsrunError } from './errors.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
 import { SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
@@ -171,20 +171,8 @@ function killAndReap(pid: number): void {
  * exec, /process is the --process file, or partly the command line: say so.
  */
 function relabel(e: unknown, opts: ExecOptions): unknown {
-  if (!(e instanceof TsrunError)) return e;
-  const m = /^config\.json: (\/process(?:\/[^:]*)?): /.exec(e.message);
-  if (!m) return e;
-  const rest = e.message.slice(m[0].length);
-  if (opts.processFile) {
-    const inFile = m[1].slice('/process'.length);
-    e.message = `${opts.processFile}: ${inFile ? `${inFile}: ` : ''}${rest}`;
-    return e;
-  }
-  for (const [field, flag] of Object.entries(flagFields(opts.flags))) {
-    if (m[1] === field || m[1].startsWith(`${field}/`)) {
-      e.message = flag ? `${flag}: ${rest}` : rest;
-      break;
-    }
-  }
-  return e;
+  if (!(e instanceof ConfigPathError) || !isUnder(e.path, '/process')) return e;
+  if (opts.processFile) return e.from({ kind: 'process-file', file: opts.processFile });
+  const flag = Object.entries(flagFields(opts.flags)).find(([field]) => isUnder(e.path, field))?.[1];
+  return flag === undefined ? e : e.from({ kind: 'flag', flag });
 }

@@ -5,6 +5,7 @@
 // itself) is made on the host, recorded in the state dir and undone by delete
 // (host-mounts.ts). What would change the host for good, or
 // could not be undone by mount id, is refused here with the reason.
+import { configWarning } from './errors.js';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { CAPABILITY_SETS } from './capabilities.js';
@@ -46,7 +47,7 @@ export function planWithoutMountNamespace(config: Config, warn: (message: string
   const caps = config.process?.capabilities;
   const sets = CAPABILITY_SETS.filter((s) => caps?.[s]?.includes('CAP_SYS_CHROOT'));
   if (sets.length) {
-    warn(`config.json: /process/capabilities: CAP_SYS_CHROOT (in ${sets.join(', ')}) with no mount namespace: the container's root is a chroot, which a process with CAP_SYS_CHROOT can leave for the host's /`);
+    warn(configWarning('/process/capabilities', `CAP_SYS_CHROOT (in ${sets.join(', ')}) with no mount namespace: the container's root is a chroot, which a process with CAP_SYS_CHROOT can leave for the host's /`));
   }
   return { makeDevices };
 }

@@ -124,7 +124,7 @@ test('a busybox config gives the expected plan', () => {
     sessionKeyring: 'c1',
     process: processPlan(),
     hooksSync: false,
-    hooks: { createContainer: [], startContainer: [] },
+    hooks: { createContainer: [], startContainer: [], outputLimit: 256 },
     cgroupSync: true,
     netDevices: [],
   });
