@@ -125,27 +125,9 @@ void release(const Value *map, const char *key) {
   malloc_trim(0);
 }
 
-const char *get_str(const Value *map, const char *key, const char *fallback) {
+const char *get_str(const Value *map, const char *key) {
   const Value *v = get(map, key);
-  return v && v->kind == 's' ? v->str : fallback;
-}
-
-int64_t get_int(const Value *map, const char *key, int64_t fallback) {
-  const Value *v = get(map, key);
-  return v && v->kind == 'i' ? v->num : fallback;
-}
-
-bool get_bool(const Value *map, const char *key, bool fallback) {
-  const Value *v = get(map, key);
-  if (v && v->kind == 't') return true;
-  if (v && v->kind == 'f') return false;
-  return fallback;
-}
-
-uint32_t count(const Value *array) { return array && array->kind == 'a' ? array->len : 0; }
-
-const Value *at(const Value *array, uint32_t i) {
-  return i < count(array) ? &array->items[i] : nullptr;
+  return v && v->kind == 's' ? v->str : nullptr;
 }
 
 namespace {
