@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export type { DevicePlan, DevSymlink } from './plan-schema.js';
 import type { DevicePlan, DevSymlink } from './plan-schema.js';

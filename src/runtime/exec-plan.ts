@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Process } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import { ConfigPathError, isUnder, TsrunError } from './errors.js';
+import { ConfigPathError, isUnder, TsrunError } from '../core/errors.js';
 import type { HostFacts } from './host.js';
 import { NS_CLONE_FLAGS } from './linux.js';
 import { joinOrder } from './namespace-order.js';

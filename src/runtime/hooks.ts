@@ -8,8 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import type { Config, Hook, HookName } from '../spec/types.js';
-import { ConfigPathError, configWarning } from './errors.js';
-import { PlanError } from './plan-error.js';
+import { ConfigPathError, configWarning, PlanError } from '../core/errors.js';
 
 /** Every hook list, in the order runtime.md's lifecycle calls them. */
 export const HOOK_NAMES: readonly HookName[] = [

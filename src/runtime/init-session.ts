@@ -3,10 +3,10 @@
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import createDebug from 'debug';
-import { InitError, TsrunError } from './errors.js';
+import { InitError, TsrunError } from '../core/errors.js';
 import { HOOK_OUTCOME_BYTES, initHookFailure } from './hooks.js';
 import { MessageType } from './init-protocol.js';
-import { initBinaryPath, native, type NativeCore } from './native.js';
+import { initBinaryPath, native, type NativeCore } from '../core/native.js';
 import { decode, encode, type WireValue } from './wire.js';
 import type { CreatePlan } from './plan.js';
 import type { ExecPlan } from './exec-plan.js';

@@ -2,7 +2,7 @@
 // by tsrun-init with set_mempolicy just before exec (native/init/mempolicy.cc),
 // for the container's process and every exec'd one, as runc does.
 import type { MemoryPolicy } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export type { MemoryPolicyPlan } from './plan-schema.js';
 import type { MemoryPolicyPlan } from './plan-schema.js';

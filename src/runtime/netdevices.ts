@@ -1,8 +1,8 @@
 // linux.netDevices (config-linux.md "Network Devices"): host devices moved
 // into the container's new network namespace by tsrun-init (native/init/netdev.cc).
 import type { Config } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
-import type { NamespacePlan } from './plan.js';
+import { PlanError } from '../core/errors.js';
+import type { NamespacePlan } from './plan-schema.js';
 
 export type { NetDevicePlan } from './plan-schema.js';
 import type { NetDevicePlan } from './plan-schema.js';

@@ -5,11 +5,10 @@
 // itself) is made on the host, recorded in the state dir and undone by delete
 // (host-mounts.ts). What would change the host for good, or
 // could not be undone by mount id, is refused here with the reason.
-import { configWarning } from './errors.js';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { CAPABILITY_SETS } from './capabilities.js';
-import { PlanError } from './plan-error.js';
+import { configWarning, PlanError } from '../core/errors.js';
 
 const ADD_MOUNT_NS = 'add {"type": "mount"} to linux.namespaces';
 

@@ -6,7 +6,7 @@ import type { Config, Mount } from '../spec/types.js';
 import { MS, NS_CLONE_FLAGS } from './linux.js';
 import { parseMountOptions, PROPAGATION_OPTIONS } from './mount-options.js';
 import { planDevices, planDevSymlinks } from './devices.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export { PlanError };
 import { refuseUnsupported } from './support.js';
@@ -14,7 +14,7 @@ import { isOwnNamespace, type HostFacts } from './host.js';
 import { planProcess } from './process-plan.js';
 import { planContainerPaths, planSysctl } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
-import { expandCgroupMount } from '../cgroups/mounts.js';
+import { expandCgroupMount } from './cgroup-mounts.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
 import { planNetDevices } from './netdevices.js';

@@ -6,7 +6,7 @@ import { planCapabilities } from './capabilities.js';
 import type { HostFacts } from './host.js';
 import { planMemoryPolicy } from './mempolicy.js';
 import { checkKernelLimits } from './kernel-limits.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 import type { ProcessPlan, SchedulerPlan } from './plan-schema.js';
 import { planRlimits, RLIMIT_NOFILE } from './rlimits.js';
 import { planSeccomp } from './seccomp.js';

@@ -3,7 +3,7 @@
 // ceiling is and why, instead of runc's bare "error setting rlimit type 7".
 import type { Rlimit } from '../spec/types.js';
 import { CAP_SYS_RESOURCE } from './capabilities.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 /** RLIMIT_* names by number (include/uapi/asm-generic/resource.h). */
 export const RLIMIT_NAMES = [

@@ -3,13 +3,12 @@
 // addon) compiles the filter to BPF. tsrun-init only loads that program, so
 // it needs no libseccomp and no parsing of its own. runc's behaviour is the
 // reference where the spec leaves room.
-import { configWarning } from './errors.js';
 import createDebug from 'debug';
 import { endianness } from 'node:os';
 import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
-import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from './native.js';
-import { PlanError } from './plan-error.js';
+import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
+import { configWarning, PlanError } from '../core/errors.js';
 
 const debug = createDebug('tsrun:seccomp');
 

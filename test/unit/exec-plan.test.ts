@@ -8,7 +8,7 @@ import { ConfigError, validateProcess } from '../../src/spec/validate.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags } from '../../src/runtime/exec-plan.js';
 import type { HostFacts } from '../../src/runtime/host.js';
 import type { StoredState } from '../../src/runtime/state.js';
-import { TsrunError } from '../../src/runtime/errors.js';
+import { TsrunError } from '../../src/core/errors.js';
 import { endExecFlags } from '../../src/cli/exec.js';
 
 const HOST: HostFacts = { lastCap: 40, capEff: (1n << 41n) - 1n, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false };

@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import type { Config } from '../../src/spec/types.js';
 import { runCreateRuntimeHooks } from '../../src/runtime/hooks.js';
 import { MessageType } from '../../src/runtime/init-protocol.js';
-import { initBinaryPath, native } from '../../src/runtime/native.js';
+import { initBinaryPath, native } from '../../src/core/native.js';
 import { decode, encode } from '../../src/runtime/wire.js';
 
 const EPROTO = 71;

@@ -3,7 +3,7 @@
 // become waitpid(-1), which would reap any child of the caller.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { native } from '../../src/runtime/native.js';
+import { native } from '../../src/core/native.js';
 
 test('a non-number pid or fd is a TypeError naming the argument', () => {
   const core = native() as unknown as Record<string, (...args: unknown[]) => unknown>;

@@ -13,7 +13,7 @@ import type { Config } from '../../src/spec/types.js';
 import { buildCreatePlan, type CreatePlan } from '../../src/runtime/plan.js';
 import { buildExecPlan, type ExecPlan } from '../../src/runtime/exec-plan.js';
 import type { StoredState } from '../../src/runtime/state.js';
-import { initBinaryPath } from '../../src/runtime/native.js';
+import { initBinaryPath } from '../../src/core/native.js';
 import { encode, type WireValue } from '../../src/runtime/wire.js';
 import { PLAN_VERSION } from '../../src/runtime/plan-version.js';
 import type { HostFacts } from '../../src/runtime/host.js';

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/spec/types.js';
 import { buildCreatePlan, PlanError, rootfsPath, type PlanOptions } from '../../src/runtime/plan.js';
 import { MS } from '../../src/runtime/linux.js';
-import { TsrunError, UnsupportedError } from '../../src/runtime/errors.js';
+import { TsrunError, UnsupportedError } from '../../src/core/errors.js';
 import { refuseUnsupported } from '../../src/runtime/support.js';
 import type { HostFacts } from '../../src/runtime/host.js';
 import { planIdMaps } from '../../src/runtime/userns.js';

@@ -8,7 +8,7 @@ import { planProcess, parseCpuList } from '../../src/runtime/process-plan.js';
 import { CAPABILITY_NAMES, planCapabilities } from '../../src/runtime/capabilities.js';
 import { planRlimits } from '../../src/runtime/rlimits.js';
 import { parseCapEff, parseHardLimits, type HostFacts } from '../../src/runtime/host.js';
-import { PlanError } from '../../src/runtime/plan-error.js';
+import { PlanError } from '../../src/core/errors.js';
 
 const ALL_CAPS = (1n << 41n) - 1n;
 const HOST: HostFacts = { lastCap: 40, capEff: ALL_CAPS, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false };
