@@ -195,6 +195,7 @@ struct CreatePlan {
   const char *domainname = nullptr; // optional
   List<MountPlan> mounts;
   List<DevicePlan> devices;
+  bool bind_devices = false;
   List<DevSymlink> dev_symlinks;
   List<SysctlPlan> sysctl;
   const char *time_offsets = nullptr; // optional
