@@ -2,8 +2,8 @@
 // worded in one place for every source it can come from.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigPathError, describeConfigProblem, InitError, PlanError, UnsupportedError } from '../../src/core/errors.js';
-import { HookError } from '../../src/runtime/hooks.js';
+import { ConfigPathError, describeConfigProblem, InitError, PlanError, UnsupportedError } from '../../../src/core/errors.js';
+import { HookError } from '../../../src/runtime/hooks.js';
 
 test('describeConfigProblem words each source: config.json, the saved config, a --process file, a flag', () => {
   const p = { path: '/process/user/uid', reason: 'must be from 0 to 2147483647, not -1' };
