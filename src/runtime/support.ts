@@ -41,7 +41,7 @@ export function refuseUnsupported(config: Config, host: UnsupportedHost = realHo
   for (const gap of GAPS) {
     if (gap.present(config)) {
       const why = gap.why ? `${gap.why(host)}; ` : 'tsrun does not support this field yet; ';
-      throw new UnsupportedError(`config.json: ${gap.path}: ${why}remove it to run this container`);
+      throw new UnsupportedError(`${why}remove it to run this container`, gap.path);
     }
   }
 }
