@@ -1,7 +1,7 @@
 // The C++ addon, typed. Every kernel-facing call of the runtime goes through
 // here, which makes this interface the seam unit tests can fake.
 import { existsSync } from 'node:fs';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from './package-root.js';
 import path from 'node:path';
 
 export interface WaitResult {
