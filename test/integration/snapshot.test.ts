@@ -16,7 +16,7 @@ const nodePath = fs.readFileSync(path.join(dist, 'node-path'), 'utf8').trim();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-snapshot-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const HINT = /^tsrun: .*tsrun\.blob was not built for .* \(run npm run build:ts\); starting without it$/;
+const HINT = /^tsrun: .*tsrun\.blob was not built for .* \(run npm run build:snapshot\); starting without it$/;
 
 /**
  * A copy of the package whose dist holds links to the real one's files and a
