@@ -863,7 +863,7 @@ bool decode_InitHookPlan(const wire::Value *v, InitHookPlan *out, const Path *p,
 
 bool decode_InitHooksPlan(const wire::Value *v, InitHooksPlan *out, const Path *p, DecodeError *err) {
   if (!expect(v, 'm', p, err)) return false;
-  bool seen[2] = {};
+  bool seen[3] = {};
   for (uint32_t i = 0; i < v->len; i++) {
     const char *k = v->keys[i];
     const wire::Value *x = &v->items[i];
@@ -877,12 +877,18 @@ bool decode_InitHooksPlan(const wire::Value *v, InitHooksPlan *out, const Path *
       seen[1] = true;
       Path at{p, "startContainer", 0};
       if (!decode_list(x, &out->start_container, decode_InitHookPlan, &at, err)) return false;
+    } else if (strcmp(k, "outputLimit") == 0) {
+      if (seen[2]) return fail(p, err, "has the key outputLimit twice");
+      seen[2] = true;
+      Path at{p, "outputLimit", 0};
+      if (!get_int(x, &out->output_limit, &at, err)) return false;
     } else {
       return unknown_key(v, i, p, err);
     }
   }
   if (!seen[0]) return missing_key("createContainer", p, err);
   if (!seen[1]) return missing_key("startContainer", p, err);
+  if (!seen[2]) return missing_key("outputLimit", p, err);
   return true;
 }
 

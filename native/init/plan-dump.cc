@@ -231,6 +231,7 @@ void dump_InitHooksPlan(FILE *f, const InitHooksPlan &v) {
   fprintf(f, "%s\"startContainer\":", sep); sep = ","; fputc('[', f);
   for (uint32_t i = 0; i < v.start_container.count; i++) { const auto &x = v.start_container[i]; if (i) fputc(',', f); dump_InitHookPlan(f, x); }
   fputc(']', f);
+  fprintf(f, "%s\"outputLimit\":", sep); sep = ","; dump_int(f, v.output_limit, false);
   fputc('}', f);
 }
 

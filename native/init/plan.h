@@ -170,6 +170,7 @@ struct InitHookPlan {
 struct InitHooksPlan {
   List<InitHookPlan> create_container;
   List<InitHookPlan> start_container;
+  int64_t output_limit = 0;
 };
 
 struct NetDevicePlan {

@@ -104,6 +104,8 @@ export const InitHookPlanSchema = Struct('InitHookPlan', {
 export const InitHooksPlanSchema = Struct('InitHooksPlan', {
   createContainer: Type.Array(InitHookPlanSchema),
   startContainer: Type.Array(InitHookPlanSchema),
+  /** How many bytes of a failed hook's stdout and stderr init sends back (hooks.ts HOOK_OUTPUT_LIMIT). */
+  outputLimit: Type.Integer(),
 });
 
 export const CapabilityPlanSchema = Struct('CapabilityPlan', {
