@@ -95,6 +95,14 @@ export const initBinaryPath = process.env.TSRUN_INIT_BINARY ?? path.join(buildDi
 
 let loaded: NativeCore | undefined;
 
+/**
+ * The addon, loaded on first use: what a Runtime takes when it is given no
+ * other core (tests give a recording fake, test/unit/runtime/fake-core.ts).
+ */
+export const nativeCore: NativeCore = new Proxy({} as NativeCore, {
+  get: (_target, name) => (native() as unknown as Record<string | symbol, unknown>)[name],
+});
+
 export function native(): NativeCore {
   if (!loaded) {
     const addon = path.join(buildDir, 'tsrun_native.node');

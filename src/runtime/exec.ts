@@ -12,7 +12,7 @@ import { ChildWaiter, SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
 import { joinCgroup, openCgroup } from '../cgroups/index.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
@@ -46,7 +46,7 @@ export interface ExecOptions {
 
 /** Returns the exit code for tsrun: the process's (128+N if killed by signal N), or 0 when detached. */
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
-  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder() : new ChildWaiter();
+  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder(store.core) : new ChildWaiter(store.core);
   let receiveOn: number | undefined;
   try {
     const start = () => startProcess(store, opts, (fd) => (receiveOn = fd));
@@ -137,7 +137,7 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
             ociVersion: state.ociVersion, id: state.id, pid: state.pid, processPid, status, bundle: state.bundle, annotations: state.annotations,
           });
         },
-      });
+      }, store.core);
       closeConsole(consoleChannel, true);
       if (consoleChannel?.receiveOn !== undefined) onConsole(consoleChannel.receiveOn);
     } catch (e) {
@@ -155,16 +155,16 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
     if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
   } catch (e) {
     // runc does the same: a process nobody can find would be left running.
-    killAndReap(pid);
+    killAndReap(pid, store.core);
     throw e;
   }
   return pid;
 }
 
-function killAndReap(pid: number): void {
+function killAndReap(pid: number, core: NativeCore): void {
   try {
     process.kill(pid, 'SIGKILL');
-    native().waitPid(pid, true);
+    core.waitPid(pid, true);
   } catch {
     // already gone
   }
