@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-export const sleepMs = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+// Made at first use, not when the module loads: tsrun's start-up snapshot (src/cli/snapshot.ts) cannot hold a SharedArrayBuffer.
+let sleeper: Int32Array | undefined;
+export const sleepMs = (ms: number) => Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 
 export function readText(file: string): string | undefined {
   try {

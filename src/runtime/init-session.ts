@@ -65,7 +65,7 @@ export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: Na
 
 function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>, core: NativeCore): number {
   const exec = plan.mode === 'exec';
-  const { pid: stage0, fd } = core.spawnInit(initBinaryPath, plan.process.preserveFds);
+  const { pid: stage0, fd } = core.spawnInit(initBinaryPath(), plan.process.preserveFds);
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;

@@ -19,7 +19,7 @@ import { PLAN_VERSION } from '../../../src/runtime/plan-version.js';
 import type { HostFacts } from '../../../src/runtime/host.js';
 
 const repo = fileURLToPath(new URL('../../../..', import.meta.url));
-const checker = path.join(path.dirname(initBinaryPath), 'tsrun-plan-check');
+const checker = path.join(path.dirname(initBinaryPath()), 'tsrun-plan-check');
 const HOST: HostFacts = {
   lastCap: 40, capEff: (1n << 41n) - 1n, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false,
   onlineNodes: [0],
