@@ -81,6 +81,23 @@ export function removeDir(dir: string, waitMs = 2000): boolean {
   }
 }
 
+/**
+ * removeDir of dir and every cgroup below it, deepest first: a container's
+ * cgroup with the sub-cgroups made in it (for `exec --cgroup`, or by its own
+ * processes through a cgroup namespace) goes as a whole, as runc removes it.
+ */
+export function removeTree(dir: string, waitMs = 2000): boolean {
+  let entries: fs.Dirent[] = [];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // gone already: removeDir says so
+  }
+  let ok = true;
+  for (const e of entries) if (e.isDirectory()) ok = removeTree(path.join(dir, e.name), waitMs) && ok;
+  return removeDir(dir, waitMs) && ok;
+}
+
 /** The pids in cgroup.procs of dir and, recursively, of its children. */
 export function readPids(dir: string, recursive = true): number[] {
   const out: number[] = [];
