@@ -108,11 +108,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       onWarning: opts.onWarning,
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
-      placeInCgroup(pid) {
+      placeInCgroup(pid, unifiedByClone) {
         if (!cgroupRecord) return;
         cgroup = openCgroup(cgroupRecord);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
-        const setUp = (resources = config.linux?.resources) => setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
+        const setUp = (resources = config.linux?.resources) =>
+          setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });
         if (!opts.rootlessCgroups) return setUp();
         placeRootless(cgroup, config, setUp, (m) => opts.onWarning?.(m));
       },

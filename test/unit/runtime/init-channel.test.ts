@@ -18,7 +18,7 @@ const NOT_A_PLAN = 'the plan from tsrun does not fit this tsrun-init: /mode: ';
 /** Starts tsrun-init, lets send talk to it, and returns what it answered and how it ended. */
 function withInit(send: (fd: number) => void) {
   const core = native();
-  const { pid, fd } = core.spawnInit(initBinaryPath, 0);
+  const { pid, fd } = core.spawnInit(initBinaryPath(), 0);
   try {
     send(fd);
     const msg = core.channelRecv(fd);
@@ -87,7 +87,7 @@ test('tsrun-init refuses frames that disagree with the first, or overrun its len
 test('init\'s error report is read even when init has exited with frames of ours unread', () => {
   // The kernel then fails our next read once with ECONNRESET, the report still queued behind it.
   const core = native();
-  const { pid, fd } = core.spawnInit(initBinaryPath, 0);
+  const { pid, fd } = core.spawnInit(initBinaryPath(), 0);
   try {
     fs.writeSync(fd, frame(MessageType.PLAN, 20, Buffer.alloc(10)));
     fs.writeSync(fd, frame(MessageType.ACK, 20, Buffer.alloc(10)));
@@ -104,7 +104,7 @@ test('init\'s error report is read even when init has exited with frames of ours
 
 test('a parent that hangs up midway through a message: init exits, without waiting for the rest', () => {
   const core = native();
-  const { pid, fd } = core.spawnInit(initBinaryPath, 0);
+  const { pid, fd } = core.spawnInit(initBinaryPath(), 0);
   fs.writeSync(fd, frame(MessageType.PLAN, 1000, Buffer.alloc(10)));
   fs.closeSync(fd);
   assert.deepEqual(core.waitPid(pid, true), { exited: true, code: 1, signal: 0 });

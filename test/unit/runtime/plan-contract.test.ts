@@ -19,7 +19,7 @@ import { PLAN_VERSION } from '../../../src/runtime/plan-version.js';
 import type { HostFacts } from '../../../src/runtime/host.js';
 
 const repo = fileURLToPath(new URL('../../../..', import.meta.url));
-const checker = path.join(path.dirname(initBinaryPath), 'tsrun-plan-check');
+const checker = path.join(path.dirname(initBinaryPath()), 'tsrun-plan-check');
 const HOST: HostFacts = {
   lastCap: 40, capEff: (1n << 41n) - 1n, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false,
   onlineNodes: [0],
@@ -114,6 +114,7 @@ test('a create plan with every kind of field comes out of init\'s decoder as TS 
   const more: CreatePlan = {
     ...plan,
     hostMountRecord: '/run/tsrun/c1/host-mounts',
+    cgroupInto: { mount: '/sys/fs/cgroup', path: 'tsrun/c1', configPath: '/linux/cgroupsPath' },
     process: {
       ...plan.process,
       inheritedNofile: [1024, 1048576],
@@ -136,6 +137,14 @@ test('an exec plan comes out of init\'s decoder as TS encoded it; the user names
   assert.equal(plan.version, PLAN_VERSION);
   roundTrip(plan);
   roundTrip({ ...plan, chrootFrom: '/proc/4242/root', sessionKeyring: undefined });
+  // exec --cgroup: the sub-cgroup stage 0 clones the process into.
+  const cgroup = { v1: [], unified: { mount: '/sys/fs/cgroup', dir: '/sys/fs/cgroup/tsrun/c1/sub' } };
+  // With a user namespace stage 0 cannot clone into the cgroup (placement.ts cloneTarget): the parent moves it in.
+  assert.equal(buildExecPlan(state, config.process!, { host: HOST, warn: () => {}, cgroup }).cgroupInto, undefined);
+  const noUserns = { ...state, config: { ...config, linux: { ...config.linux, namespaces: config.linux!.namespaces!.filter((n) => n.type !== 'user') } } } as StoredState;
+  const placed = buildExecPlan(noUserns, config.process!, { host: HOST, warn: () => {}, cgroup });
+  assert.deepEqual(placed.cgroupInto, { mount: '/sys/fs/cgroup', path: 'tsrun/c1/sub', configPath: '' });
+  roundTrip(placed);
 });
 
 test('init refuses an unknown, a missing or a mistyped key, naming it', () => {
