@@ -29,6 +29,11 @@ export interface VmOptions {
   cwd?: string;
   /** Added to the command's environment (PATH, HOME and LANG are set already). */
   env?: Record<string, string>;
+  /**
+   * Boot systemd as PID 1 (vm-init's systemd mode): the host's / under a
+   * tmpfs overlay, the D-Bus system bus up, and the command run as a service.
+   */
+  systemd?: boolean;
 }
 
 export interface VmResult {
@@ -123,7 +128,7 @@ export async function runInVm(command: string[], opts: VmOptions = {}): Promise<
       ...['-nodefaults', '-no-user-config', '-display', 'none', '-serial', 'stdio', '-no-reboot'],
       ...['-kernel', kernel, '-initrd', initrd],
       // panic=-1 with -no-reboot: if vm-init dies, qemu exits instead of hanging.
-      ...['-append', 'console=ttyS0 cgroup_no_v1=all quiet panic=-1'],
+      ...['-append', `console=ttyS0 cgroup_no_v1=all quiet panic=-1${opts.systemd ? ' tsrun.systemd systemd.show_status=0' : ''}`],
       ...['-virtfs', 'local,path=/,mount_tag=tsrun-root,security_model=passthrough,readonly=on,multidevs=remap'],
       // (qemu's option syntax escapes a comma in a value by doubling it.)
       ...['-virtfs', `local,path=${io.replace(/,/g, ',,')},mount_tag=tsrun-io,security_model=passthrough`],

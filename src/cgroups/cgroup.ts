@@ -12,6 +12,7 @@ import { CgroupError, CgroupOpError } from './errors.js';
 import { describe, readPids, readText, removeDir, sleepMs, writeValue } from './fs.js';
 import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 import type { Stats } from './stats.js';
+import type { SystemdRecord } from './systemd.js';
 
 export interface CgroupRecord {
   mode: CgroupMode;
@@ -30,6 +31,8 @@ export interface CgroupRecord {
    * A create killed then leaves them to the sweep, which removes the empty ones.
    */
   making?: string[];
+  /** Under the systemd driver: the container's scope, which systemd makes and removes. */
+  systemd?: SystemdRecord;
 }
 
 /** What the host provides that the cgroup code cannot do with files alone. */
@@ -58,8 +61,9 @@ export abstract class Cgroup {
   /**
    * Makes the directories (idempotent) and prepares them. Each one it makes
    * goes into record.created at once, so a failure midway can undo it; returns them.
+   * pid: the first process, which the systemd driver's scope is started with.
    */
-  abstract create(): string[];
+  abstract create(pid?: number): string[];
   protected abstract view(): CgroupView;
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
   /** The directory a planned write goes to. */

@@ -25,6 +25,8 @@ export interface IdArgs {
 export interface Context {
   store: StateStore;
   log: Logger;
+  /** --systemd-cgroup: a new container's cgroup is a systemd scope (later commands follow its stored record). */
+  systemdCgroup: boolean;
 }
 
 // One constant: the default root's containers also keep the plain /tsrun/<id> cgroups.
@@ -36,7 +38,7 @@ export const GLOBAL_OPTIONS = {
   log: { type: 'string', describe: 'log file (default: stderr)', global: true },
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
   debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
-  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver: cgroupsPath is "slice:prefix:name"', global: true },
   // No default, so that `spec --rootless` (bare) can be told from its absence.
   rootless: { type: 'string', describe: 'rootless mode: true, false or auto (the default)', global: true },
   criu: { type: 'string', describe: 'path to criu, for checkpoint/restore', global: true },
@@ -45,13 +47,10 @@ export const GLOBAL_OPTIONS = {
 function contextFrom(argv: GlobalArgs): Context {
   const log = new Logger(argv.log, argv.logFormat, argv.debug);
   // Flags engines pass that tsrun cannot honour yet: refuse them by name.
-  if (argv.systemdCgroup) {
-    throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
-  }
   if (argv.rootless === 'true') {
     throw new UnsupportedError('--rootless=true is not supported by tsrun yet: run tsrun as root');
   }
-  return { store: new StateStore(path.resolve(argv.root)), log };
+  return { store: new StateStore(path.resolve(argv.root)), log, systemdCgroup: argv.systemdCgroup === true };
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

@@ -42,6 +42,7 @@ export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
     ...checkPassedFds(withListenFds(checkPreserveFds(argv.preserveFds))),
     notifySocket: notifySocketFromEnv(),
     onWarning: (m) => ctx.log.warn(m),
+    systemdCgroup: ctx.systemdCgroup,
   };
 }
 

@@ -7,6 +7,8 @@ import { packageRoot } from '../package-root.js';
 import { features } from '../runtime/features.js';
 import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
+import { hostLayout } from '../cgroups/hierarchy.js';
+import { systemdDriverProblem } from '../cgroups/systemd.js';
 import { command, type GlobalArgs } from './context.js';
 import { writeStdout } from './stdout.js';
 
@@ -22,6 +24,7 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       apparmorEnabled: host.apparmorEnabled,
       selinuxEnabled: host.selinuxEnabled,
       idmapMounts: idmappedMountsWork(),
+      systemdDriver: systemdDriverProblem(hostLayout()) === undefined,
     });
     writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   }),

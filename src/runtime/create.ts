@@ -44,6 +44,8 @@ export interface CreateOptions {
   onWarning?(message: string): void;
   /** NOTIFY_SOCKET (the host's): the container gets a notify socket of ours (notify-socket.ts). */
   notifySocket?: string;
+  /** --systemd-cgroup: the cgroup is a systemd scope (cgroups/systemd.ts). */
+  systemdCgroup?: boolean;
 }
 
 /** Returns the container init's pid. */
@@ -70,7 +72,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       ? { ...notified, process: { ...notified.process, env: [...(notified.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
       : notified;
     // Under the root's own parent (two roots can both use an id), checked before anything starts.
-    const cgroupRecord = planContainerCgroup(config, opts.id, store.root, (m) => opts.onWarning?.(m));
+    const cgroupRecord = planContainerCgroup(config, opts.id, store.root, (m) => opts.onWarning?.(m), { systemd: opts.systemdCgroup });
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,
