@@ -29,13 +29,12 @@ int open_parent(int rootfd, const char *path, const char **name, const char *cfg
   return fd;
 }
 
-void make_node(int rootfd, const wire::Value *d) {
-  const char *cfg = wire::get_str(d, "configPath", "");
-  const char *path = wire::get_str(d, "path", "");
-  const char *type = wire::get_str(d, "type", "c");
-  mode_t kind = type[0] == 'b' ? S_IFBLK : type[0] == 'p' ? S_IFIFO : S_IFCHR;
-  mode_t perm = wire::get_int(d, "fileMode", 0666) & 07777;
-  dev_t dev = makedev(wire::get_int(d, "major"), wire::get_int(d, "minor"));
+void make_node(int rootfd, const plan::DevicePlan &d) {
+  const char *cfg = d.config_path;
+  const char *path = d.path;
+  mode_t kind = d.type[0] == 'b' ? S_IFBLK : d.type[0] == 'p' ? S_IFIFO : S_IFCHR;
+  mode_t perm = static_cast<mode_t>(d.file_mode) & 07777;
+  dev_t dev = makedev(d.major, d.minor);
   const char *name;
   int dirfd = open_parent(rootfd, path, &name, cfg);
   if (mknodat(dirfd, name, kind | perm, dev) < 0) {
@@ -55,7 +54,7 @@ void make_node(int rootfd, const wire::Value *d) {
       fail("mount", errno, cfg, "cannot bind the host's %s: %s", path, errstr(errno));
     close(target);
   } else if (fchmodat(dirfd, name, perm, 0) < 0 ||
-             fchownat(dirfd, name, wire::get_int(d, "uid"), wire::get_int(d, "gid"), AT_SYMLINK_NOFOLLOW) < 0) {
+             fchownat(dirfd, name, static_cast<uid_t>(d.uid), static_cast<gid_t>(d.gid), AT_SYMLINK_NOFOLLOW) < 0) {
     fail("mknod", errno, cfg, "cannot set the owner and mode of %s: %s", path, errstr(errno));
   }
   close(dirfd);
@@ -63,20 +62,17 @@ void make_node(int rootfd, const wire::Value *d) {
 
 }  // namespace
 
-void make_devices(const wire::Value *plan) {
-  int rootfd = open(wire::get_str(plan, "rootfs", ""), O_PATH | O_DIRECTORY | O_CLOEXEC);
+void make_devices(const plan::CreatePlan &plan) {
+  int rootfd = open(plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs: %s", errstr(errno));
-  const wire::Value *devices = wire::get(plan, "devices");
-  for (uint32_t i = 0; i < wire::count(devices); i++) make_node(rootfd, wire::at(devices, i));
-  const wire::Value *links = wire::get(plan, "devSymlinks");
-  for (uint32_t i = 0; i < wire::count(links); i++) {
-    const wire::Value *l = wire::at(links, i);
-    const char *path = wire::get_str(l, "path", "");
+  for (const plan::DevicePlan &d : plan.devices) make_node(rootfd, d);
+  for (const plan::DevSymlink &l : plan.dev_symlinks) {
+    const char *path = l.path;
     const char *name;
     int dirfd = open_parent(rootfd, path, &name, "/linux/devices");
     // /dev/ptmx may exist as a node: the link to pts/ptmx replaces it.
-    if (wire::get_bool(l, "replace")) unlinkat(dirfd, name, 0);
-    if (symlinkat(wire::get_str(l, "target", ""), dirfd, name) < 0 && errno != EEXIST)
+    if (l.replace) unlinkat(dirfd, name, 0);
+    if (symlinkat(l.target, dirfd, name) < 0 && errno != EEXIST)
       fail("symlink", errno, "", "cannot link %s: %s", path, errstr(errno));
     close(dirfd);
   }

@@ -154,8 +154,8 @@ void read_output(int fd, char *out, size_t out_len) {
 // Runs one hook; on failure fills why ("hook /x exited with status 3, ...",
 // as src/runtime/hooks.ts words it) and returns false.
 // after_pivot: a startContainer hook, looked up inside the container as the process's user.
-bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool after_pivot, char *why, size_t why_len) {
-  const char *path = wire::get_str(hook, "path", "");
+bool run_hook(const plan::InitHookPlan &hook, const char *state, const char *cwd, bool after_pivot, char *why, size_t why_len) {
+  const char *path = hook.path;
   // memfds, not pipes: the state need not fit a pipe buffer, and a daemon
   // the hook leaves behind cannot keep us waiting for EOF.
   int in = memfd_create("hook-state", MFD_CLOEXEC);
@@ -166,8 +166,8 @@ bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool 
                write_all(in, state, strlen(state)) && lseek(in, 0, SEEK_SET) == 0;
   pid_t pid = -1;
   if (ready) {
-    char **argv = string_array(wire::get(hook, "args"));
-    char **envp = string_array(wire::get(hook, "env"));
+    char **argv = string_array(hook.args);
+    char **envp = string_array(hook.env);
     pid = fork();
     if (pid == 0) exec_hook(path, argv, envp, cwd, in, out, err, report[1]);
     free(argv);
@@ -179,7 +179,7 @@ bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool 
   if (pid < 0) {
     snprintf(why, why_len, "cannot start hook %s: %s", path, errstr(setup_err));
   } else {
-    int64_t timeout = wire::get_int(hook, "timeout");
+    int64_t timeout = hook.timeout;
     bool in_time = wait_until(pid, timeout);
     if (!in_time) kill(pid, SIGKILL);
     int status = 0;
@@ -236,12 +236,9 @@ HookStates sync_hooks() {
   return {ack, wire::get_str(ack, "createContainerState"), wire::get_str(ack, "startContainerState")};
 }
 
-void run_create_container_hooks(const wire::Value *plan, HookStates &states) {
-  const wire::Value *list = wire::get(wire::get(plan, "hooks"), "createContainer");
-  const char *rootfs = wire::get_str(plan, "rootfs", "/");
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *hook = wire::at(list, i);
-    const char *cfg = wire::get_str(hook, "configPath", "/hooks/createContainer");
+void run_create_container_hooks(const plan::List<plan::InitHookPlan> &hooks, const char *rootfs, HookStates &states) {
+  for (const plan::InitHookPlan &hook : hooks) {
+    const char *cfg = hook.config_path;
     if (!states.create_container) fail("hooks", EPROTO, cfg, "the parent sent no state for the createContainer hooks");
     char why[900];
     if (!run_hook(hook, states.create_container, rootfs, false, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
@@ -250,11 +247,9 @@ void run_create_container_hooks(const wire::Value *plan, HookStates &states) {
   wire::release(states.ack, "createContainerState");
 }
 
-void run_start_container_hooks(const wire::Value *plan, const HookStates &states, int start_fd) {
-  const wire::Value *list = wire::get(wire::get(plan, "hooks"), "startContainer");
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *hook = wire::at(list, i);
-    const char *cfg = wire::get_str(hook, "configPath", "/hooks/startContainer");
+void run_start_container_hooks(const plan::List<plan::InitHookPlan> &hooks, const HookStates &states, int start_fd) {
+  for (const plan::InitHookPlan &hook : hooks) {
+    const char *cfg = hook.config_path;
     char why[900];
     bool ok = states.start_container != nullptr;
     if (!ok) snprintf(why, sizeof why, "the parent sent no state for the startContainer hooks");

@@ -18,23 +18,6 @@ namespace tsrun {
 namespace init {
 namespace {
 
-struct NsKind {
-  const char *name;
-  int flag;
-};
-
-constexpr NsKind kKinds[] = {
-    {"pid", CLONE_NEWPID},     {"network", CLONE_NEWNET}, {"mount", CLONE_NEWNS},
-    {"ipc", CLONE_NEWIPC},     {"uts", CLONE_NEWUTS},     {"user", CLONE_NEWUSER},
-    {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME},
-};
-
-int flag_of(const char *name) {
-  for (const NsKind &k : kKinds)
-    if (strcmp(k.name, name) == 0) return k.flag;
-  return 0;
-}
-
 // Our own uts and mount namespaces, read before any setns (a joined mount
 // namespace changes what /proc means).
 struct stat g_own_uts, g_own_mnt;
@@ -51,37 +34,33 @@ bool is_own_namespace(int fd, const struct stat &ours) {
 }
 
 // setns() into the namespace at ns.path, checking it is of the declared type.
-void join(const wire::Value *plan, const wire::Value *ns, int fd) {
-  const char *type = wire::get_str(ns, "type", "");
-  const char *cfg = wire::get_str(ns, "configPath", "");
+void join(const plan::NamespacePlan &ns, int fd, bool sets_uts_names) {
+  const char *type = ns.type;
+  const char *cfg = ns.config_path;
+  int flag = static_cast<int>(ns.clone_flag);
   // setns checks the type for us: a path to another kind of namespace, or to
   // a file that is no namespace at all, fails with EINVAL.
   int actual = ioctl(fd, NS_GET_NSTYPE);
-  if (actual >= 0 && actual != flag_of(type))
-    fail("setns", EINVAL, cfg, "%s is not a %s namespace", wire::get_str(ns, "path", ""), type);
+  if (actual >= 0 && actual != flag) fail("setns", EINVAL, cfg, "%s is not a %s namespace", ns.path, type);
   if (actual < 0 && errno == ENOTTY)
-    fail("setns", EINVAL, cfg, "%s is not a namespace file (use /proc/<pid>/ns/... or a bind mount of one)",
-         wire::get_str(ns, "path", ""));
+    fail("setns", EINVAL, cfg, "%s is not a namespace file (use /proc/<pid>/ns/... or a bind mount of one)", ns.path);
   // The plan refused tsrun's own uts namespace by path; this checks the file we opened.
-  if (flag_of(type) == CLONE_NEWUTS && (wire::get_str(plan, "hostname") || wire::get_str(plan, "domainname")) &&
-      is_own_namespace(fd, g_own_uts))
+  if (flag == CLONE_NEWUTS && sets_uts_names && is_own_namespace(fd, g_own_uts))
     fail("setns", EPERM, cfg, "%s is the host's own uts namespace; setting a hostname or domainname there would rename the host",
-         wire::get_str(ns, "path", ""));
+         ns.path);
   // The plan refused tsrun's own mount namespace by path: pivot_root in it would move the whole host's root.
-  if (flag_of(type) == CLONE_NEWNS && is_own_namespace(fd, g_own_mnt))
+  if (flag == CLONE_NEWNS && is_own_namespace(fd, g_own_mnt))
     fail("setns", EPERM, cfg, "%s is the host's own mount namespace; pivot_root there would move the root of every process on the host",
-         wire::get_str(ns, "path", ""));
-  if (setns(fd, flag_of(type)) < 0)
-    fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type,
-         wire::get_str(ns, "path", ""), errstr(errno));
+         ns.path);
+  if (setns(fd, flag) < 0) fail("setns", errno, cfg, "cannot join the %s namespace at %s: %s", type, ns.path, errstr(errno));
   close(fd);
 }
 
 }  // namespace
 
-void enter_namespaces(const wire::Value *plan) {
-  const wire::Value *list = wire::get(plan, "namespaces");
-  uint32_t n = wire::count(list);
+void enter_namespaces(const plan::List<plan::NamespacePlan> &namespaces, bool cgroup_sync, const char *time_offsets,
+                      bool sets_uts_names) {
+  uint32_t n = namespaces.count;
   int fds[16];
   int new_flags = 0;
   if (n > 16) fail("namespaces", EINVAL, "/linux/namespaces", "too many namespaces (%u)", n);
@@ -89,46 +68,42 @@ void enter_namespaces(const wire::Value *plan) {
   read_own_namespaces();
   // Open every path first: joining the mount namespace changes what later paths mean.
   for (uint32_t i = 0; i < n; i++) {
-    const wire::Value *ns = wire::at(list, i);
-    const char *type = wire::get_str(ns, "type", "");
-    const char *path = wire::get_str(ns, "path");
-    int flag = flag_of(type);
-    if (!flag) fail("namespaces", EINVAL, wire::get_str(ns, "configPath", ""), "unknown namespace type %s", type);
+    const plan::NamespacePlan &ns = namespaces[i];
     fds[i] = -1;
-    if (!path) {
-      new_flags |= flag;
+    if (!ns.path) {
+      new_flags |= static_cast<int>(ns.clone_flag);
       continue;
     }
-    fds[i] = open(path, O_RDONLY | O_CLOEXEC);
-    if (fds[i] < 0)
-      fail("open", errno, wire::get_str(ns, "configPath", ""), "cannot open namespace %s: %s", path, errstr(errno));
+    fds[i] = open(ns.path, O_RDONLY | O_CLOEXEC);
+    if (fds[i] < 0) fail("open", errno, ns.config_path, "cannot open namespace %s: %s", ns.path, errstr(errno));
   }
 
-  // The user namespace comes first, so the others are owned by it.
-  for (uint32_t i = 0; i < n; i++)
-    if (fds[i] >= 0 && flag_of(wire::get_str(wire::at(list, i), "type", "")) == CLONE_NEWUSER) {
-      join(plan, wire::at(list, i), fds[i]);
-      fds[i] = -1;
+  // In the plan's order, which puts the user namespace first so it owns the
+  // others; the rest new are made by the clone below.
+  for (uint32_t i = 0; i < n; i++) {
+    const plan::NamespacePlan &ns = namespaces[i];
+    if (ns.clone_flag == CLONE_NEWUSER && fds[i] >= 0) {
+      join(ns, fds[i], sets_uts_names);
       // setns gave us every capability in it; become its root so what we create is owned by a mapped id.
       if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-        fail("setresuid", errno, wire::get_str(wire::at(list, i), "configPath", ""),
-             "cannot become root in the joined user namespace (is 0 mapped in it?): %s", errstr(errno));
+        fail("setresuid", errno, ns.config_path, "cannot become root in the joined user namespace (is 0 mapped in it?): %s",
+             errstr(errno));
+    } else if (ns.clone_flag == CLONE_NEWUSER) {
+      if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", errstr(errno));
+      // init was exec'd before this unshare, so it keeps its capabilities in the
+      // new namespace; the parent writes the maps while we wait here.
+      const char *keys[] = {"pid"};
+      int64_t vals[] = {getpid()};
+      send_ints(MSG_USERNS_READY, keys, vals, 1);
+      wait_ack();
+      if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+        fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
+    } else if (fds[i] >= 0) {
+      join(ns, fds[i], sets_uts_names);
     }
-  if (new_flags & CLONE_NEWUSER) {
-    if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", errstr(errno));
-    // init was exec'd before this unshare, so it keeps its capabilities in the
-    // new namespace; the parent writes the maps while we wait here.
-    const char *keys[] = {"pid"};
-    int64_t vals[] = {getpid()};
-    send_ints(MSG_USERNS_READY, keys, vals, 1);
-    wait_ack();
-    if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
-      fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
   }
-  for (uint32_t i = 0; i < n; i++)
-    if (fds[i] >= 0) join(plan, wire::at(list, i), fds[i]);
 
-  if (wire::get_bool(plan, "cgroupSync")) {
+  if (cgroup_sync) {
     // Placement happens before the clone, so the cgroup namespace (made by the
     // clone) is rooted at the container's own cgroup.
     const char *keys[] = {"pid"};
@@ -142,17 +117,16 @@ void enter_namespaces(const wire::Value *plan) {
     // whose offsets must be written before any process is in it.
     if (unshare(CLONE_NEWTIME) < 0)
       fail("unshare", errno, "/linux/namespaces", "cannot create a time namespace: %s", errstr(errno));
-    const char *offsets = wire::get_str(plan, "timeOffsets");
-    if (offsets) {
+    if (time_offsets) {
       int fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-      ssize_t len = static_cast<ssize_t>(strlen(offsets));
-      if (fd < 0 || write(fd, offsets, len) != len)
+      ssize_t len = static_cast<ssize_t>(strlen(time_offsets));
+      if (fd < 0 || write(fd, time_offsets, len) != len)
         fail("timens_offsets", errno, "/linux/timeOffsets", "the kernel refused the time offsets: %s", errstr(errno));
       close(fd);
     }
   }
 
-  // The child must not speak on the shared socket before the parent knows its pid.
+// The child must not speak on the shared socket before the parent knows its pid.
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe", errno, "", "%s", errstr(errno));
   int clone_flags = (new_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME)) | CLONE_PARENT | SIGCHLD;

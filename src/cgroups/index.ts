@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
-import { native } from '../runtime/native.js';
-import { Cgroup, type CgroupRecord, type CgroupSyscalls } from './cgroup.js';
+import { native } from '../core/native.js';
+import { Cgroup, type CgroupSyscalls } from './cgroup.js';
+import type { CgroupRecord } from './record.js';
 import { hostHugepageSizes, kernelVersion } from './convert.js';
 import { CgroupOpError } from './errors.js';
 import { readPids } from './fs.js';
@@ -18,9 +19,12 @@ import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 import { SystemdCgroup, planSystemdRecord } from './systemd.js';
 
-export type { CgroupRecord } from './cgroup.js';
+export type { CgroupRecord } from './record.js';
 export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
+export { statsJson, type Stats } from './stats.js';
+export { watchOom } from './oom.js';
+export { resourceProblems } from './dry-run.js';
 
 /**
  * Where the container's cgroup goes on this host; pure given the layout.

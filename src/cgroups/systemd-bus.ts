@@ -5,7 +5,7 @@
 // the D-Bus library it loads, start only when the systemd driver is used.
 import path from 'node:path';
 import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import { CgroupOpError } from './errors.js';
 import type { UnitProperty } from './systemd-unit.js';
 

@@ -4,7 +4,7 @@
 // org.systemd.property.* annotations become (runc's mapping).
 import fs from 'node:fs';
 import type { Config, Resources } from '../spec/types.js';
-import { PlanError } from '../runtime/plan-error.js';
+import { PlanError } from '../core/errors.js';
 import { CgroupError } from './errors.js';
 import { parseList, sharesToWeight, swapToV2 } from './convert.js';
 import { containerDeviceState, type DeviceRule } from './device-rules.js';

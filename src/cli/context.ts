@@ -2,8 +2,9 @@
 // --root and the logger; and the one place errors become output and exit codes.
 import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
-import { StateStore } from '../runtime/state.js';
-import { UnsupportedError } from '../runtime/errors.js';
+import type { StateStore } from '../runtime/state.js';
+import { Runtime } from '../runtime/runtime.js';
+import { UnsupportedError } from '../core/errors.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { Logger, type LogFormat } from './log.js';
 
@@ -23,6 +24,9 @@ export interface IdArgs {
 }
 
 export interface Context {
+  /** The one code path every command goes through (the library's too). */
+  runtime: Runtime;
+  /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
   log: Logger;
   /** --systemd-cgroup: a new container's cgroup is a systemd scope (later commands follow its stored record). */
@@ -50,7 +54,8 @@ function contextFrom(argv: GlobalArgs): Context {
   if (argv.rootless === 'true') {
     throw new UnsupportedError('--rootless=true is not supported by tsrun yet: run tsrun as root');
   }
-  return { store: new StateStore(path.resolve(argv.root)), log, systemdCgroup: argv.systemdCgroup === true };
+  const runtime = new Runtime({ root: path.resolve(argv.root), log, systemdCgroup: argv.systemdCgroup === true });
+  return { runtime, store: runtime.store, log, systemdCgroup: argv.systemdCgroup === true };
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

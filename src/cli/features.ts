@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import { features } from '../runtime/features.js';
 import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { command, type GlobalArgs } from './context.js';
 import { criuCommonFlags, criuCommonOptions, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
-import { UnsupportedError } from '../runtime/errors.js';
+import { UnsupportedError } from '../core/errors.js';
 
 interface RestoreArgs extends CriuCommonArgs {
   bundle: string;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCgroup } from '../cgroups/index.js';
-import { StatusError } from './errors.js';
+import { StatusError } from '../core/errors.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { commonCriuOpts, externalMounts, freezerDir, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { requireCriuFeatures, runCriu, type CriuFeatures } from './criu-rpc.js';

@@ -4,13 +4,14 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
 import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
-import { TsrunError } from './errors.js';
+import { TsrunError } from '../core/errors.js';
+import type { Config } from '../spec/types.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import { undoHostMounts } from './host-mounts.js';
 import { buildCreatePlan } from './plan.js';
-import { readBundle } from './bundle.js';
+import { bundleFromConfig, readBundle } from './bundle.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { withNotifySocket } from './notify-socket.js';
 import { sendSeccompListener } from './seccomp-listener.js';
@@ -27,6 +28,9 @@ import { OCI_VERSION } from '../spec/version.js';
 export interface CreateOptions {
   id: string;
   bundle: string;
+  /** A config given in code (with rootfs), instead of bundle's config.json. */
+  config?: Config;
+  rootfs?: string;
   pidFile?: string;
   noPivot?: boolean;
   noNewKeyring?: boolean;
@@ -50,7 +54,7 @@ export interface CreateOptions {
 
 /** Returns the container init's pid. */
 export function createContainer(store: StateStore, opts: CreateOptions): StoredState {
-  const { bundle, config, rootfs } = readBundle(opts.bundle);
+  const { bundle, config, rootfs } = opts.config ? bundleFromConfig(opts.config, opts.rootfs ?? opts.bundle) : readBundle(opts.bundle);
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
 
   const dir = store.create(opts.id);

@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { packageRoot } from '../package-root.js';
-import { TsrunError } from './errors.js';
-import { native } from './native.js';
+import { packageRoot } from '../core/package-root.js';
+import { TsrunError } from '../core/errors.js';
+import { native } from '../core/native.js';
 
 const debug = createDebug('tsrun:criu');
 

@@ -1,14 +1,14 @@
 // `delete`: remove a stopped container; with --force, kill a live one first.
 import fs from 'node:fs';
 import { constants } from 'node:os';
-import { ContainerNotFoundError, DamagedStateError, StatusError, TsrunError } from './errors.js';
+import { ContainerNotFoundError, DamagedStateError, TsrunError } from '../core/errors.js';
 import { runHooksWarning } from './hooks.js';
 import { openCgroup } from '../cgroups/index.js';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import { isAlive } from './proc.js';
 import { undoHostMounts } from './host-mounts.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
-import { statusOf } from './status.js';
+import { Container } from './container.js';
 
 export interface DeleteOptions {
   onWarning?(message: string): void;
@@ -23,19 +23,16 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, o
     throw e;
   }
   try {
-    let state: StoredState;
+    let container: Container;
     try {
-      state = dir.readState();
+      container = Container.of(dir);
     } catch (e) {
       if (!(force && e instanceof DamagedStateError)) throw e;
       deleteDamaged(dir, e, opts);
       return;
     }
-    const status = statusOf(dir, state);
-    // A created container has run nothing of the user's yet: runc deletes it without --force.
-    if (status === 'running' || status === 'paused') {
-      if (!force) throw new StatusError(`cannot delete container ${id} that is not stopped: ${status}`);
-    }
+    const { state, status } = container;
+    container.require('delete', { force });
     if (status !== 'stopped') {
       // Through the cgroup when there is one: it also thaws a paused container, whose v1-frozen init would not die.
       if (state.cgroup) openCgroup(state.cgroup).kill(constants.signals.SIGKILL);

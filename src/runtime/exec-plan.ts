@@ -5,26 +5,16 @@
 import path from 'node:path';
 import type { Process } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import { TsrunError } from './errors.js';
+import { TsrunError } from '../core/errors.js';
 import type { HostFacts } from './host.js';
-import type { NamespacePlan } from './plan.js';
-import { planProcess, type ProcessPlan } from './process-plan.js';
+import { NS_CLONE_FLAGS } from './linux.js';
+import { joinOrder } from './namespace-order.js';
+import type { ExecPlan } from './plan-schema.js';
+import { PLAN_VERSION } from './plan-version.js';
+import { planProcess } from './process-plan.js';
 import type { StoredState } from './state.js';
 
-export interface ExecPlan {
-  [key: string]: unknown;
-  mode: 'exec';
-  /** Every namespace of the container, as /proc/<init>/ns/<file> of its init. */
-  namespaces: NamespacePlan[];
-  /** The container's session keyring, joined as create's init joined it. */
-  sessionKeyring?: string;
-  process: ProcessPlan;
-  userns: boolean;
-  /** The container has a cgroup: stage 0 joins it before it forks (the process is born there). */
-  cgroupSync: boolean;
-  /** No mount namespace: the init's root is a chroot, which setns cannot give; init chroots to this. */
-  chrootFrom?: string;
-}
+export type { ExecPlan };
 
 /** The command-line flags that change the container's process for `exec` (runc's getProcess). */
 export interface ExecFlags {
@@ -158,17 +148,20 @@ export function checkProcessFile(proc: Process, file: string): Process {
 export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanOptions): ExecPlan {
   // The init's own links, as runc joins them: they name the namespaces it
   // is in, whether create made them or joined them by path.
-  const namespaces = (state.config.linux?.namespaces ?? []).map((ns, i) => ({
-    type: ns.type,
-    path: `/proc/${state.pid}/ns/${NS_FILES[ns.type]}`,
-    configPath: `/linux/namespaces/${i}`,
-  }));
+  const namespaces = joinOrder(
+    (state.config.linux?.namespaces ?? []).map((ns, i) => ({
+      type: ns.type,
+      cloneFlag: NS_CLONE_FLAGS[ns.type],
+      path: `/proc/${state.pid}/ns/${NS_FILES[ns.type]}`,
+      configPath: `/linux/namespaces/${i}`,
+    })),
+  );
   return {
+    version: PLAN_VERSION,
     mode: 'exec',
     namespaces,
     sessionKeyring: state.noNewKeyring ? undefined : state.id,
     process: planProcess(proc, state.config, opts),
-    userns: namespaces.some((n) => n.type === 'user'),
     cgroupSync: state.cgroup !== undefined,
     chrootFrom: namespaces.some((n) => n.type === 'mount') ? undefined : `/proc/${state.pid}/root`,
   };

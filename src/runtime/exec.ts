@@ -4,18 +4,19 @@
 // between, and in the foreground its exit status becomes exec's.
 import path from 'node:path';
 import createDebug from 'debug';
-import { readProcessFile } from '../spec/validate.js';
-import { StatusError, TsrunError } from './errors.js';
+import { readProcessFile, validateProcess } from '../spec/validate.js';
+import type { Process } from '../spec/types.js';
+import { StatusError, TsrunError } from '../core/errors.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
-import { SignalForwarder } from './foreground.js';
+import { ChildWaiter, SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
 import { joinCgroup, openCgroup } from '../cgroups/index.js';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
-import { statusOf } from './status.js';
+import { Container } from './container.js';
 import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { closeSync } from 'node:fs';
@@ -26,7 +27,10 @@ export interface ExecOptions {
   id: string;
   /** --process: a runtime-spec process JSON; the flags are then not used. */
   processFile?: string;
-  flags: ExecFlags;
+  /** A runtime-spec process given in code (the library's); checked as a --process file is. The flags are then not used. */
+  process?: Process;
+  /** runc's exec flags, laid over the container's own process (args at least). */
+  flags?: ExecFlags;
   pidFile?: string;
   detach?: boolean;
   preserveFds?: number;
@@ -35,12 +39,14 @@ export interface ExecOptions {
   consoleSocket?: string;
   /** --pidfd-socket: where the process sends a pidfd of itself. */
   pidfdSocket?: string;
+  /** The signals this process gets go on to the process while exec waits (the CLI's way; a library's caller keeps its own). */
+  forwardSignals?: boolean;
   onWarning?(message: string): void;
 }
 
 /** Returns the exit code for tsrun: the process's (128+N if killed by signal N), or 0 when detached. */
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
-  const signals = opts.detach ? undefined : new SignalForwarder();
+  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder() : new ChildWaiter();
   let receiveOn: number | undefined;
   try {
     const start = () => startProcess(store, opts, (fd) => (receiveOn = fd));
@@ -74,7 +80,7 @@ interface Paused {
  * anything, holding no lock (resume and delete need it), and asynchronously,
  * so that a signal that would end tsrun ends it. runc's exec waits too.
  */
-async function waitUntilThawed(state: StoredState, signals: SignalForwarder | undefined): Promise<void> {
+async function waitUntilThawed(state: StoredState, signals: ChildWaiter | undefined): Promise<void> {
   const cgroup = openCgroup(state.cgroup!);
   for (let delay = 2; isAlive(state.pid, state.initStartTime) && cgroup.isFrozen(); delay = Math.min(delay * 2, 50)) {
     // Without a forwarder (exec -d), node's default action ends tsrun by itself.
@@ -89,22 +95,20 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
   // Shared, so execs run side by side; start and delete wait until the process
   // has started. Pause needs the lock too, so the container stays thawed meanwhile.
-  const dir = store.open(opts.id, true);
+  const container = Container.open(store, opts.id, 'shared');
+  const { state, status } = container;
   let pid: number;
   let consoleChannel: ConsoleChannel | undefined;
   let pidfdSocketFd: number | undefined;
   try {
-    const state = dir.readState();
-    const status = statusOf(dir, state);
-    if (status === 'stopped') throw new StatusError('cannot exec in a stopped container');
-    if (status === 'paused') {
-      if (opts.ignorePaused) return { state };
-      throw new StatusError('cannot exec in a paused container (use --ignore-paused to override)');
-    }
+    if (status === 'paused' && opts.ignorePaused) return { state };
+    container.require('exec');
     try {
       const proc = opts.processFile
         ? checkProcessFile(readProcessFile(opts.processFile), opts.processFile)
-        : processFromFlags(state.config.process, opts.flags);
+        : opts.process
+          ? checkProcessFile(validateProcess(opts.process, 'process'), 'process')
+          : processFromFlags(state.config.process, opts.flags ?? { args: [] });
       const plan = buildExecPlan(state, proc, {
         host: readHostFacts(),
         warn: (m) => opts.onWarning?.(m),
@@ -144,7 +148,7 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
     }
   } finally {
     closePidfdSocket(pidfdSocketFd);
-    dir.close();
+    container.close();
   }
   try {
     // go-runc reads this with a bare Atoi: no trailing newline.
@@ -175,12 +179,13 @@ function relabel(e: unknown, opts: ExecOptions): unknown {
   const m = /^config\.json: (\/process(?:\/[^:]*)?): /.exec(e.message);
   if (!m) return e;
   const rest = e.message.slice(m[0].length);
-  if (opts.processFile) {
+  const file = opts.processFile ?? (opts.process ? 'process' : undefined);
+  if (file) {
     const inFile = m[1].slice('/process'.length);
-    e.message = `${opts.processFile}: ${inFile ? `${inFile}: ` : ''}${rest}`;
+    e.message = `${file}: ${inFile ? `${inFile}: ` : ''}${rest}`;
     return e;
   }
-  for (const [field, flag] of Object.entries(flagFields(opts.flags))) {
+  for (const [field, flag] of Object.entries(flagFields(opts.flags ?? { args: [] }))) {
     if (m[1] === field || m[1].startsWith(`${field}/`)) {
       e.message = flag ? `${flag}: ${rest}` : rest;
       break;

@@ -8,9 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import type { Config, Hook, HookName } from '../spec/types.js';
-import { TsrunError } from './errors.js';
+import { PlanError, TsrunError } from '../core/errors.js';
 import { HOOK_OUTPUT_LIMIT } from './init-protocol.js';
-import { PlanError } from './plan-error.js';
 
 /** Every hook list, in the order runtime.md's lifecycle calls them. */
 export const HOOK_NAMES: readonly HookName[] = [
@@ -28,20 +27,9 @@ export interface HookState {
   annotations?: Record<string, string>;
 }
 
-/** A hook as tsrun-init runs it: argv and env settled, timeout 0 for none. */
-export interface InitHookPlan {
-  path: string;
-  args: string[];
-  env: string[];
-  timeout: number;
-  configPath: string;
-}
+export type { InitHookPlan, InitHooksPlan } from './plan-schema.js';
+import type { InitHookPlan, InitHooksPlan } from './plan-schema.js';
 
-/** The hooks that run inside the container, in the create plan. */
-export interface InitHooksPlan {
-  createContainer: InitHookPlan[];
-  startContainer: InitHookPlan[];
-}
 
 /** A hook failed: which one, and how. The message names its config path. */
 export class HookError extends TsrunError {

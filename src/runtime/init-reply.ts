@@ -4,7 +4,7 @@
 // and gone, so poll sleeps through "init has not opened its end yet"; the
 // pidfd wakes it if init dies before it ever does.
 import fs from 'node:fs';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import { isAlive } from './proc.js';
 
 export interface InitProcess {

@@ -3,9 +3,9 @@
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import createDebug from 'debug';
-import { InitError, TsrunError } from './errors.js';
+import { InitError, TsrunError } from '../core/errors.js';
 import { MessageType } from './init-protocol.js';
-import { initBinaryPath, native, type NativeCore } from './native.js';
+import { initBinaryPath, native, type NativeCore } from '../core/native.js';
 import { decode, encode, type WireValue } from './wire.js';
 import type { CreatePlan } from './plan.js';
 import type { ExecPlan } from './exec-plan.js';
@@ -68,9 +68,9 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;
-  const ack = (payload: Payload = {}) => core.channelSend(fd, MessageType.ACK, encode(payload as WireValue));
+  const ack = (payload: Payload = {}) => core.channelSend(fd, MessageType.ACK, encode(payload));
   try {
-    core.channelSend(fd, MessageType.PLAN, encode(plan as unknown as WireValue), handlers.consoleFd);
+    core.channelSend(fd, MessageType.PLAN, encode(plan), handlers.consoleFd);
     if (plan.process.pidfdSocket) {
       if (handlers.pidfdSocketFd === undefined) throw new TsrunError('the plan asks for a --pidfd-socket, but none was opened');
       core.channelSend(fd, MessageType.PIDFD_SOCKET, encode({}), handlers.pidfdSocketFd);

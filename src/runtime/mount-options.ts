@@ -1,7 +1,7 @@
 // Turns a mount's `options` into mount(2) flags, propagation changes and the
 // filesystem's data string, with the option names runc and the spec use.
 import { MOUNT_ATTR, MS } from './linux.js';
-import { UnsupportedError } from './errors.js';
+import { UnsupportedError } from '../core/errors.js';
 
 export interface ParsedMountOptions {
   flags: number;

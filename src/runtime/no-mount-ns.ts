@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { CAPABILITY_SETS } from './capabilities.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 const ADD_MOUNT_NS = 'add {"type": "mount"} to linux.namespaces';
 

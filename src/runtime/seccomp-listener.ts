@@ -2,9 +2,9 @@
 // listenerPath, and "The Container Process State"): the container process
 // state as JSON, with the listener fd in SCM_RIGHTS, over one SOCK_STREAM
 // connection that is closed afterwards.
-import { TsrunError } from './errors.js';
+import { TsrunError } from '../core/errors.js';
 import type { Status } from './status.js';
-import { native, type NativeCore } from './native.js';
+import { native, type NativeCore } from '../core/native.js';
 
 /** The container as the agent sees it: runtime.md "State" while the container is being created. */
 export interface ListenerContainer {

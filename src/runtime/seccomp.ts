@@ -7,22 +7,13 @@ import createDebug from 'debug';
 import { endianness } from 'node:os';
 import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
-import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from './native.js';
-import { PlanError } from './plan-error.js';
+import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
+import { PlanError } from '../core/errors.js';
 
 const debug = createDebug('tsrun:seccomp');
 
-export interface SeccompPlan {
-  /** struct sock_filter[], host byte order: what seccomp(2) loads. */
-  bpf: Buffer;
-  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2); init adds NEW_LISTENER when notify. */
-  flags: number;
-  /** Some rule is SCMP_ACT_NOTIFY: init hands the listener fd to the parent. */
-  notify: boolean;
-  /** Where the parent sends the listener fd (only with notify). */
-  listenerPath?: string;
-  listenerMetadata?: string;
-}
+export type { SeccompPlan } from './plan-schema.js';
+import type { SeccompPlan } from './plan-schema.js';
 
 const P = '/linux/seccomp';
 const EPERM = 1;

@@ -1,13 +1,13 @@
 // `start`: release the init waiting on exec.fifo, so it runs the
 // startContainer hooks and execs the process; then the poststart hooks.
 import fs from 'node:fs';
-import { StatusError, TsrunError } from './errors.js';
+import { StatusError, TsrunError } from '../core/errors.js';
 import { runHooksWarning } from './hooks.js';
 import { NotifyProxy } from './notify-socket.js';
 import { readInitReply } from './init-reply.js';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import type { StateStore, StoredState } from './state.js';
-import { statusOf } from './status.js';
+import { Container } from './container.js';
 
 export interface StartOptions {
   onWarning?(message: string): void;
@@ -16,15 +16,12 @@ export interface StartOptions {
 }
 
 export async function startContainer(store: StateStore, id: string, opts: StartOptions = {}): Promise<void> {
-  const dir = store.open(id);
-  let state: StoredState;
+  const container = Container.open(store, id);
+  const { dir, state } = container;
   let notify: NotifyProxy | undefined;
   let fifo: number | undefined;
   try {
-    state = dir.readState();
-    const status = statusOf(dir, state);
-    if (status === 'stopped') throw new StatusError('cannot start a container that has stopped');
-    if (status !== 'created') throw new StatusError('cannot start an already running container');
+    container.require('start');
     if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket);
     // Last: the claim releases init, so nothing may fail after it.
     fifo = claimFifo(dir.fifoPath);
@@ -32,7 +29,7 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
     notify?.close();
     throw e;
   } finally {
-    dir.close();
+    container.close();
   }
   // Unlocked while init runs the startContainer hooks and execs, which may
   // take long (or forever, in a container frozen by hand): state, kill and

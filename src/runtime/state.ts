@@ -7,17 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
-import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from './errors.js';
-import { native } from './native.js';
+import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from '../core/errors.js';
+import { native } from '../core/native.js';
 import { readProcStat } from './proc.js';
 import { rfc3339NanoNow } from './time.js';
 import { OCI_VERSION } from '../spec/version.js';
 import { undoHostMountsQuietly } from './host-mounts.js';
-import { cgroupRecordProblem, initRecordProblem, stateProblem, type InitRecord } from './state-shape.js';
+import { cgroupRecordProblem, initRecordProblem, STATE_VERSION, stateProblem, type InitRecord } from './state-shape.js';
 
 export type { InitRecord } from './state-shape.js';
 
 export interface StoredState {
+  /** The file's shape (state-shape.ts STATE_VERSION); absent in version 1. */
+  version?: number;
   ociVersion: string;
   id: string;
   /** The container's init, as the host sees it. */
@@ -105,8 +107,9 @@ export class ContainerDir {
     return fs.existsSync(path.join(this.dir, STATE_FILE));
   }
 
+  /** Always in this tsrun's shape: a version 1 state read and written back becomes version 2. */
   writeState(state: StoredState): void {
-    writeFileAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
+    writeFileAtomic(path.join(this.dir, STATE_FILE), JSON.stringify({ ...state, version: STATE_VERSION }));
   }
 
   writeCgroupRecord(record: CgroupRecord): void {
@@ -326,6 +329,7 @@ export function recordLiveContainer(dir: ContainerDir, c: LiveContainer): Stored
   if (!stat) throw new TsrunError(c.vanished);
   dir.writeInitRecord({ pid: c.pid, initStartTime: stat.startTime });
   const state: StoredState = {
+    version: STATE_VERSION,
     ociVersion: OCI_VERSION,
     id: c.id,
     pid: c.pid,

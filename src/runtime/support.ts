@@ -2,7 +2,7 @@
 // create with a message naming the field: a container must never run with a
 // setting silently dropped. `features` will read the same list.
 import type { Config } from '../spec/types.js';
-import { UnsupportedError } from './errors.js';
+import { UnsupportedError } from '../core/errors.js';
 
 interface Gap {
   path: string;

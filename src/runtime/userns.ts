@@ -2,7 +2,7 @@
 // into /proc/<pid>/{uid,gid}_map while init waits at its USERNS_READY sync point.
 import fs from 'node:fs';
 import type { Config, IdMapping } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 export interface IdMapPlan {
   uidMap: string;

@@ -8,7 +8,7 @@ import { tabulate } from '../../src/cli/table.js';
 import { goRfc3339, Logger, type LogFormat } from '../../src/cli/log.js';
 import { rfc3339NanoNow } from '../../src/runtime/time.js';
 import { parseSignal } from '../../src/runtime/kill.js';
-import { TsrunError } from '../../src/runtime/errors.js';
+import { TsrunError } from '../../src/core/errors.js';
 
 process.env.TZ = 'UTC';
 

@@ -8,7 +8,7 @@ import { ConfigError, validateProcess } from '../../src/spec/validate.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags } from '../../src/runtime/exec-plan.js';
 import type { HostFacts } from '../../src/runtime/host.js';
 import type { StoredState } from '../../src/runtime/state.js';
-import { TsrunError } from '../../src/runtime/errors.js';
+import { TsrunError } from '../../src/core/errors.js';
 import { endExecFlags } from '../../src/cli/exec.js';
 
 const HOST: HostFacts = { lastCap: 40, capEff: (1n << 41n) - 1n, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false };
@@ -117,17 +117,17 @@ test('buildExecPlan: every namespace of the config, as the init\'s /proc/<pid>/n
     linux: { namespaces: [{ type: 'pid' }, { type: 'network', path: '/var/run/netns/x' }, { type: 'mount' }, { type: 'user' }, { type: 'uts' }, { type: 'ipc' }, { type: 'cgroup' }, { type: 'time' }] },
   }), base(), OPTS);
   assert.equal(plan.mode, 'exec');
+  // The user namespace first (it owns the others), then the config's order.
   assert.deepEqual(plan.namespaces, [
-    { type: 'pid', path: '/proc/4242/ns/pid', configPath: '/linux/namespaces/0' },
-    { type: 'network', path: '/proc/4242/ns/net', configPath: '/linux/namespaces/1' },
-    { type: 'mount', path: '/proc/4242/ns/mnt', configPath: '/linux/namespaces/2' },
-    { type: 'user', path: '/proc/4242/ns/user', configPath: '/linux/namespaces/3' },
-    { type: 'uts', path: '/proc/4242/ns/uts', configPath: '/linux/namespaces/4' },
-    { type: 'ipc', path: '/proc/4242/ns/ipc', configPath: '/linux/namespaces/5' },
-    { type: 'cgroup', path: '/proc/4242/ns/cgroup', configPath: '/linux/namespaces/6' },
-    { type: 'time', path: '/proc/4242/ns/time', configPath: '/linux/namespaces/7' },
+    { type: 'user', cloneFlag: 0x10000000, path: '/proc/4242/ns/user', configPath: '/linux/namespaces/3' },
+    { type: 'pid', cloneFlag: 0x20000000, path: '/proc/4242/ns/pid', configPath: '/linux/namespaces/0' },
+    { type: 'network', cloneFlag: 0x40000000, path: '/proc/4242/ns/net', configPath: '/linux/namespaces/1' },
+    { type: 'mount', cloneFlag: 0x00020000, path: '/proc/4242/ns/mnt', configPath: '/linux/namespaces/2' },
+    { type: 'uts', cloneFlag: 0x04000000, path: '/proc/4242/ns/uts', configPath: '/linux/namespaces/4' },
+    { type: 'ipc', cloneFlag: 0x08000000, path: '/proc/4242/ns/ipc', configPath: '/linux/namespaces/5' },
+    { type: 'cgroup', cloneFlag: 0x02000000, path: '/proc/4242/ns/cgroup', configPath: '/linux/namespaces/6' },
+    { type: 'time', cloneFlag: 0x00000080, path: '/proc/4242/ns/time', configPath: '/linux/namespaces/7' },
   ]);
-  assert.equal(plan.userns, true);
   assert.equal(plan.cgroupSync, false);
   assert.equal(plan.process.noNewPrivileges, true);
   assert.deepEqual(plan.process.args, ['sleep', '1000']);
@@ -137,7 +137,6 @@ test('buildExecPlan: the container\'s session keyring, unless it was created wit
   const ns = { linux: { namespaces: [{ type: 'pid' as const }] } };
   assert.equal(buildExecPlan(state(ns), base(), OPTS).sessionKeyring, 'c1');
   assert.equal(buildExecPlan(state(ns, { noNewKeyring: true }), base(), OPTS).sessionKeyring, undefined);
-  assert.equal(buildExecPlan(state(ns), base(), OPTS).userns, false);
   assert.equal(buildExecPlan(state(ns), base(), { ...OPTS, preserveFds: 2 }).process.preserveFds, 2);
 });
 

@@ -9,7 +9,7 @@ import { CAPABILITY_NAMES } from '../../src/runtime/capabilities.js';
 import { HOOK_NAMES } from '../../src/runtime/hooks.js';
 import { REFUSED_FIELDS } from '../../src/runtime/support.js';
 import { OCI_VERSION } from '../../src/spec/version.js';
-import { UnsupportedError } from '../../src/runtime/errors.js';
+import { UnsupportedError } from '../../src/core/errors.js';
 import { idmappedMountsWork } from '../../src/runtime/host.js';
 
 // SECCOMP_FILTER_FLAG_LOG | SPEC_ALLOW | NEW_LISTENER | WAIT_KILLABLE_RECV

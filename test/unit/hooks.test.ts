@@ -12,7 +12,7 @@ import {
   type HookState,
 } from '../../src/runtime/hooks.js';
 import { buildCreatePlan } from '../../src/runtime/plan.js';
-import { PlanError } from '../../src/runtime/plan-error.js';
+import { PlanError } from '../../src/core/errors.js';
 
 const base = (hooks: Config['hooks']): Config => ({
   ociVersion: '1.3.0',

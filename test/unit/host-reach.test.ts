@@ -8,7 +8,7 @@ import type { Config, Process } from '../../src/spec/types.js';
 import { planProcess } from '../../src/runtime/process-plan.js';
 import { planSysctl } from '../../src/runtime/sysctl.js';
 import type { HostFacts } from '../../src/runtime/host.js';
-import { PlanError } from '../../src/runtime/plan-error.js';
+import { PlanError } from '../../src/core/errors.js';
 
 const HOST: HostFacts = { lastCap: 40, capEff: (1n << 41n) - 1n, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false };
 const plan = (user: Process['user']) =>

@@ -8,10 +8,12 @@ import fs from 'node:fs';
 import type { Config } from '../../src/spec/types.js';
 import { runCreateRuntimeHooks } from '../../src/runtime/hooks.js';
 import { MessageType } from '../../src/runtime/init-protocol.js';
-import { initBinaryPath, native } from '../../src/runtime/native.js';
+import { initBinaryPath, native } from '../../src/core/native.js';
 import { decode, encode } from '../../src/runtime/wire.js';
 
 const EPROTO = 71;
+// init's decode names the mode when it is neither plan (native/init/plan-load.cc).
+const NOT_A_PLAN = 'the plan from tsrun does not fit this tsrun-init: /mode: ';
 
 /** Starts tsrun-init, lets send talk to it, and returns what it answered and how it ended. */
 function withInit(send: (fd: number) => void) {
@@ -39,7 +41,7 @@ test('a 4 MB plan, many times the socket buffer, reaches tsrun-init whole', () =
   const plan = encode({ padding: 'x'.repeat(4 << 20), mode: 'no-such-mode' });
   const { msg, end } = withInit((fd) => native().channelSend(fd, MessageType.PLAN, plan));
   assert.equal(msg?.type, MessageType.ERROR);
-  assert.equal(msg?.body.message, "unknown mode 'no-such-mode'");
+  assert.equal(msg?.body.message, `${NOT_A_PLAN}"no-such-mode" is not "create" or "exec"`);
   assert.equal(end.code, 1);
 });
 
@@ -50,7 +52,7 @@ test('payloads of one frame\'s chunk (64 KB less the header), one byte less and 
     const plan = encode({ mode: 'm', padding: 'y'.repeat(size - overhead) });
     assert.equal(plan.length, size);
     const { msg } = withInit((fd) => native().channelSend(fd, MessageType.PLAN, plan));
-    assert.equal(msg?.body.message, "unknown mode 'm'", `a payload of ${size} bytes`);
+    assert.equal(msg?.body.message, `${NOT_A_PLAN}"m" is not "create" or "exec"`, `a payload of ${size} bytes`);
   }
 });
 
@@ -79,7 +81,7 @@ test('tsrun-init refuses frames that disagree with the first, or overrun its len
     fs.writeSync(fd, frame(MessageType.PLAN, payload.length, payload.subarray(0, 3)));
     fs.writeSync(fd, frame(MessageType.PLAN, payload.length, payload.subarray(3)));
   });
-  assert.equal(split.msg?.body.message, "unknown mode 'x'");
+  assert.equal(split.msg?.body.message, `${NOT_A_PLAN}"x" is not "create" or "exec"`);
 });
 
 test('init\'s error report is read even when init has exited with frames of ours unread', () => {

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseOnlineNodes, planMemoryPolicy } from '../../src/runtime/mempolicy.js';
-import { PlanError } from '../../src/runtime/plan-error.js';
+import { PlanError } from '../../src/core/errors.js';
 
 test('mode and flags become set_mempolicy\'s mode word; nodes a sorted list', () => {
   assert.deepEqual(planMemoryPolicy({ mode: 'MPOL_BIND', nodes: '3,0-1' }, [0, 1, 2, 3]), { mode: 2, nodes: [0, 1, 3] });

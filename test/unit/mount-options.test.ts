@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseMountOptions, PROPAGATION_OPTIONS } from '../../src/runtime/mount-options.js';
 import { MOUNT_ATTR, MS } from '../../src/runtime/linux.js';
-import { UnsupportedError } from '../../src/runtime/errors.js';
+import { UnsupportedError } from '../../src/core/errors.js';
 
 const parse = (...opts: string[]) => parseMountOptions(opts, '/mounts/0');
 /** No recursive (mount_setattr) attributes. */

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { Config } from '../../src/spec/types.js';
 import { buildCreatePlan, PlanError, rootfsPath, type PlanOptions } from '../../src/runtime/plan.js';
 import { MS } from '../../src/runtime/linux.js';
-import { TsrunError, UnsupportedError } from '../../src/runtime/errors.js';
+import { TsrunError, UnsupportedError } from '../../src/core/errors.js';
 import { refuseUnsupported } from '../../src/runtime/support.js';
 import type { HostFacts } from '../../src/runtime/host.js';
 import { planIdMaps } from '../../src/runtime/userns.js';
@@ -30,7 +30,7 @@ function processPlan(over: Doc = {}): Doc {
     args: ['sh', '-c', 'echo hi'], env: ['PATH=/bin', 'TERM=xterm'], cwd: '/', uid: 0, gid: 0, additionalGids: [],
     umask: 0o022, capabilities: { bounding: 0n, effective: 0n, inheritable: 0n, permitted: 0n, ambient: 0n },
     lastCap: 40, rlimits: [], inheritedNofile: undefined, noNewPrivileges: false, oomScoreAdj: undefined,
-    scheduler: undefined, ioPriority: undefined, cpuAffinityInitial: undefined, cpuAffinityFinal: undefined,
+    scheduler: undefined, ioPriority: undefined, cpuAffinityInitial: [], cpuAffinityFinal: [],
     apparmorProfile: undefined, selinuxLabel: undefined, personality: undefined, seccomp: undefined, preserveFds: 0, terminal: false, consoleSize: undefined, pidfdSocket: false, memoryPolicy: undefined, ...over,
   };
 }
@@ -58,11 +58,11 @@ const DEFAULT_DEVICES = [
   ['/dev/random', 1, 8], ['/dev/urandom', 1, 9], ['/dev/tty', 5, 0],
 ].map(([path, major, minor]) => ({ path, type: 'c', major, minor, fileMode: 0o666, uid: 0, gid: 0, configPath: '/linux/devices' }));
 const DEFAULT_LINKS = [
-  { path: '/dev/fd', target: '/proc/self/fd' },
-  { path: '/dev/stdin', target: '/proc/self/fd/0' },
-  { path: '/dev/stdout', target: '/proc/self/fd/1' },
-  { path: '/dev/stderr', target: '/proc/self/fd/2' },
-  ...(existsSync('/proc/kcore') ? [{ path: '/dev/core', target: '/proc/kcore' }] : []),
+  { path: '/dev/fd', target: '/proc/self/fd', replace: false },
+  { path: '/dev/stdin', target: '/proc/self/fd/0', replace: false },
+  { path: '/dev/stdout', target: '/proc/self/fd/1', replace: false },
+  { path: '/dev/stderr', target: '/proc/self/fd/2', replace: false },
+  ...(existsSync('/proc/kcore') ? [{ path: '/dev/core', target: '/proc/kcore', replace: false }] : []),
   { path: '/dev/ptmx', target: 'pts/ptmx', replace: true },
 ];
 
@@ -83,6 +83,7 @@ function refusal(mutate: (d: Doc) => void, opts: Partial<PlanOptions> = {}): Tsr
 
 test('a busybox config gives the expected plan', () => {
   assert.deepEqual(plan(busybox()), {
+    version: 1,
     mode: 'create',
     bundle: BUNDLE,
     rootfs: '/bundles/busybox/rootfs',
@@ -94,11 +95,11 @@ test('a busybox config gives the expected plan', () => {
     rootfsPropagation: MS.SLAVE | MS.REC,
     rootfsPropagationAfter: 0,
     namespaces: [
-      { type: 'pid', configPath: '/linux/namespaces/0' },
-      { type: 'mount', configPath: '/linux/namespaces/1' },
-      { type: 'uts', configPath: '/linux/namespaces/2' },
-      { type: 'ipc', configPath: '/linux/namespaces/3' },
-      { type: 'network', configPath: '/linux/namespaces/4' },
+      { type: 'pid', cloneFlag: 0x20000000, configPath: '/linux/namespaces/0' },
+      { type: 'mount', cloneFlag: 0x00020000, configPath: '/linux/namespaces/1' },
+      { type: 'uts', cloneFlag: 0x04000000, configPath: '/linux/namespaces/2' },
+      { type: 'ipc', cloneFlag: 0x08000000, configPath: '/linux/namespaces/3' },
+      { type: 'network', cloneFlag: 0x40000000, configPath: '/linux/namespaces/4' },
     ],
     hostname: 'box',
     domainname: undefined,
@@ -122,7 +123,6 @@ test('a busybox config gives the expected plan', () => {
     fifoPath: '/run/tsrun/c1/exec.fifo',
     sessionKeyring: 'c1',
     process: processPlan(),
-    userns: false,
     hooksSync: false,
     hooks: { createContainer: [], startContainer: [] },
     cgroupSync: true,
@@ -233,10 +233,10 @@ test('namespaces: joined ones keep their path; a joined mount namespace is not a
   assert.equal(p.newMountNamespace, false);
   assert.equal(p.joinedMountNamespace, true);
   assert.deepEqual(p.namespaces, [
-    { type: 'mount', path: '/proc/1/ns/mnt', configPath: '/linux/namespaces/0' },
-    { type: 'network', path: '/var/run/netns/n1', configPath: '/linux/namespaces/1' },
-    { type: 'cgroup', path: '/proc/1/ns/cgroup', configPath: '/linux/namespaces/2' },
-    { type: 'time', path: '/proc/1/ns/time', configPath: '/linux/namespaces/3' },
+    { type: 'mount', cloneFlag: 0x00020000, path: '/proc/1/ns/mnt', configPath: '/linux/namespaces/0' },
+    { type: 'network', cloneFlag: 0x40000000, path: '/var/run/netns/n1', configPath: '/linux/namespaces/1' },
+    { type: 'cgroup', cloneFlag: 0x02000000, path: '/proc/1/ns/cgroup', configPath: '/linux/namespaces/2' },
+    { type: 'time', cloneFlag: 0x00000080, path: '/proc/1/ns/time', configPath: '/linux/namespaces/3' },
   ]);
 });
 
@@ -353,7 +353,7 @@ test('a new cgroup namespace is planned like any other; stage 0 always joins the
   const d = busybox();
   d.linux.namespaces.push({ type: 'cgroup' });
   const p = plan(d);
-  assert.deepEqual(p.namespaces.at(-1), { type: 'cgroup', configPath: '/linux/namespaces/5' });
+  assert.deepEqual(p.namespaces.at(-1), { type: 'cgroup', cloneFlag: 0x02000000, configPath: '/linux/namespaces/5' });
   assert.equal(p.cgroupSync, true);
 });
 
@@ -418,16 +418,16 @@ test('time namespace: offsets become timens_offsets lines and need a new time na
 test('user namespaces: a new one needs both mappings; a joined one takes none', () => {
   const userns = (d: Doc) => d.linux.namespaces.push({ type: 'user' });
   const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
-  assert.equal(plan(busybox()).userns, false);
   const ok = busybox();
   userns(ok);
   ok.linux.uidMappings = maps;
   ok.linux.gidMappings = maps;
-  assert.equal(plan(ok).userns, true);
+  // init enters the user namespace first, whatever its place in the config.
+  assert.deepEqual(plan(ok).namespaces[0], { type: 'user', cloneFlag: 0x10000000, configPath: '/linux/namespaces/5' });
+  assert.deepEqual(plan(ok).namespaces.slice(1).map((n) => n.configPath), [0, 1, 2, 3, 4].map((i) => `/linux/namespaces/${i}`));
   const joined = busybox();
   joined.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' });
-  assert.equal(plan(joined).userns, true);
-  assert.deepEqual(plan(joined).namespaces.at(-1), { type: 'user', path: '/proc/1/ns/user', configPath: '/linux/namespaces/5' });
+  assert.deepEqual(plan(joined).namespaces[0], { type: 'user', cloneFlag: 0x10000000, path: '/proc/1/ns/user', configPath: '/linux/namespaces/5' });
   assert.equal(planIdMaps(joined as Config), undefined);
   assert.deepEqual(planIdMaps(ok as Config), { uidMap: '0 100000 65536\n', gidMap: '0 100000 65536\n' });
   assert.throws(() => { const d = busybox(); userns(d); d.linux.gidMappings = maps; planIdMaps(d as Config); },

@@ -8,7 +8,7 @@ import { planProcess, parseCpuList } from '../../src/runtime/process-plan.js';
 import { CAPABILITY_NAMES, planCapabilities } from '../../src/runtime/capabilities.js';
 import { planRlimits } from '../../src/runtime/rlimits.js';
 import { parseCapEff, parseHardLimits, type HostFacts } from '../../src/runtime/host.js';
-import { PlanError } from '../../src/runtime/plan-error.js';
+import { PlanError } from '../../src/core/errors.js';
 
 const ALL_CAPS = (1n << 41n) - 1n;
 const HOST: HostFacts = { lastCap: 40, capEff: ALL_CAPS, hardLimits: Array(16).fill(Infinity), apparmorEnabled: false, selinuxEnabled: false };
@@ -127,7 +127,7 @@ test('process: execCPUAffinity lists', () => {
   assert.deepEqual(parseCpuList('0-3, 7,2', '/x'), [0, 1, 2, 3, 7]);
   const p = plan({ execCPUAffinity: { initial: '0-1', final: '1' } });
   assert.deepEqual([p.cpuAffinityInitial, p.cpuAffinityFinal], [[0, 1], [1]]);
-  assert.equal(plan({ execCPUAffinity: { final: '' } }).cpuAffinityFinal, undefined);
+  assert.deepEqual(plan({ execCPUAffinity: { final: '' } }).cpuAffinityFinal, []);
   assert.throws(() => parseCpuList('3-1', '/process/execCPUAffinity/final'), { message: 'config.json: /process/execCPUAffinity/final: the range "3-1" runs backwards' });
   assert.throws(() => parseCpuList('1,,2', '/p'), { message: 'config.json: /p: "" is not a CPU or a range like "0-3"' });
   assert.throws(() => parseCpuList('4096', '/p'), PlanError);

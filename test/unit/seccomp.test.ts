@@ -5,10 +5,10 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Seccomp } from '../../src/spec/types.js';
-import { native, type NativeCore } from '../../src/runtime/native.js';
+import { native, type NativeCore } from '../../src/core/native.js';
 import { planSeccomp, type SeccompPlan } from '../../src/runtime/seccomp.js';
 import { containerProcessState } from '../../src/runtime/seccomp-listener.js';
-import { PlanError } from '../../src/runtime/plan-error.js';
+import { PlanError } from '../../src/core/errors.js';
 import { decode, encode, type WireValue } from '../../src/runtime/wire.js';
 import { runCreateProtocol } from '../../src/runtime/init-session.js';
 import { MessageType } from '../../src/runtime/init-protocol.js';

@@ -12,7 +12,7 @@ import {
   CGROUP_FILE, INIT_FILE, InvalidIdError, MAX_ID_LENGTH, STATE_FILE, StateStore, validateId, writeFileAtomic, type StoredState,
 } from '../../src/runtime/state.js';
 import { stateProblem } from '../../src/runtime/state-shape.js';
-import { DamagedStateError, TsrunError } from '../../src/runtime/errors.js';
+import { DamagedStateError, TsrunError } from '../../src/core/errors.js';
 import { deleteContainer } from '../../src/runtime/delete.js';
 import { isAlive, readProcStat } from '../../src/runtime/proc.js';
 

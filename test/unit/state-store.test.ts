@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import {
   FIFO_FILE, InvalidIdError, STATE_FILE, StateStore, validateId, writeFileAtomic, type StoredState,
 } from '../../src/runtime/state.js';
-import { ContainerNotFoundError, TsrunError } from '../../src/runtime/errors.js';
-import { native } from '../../src/runtime/native.js';
+import { STATE_VERSION } from '../../src/runtime/state-shape.js';
+import { ContainerNotFoundError, TsrunError } from '../../src/core/errors.js';
+import { native } from '../../src/core/native.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tsrun-state-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
@@ -134,7 +135,8 @@ test('open returns the stored state; writeState round-trips', () => {
   createWithState(store, 'c2');
   const dir = store.open('c2', true);
   try {
-    assert.deepEqual(dir.readState(), stateFor('c2'));
+    // Written in this tsrun's shape: the version comes with it.
+    assert.deepEqual(dir.readState(), { ...stateFor('c2'), version: STATE_VERSION });
     assert.equal(dir.hasState(), true);
   } finally {
     dir.close();

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConfigSchema, NO_NUL } from '../../src/spec/schema.js';
 import { ConfigError, MAX_JSON_DEPTH, readConfigFile, readProcessFile, validateConfig } from '../../src/spec/validate.js';
 import { processFromFlags } from '../../src/runtime/exec-plan.js';
-import { TsrunError } from '../../src/runtime/errors.js';
+import { TsrunError } from '../../src/core/errors.js';
 
 type Doc = Record<string, any>;
 

@@ -1,3 +1,4 @@
+// The error base every module shares (a leaf: it imports nothing of tsrun).
 // Errors the runtime raises on purpose. The CLI prints their message and exits
 // with exitCode; anything else is a bug and is printed with its stack under --debug.
 
@@ -48,4 +49,14 @@ export class DamagedStateError extends TsrunError {
 /** What an errno error says, without node's "ECODE: " prefix and ", syscall 'path'" suffix. */
 export function errnoText(e: NodeJS.ErrnoException): string {
   return e.message.replace(/^E[A-Z0-9]+: /, '').replace(/, [a-z_0-9]+(?: '.*')?$/, '');
+}
+
+/** A config that is valid JSON Schema-wise but that a Linux runtime must refuse. */
+export class PlanError extends TsrunError {
+  constructor(
+    readonly configPath: string,
+    readonly reason: string,
+  ) {
+    super(`config.json: ${configPath}: ${reason}`);
+  }
 }

@@ -4,9 +4,9 @@
 // cgroup mount inside a new cgroup namespace (rooted at the container's
 // cgroup) or else a bind mount of the container's own cgroup directory.
 import path from 'node:path';
-import { MS } from '../runtime/linux.js';
-import type { MountPlan } from '../runtime/plan.js';
-import type { CgroupRecord } from './cgroup.js';
+import { MS } from './linux.js';
+import type { MountPlan } from './plan-schema.js';
+import type { CgroupRecord } from '../cgroups/index.js';
 
 // The flags a cgroup mount passes on to the mounts it becomes.
 const KEPT = MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.RDONLY | MS.RELATIME | MS.NOATIME | MS.STRICTATIME;

@@ -2,7 +2,7 @@
 // here, which makes this interface the seam unit tests can fake.
 import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from './package-root.js';
 import path from 'node:path';
 
 export interface WaitResult {
