@@ -1,7 +1,7 @@
 // The record of a container's cgroup, as create made it and the state file
 // keeps it: what every later command opens, never recomputed from the host.
 import type { CgroupMode } from './hierarchy.js';
-import type { SystemdRecord } from './systemd.js';
+import type { SystemdRecord } from './systemd-unit.js';
 
 export interface CgroupRecord {
   mode: CgroupMode;

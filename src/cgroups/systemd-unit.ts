@@ -22,6 +22,14 @@ export interface SystemdUnit {
   slice: string;
 }
 
+/** The driver's part of a cgroup record (record.ts). */
+export interface SystemdRecord extends SystemdUnit {
+  /** The container's id, for the unit's description. */
+  id: string;
+  /** Only until the scope is started: the properties planned from the config (all but PIDs). */
+  start?: UnitProperty[];
+}
+
 /** The runtime's prefix in the default "system.slice:tsrun:<id>" (runc's is "runc"). */
 export const DEFAULT_PREFIX = 'tsrun';
 export const DEFAULT_SLICE = 'system.slice';

@@ -19,16 +19,9 @@ import type { HostLayout } from './hierarchy.js';
 import { V2Cgroup } from './v2.js';
 import { systemdBus, type SystemdBus } from './systemd-bus.js';
 import {
-  annotationProperties, baseProperties, resourceProperties, systemdUnitOf, unitCgroupPath, type SystemdUnit, type UnitProperty,
+  annotationProperties, baseProperties, resourceProperties, systemdUnitOf, unitCgroupPath, type SystemdRecord,
 } from './systemd-unit.js';
-
-/** The driver's part of a cgroup record. */
-export interface SystemdRecord extends SystemdUnit {
-  /** The container's id, for the unit's description. */
-  id: string;
-  /** Only until the scope is started: the properties planned from the config (all but PIDs). */
-  start?: UnitProperty[];
-}
+export type { SystemdRecord };
 
 /** Why the driver cannot run on this host, or undefined. */
 export function systemdDriverProblem(layout: HostLayout, runDir = '/run/systemd/system'): string | undefined {
