@@ -51,8 +51,10 @@ function onPath(cmd: string): boolean {
     .some((dir) => dir !== '' && fs.existsSync(path.join(dir, cmd)));
 }
 
-/** false when the VM can boot here; otherwise why not. */
-export function vmAvailable(): string | false {
+/** false when the VM can boot here (in its systemd mode with systemd set); otherwise why not. */
+export function vmAvailable(opts: { systemd?: boolean } = {}): string | false {
+  if (opts.systemd && !fs.existsSync('/lib/systemd/systemd')) return "the test VM's systemd mode boots the host's systemd: there is none (apt-get install systemd)";
+  if (opts.systemd && !onPath('dbus-daemon')) return "the test VM's systemd mode starts the host's D-Bus system bus: no dbus-daemon (apt-get install dbus)";
   if (process.platform !== 'linux' || process.arch !== 'x64') return 'the test VM needs x86-64 Linux';
   if (process.getuid?.() !== 0) return 'the test VM needs root (it reads /boot and shares / with passthrough 9p)';
   if (!onPath('qemu-system-x86_64')) return 'qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)';
