@@ -164,7 +164,8 @@ describe('config-linux.md "Control groups": the systemd cgroup driver (--systemd
     const tid = id('bad');
     const r = tsrun(['create', '--bundle', makeBundle(['true'], (c) => (c.linux.cgroupsPath = '/machine/c1')), tid]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /config.json: \/linux\/cgroupsPath: "\/machine\/c1" is not a systemd path: with --systemd-cgroup it must be "slice:prefix:name"/);
+    // (logrus' text format escapes the quotes.)
+    assert.match(r.stderr.replace(/\\"/g, '"'), /config.json: \/linux\/cgroupsPath: "\/machine\/c1" is not a systemd path: with --systemd-cgroup it must be "slice:prefix:name"/);
     assert.deepEqual(rt.ids(), []);
   });
 
@@ -209,8 +210,8 @@ describe('config-linux.md "Control groups": the systemd cgroup driver (--systemd
 });
 
 function containerdMissing(): string | false {
-  const has = (cmd: string) => spawnSync(cmd, ['--version']).status === 0;
-  return has('containerd') && has('ctr') && has('containerd-shim-runc-v2') ? false : 'containerd, ctr or containerd-shim-runc-v2 is not installed';
+  const has = (cmd: string, flag = '--version') => spawnSync(cmd, [flag]).status === 0;
+  return has('containerd') && has('ctr') && has('containerd-shim-runc-v2', '-v') ? false : 'containerd, ctr or containerd-shim-runc-v2 is not installed';
 }
 
 /** A containerd of the test's own (its root, state and socket in a temp dir), for fn; stopped after. */
