@@ -29,7 +29,21 @@ int open_parent(int rootfd, const char *path, const char **name, const char *cfg
   return fd;
 }
 
-void make_node(int rootfd, const plan::DevicePlan &d) {
+void bind_host_node(int rootfd, int dirfd, const char *name, const char *path, const char *cfg) {
+  int f = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
+  if (f < 0) fail("mknod", errno, cfg, "cannot create %s for a bind mount: %s", path, errstr(errno));
+  close(f);
+  int target = open_target(rootfd, path, true, cfg);
+  char proc[64];
+  snprintf(proc, sizeof proc, "/proc/self/fd/%d", target);
+  if (mount(path, proc, nullptr, MS_BIND, nullptr) < 0)
+    fail("mount", errno, cfg, "cannot bind the host's %s: %s", path, errstr(errno));
+  close(target);
+}
+
+// bind: in or into a user namespace, where mknod is not allowed (a 0:0 char
+// device would even be made, as a whiteout): the host's node is bound, as runc does.
+void make_node(int rootfd, const plan::DevicePlan &d, bool bind) {
   const char *cfg = d.config_path;
   const char *path = d.path;
   mode_t kind = d.type[0] == 'b' ? S_IFBLK : d.type[0] == 'p' ? S_IFIFO : S_IFCHR;
@@ -37,22 +51,22 @@ void make_node(int rootfd, const plan::DevicePlan &d) {
   dev_t dev = makedev(d.major, d.minor);
   const char *name;
   int dirfd = open_parent(rootfd, path, &name, cfg);
-  if (mknodat(dirfd, name, kind | perm, dev) < 0) {
+  if (bind) {
+    struct stat st;
+    // The rootfs brought its own node: keep it, as runc does.
+    if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      close(dirfd);
+      return;
+    }
+    bind_host_node(rootfd, dirfd, name, path, cfg);
+  } else if (mknodat(dirfd, name, kind | perm, dev) < 0) {
     if (errno == EEXIST) {
       close(dirfd);
       return;  // the rootfs brought its own node: keep it, as runc does
     }
     if (errno != EPERM) fail("mknod", errno, cfg, "mknod %s: %s", path, errstr(errno));
-    // Without CAP_MKNOD (a user namespace), bind the host's node instead.
-    int f = openat(dirfd, name, O_CREAT | O_WRONLY | O_CLOEXEC, 0);
-    if (f < 0) fail("mknod", errno, cfg, "cannot create %s for a bind mount: %s", path, errstr(errno));
-    close(f);
-    int target = open_target(rootfd, path, true, cfg);
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", target);
-    if (mount(path, proc, nullptr, MS_BIND, nullptr) < 0)
-      fail("mount", errno, cfg, "cannot bind the host's %s: %s", path, errstr(errno));
-    close(target);
+    // Without CAP_MKNOD otherwise (a capability set that lacks it), bind the host's node instead.
+    bind_host_node(rootfd, dirfd, name, path, cfg);
   } else if (fchmodat(dirfd, name, perm, 0) < 0 ||
              fchownat(dirfd, name, static_cast<uid_t>(d.uid), static_cast<gid_t>(d.gid), AT_SYMLINK_NOFOLLOW) < 0) {
     fail("mknod", errno, cfg, "cannot set the owner and mode of %s: %s", path, errstr(errno));
@@ -65,7 +79,7 @@ void make_node(int rootfd, const plan::DevicePlan &d) {
 void make_devices(const plan::CreatePlan &plan) {
   int rootfd = open(plan.rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs: %s", errstr(errno));
-  for (const plan::DevicePlan &d : plan.devices) make_node(rootfd, d);
+  for (const plan::DevicePlan &d : plan.devices) make_node(rootfd, d, plan.bind_devices);
   for (const plan::DevSymlink &l : plan.dev_symlinks) {
     const char *path = l.path;
     const char *name;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -92,10 +93,15 @@ void enter_namespaces(const plan::List<plan::NamespacePlan> &namespaces, bool cg
       if (unshare(CLONE_NEWUSER) < 0) fail("unshare", errno, "/linux/namespaces", "cannot create a user namespace: %s", errstr(errno));
       // init was exec'd before this unshare, so it keeps its capabilities in the
       // new namespace; the parent writes the maps while we wait here.
+      // Dumpable while the parent writes: else /proc/<pid>/{uid_map,gid_map,setgroups}
+      // belong to host root and an unprivileged parent (rootless) cannot open them.
+      // Nothing of the container runs yet; we are non-dumpable again before it does.
+      prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
       const char *keys[] = {"pid"};
       int64_t vals[] = {getpid()};
       send_ints(MSG_USERNS_READY, keys, vals, 1);
       wait_ack();
+      prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
       if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
     } else if (fds[i] >= 0) {

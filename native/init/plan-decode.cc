@@ -863,7 +863,7 @@ bool decode_InitHookPlan(const wire::Value *v, InitHookPlan *out, const Path *p,
 
 bool decode_InitHooksPlan(const wire::Value *v, InitHooksPlan *out, const Path *p, DecodeError *err) {
   if (!expect(v, 'm', p, err)) return false;
-  bool seen[2] = {};
+  bool seen[3] = {};
   for (uint32_t i = 0; i < v->len; i++) {
     const char *k = v->keys[i];
     const wire::Value *x = &v->items[i];
@@ -877,12 +877,18 @@ bool decode_InitHooksPlan(const wire::Value *v, InitHooksPlan *out, const Path *
       seen[1] = true;
       Path at{p, "startContainer", 0};
       if (!decode_list(x, &out->start_container, decode_InitHookPlan, &at, err)) return false;
+    } else if (strcmp(k, "outputLimit") == 0) {
+      if (seen[2]) return fail(p, err, "has the key outputLimit twice");
+      seen[2] = true;
+      Path at{p, "outputLimit", 0};
+      if (!get_int(x, &out->output_limit, &at, err)) return false;
     } else {
       return unknown_key(v, i, p, err);
     }
   }
   if (!seen[0]) return missing_key("createContainer", p, err);
   if (!seen[1]) return missing_key("startContainer", p, err);
+  if (!seen[2]) return missing_key("outputLimit", p, err);
   return true;
 }
 
@@ -913,7 +919,7 @@ bool decode_NetDevicePlan(const wire::Value *v, NetDevicePlan *out, const Path *
 
 bool decode_CreatePlan(const wire::Value *v, CreatePlan *out, const Path *p, DecodeError *err) {
   if (!expect(v, 'm', p, err)) return false;
-  bool seen[28] = {};
+  bool seen[29] = {};
   for (uint32_t i = 0; i < v->len; i++) {
     const char *k = v->keys[i];
     const wire::Value *x = &v->items[i];
@@ -999,64 +1005,69 @@ bool decode_CreatePlan(const wire::Value *v, CreatePlan *out, const Path *p, Dec
       seen[15] = true;
       Path at{p, "devices", 0};
       if (!decode_list(x, &out->devices, decode_DevicePlan, &at, err)) return false;
-    } else if (strcmp(k, "devSymlinks") == 0) {
-      if (seen[16]) return fail(p, err, "has the key devSymlinks twice");
+    } else if (strcmp(k, "bindDevices") == 0) {
+      if (seen[16]) return fail(p, err, "has the key bindDevices twice");
       seen[16] = true;
+      Path at{p, "bindDevices", 0};
+      if (!get_bool(x, &out->bind_devices, &at, err)) return false;
+    } else if (strcmp(k, "devSymlinks") == 0) {
+      if (seen[17]) return fail(p, err, "has the key devSymlinks twice");
+      seen[17] = true;
       Path at{p, "devSymlinks", 0};
       if (!decode_list(x, &out->dev_symlinks, decode_DevSymlink, &at, err)) return false;
     } else if (strcmp(k, "sysctl") == 0) {
-      if (seen[17]) return fail(p, err, "has the key sysctl twice");
-      seen[17] = true;
+      if (seen[18]) return fail(p, err, "has the key sysctl twice");
+      seen[18] = true;
       Path at{p, "sysctl", 0};
       if (!decode_list(x, &out->sysctl, decode_SysctlPlan, &at, err)) return false;
     } else if (strcmp(k, "timeOffsets") == 0) {
-      if (seen[18]) return fail(p, err, "has the key timeOffsets twice");
-      seen[18] = true;
+      if (seen[19]) return fail(p, err, "has the key timeOffsets twice");
+      seen[19] = true;
       Path at{p, "timeOffsets", 0};
       if (!get_string(x, &out->time_offsets, &at, err)) return false;
     } else if (strcmp(k, "readonlyPaths") == 0) {
-      if (seen[19]) return fail(p, err, "has the key readonlyPaths twice");
-      seen[19] = true;
+      if (seen[20]) return fail(p, err, "has the key readonlyPaths twice");
+      seen[20] = true;
       Path at{p, "readonlyPaths", 0};
       if (!decode_list(x, &out->readonly_paths, get_string, &at, err)) return false;
     } else if (strcmp(k, "maskedPaths") == 0) {
-      if (seen[20]) return fail(p, err, "has the key maskedPaths twice");
-      seen[20] = true;
+      if (seen[21]) return fail(p, err, "has the key maskedPaths twice");
+      seen[21] = true;
       Path at{p, "maskedPaths", 0};
       if (!decode_list(x, &out->masked_paths, get_string, &at, err)) return false;
     } else if (strcmp(k, "fifoPath") == 0) {
-      if (seen[21]) return fail(p, err, "has the key fifoPath twice");
-      seen[21] = true;
+      if (seen[22]) return fail(p, err, "has the key fifoPath twice");
+      seen[22] = true;
       Path at{p, "fifoPath", 0};
       if (!get_string(x, &out->fifo_path, &at, err)) return false;
     } else if (strcmp(k, "sessionKeyring") == 0) {
-      if (seen[22]) return fail(p, err, "has the key sessionKeyring twice");
-      seen[22] = true;
+      if (seen[23]) return fail(p, err, "has the key sessionKeyring twice");
+      seen[23] = true;
       Path at{p, "sessionKeyring", 0};
       if (!get_string(x, &out->session_keyring, &at, err)) return false;
     } else if (strcmp(k, "process") == 0) {
-      if (seen[23]) return fail(p, err, "has the key process twice");
-      seen[23] = true;
+      if (seen[24]) return fail(p, err, "has the key process twice");
+      seen[24] = true;
       Path at{p, "process", 0};
       if (!decode_ProcessPlan(x, &out->process, &at, err)) return false;
     } else if (strcmp(k, "hooksSync") == 0) {
-      if (seen[24]) return fail(p, err, "has the key hooksSync twice");
-      seen[24] = true;
+      if (seen[25]) return fail(p, err, "has the key hooksSync twice");
+      seen[25] = true;
       Path at{p, "hooksSync", 0};
       if (!get_bool(x, &out->hooks_sync, &at, err)) return false;
     } else if (strcmp(k, "hooks") == 0) {
-      if (seen[25]) return fail(p, err, "has the key hooks twice");
-      seen[25] = true;
+      if (seen[26]) return fail(p, err, "has the key hooks twice");
+      seen[26] = true;
       Path at{p, "hooks", 0};
       if (!decode_InitHooksPlan(x, &out->hooks, &at, err)) return false;
     } else if (strcmp(k, "cgroupSync") == 0) {
-      if (seen[26]) return fail(p, err, "has the key cgroupSync twice");
-      seen[26] = true;
+      if (seen[27]) return fail(p, err, "has the key cgroupSync twice");
+      seen[27] = true;
       Path at{p, "cgroupSync", 0};
       if (!get_bool(x, &out->cgroup_sync, &at, err)) return false;
     } else if (strcmp(k, "netDevices") == 0) {
-      if (seen[27]) return fail(p, err, "has the key netDevices twice");
-      seen[27] = true;
+      if (seen[28]) return fail(p, err, "has the key netDevices twice");
+      seen[28] = true;
       Path at{p, "netDevices", 0};
       if (!decode_list(x, &out->net_devices, decode_NetDevicePlan, &at, err)) return false;
     } else {
@@ -1076,16 +1087,17 @@ bool decode_CreatePlan(const wire::Value *v, CreatePlan *out, const Path *p, Dec
   if (!seen[11]) return missing_key("namespaces", p, err);
   if (!seen[14]) return missing_key("mounts", p, err);
   if (!seen[15]) return missing_key("devices", p, err);
-  if (!seen[16]) return missing_key("devSymlinks", p, err);
-  if (!seen[17]) return missing_key("sysctl", p, err);
-  if (!seen[19]) return missing_key("readonlyPaths", p, err);
-  if (!seen[20]) return missing_key("maskedPaths", p, err);
-  if (!seen[21]) return missing_key("fifoPath", p, err);
-  if (!seen[23]) return missing_key("process", p, err);
-  if (!seen[24]) return missing_key("hooksSync", p, err);
-  if (!seen[25]) return missing_key("hooks", p, err);
-  if (!seen[26]) return missing_key("cgroupSync", p, err);
-  if (!seen[27]) return missing_key("netDevices", p, err);
+  if (!seen[16]) return missing_key("bindDevices", p, err);
+  if (!seen[17]) return missing_key("devSymlinks", p, err);
+  if (!seen[18]) return missing_key("sysctl", p, err);
+  if (!seen[20]) return missing_key("readonlyPaths", p, err);
+  if (!seen[21]) return missing_key("maskedPaths", p, err);
+  if (!seen[22]) return missing_key("fifoPath", p, err);
+  if (!seen[24]) return missing_key("process", p, err);
+  if (!seen[25]) return missing_key("hooksSync", p, err);
+  if (!seen[26]) return missing_key("hooks", p, err);
+  if (!seen[27]) return missing_key("cgroupSync", p, err);
+  if (!seen[28]) return missing_key("netDevices", p, err);
   return true;
 }
 

@@ -231,6 +231,7 @@ void dump_InitHooksPlan(FILE *f, const InitHooksPlan &v) {
   fprintf(f, "%s\"startContainer\":", sep); sep = ","; fputc('[', f);
   for (uint32_t i = 0; i < v.start_container.count; i++) { const auto &x = v.start_container[i]; if (i) fputc(',', f); dump_InitHookPlan(f, x); }
   fputc(']', f);
+  fprintf(f, "%s\"outputLimit\":", sep); sep = ","; dump_int(f, v.output_limit, false);
   fputc('}', f);
 }
 
@@ -267,6 +268,7 @@ void dump_CreatePlan(FILE *f, const CreatePlan &v) {
   fprintf(f, "%s\"devices\":", sep); sep = ","; fputc('[', f);
   for (uint32_t i = 0; i < v.devices.count; i++) { const auto &x = v.devices[i]; if (i) fputc(',', f); dump_DevicePlan(f, x); }
   fputc(']', f);
+  fprintf(f, "%s\"bindDevices\":", sep); sep = ","; fputs(v.bind_devices ? "true" : "false", f);
   fprintf(f, "%s\"devSymlinks\":", sep); sep = ","; fputc('[', f);
   for (uint32_t i = 0; i < v.dev_symlinks.count; i++) { const auto &x = v.dev_symlinks[i]; if (i) fputc(',', f); dump_DevSymlink(f, x); }
   fputc(']', f);

@@ -170,6 +170,7 @@ struct InitHookPlan {
 struct InitHooksPlan {
   List<InitHookPlan> create_container;
   List<InitHookPlan> start_container;
+  int64_t output_limit = 0;
 };
 
 struct NetDevicePlan {
@@ -194,6 +195,7 @@ struct CreatePlan {
   const char *domainname = nullptr; // optional
   List<MountPlan> mounts;
   List<DevicePlan> devices;
+  bool bind_devices = false;
   List<DevSymlink> dev_symlinks;
   List<SysctlPlan> sysctl;
   const char *time_offsets = nullptr; // optional

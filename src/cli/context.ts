@@ -4,12 +4,13 @@ import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
 import type { StateStore } from '../runtime/state.js';
 import { Runtime } from '../runtime/runtime.js';
-import { UnsupportedError } from '../core/errors.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
+import { parseRootlessFlag } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
 
 export interface GlobalArgs {
-  root: string;
+  /** Absent: root's /run/tsrun, or $XDG_RUNTIME_DIR/tsrun for a rootless caller (rootless.ts). */
+  root?: string;
   log?: string;
   logFormat: LogFormat;
   debug: boolean;
@@ -38,7 +39,8 @@ export const DEFAULT_ROOT = DEFAULT_STATE_ROOT;
 
 /** runc's global flags; they may come before or after the command. */
 export const GLOBAL_OPTIONS = {
-  root: { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true },
+  // No default here: a rootless caller's is under XDG_RUNTIME_DIR (rootless.ts defaultStateRoot), chosen when first used.
+  root: { type: 'string', describe: `directory for container state (default: ${DEFAULT_ROOT}, or $XDG_RUNTIME_DIR/tsrun when not root)`, global: true },
   log: { type: 'string', describe: 'log file (default: stderr)', global: true },
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
   debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
@@ -51,11 +53,18 @@ export const GLOBAL_OPTIONS = {
 function contextFrom(argv: GlobalArgs): Context {
   const log = new Logger(argv.log, argv.logFormat, argv.debug);
   // Flags engines pass that tsrun cannot honour yet: refuse them by name.
-  if (argv.rootless === 'true') {
-    throw new UnsupportedError('--rootless=true is not supported by tsrun yet: run tsrun as root');
-  }
-  const runtime = new Runtime({ root: path.resolve(argv.root), log, systemdCgroup: argv.systemdCgroup === true });
-  return { runtime, store: runtime.store, log, systemdCgroup: argv.systemdCgroup === true };
+  const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
+  const systemdCgroup = argv.systemdCgroup === true;
+  const runtime = new Runtime({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log, systemdCgroup });
+  return {
+    runtime,
+    // The root is chosen when first used: spec and features need none, so a rootless caller without XDG_RUNTIME_DIR may still run them.
+    get store() {
+      return runtime.store;
+    },
+    log,
+    systemdCgroup,
+  };
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

@@ -9,6 +9,7 @@ import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
 import { hostLayout } from '../cgroups/hierarchy.js';
 import { systemdDriverProblem } from '../cgroups/systemd.js';
+import { rootlessEuid } from '../runtime/rootless.js';
 import { command, type GlobalArgs } from './context.js';
 import { writeStdout } from './stdout.js';
 
@@ -23,8 +24,10 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       seccomp: seccompFacts(),
       apparmorEnabled: host.apparmorEnabled,
       selinuxEnabled: host.selinuxEnabled,
-      idmapMounts: idmappedMountsWork(),
-      systemdDriver: systemdDriverProblem(hostLayout()) === undefined,
+      // A rootless caller's idmapped mounts are refused (plan.ts), so they are not offered to it.
+      idmapMounts: !rootlessEuid() && idmappedMountsWork(),
+      // Rootless (a systemd user instance) is not supported by the driver.
+      systemdDriver: !rootlessEuid() && systemdDriverProblem(hostLayout()) === undefined,
     });
     writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   }),

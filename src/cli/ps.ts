@@ -25,6 +25,7 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
   builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }).options(PS_OPTIONS) as never,
   handler: command<PsArgs>((ctx, argv) => {
     if (argv.format !== 'table' && argv.format !== 'json') throw new TsrunError('invalid format option');
+    if (ctx.runtime.rootlessCgroups) ctx.log.warn("tsrun ps may fail if you don't have the full access to cgroups");
     const pids = ctx.runtime.ps(argv.containerId);
     if (argv.format === 'json') {
       // Go's encoder: an empty list is null.

@@ -94,7 +94,12 @@ export class Container {
 
   /** The container's cgroup; a container recorded without one (an old tsrun's) cannot be paused, updated or watched. */
   cgroup(): Cgroup {
-    if (!this.state.cgroup) throw new TsrunError(`container ${this.id} has no cgroup (it was created by a tsrun without cgroup support)`);
+    if (!this.state.cgroup) {
+      throw new TsrunError(
+        `container ${this.id} has no cgroup of its own: it is a rootless container created without permission to make one ` +
+          '(delegate a cgroup v2 subtree to the user to have one), so pause, resume, ps and update cannot act on it',
+      );
+    }
     return openCgroup(this.state.cgroup);
   }
 

@@ -3,8 +3,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
-import { TsrunError } from '../core/errors.js';
+import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup, type CgroupRecord } from '../cgroups/index.js';
+import { TsrunError, UnsupportedError } from '../core/errors.js';
 import type { Config } from '../spec/types.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
@@ -16,7 +16,8 @@ import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { withNotifySocket } from './notify-socket.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
-import { planIdMaps, writeIdMaps } from './userns.js';
+import { planIdMaps, writeIdMaps, type RootlessCaller } from './userns.js';
+import { placeRootless, planRootlessCgroup } from './rootless-cgroup.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
 
@@ -50,6 +51,10 @@ export interface CreateOptions {
   notifySocket?: string;
   /** --systemd-cgroup: the cgroup is a systemd scope (cgroups/systemd.ts). */
   systemdCgroup?: boolean;
+  /** Rootless by euid: the caller, whose maps are written as an unprivileged process may (userns.ts). */
+  rootless?: RootlessCaller;
+  /** Rootless cgroups: without limits, a cgroup that cannot be made is done without (rootless-cgroup.ts). */
+  rootlessCgroups?: boolean;
 }
 
 /** Returns the container init's pid. */
@@ -76,7 +81,15 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       ? { ...notified, process: { ...notified.process, env: [...(notified.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
       : notified;
     // Under the root's own parent (two roots can both use an id), checked before anything starts.
-    const cgroupRecord = planContainerCgroup(config, opts.id, store.root, (m) => opts.onWarning?.(m), { systemd: opts.systemdCgroup });
+    const warnOnce = (m: string) => opts.onWarning?.(m);
+    if (opts.systemdCgroup && opts.rootlessCgroups) {
+      throw new UnsupportedError('--systemd-cgroup with rootless cgroups (a systemd user instance) is not supported by tsrun: drop --systemd-cgroup, or run as root');
+    }
+    const rootlessCg = opts.rootlessCgroups ? planRootlessCgroup(config, opts.id, store.root, warnOnce) : undefined;
+    // Rootless without permission: no cgroup of its own (rootless-cgroup.ts).
+    const cgroupRecord: CgroupRecord | undefined = rootlessCg ? rootlessCg.record : planContainerCgroup(config, opts.id, store.root, warnOnce, { systemd: opts.systemdCgroup });
+    // Checked first: without a user namespace nothing else of a rootless create can work.
+    const idMaps = planIdMaps(config, opts.rootless);
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,
@@ -87,10 +100,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       pidfdSocket: opts.pidfdSocket !== undefined,
       inheritedNofile: inheritedNofile(),
       host: readHostFacts(),
-      cgroup: cgroupRecord,
+      cgroup: rootlessCg ? rootlessCg.mountRecord : cgroupRecord,
+      rootless: opts.rootless !== undefined,
       warn: (m) => opts.onWarning?.(m),
     });
-    const idMaps = planIdMaps(config);
     consoleChannel = openConsole(plan.process.terminal, opts.detach ?? true, opts.consoleSocket);
     pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket);
     debug('plan %o', plan);
@@ -102,9 +115,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
       placeInCgroup(pid) {
+        if (!cgroupRecord) return;
         cgroup = openCgroup(cgroupRecord);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
-        setUpCgroup(cgroup, config.linux?.resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
+        const setUp = (resources = config.linux?.resources) => setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
+        if (!opts.rootlessCgroups) return setUp();
+        placeRootless(cgroup, config, setUp, (m) => opts.onWarning?.(m));
       },
       // Stage 0 has exited: the limits that would have stopped its clone.
       onChildPid: () => cgroup?.finishCreate(),

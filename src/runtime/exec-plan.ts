@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Process } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import { TsrunError } from '../core/errors.js';
+import { ConfigPathError, isUnder, TsrunError } from '../core/errors.js';
 import type { HostFacts } from './host.js';
 import { NS_CLONE_FLAGS } from './linux.js';
 import { joinOrder } from './namespace-order.js';
@@ -107,12 +107,13 @@ function checkAgainstSchema(p: Process, flags: ExecFlags, savedEnv: number): voi
     validateSchema({ ociVersion: '1.0.0', process: p });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    const problem = new ConfigPathError(e.path, e.reason);
     const arg = /^\/process\/args\/(\d+)$/.exec(e.path);
-    if (arg) throw new TsrunError(`the command's argument ${arg[1]}: ${e.reason}`);
+    if (arg) throw problem.from({ kind: 'flag', flag: `the command's argument ${arg[1]}` });
     const env = /^\/process\/env\/(\d+)$/.exec(e.path);
-    if (env && Number(env[1]) >= savedEnv) throw new TsrunError(`--env: ${e.reason}`);
-    const flag = Object.entries(flagFields(flags)).find(([field]) => e.path === field || e.path.startsWith(`${field}/`))?.[1];
-    throw new TsrunError(flag ? `${flag}: ${e.reason}` : `the container's saved config.json: ${e.path}: ${e.reason}`);
+    if (env && Number(env[1]) >= savedEnv) throw problem.from({ kind: 'flag', flag: '--env' });
+    const flag = Object.entries(flagFields(flags)).find(([field]) => isUnder(e.path, field))?.[1];
+    throw problem.from(flag ? { kind: 'flag', flag } : { kind: 'saved-config' });
   }
 }
 

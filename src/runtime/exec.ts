@@ -6,7 +6,7 @@ import path from 'node:path';
 import createDebug from 'debug';
 import { readProcessFile, validateProcess } from '../spec/validate.js';
 import type { Process } from '../spec/types.js';
-import { StatusError, TsrunError } from '../core/errors.js';
+import { ConfigPathError, isUnder, StatusError, TsrunError } from '../core/errors.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
 import { ChildWaiter, SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
@@ -175,21 +175,9 @@ function killAndReap(pid: number): void {
  * exec, /process is the --process file, or partly the command line: say so.
  */
 function relabel(e: unknown, opts: ExecOptions): unknown {
-  if (!(e instanceof TsrunError)) return e;
-  const m = /^config\.json: (\/process(?:\/[^:]*)?): /.exec(e.message);
-  if (!m) return e;
-  const rest = e.message.slice(m[0].length);
+  if (!(e instanceof ConfigPathError) || !isUnder(e.path, '/process')) return e;
   const file = opts.processFile ?? (opts.process ? 'process' : undefined);
-  if (file) {
-    const inFile = m[1].slice('/process'.length);
-    e.message = `${file}: ${inFile ? `${inFile}: ` : ''}${rest}`;
-    return e;
-  }
-  for (const [field, flag] of Object.entries(flagFields(opts.flags ?? { args: [] }))) {
-    if (m[1] === field || m[1].startsWith(`${field}/`)) {
-      e.message = flag ? `${flag}: ${rest}` : rest;
-      break;
-    }
-  }
-  return e;
+  if (file) return e.from({ kind: 'process-file', file });
+  const flag = Object.entries(flagFields(opts.flags ?? { args: [] })).find(([field]) => isUnder(e.path, field))?.[1];
+  return flag === undefined ? e : e.from({ kind: 'flag', flag });
 }

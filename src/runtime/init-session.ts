@@ -4,6 +4,7 @@ import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import createDebug from 'debug';
 import { InitError, TsrunError } from '../core/errors.js';
+import { HOOK_OUTCOME_BYTES, initHookFailure } from './hooks.js';
 import { MessageType } from './init-protocol.js';
 import { initBinaryPath, native, type NativeCore } from '../core/native.js';
 import { decode, encode, type WireValue } from './wire.js';
@@ -83,7 +84,7 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
       }
       // Only a seccomp listener comes with an fd; never leak a stray one.
       if (msg.fd !== undefined && msg.type !== MessageType.SECCOMP_LISTENER) closeSync(msg.fd);
-      const body = decode(msg.payload) as Payload;
+      const body = decode(msg.payload, msg.type === MessageType.HOOK_FAILED ? HOOK_OUTCOME_BYTES : undefined) as Payload;
       debug('init says %d %o', msg.type, body);
       switch (msg.type) {
         case MessageType.USERNS_READY:
@@ -122,6 +123,8 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
         case MessageType.WARNING:
           handlers.onWarning?.(String(body.message));
           break;
+        case MessageType.HOOK_FAILED:
+          throw initHookFailure(body);
         case MessageType.ERROR:
           throw new InitError(String(body.step), Number(body.errno), String(body.path ?? ''), String(body.message));
         default:

@@ -104,6 +104,8 @@ export const InitHookPlanSchema = Struct('InitHookPlan', {
 export const InitHooksPlanSchema = Struct('InitHooksPlan', {
   createContainer: Type.Array(InitHookPlanSchema),
   startContainer: Type.Array(InitHookPlanSchema),
+  /** How many bytes of a failed hook's stdout and stderr init sends back (hooks.ts HOOK_OUTPUT_LIMIT). */
+  outputLimit: Type.Integer(),
 });
 
 export const CapabilityPlanSchema = Struct('CapabilityPlan', {
@@ -219,6 +221,8 @@ export const CreatePlanSchema = Struct('CreatePlan', {
   domainname: Type.Optional(Type.String()),
   mounts: Type.Array(MountPlanSchema),
   devices: Type.Array(DevicePlanSchema),
+  /** In or into a user namespace mknod is not allowed: the host's nodes are bind-mounted, as runc does. */
+  bindDevices: Type.Boolean(),
   devSymlinks: Type.Array(DevSymlinkSchema),
   sysctl: Type.Array(SysctlPlanSchema),
   /** /proc/self/timens_offsets text for a new time namespace, written before the clone. */

@@ -39,6 +39,8 @@ export interface PlanOptions {
   host: HostFacts;
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
   cgroup?: CgroupRecord;
+  /** Rootless by euid: idmapped mounts are refused (mount_setattr needs CAP_SYS_ADMIN on the host). */
+  rootless?: boolean;
   warn(message: string): void;
   /** Is the namespace file at path tsrun's own (procName: its /proc/self/ns name)? Default: host.ts isOwnNamespace. */
   isOwnNamespace?(path: string, procName: string): boolean;
@@ -186,6 +188,9 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     domainname: config.domainname,
     mounts: (config.mounts ?? []).flatMap((m, i) => {
       const planned = planMount(m, i, opts.bundle, config);
+      if (planned.idmap && opts.rootless) {
+        throw new PlanError(`/mounts/${i}`, 'idmapped mounts are not supported for rootless containers (making one needs CAP_SYS_ADMIN on the host, as runc also refuses): use a plain bind mount, or run tsrun as root');
+      }
       if (planned.idmap && !hasNs('mount')) throw new PlanError(`/mounts/${i}`, 'an idmapped mount needs a mount namespace (add {"type": "mount"} to linux.namespaces)');
       // config.md: relative destinations are deprecated, and taken from "/" (as runc 1.1 does, with a warning).
       if (!m.destination.startsWith('/')) opts.warn(`/mounts/${i}/destination: ${JSON.stringify(m.destination)} is not absolute; it is mounted at ${planned.destination} (relative destinations are deprecated)`);
@@ -195,6 +200,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
       return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
     }),
     devices: hostMounts?.makeDevices === false ? [] : planDevices(config),
+    bindDevices: hasNs('user') || opts.host.inUserNs === true,
     devSymlinks: hostMounts?.makeDevices === false ? [] : planDevSymlinks(config),
     sysctl: planSysctl(config),
     timeOffsets: planTimeOffsets(config, newNs('time')),

@@ -6,6 +6,7 @@
 // Inside someone else's process it changes nothing process-wide: no
 // subreaper, no SIGCHLD handler, no umask. It waits only for the pids it
 // started, and forwards signals only when asked (the CLI asks).
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
@@ -25,6 +26,7 @@ import type { OciState } from './status.js';
 import { updateContainer } from './update.js';
 import type { CgroupError } from '../cgroups/index.js';
 import { checkBundle, type CheckReport } from './check.js';
+import { defaultStateRoot, prepareXdgRoot, rootlessCaller, rootlessCgroups, type RootlessFlag } from './rootless.js';
 
 /** Where warnings go (console will do). */
 export interface RuntimeLog {
@@ -32,8 +34,10 @@ export interface RuntimeLog {
 }
 
 export interface RuntimeOptions {
-  /** The state directory (runc's --root); default /run/tsrun. */
+  /** The state directory (runc's --root); default /run/tsrun, or $XDG_RUNTIME_DIR/tsrun for a rootless caller (rootless.ts). */
   root?: string;
+  /** runc's --rootless: rootless cgroups true, false, or auto (the default: not root, or uid 0 in a user namespace). */
+  rootless?: RootlessFlag;
   log?: RuntimeLog;
   /** runc's --systemd-cgroup: new containers' cgroups are systemd scopes (cgroups/systemd.ts); a create may say otherwise. */
   systemdCgroup?: boolean;
@@ -50,24 +54,49 @@ export type RunContainerOptions = CreateContainerOptions & Pick<RunOptions, 'det
 export type ExecProcessOptions = Omit<ExecOptions, 'id' | 'onWarning'>;
 
 export class Runtime {
-  readonly root: string;
-  /** The state store under root (checkpoint and restore still take it directly). */
-  readonly store: StateStore;
+  /** Rootless cgroups: a cgroup the caller may not make is done without when the config sets no limits (rootless-cgroup.ts). */
+  readonly rootlessCgroups: boolean;
   private readonly log?: RuntimeLog;
   private readonly systemdCgroup: boolean;
+  private readonly givenRoot?: string;
+  private chosenStore?: StateStore;
 
   constructor(opts: RuntimeOptions = {}) {
-    this.root = path.resolve(opts.root ?? DEFAULT_STATE_ROOT);
-    this.store = new StateStore(this.root);
+    this.givenRoot = opts.root === undefined ? undefined : path.resolve(opts.root);
+    this.rootlessCgroups = rootlessCgroups(opts.rootless ?? 'auto');
     this.log = opts.log;
     this.systemdCgroup = opts.systemdCgroup ?? false;
+  }
+
+  /** The state directory; without root, chosen on first use (a rootless caller without XDG_RUNTIME_DIR gets an explained error then). */
+  get root(): string {
+    return this.store.root;
+  }
+
+  /** The state store under root (checkpoint and restore still take it directly). */
+  get store(): StateStore {
+    if (!this.chosenStore) {
+      let root = this.givenRoot;
+      if (root === undefined) {
+        const chosen = defaultStateRoot();
+        if (chosen.xdg) prepareXdgRoot(chosen.root);
+        root = chosen.root === DEFAULT_STATE_ROOT ? DEFAULT_STATE_ROOT : path.resolve(chosen.root);
+      }
+      this.chosenStore = new StateStore(root);
+    }
+    return this.chosenStore;
+  }
+
+  /** Rootless by euid: the caller's ids for the maps; and rootless cgroups. */
+  private rootlessOptions(): Pick<CreateOptions, 'rootless' | 'rootlessCgroups'> {
+    return { rootless: rootlessCaller(), rootlessCgroups: this.rootlessCgroups };
   }
 
   private readonly warn = (message: string): void => this.log?.warn(message);
 
   /** Creates container id, waiting in `created` until start. */
   create(id: string, source: ContainerSource, opts: CreateContainerOptions = {}): OciState {
-    createContainer(this.store, { systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+    createContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
     return this.state(id);
   }
 
@@ -81,7 +110,7 @@ export class Runtime {
    * and removes it, and resolves to its exit status (128+N if signal N killed it).
    */
   run(id: string, source: ContainerSource, opts: RunContainerOptions = {}): Promise<number> {
-    return runContainer(this.store, { systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+    return runContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
   }
 
   /** Runs one more process in the container; unless detached, resolves to its exit status. */
@@ -116,8 +145,8 @@ export class Runtime {
       }
       try {
         const c = Container.of(dir);
-        // list names the owner (state leaves it empty), as runc does.
-        states.push({ ...c.ociState(), owner: c.state.owner || 'root' });
+        // list names the owner (state leaves it empty), as runc does: whoever owns the state directory.
+        states.push({ ...c.ociState(), owner: c.state.owner || ownerOf(dir.dir) });
       } catch (e) {
         // One damaged container must not hide the others: runc warns "load container X: …" and goes on.
         if (!(e instanceof DamagedStateError)) throw e;
@@ -160,4 +189,24 @@ export class Runtime {
 
 function sourceOptions(source: ContainerSource): Pick<CreateOptions, 'bundle' | 'config' | 'rootfs'> {
   return 'bundle' in source ? { bundle: source.bundle } : { bundle: path.dirname(path.resolve(source.rootfs)), config: source.config, rootfs: source.rootfs };
+}
+
+/** The user name of the owner of p (runc's "#uid" when /etc/passwd has none). */
+function ownerOf(p: string): string {
+  let uid: number;
+  try {
+    uid = fs.statSync(p).uid;
+  } catch {
+    return 'root';
+  }
+  if (uid === 0) return 'root';
+  try {
+    for (const line of fs.readFileSync('/etc/passwd', 'utf8').split('\n')) {
+      const [name, , id] = line.split(':');
+      if (id === String(uid)) return name;
+    }
+  } catch {
+    // no passwd: the number it is
+  }
+  return `#${uid}`;
 }

@@ -2,7 +2,7 @@
 // listenerPath, and "The Container Process State"): the container process
 // state as JSON, with the listener fd in SCM_RIGHTS, over one SOCK_STREAM
 // connection that is closed afterwards.
-import { TsrunError } from '../core/errors.js';
+import { ConfigPathError } from '../core/errors.js';
 import type { Status } from './status.js';
 import { native, type NativeCore } from '../core/native.js';
 
@@ -54,6 +54,6 @@ export function sendSeccompListener(
   try {
     core.sendFdToUnixSocket(listenerPath, payload, fd);
   } catch (e) {
-    throw new TsrunError(`config.json: /linux/seccomp/listenerPath: cannot send the seccomp listener to ${listenerPath}: ${(e as Error).message}`);
+    throw new ConfigPathError('/linux/seccomp/listenerPath', `cannot send the seccomp listener to ${listenerPath}: ${(e as Error).message}`);
   }
 }

@@ -8,7 +8,7 @@ import { endianness } from 'node:os';
 import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
 import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
-import { PlanError } from '../core/errors.js';
+import { configWarning, PlanError } from '../core/errors.js';
 
 const debug = createDebug('tsrun:seccomp');
 
@@ -117,7 +117,7 @@ function u64(v: number | bigint, path: string, warn: (msg: string) => void): big
   // 2^53 may have been rounded. Say so instead of comparing a value nobody wrote.
   const n = v >= 2 ** 64 ? 0xffffffffffffffffn : BigInt(v);
   if (!Number.isSafeInteger(v)) {
-    warn(`config.json: ${path}: ${v} is above 2^53, where JSON numbers lose precision; the filter compares with ${n} (0x${n.toString(16)})`);
+    warn(configWarning(path, `${v} is above 2^53, where JSON numbers lose precision; the filter compares with ${n} (0x${n.toString(16)})`));
   }
   return n;
 }
@@ -236,7 +236,7 @@ export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) =>
     }
     if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !notify) {
       // The kernel takes it only with a listener; without one it means nothing.
-      warn(`config.json: ${at}: ${name} has no effect without an SCMP_ACT_NOTIFY rule; ignored`);
+      warn(configWarning(at, `${name} has no effect without an SCMP_ACT_NOTIFY rule; ignored`));
       return;
     }
     flags |= f.bit;

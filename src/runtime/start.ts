@@ -2,11 +2,13 @@
 // startContainer hooks and execs the process; then the poststart hooks.
 import fs from 'node:fs';
 import { StatusError, TsrunError } from '../core/errors.js';
-import { runHooksWarning } from './hooks.js';
+import { HOOK_OUTCOME_BYTES, initHookFailure, runHooksWarning } from './hooks.js';
+import { HOOK_FAILED_BYTE } from './init-protocol.js';
 import { NotifyProxy } from './notify-socket.js';
 import { readInitReply } from './init-reply.js';
 import { native } from '../core/native.js';
 import type { StateStore, StoredState } from './state.js';
+import { decode } from './wire.js';
 import { Container } from './container.js';
 
 export interface StartOptions {
@@ -79,7 +81,8 @@ const REPLY_LIMIT = 64 * 1024;
 async function releaseInit(fifo: number, state: StoredState): Promise<void> {
   const reply = await readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT);
   if (reply[0] !== 0x30) {
-    // Anything else is a startContainer hook's failure; init has exited.
+    // A startContainer hook's failure, as data; init has exited.
+    if (reply[0] === HOOK_FAILED_BYTE) throw initHookFailure(decode(reply.subarray(1), HOOK_OUTCOME_BYTES) as { [key: string]: unknown });
     if (reply.length) throw new TsrunError(reply.toString('utf8'));
     throw new TsrunError('cannot start the container: its init exited before it was started');
   }

@@ -116,6 +116,11 @@ export class ContainerDir {
     writeFileAtomic(path.join(this.dir, CGROUP_FILE), JSON.stringify(record));
   }
 
+  /** A rootless create that did without a cgroup: no record of one. */
+  removeCgroupRecord(): void {
+    fs.rmSync(path.join(this.dir, CGROUP_FILE), { force: true });
+  }
+
   writeInitRecord(record: InitRecord): void {
     writeFileAtomic(path.join(this.dir, INIT_FILE), JSON.stringify({ pid: record.pid, initStartTime: record.initStartTime }));
   }

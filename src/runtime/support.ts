@@ -30,7 +30,7 @@ export const REFUSED_FIELDS: readonly string[] = GAPS.map((g) => g.path);
 export function refuseUnsupported(config: Config): void {
   for (const gap of GAPS) {
     if (gap.present(config)) {
-      throw new UnsupportedError(`config.json: ${gap.path}: tsrun does not support this field yet; remove it to run this container`);
+      throw new UnsupportedError('tsrun does not support this field yet; remove it to run this container', gap.path);
     }
   }
 }

@@ -12,7 +12,7 @@ function recorder() {
   return { seen, run: (args: string[]) => runPlain(args, commands) };
 }
 
-const globals = { root: '/run/tsrun', logFormat: 'text', debug: false, systemdCgroup: false };
+const globals = { logFormat: 'text', debug: false, systemdCgroup: false };
 
 test('plain forms run their handler with what yargs would give it', async () => {
   const cases: [string[], Record<string, unknown>][] = [

@@ -1,14 +1,14 @@
-// Unit tests for how a failed hook's output is quoted (src/runtime/hooks.ts
-// outputExcerpt; native/init/hooks.cc does the same for the container's hooks,
-// which test/integration/hook-messages.test.ts checks), and that the one limit
-// is the same number in native/protocol.h and src/runtime/init-protocol.ts.
+// Unit tests for how a failed hook is worded (src/runtime/hooks.ts
+// outputExcerpt, describeFailure, and initHookFailure for the container's
+// hooks, whose outcome tsrun-init sends back as data; test/integration/
+// hook-messages.test.ts runs them), and the one output limit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describeFailure, outputExcerpt } from '../../src/runtime/hooks.js';
-import { HOOK_OUTPUT_LIMIT } from '../../src/runtime/init-protocol.js';
+import type { Config } from '../../src/spec/types.js';
+import { describeFailure, HOOK_OUTPUT_LIMIT, initHookFailure, outputExcerpt, planHooks } from '../../src/runtime/hooks.js';
 
 function repoRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
@@ -16,15 +16,28 @@ function repoRoot(): string {
   return dir;
 }
 
-test('protocol.h kHookOutputLimit and init-protocol.ts HOOK_OUTPUT_LIMIT are one number', () => {
-  const header = readFileSync(join(repoRoot(), 'native', 'protocol.h'), 'utf8');
-  const m = /constexpr\s+unsigned\s+kHookOutputLimit\s*=\s*(\d+)\s*;/.exec(header);
-  assert.ok(m, 'protocol.h declares kHookOutputLimit');
-  assert.equal(Number(m[1]), HOOK_OUTPUT_LIMIT);
-  // init's messages are formatted in 1 KB buffers: both streams and the words must fit.
-  assert.ok(HOOK_OUTPUT_LIMIT <= 256);
+test('one output limit: HOOK_OUTPUT_LIMIT goes to tsrun-init in the plan, and init has no number of its own', () => {
+  const plan = planHooks({ ociVersion: '1.3.0', hooks: { createContainer: [{ path: '/bin/true' }] } } as Config);
+  assert.equal(plan.outputLimit, HOOK_OUTPUT_LIMIT);
   const hooksCc = readFileSync(join(repoRoot(), 'native', 'init', 'hooks.cc'), 'utf8');
-  assert.match(hooksCc, /kOutputLimit = kHookOutputLimit;/, 'hooks.cc takes its limit from protocol.h');
+  assert.match(hooksCc, /output_limit/, 'hooks.cc reads the limit from the plan');
+  assert.doesNotMatch(hooksCc, /exited with status|was killed by signal|could not be executed/, 'hooks.cc words nothing: hooks.ts does');
+  assert.doesNotMatch(readFileSync(join(repoRoot(), 'native', 'protocol.h'), 'utf8'), /kHookOutputLimit/);
+});
+
+test('initHookFailure words init\'s outcome of a container hook as node\'s hooks are worded', () => {
+  const base = { configPath: '/hooks/createContainer/0', path: '/bin/h', setupErrno: 0, execErrno: 0, timedOut: 0, timeout: 3, signal: 0, status: 0, afterPivot: 0, uid: 1000, gid: 1000, stdout: Buffer.from('out\n'), stdoutTotal: 4, stderr: Buffer.alloc(0), stderrTotal: 0 };
+  const said = (o: object) => initHookFailure({ ...base, ...o }).message;
+  assert.equal(said({ status: 3 }), 'config.json: /hooks/createContainer/0: hook /bin/h exited with status 3, stdout: out');
+  assert.equal(said({ signal: 9 }), 'config.json: /hooks/createContainer/0: hook /bin/h was killed by signal SIGKILL, stdout: out');
+  assert.equal(said({ timedOut: 1 }), 'config.json: /hooks/createContainer/0: hook /bin/h did not finish within its timeout of 3s and was killed, stdout: out');
+  assert.equal(said({ execErrno: 2, stdout: Buffer.alloc(0), stdoutTotal: 0 }), 'config.json: /hooks/createContainer/0: hook /bin/h could not be executed: no such file or directory');
+  assert.equal(said({ execErrno: 13, afterPivot: 1, stdout: Buffer.alloc(0), stdoutTotal: 0 }),
+    'config.json: /hooks/createContainer/0: hook /bin/h could not be executed: permission denied (startContainer hooks run inside the container as uid 1000 gid 1000: the path and every directory above it must be reachable there by that user)');
+  assert.equal(said({ setupErrno: 24 }), 'config.json: /hooks/createContainer/0: cannot start hook /bin/h: too many open files');
+  // Output past the limit, as init sends it: the head and the whole length.
+  assert.equal(said({ status: 1, stdout: Buffer.alloc(HOOK_OUTPUT_LIMIT, 0x61), stdoutTotal: 1000 }),
+    `config.json: /hooks/createContainer/0: hook /bin/h exited with status 1, stdout: ${'a'.repeat(HOOK_OUTPUT_LIMIT)}... (${1000 - HOOK_OUTPUT_LIMIT} more bytes)`);
 });
 
 test('outputExcerpt: short output as it is, trailing whitespace cut', () => {

@@ -69,8 +69,9 @@ test('planHooks: the container\'s hooks with argv, env (the process\'s when none
       { path: '/s', args: ['/s'], env: ['PATH=/bin', 'HOME=/root'], timeout: 0, configPath: '/hooks/startContainer/0' },
       { path: '/s2', args: ['/s2'], env: [], timeout: 0, configPath: '/hooks/startContainer/1' },
     ],
+    outputLimit: 256,
   });
-  assert.deepEqual(planHooks(base(undefined)), { createContainer: [], startContainer: [] });
+  assert.deepEqual(planHooks(base(undefined)), { createContainer: [], startContainer: [], outputLimit: 256 });
 });
 
 test('needsHooksSync: only hooks that run before pivot_root or inside need the stop there', () => {

@@ -115,6 +115,7 @@ test('a busybox config gives the expected plan', () => {
       },
     ],
     devices: DEFAULT_DEVICES,
+    bindDevices: false,
     devSymlinks: DEFAULT_LINKS,
     sysctl: [],
     timeOffsets: undefined,
@@ -124,7 +125,7 @@ test('a busybox config gives the expected plan', () => {
     sessionKeyring: 'c1',
     process: processPlan(),
     hooksSync: false,
-    hooks: { createContainer: [], startContainer: [] },
+    hooks: { createContainer: [], startContainer: [], outputLimit: 256 },
     cgroupSync: true,
     netDevices: [],
   });
@@ -600,4 +601,20 @@ test('linux.netDevices: host name to container name (the host\'s when none), a n
     assert.match(refusal((d) => { d.linux.netDevices = { veth1: { name } }; }).message, re, name);
   }
   assert.match(refusal((d) => { d.linux.netDevices = { veth1: { name: 'x' }, veth2: { name: 'x' } }; }).message, /two devices would be named x/);
+});
+
+test('devices are bind-mounted from the host in or into a user namespace (no mknod there), as runc does', () => {
+  const withUser = busybox();
+  withUser.linux.namespaces.push({ type: 'user' });
+  withUser.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  withUser.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  assert.equal(plan(withUser).bindDevices, true, 'into a user namespace');
+  assert.equal(plan(busybox(), { host: { ...FAKE_HOST, inUserNs: true } }).bindDevices, true, 'tsrun in one');
+  assert.equal(plan(busybox()).bindDevices, false);
+});
+
+test('idmapped mounts are refused for a rootless caller, naming the mount', () => {
+  const c = busybox();
+  c.mounts.push({ destination: '/m', type: 'bind', source: '/srv', options: ['rbind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 1000, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1000, size: 1 }] });
+  assert.throws(() => plan(c, { rootless: true }), /config\.json: \/mounts\/3: idmapped mounts are not supported for rootless containers/);
 });
