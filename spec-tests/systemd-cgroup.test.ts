@@ -198,7 +198,7 @@ describe('config-linux.md "Control groups": the systemd cgroup driver (--systemd
   test('containerd: ctr run --runc-binary tsrun --runc-systemd-cgroup runs a container in its scope', { timeout: 5 * T, skip: containerdMissing() }, async () => {
     const cid = id('ctr');
     const rootfs = path.join(makeBundle(['true']), 'rootfs');
-    fs.cpSync(JSON.parse(fs.readFileSync(path.join(path.dirname(rootfs), 'config.json'), 'utf8')).root.path, rootfs, { recursive: true });
+    fs.cpSync(JSON.parse(fs.readFileSync(path.join(path.dirname(rootfs), 'config.json'), 'utf8')).root.path, rootfs, { recursive: true, verbatimSymlinks: true });
     await withContainerd(async (ctr, scratch) => {
       const r = ctr(['run', '--rm', '--runc-binary', tsrunBin, '--runc-root', path.join(scratch, 'tsrun-root'), '--runc-systemd-cgroup',
         '--cgroup', `system.slice:ctr:${cid}`, '--rootfs', rootfs, cid, 'cat', '/proc/self/cgroup']);
