@@ -16,7 +16,8 @@ enum MessageType : uint32_t {
   MSG_PIDFD_SOCKET = 3,  // {} + the connected --pidfd-socket (SCM_RIGHTS): right after the plan, when its process has pidfdSocket
   // init -> parent
   MSG_USERNS_READY = 10, // {pid}: write uid_map/gid_map for pid, then ACK
-  MSG_CGROUP_READY = 11, // {pid}: place pid in the container's cgroup, then ACK
+  MSG_CGROUP_READY = 11, // {pid, unifiedByClone}: place pid in the container's cgroup (all but the unified hierarchy when
+                         // unifiedByClone: its child is cloned into that one with clone3), then ACK
   MSG_CHILD_PID = 12,    // {pid}: the container's init (exec: the new process, which then waits for ACK), as the host sees it
   MSG_HOOKS_READY = 13,  // {pid}: mounts done, before pivot_root (pid: init's, as the container sees it):
                          // run prestart/createRuntime hooks, then ACK {createContainerState,

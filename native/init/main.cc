@@ -56,7 +56,7 @@ void run_create(LoadedPlan *loaded) {
   prepare_net_devices(plan.net_devices);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
-  enter_namespaces(plan.namespaces, plan.cgroup_sync, plan.time_offsets, plan.hostname || plan.domainname);
+  enter_namespaces(plan.namespaces, plan.cgroup_sync, plan.cgroup_into, plan.time_offsets, plan.hostname || plan.domainname);
   move_net_devices();
   // setns into a mount namespace moved our cwd to its root: back to the bundle, as seen in there.
   bool joined_mnt = plan.joined_mount_namespace;

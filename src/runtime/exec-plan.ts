@@ -13,6 +13,7 @@ import type { ExecPlan } from './plan-schema.js';
 import { PLAN_VERSION } from './plan-version.js';
 import { planProcess } from './process-plan.js';
 import type { StoredState } from './state.js';
+import { cloneTarget, withCgroupInto, type Placement } from '../cgroups/placement.js';
 
 export type { ExecPlan };
 
@@ -40,6 +41,8 @@ export interface ExecPlanOptions {
   preserveFds?: number;
   /** A --pidfd-socket was given. */
   pidfdSocket?: boolean;
+  /** Where the process goes: the container's cgroup, or the --cgroup sub-cgroups (cgroups/placement.ts). */
+  cgroup?: Placement;
 }
 
 /** The files under /proc/<pid>/ns/ by namespace type: every type tsrun makes or joins (and `features` lists). */
@@ -163,7 +166,8 @@ export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanO
     namespaces,
     sessionKeyring: state.noNewKeyring ? undefined : state.id,
     process: planProcess(proc, state.config, opts),
-    cgroupSync: state.cgroup !== undefined,
+    cgroupSync: opts.cgroup !== undefined,
+    ...withCgroupInto(opts.cgroup && cloneTarget(opts.cgroup, namespaces.some((n) => n.type === 'user'), '')),
     chrootFrom: namespaces.some((n) => n.type === 'mount') ? undefined : `/proc/${state.pid}/root`,
   };
 }

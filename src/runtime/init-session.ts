@@ -22,7 +22,8 @@ export interface SyncHandlers {
    */
   onChildPid?(pid: number): void;
   writeIdMaps?(pid: number): void;
-  placeInCgroup?(pid: number): void;
+  /** Stage 0 (pid) goes into the cgroup; not into the unified hierarchy when unifiedByClone (its child is cloned there). */
+  placeInCgroup?(pid: number, unifiedByClone: boolean): void;
   /**
    * Before pivot_root: runs prestart and createRuntime (pid: the host's view)
    * and returns the ACK's payload, the state JSON for the container's own hooks
@@ -65,7 +66,7 @@ export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: Na
 
 function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>, core: NativeCore): number {
   const exec = plan.mode === 'exec';
-  const { pid: stage0, fd } = core.spawnInit(initBinaryPath, plan.process.preserveFds);
+  const { pid: stage0, fd } = core.spawnInit(initBinaryPath(), plan.process.preserveFds);
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;
@@ -92,7 +93,7 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
           ack();
           break;
         case MessageType.CGROUP_READY:
-          handlers.placeInCgroup?.(Number(body.pid));
+          handlers.placeInCgroup?.(Number(body.pid), Number(body.unifiedByClone ?? 0) !== 0);
           ack();
           break;
         case MessageType.CHILD_PID:
