@@ -4,7 +4,7 @@
 // thread blocks on Atomics.wait until the answer is posted. The worker, and
 // the D-Bus library it loads, start only when the systemd driver is used.
 import path from 'node:path';
-import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+import type { MessagePort, Worker } from 'node:worker_threads';
 import { packageRoot } from '../core/package-root.js';
 import { CgroupOpError } from './errors.js';
 import type { UnitProperty } from './systemd-unit.js';
@@ -37,6 +37,8 @@ class WorkerBus implements SystemdBus {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
 
   private request(req: BusRequest): string {
+    // worker_threads at first use: only the systemd driver needs it (and a start-up snapshot may not hold it).
+    const { MessageChannel, Worker, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
     if (!this.worker) {
       const { port1, port2 } = new MessageChannel();
       this.port = port1;
