@@ -201,7 +201,7 @@ describe('config-linux.md "Control groups": the systemd cgroup driver (--systemd
     fs.cpSync(JSON.parse(fs.readFileSync(path.join(path.dirname(rootfs), 'config.json'), 'utf8')).root.path, rootfs, { recursive: true, verbatimSymlinks: true });
     await withContainerd(async (ctr, scratch) => {
       const r = ctr(['run', '--rm', '--runc-binary', tsrunBin, '--runc-root', path.join(scratch, 'tsrun-root'), '--runc-systemd-cgroup',
-        '--cgroup', `system.slice:ctr:${cid}`, '--rootfs', rootfs, cid, 'cat', '/proc/self/cgroup']);
+        '--cgroup', `system.slice:ctr:${cid}`, '--rootfs', rootfs, cid, 'sh', '-c', 'cat /proc/self/cgroup']);
       assert.equal(r.code, 0, `ctr run: ${r.stderr}`);
       assert.equal(r.stdout.trim(), `0::/system.slice/ctr-${cid}.scope`);
       assert.deepEqual(unitsLike(new RegExp(`^ctr-${cid}\\.scope$`)), [], 'the scope is gone after --rm');
