@@ -6,7 +6,7 @@ import createDebug from 'debug';
 import { InitError, TsrunError } from '../core/errors.js';
 import { HOOK_OUTCOME_BYTES, initHookFailure } from './hooks.js';
 import { MessageType } from './init-protocol.js';
-import { initBinaryPath, native, type NativeCore } from '../core/native.js';
+import { initBinaryPath, nativeCore, type NativeCore } from '../core/native.js';
 import { decode, encode, type WireValue } from './wire.js';
 import type { CreatePlan } from './plan.js';
 import type { ExecPlan } from './exec-plan.js';
@@ -51,7 +51,7 @@ export type Payload = { [key: string]: WireValue | undefined };
  * returns the container init's pid. If anything fails, every process it
  * started is killed and reaped before the error is thrown.
  */
-export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core: NativeCore = native()): number {
+export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core: NativeCore = nativeCore): number {
   return runSession(plan, handlers, core);
 }
 
@@ -60,7 +60,7 @@ export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core
  * host pid. Init's socket is close-on-exec, so EOF after CHILD_PID means
  * success; failures come as ERROR, and kill and reap what was started.
  */
-export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: NativeCore = native()): number {
+export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: NativeCore = nativeCore): number {
   return runSession(plan, handlers, core);
 }
 

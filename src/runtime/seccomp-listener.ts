@@ -4,7 +4,7 @@
 // connection that is closed afterwards.
 import { ConfigPathError } from '../core/errors.js';
 import type { Status } from './status.js';
-import { native, type NativeCore } from '../core/native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 
 /** The container as the agent sees it: runtime.md "State" while the container is being created. */
 export interface ListenerContainer {
@@ -48,7 +48,7 @@ export function sendSeccompListener(
   metadata: string | undefined,
   fd: number,
   container: ListenerContainer,
-  core: NativeCore = native(),
+  core: NativeCore = nativeCore,
 ): void {
   const payload = Buffer.from(JSON.stringify(containerProcessState(container, metadata)));
   try {

@@ -7,7 +7,7 @@ import createDebug from 'debug';
 import { endianness } from 'node:os';
 import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
-import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
+import { nativeCore, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
 import { configWarning, PlanError } from '../core/errors.js';
 
 const debug = createDebug('tsrun:seccomp');
@@ -79,7 +79,7 @@ export type SeccompFacts = ReturnType<NativeCore['seccompSupport']> & { archs: s
 /** The probe costs a few syscalls: once per addon (tests pass fakes). */
 const supportCache = new WeakMap<NativeCore, SeccompFacts>();
 
-export function seccompFacts(core: NativeCore = native()): SeccompFacts {
+export function seccompFacts(core: NativeCore = nativeCore): SeccompFacts {
   let have = supportCache.get(core);
   if (!have) {
     const known = new Set(core.seccompKnownArchs(ARCHITECTURES.map(libseccompArch)));
@@ -170,7 +170,7 @@ function checkKernelAction(name: string, path: string, have: SeccompFacts): void
  * Validates and normalises linux.seccomp and compiles it to BPF. Returns
  * undefined when there is no seccomp section. Errors name the config path.
  */
-export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) => void, core: NativeCore = native()): SeccompPlan | undefined {
+export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) => void, core: NativeCore = nativeCore): SeccompPlan | undefined {
   if (!seccomp) return undefined;
   const have = seccompFacts(core);
 

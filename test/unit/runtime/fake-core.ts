@@ -3,7 +3,57 @@
 // a Runtime given it makes no addon call, and the test reads back what the
 // runtime asked the kernel for. What a test does not script throws, by name.
 import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
 import type { NativeCore, WaitResult } from '../../../src/core/native.js';
+import { MessageType } from '../../../src/runtime/init-protocol.js';
+import { decode, encode, type WireValue } from '../../../src/runtime/wire.js';
+
+type Plan = { [key: string]: WireValue | undefined };
+
+/**
+ * tsrun-init's side of the protocol, minus the kernel: it takes the plan,
+ * reports a child pid (a process the test made) and CREATED, and, once
+ * create has acked, writes "0" on exec.fifo as init does when released;
+ * its end closes at the first poll (init's exec). For exec: the child's pid,
+ * then EOF (the process has exec'd). It sends no CGROUP_READY: no cgroup is made.
+ */
+export class FakeInit {
+  readonly plans: Plan[] = [];
+  private queue: { type: number; payload: Buffer }[] = [];
+  private createdAcked = false;
+  private fifoEnd?: number;
+
+  constructor(
+    /** The container init's pid for create; the process's for exec. */
+    readonly childPid: () => number,
+  ) {}
+
+  send(type: number, payload: Buffer): void {
+    if (type === MessageType.PLAN) {
+      const plan = decode(payload) as Plan;
+      this.plans.push(plan);
+      const pid = encode({ pid: this.childPid() });
+      this.queue = plan.mode === 'create'
+        ? [{ type: MessageType.CHILD_PID, payload: pid }, { type: MessageType.CREATED, payload: encode({}) }]
+        : [{ type: MessageType.CHILD_PID, payload: pid }];
+      this.createdAcked = false;
+    } else if (type === MessageType.ACK && this.plans.at(-1)?.mode === 'create' && this.queue.length === 0 && !this.createdAcked) {
+      this.createdAcked = true;
+      this.fifoEnd = fs.openSync(String(this.plans.at(-1)!.fifoPath), fs.constants.O_RDWR | fs.constants.O_NONBLOCK);
+      fs.writeSync(this.fifoEnd, '0');
+    }
+  }
+
+  recv(): { type: number; payload: Buffer } | null {
+    return this.queue.shift() ?? null;
+  }
+
+  /** init's exec: its end of exec.fifo closes. */
+  execd(): void {
+    if (this.fifoEnd !== undefined) fs.closeSync(this.fifoEnd);
+    this.fifoEnd = undefined;
+  }
+}
 
 export interface Call {
   name: keyof NativeCore;
@@ -18,6 +68,10 @@ export class RecordingCore implements NativeCore {
   onWaitReadable?: (fds: number[]) => void;
   /** waitPidAsync's answer for a pid; default: exited 0. */
   exits = new Map<number, WaitResult>();
+  /** Plays tsrun-init (spawnInit, channelSend, channelRecv) when a test sets it. */
+  init?: FakeInit;
+  /** The pid spawnInit reports for stage 0 (no such process is made). */
+  static readonly STAGE0 = 0x7ffffff0;
 
   private record(name: keyof NativeCore, args: unknown[]): void {
     this.calls.push({ name, args });
@@ -50,6 +104,7 @@ export class RecordingCore implements NativeCore {
   waitReadable(fds: number[], timeoutMs: number): boolean[] {
     this.record('waitReadable', [fds, timeoutMs]);
     this.onWaitReadable?.(fds);
+    this.init?.execd();
     return fds.map(() => true);
   }
   waitPid(pid: number, block: boolean): WaitResult {
@@ -61,9 +116,23 @@ export class RecordingCore implements NativeCore {
     return this.exits.get(pid) ?? { exited: true, code: 0, signal: 0 };
   }
 
-  spawnInit(...args: unknown[]): never { return this.notFaked('spawnInit', args); }
-  channelSend(...args: unknown[]): never { return this.notFaked('channelSend', args); }
-  channelRecv(...args: unknown[]): never { return this.notFaked('channelRecv', args); }
+  spawnInit(initPath: string, preserveFds: number): { pid: number; fd: number } {
+    if (!this.init) return this.notFaked('spawnInit', [initPath, preserveFds]);
+    this.record('spawnInit', [initPath, preserveFds]);
+    // The channel: an fd the session may close; the messages go through this.init.
+    return { pid: RecordingCore.STAGE0, fd: fs.openSync('/dev/null', 'r') };
+  }
+  channelSend(fd: number, type: number, payload: Buffer, passFd?: number): void {
+    if (!this.init) return this.notFaked('channelSend', [fd, type, payload, passFd]);
+    this.record('channelSend', [type]);
+    this.init.send(type, payload);
+  }
+  channelRecv(fd: number): { type: number; payload: Buffer } | null {
+    if (!this.init) return this.notFaked('channelRecv', [fd]);
+    const msg = this.init.recv();
+    this.record('channelRecv', [msg?.type ?? null]);
+    return msg;
+  }
   connectUnix(...args: unknown[]): never { return this.notFaked('connectUnix', args); }
   socketPair(...args: unknown[]): never { return this.notFaked('socketPair', args); }
   recvFd(...args: unknown[]): never { return this.notFaked('recvFd', args); }

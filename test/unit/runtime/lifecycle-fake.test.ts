@@ -1,7 +1,7 @@
-// start, kill, delete, state, list and the status rules of Container, driven
-// through a Runtime with a recording fake of the native core: no root, no
-// addon, no cgroup. A container's "init" is a sleep this test started; its
-// state directory is laid out as create leaves it.
+// create, start, run, exec, kill, delete, state, list and the status rules of
+// Container, driven through a Runtime with a recording fake of the native
+// core (and, for create, run and exec, a fake tsrun-init on its channel): no
+// root, no addon, no cgroup. A container's "init" is a sleep this test started.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import { Runtime } from '../../../src/runtime/runtime.js';
 import { ContainerNotFoundError, StatusError } from '../../../src/core/errors.js';
 import { readProcStat } from '../../../src/runtime/proc.js';
 import { STATE_VERSION } from '../../../src/runtime/state-shape.js';
-import { RecordingCore } from './fake-core.js';
+import { FakeInit, RecordingCore } from './fake-core.js';
 
 interface Fixture {
   runtime: Runtime;
@@ -165,4 +165,91 @@ test('run and exec wait through the core given, not a global one, and touch no s
   assert.equal(await forwarder.wait(4243), 3);
   assert.equal(process.listenerCount('SIGTERM'), before, 'the forwarder kept SIGTERM after the wait');
   assert.deepEqual(core.names(), ['waitPidAsync', 'waitPidAsync']);
+});
+
+/** A bundle whose rootfs is an empty directory: planning needs no binary in it (init looks args[0] up). */
+function fakeBundle(): string {
+  const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-bundle-'));
+  fs.mkdirSync(path.join(bundle, 'rootfs'));
+  fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({
+    ociVersion: '1.3.0',
+    process: { args: ['/bin/app', 'x'], cwd: '/', user: { uid: 0, gid: 0 }, env: ['PATH=/bin'] },
+    root: { path: 'rootfs' },
+    hostname: 'fake',
+    mounts: [{ destination: '/proc', type: 'proc', source: 'proc' }],
+    linux: { namespaces: [{ type: 'pid' }, { type: 'mount' }, { type: 'uts' }] },
+  }));
+  return bundle;
+}
+
+test('create, start, exec, kill and delete through a fake tsrun-init: the plan it gets, the calls made, the states seen', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-root-'));
+  const bundle = fakeBundle();
+  const init = spawn('sleep', ['100'], { stdio: 'ignore' });
+  await new Promise((r) => init.once('spawn', r));
+  const exited = new Promise<NodeJS.Signals | null>((r) => init.once('exit', (_c, s) => r(s)));
+  const core = new RecordingCore();
+  const EXEC_PID = 0x7ffffff1;
+  let execs = 0;
+  core.init = new FakeInit(() => (core.init!.plans.length === 1 ? init.pid! : (execs++, EXEC_PID)));
+  core.exits.set(EXEC_PID, { exited: true, code: 7, signal: 0 });
+  const runtime = new Runtime({ root, core });
+  try {
+    assert.equal(runtime.create('k1', { bundle }).status, 'created');
+    const plan = core.init.plans[0] as Record<string, any>;
+    assert.equal(plan.mode, 'create');
+    assert.equal(plan.fifoPath, path.join(root, 'k1', 'exec.fifo'));
+    assert.equal(plan.rootfs, path.join(bundle, 'rootfs'));
+    assert.equal(plan.hostname, 'fake');
+    assert.deepEqual((plan.namespaces as { type: string }[]).map((n) => n.type).sort(), ['mount', 'pid', 'uts']);
+    assert.deepEqual(plan.process.args, ['/bin/app', 'x']);
+    // The root's lock and the new directory's; then init's protocol; then state's shared lock.
+    assert.deepEqual(core.names(), ['flock', 'flock', 'mkfifo', 'spawnInit', 'channelSend', 'channelRecv', 'waitPid', 'channelRecv', 'channelSend', 'flock']);
+    assert.deepEqual(core.calls.find((c) => c.name === 'waitPid')!.args, [RecordingCore.STAGE0, true], 'stage 0 is reaped');
+    const state = JSON.parse(fs.readFileSync(path.join(root, 'k1', 'state.json'), 'utf8'));
+    assert.equal(state.pid, init.pid);
+    assert.equal(state.bundle, bundle);
+
+    await runtime.start('k1');
+    assert.equal(runtime.state('k1').status, 'running');
+
+    core.calls.length = 0;
+    assert.equal(await runtime.exec('k1', { flags: { args: ['/bin/other'], env: ['A=1'] } }), 7);
+    const execPlan = core.init.plans[1] as Record<string, any>;
+    assert.equal(execPlan.mode, 'exec');
+    assert.deepEqual(execPlan.process.args, ['/bin/other']);
+    assert.ok((execPlan.process.env as string[]).includes('A=1'));
+    assert.equal(execs, 1);
+    assert.deepEqual(core.names().filter((n) => n === 'waitPidAsync'), ['waitPidAsync'], 'the exec\'d process is waited for through the core');
+
+    runtime.kill('k1', 'SIGTERM');
+    assert.equal(await exited, 'SIGTERM');
+    runtime.delete('k1');
+    assert.deepEqual(runtime.list(), []);
+  } finally {
+    init.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(bundle, { recursive: true, force: true });
+  }
+});
+
+test('run through a fake tsrun-init: the exit status the core reports for the init, and nothing left', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-root-'));
+  const bundle = fakeBundle();
+  const init = spawn('sleep', ['100'], { stdio: 'ignore' });
+  await new Promise((r) => init.once('spawn', r));
+  const core = new RecordingCore();
+  core.init = new FakeInit(() => init.pid!);
+  core.exits.set(init.pid!, { exited: false, code: 0, signal: 15 });
+  const runtime = new Runtime({ root, core });
+  try {
+    assert.equal(await runtime.run('r1', { bundle }), 128 + 15);
+    assert.deepEqual(core.calls.filter((c) => c.name === 'waitPidAsync').map((c) => c.args[0]), [init.pid]);
+    assert.deepEqual(runtime.list(), []);
+    assert.deepEqual(fs.readdirSync(root), []);
+  } finally {
+    init.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(bundle, { recursive: true, force: true });
+  }
 });
