@@ -200,3 +200,26 @@ test('ids lists only directories with state.json, sorted; the root holds nothing
   assert.deepEqual(store.ids(), ['+y', '0', 'Zulu', '_x', 'a.1', 'alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india']);
   assert.deepEqual(store.ids(), [...ids].sort());
 });
+
+test('sweep clears what a killed create left, and never a directory holding other files (a --root pointed at the wrong place)', () => {
+  const root = newRoot();
+  const store = new StateStore(root);
+  // A killed create: its directory, an init record and a temp file, no state, no lock held.
+  store.create('dead').close();
+  writeFileSync(join(root, 'dead', 'init.json'), '{"pid":1,"initStartTime":1}');
+  writeFileSync(join(root, 'dead', '.state.json.123.tmp'), '');
+  // Someone else's directories under the same root: left whole.
+  mkdirSync(join(root, 'photos'));
+  writeFileSync(join(root, 'photos', 'a.jpg'), 'x');
+  mkdirSync(join(root, 'mixed'));
+  writeFileSync(join(root, 'mixed', 'init.json'), '{}');
+  writeFileSync(join(root, 'mixed', 'notes.txt'), 'mine');
+  createWithState(store, 'live');
+  store.sweep();
+  assert.deepEqual(readdirSync(root).sort(), ['live', 'mixed', 'photos']);
+  assert.deepEqual(readdirSync(join(root, 'mixed')).sort(), ['init.json', 'notes.txt']);
+  assert.equal(readFileSync(join(root, 'photos', 'a.jpg'), 'utf8'), 'x');
+  // A create of an id whose directory holds other files is refused, not cleared.
+  assert.throws(() => store.create('photos'), { message: 'container with given ID already exists: photos' });
+  assert.ok(existsSync(join(root, 'photos', 'a.jpg')));
+});
