@@ -16,7 +16,7 @@
       "type": "executable",
       "sources": ["native/init/main.cc", "native/init/exec.cc", "native/init/hooks.cc", "native/init/wire.cc", "native/init/channel.cc",
                   "native/init/plan-decode.cc", "native/init/plan-load.cc",
-                  "native/init/namespaces.cc", "native/init/mounts.cc", "native/init/paths.cc",
+                  "native/init/namespaces.cc", "native/init/cgroup-clone.cc", "native/init/mounts.cc", "native/init/paths.cc",
                   "native/init/devices.cc", "native/init/process.cc",
                   "native/init/identity.cc", "native/init/limits.cc", "native/init/sched.cc",
                   "native/init/lsm.cc", "native/init/seccomp.cc",

@@ -21,6 +21,10 @@ export { ConfigError, validateConfig } from './spec/validate.js';
 export type * from './spec/types.js';
 
 // What the runtime throws on purpose; anything else is a bug.
-export { ContainerNotFoundError, DamagedStateError, InitError, PlanError, StatusError, TsrunError, UnsupportedError } from './core/errors.js';
+export {
+  ConfigPathError, ContainerNotFoundError, DamagedStateError, describeConfigProblem, InitError, PlanError, StatusError, TsrunError, UnsupportedError,
+} from './core/errors.js';
+export type { ConfigProblem, ConfigSource } from './core/errors.js';
+export { HookError } from './runtime/hooks.js';
 export { InvalidIdError } from './runtime/state.js';
 export { CgroupError, CgroupOpError } from './cgroups/errors.js';

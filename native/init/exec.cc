@@ -27,7 +27,7 @@ void run_exec(const plan::ExecPlan &plan) {
   if (chroot_from && root < 0) fail("open", errno, "", "cannot open the container's root %s: %s", chroot_from, errstr(errno));
   // Joins the user namespace first, then the rest, and forks: we go on in
   // the child, inside the container's pid namespace.
-  enter_namespaces(plan.namespaces, plan.cgroup_sync, nullptr, false);
+  enter_namespaces(plan.namespaces, plan.cgroup_sync, plan.cgroup_into, nullptr, false);
   // The parent checks that the namespaces we opened were the container's
   // init's, not those of a process that reused its pid, before we go on.
   wait_ack();

@@ -26,12 +26,13 @@ HookStates sync_hooks();
 // Runs the plan's createContainer hooks in order, before pivot_root, from the
 // rootfs directory as runc does. The first failure fails create. Then their
 // state is freed: with big annotations it is large.
-void run_create_container_hooks(const plan::List<plan::InitHookPlan> &hooks, const char *rootfs, HookStates &states);
+// A failure goes to the parent as MSG_HOOK_FAILED (the outcome as data) and init exits.
+void run_create_container_hooks(const plan::InitHooksPlan &hooks, const char *rootfs, HookStates &states);
 
 // Runs the plan's startContainer hooks in order, after `start`, before the exec.
-// The first failure is written to start_fd, for `tsrun start` to report, and
-// init exits: the user's process never runs.
-void run_start_container_hooks(const plan::List<plan::InitHookPlan> &hooks, const HookStates &states, int start_fd);
+// The first failure is written to start_fd (kHookFailedByte and the outcome),
+// for `tsrun start` to report, and init exits: the user's process never runs.
+void run_start_container_hooks(const plan::InitHooksPlan &hooks, const HookStates &states, int start_fd);
 
 }  // namespace init
 }  // namespace tsrun

@@ -56,7 +56,7 @@ void run_create(LoadedPlan *loaded) {
   prepare_net_devices(plan.net_devices);
   // 1-2. uid/gid maps and cgroup placement are synced inside; returns in the
   // container's init (the clone), stage 0 exits there.
-  enter_namespaces(plan.namespaces, plan.cgroup_sync, plan.time_offsets, plan.hostname || plan.domainname);
+  enter_namespaces(plan.namespaces, plan.cgroup_sync, plan.cgroup_into, plan.time_offsets, plan.hostname || plan.domainname);
   move_net_devices();
   // setns into a mount namespace moved our cwd to its root: back to the bundle, as seen in there.
   bool joined_mnt = plan.joined_mount_namespace;
@@ -78,7 +78,7 @@ void run_create(LoadedPlan *loaded) {
   // createContainer, here in the container's namespaces.
   HookStates hook_states;
   if (plan.hooks_sync) hook_states = sync_hooks();
-  run_create_container_hooks(plan.hooks.create_container, plan.rootfs, hook_states);
+  run_create_container_hooks(plan.hooks, plan.rootfs, hook_states);
   // 5. pivot_root (chroot without a mount namespace).
   enter_rootfs(plan);
   // 5a. inside the new root: sysctl, then readonly and masked paths, as runc orders them.
@@ -95,7 +95,7 @@ void run_create(LoadedPlan *loaded) {
   g_sock = -1;
   // 7. wait on exec.fifo; startContainer hooks; 10. exec.
   int start_fd = wait_for_start(&ex);
-  run_start_container_hooks(plan.hooks.start_container, hook_states, start_fd);
+  run_start_container_hooks(plan.hooks, hook_states, start_fd);
   signal_start(start_fd);
   exec_process(proc, &ex);
 }

@@ -12,6 +12,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "cgroup-clone.h"
 #include "channel.h"
 #include "loopback.h"
 
@@ -59,14 +60,20 @@ void join(const plan::NamespacePlan &ns, int fd, bool sets_uts_names) {
 
 }  // namespace
 
-void enter_namespaces(const plan::List<plan::NamespacePlan> &namespaces, bool cgroup_sync, const char *time_offsets,
-                      bool sets_uts_names) {
+void enter_namespaces(const plan::List<plan::NamespacePlan> &namespaces, bool cgroup_sync, const plan::CloneTarget *cgroup_into,
+                      const char *time_offsets, bool sets_uts_names) {
   uint32_t n = namespaces.count;
   int fds[16];
   int new_flags = 0;
   if (n > 16) fail("namespaces", EINVAL, "/linux/namespaces", "too many namespaces (%u)", n);
 
   read_own_namespaces();
+  // Before any setns: the cgroup v2 hierarchy the child is cloned into, if it
+  // can be (only with the sync point, where the parent prepares the cgroup).
+  CgroupClone cgroup_clone = prepare_cgroup_clone(cgroup_sync ? cgroup_into : nullptr);
+  // Cloned into a cgroup, the child joins a cgroup namespace itself: the
+  // kernel allows clone3 into a cgroup only below our cgroup namespace's root.
+  int child_joins = -1;
   // Open every path first: joining the mount namespace changes what later paths mean.
   for (uint32_t i = 0; i < n; i++) {
     const plan::NamespacePlan &ns = namespaces[i];
@@ -104,18 +111,23 @@ void enter_namespaces(const plan::List<plan::NamespacePlan> &namespaces, bool cg
       prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
       if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
         fail("setresuid", errno, "/linux/uidMappings", "cannot become root in the new user namespace: %s", errstr(errno));
+    } else if (fds[i] >= 0 && ns.clone_flag == CLONE_NEWCGROUP && cgroup_clone.mount_fd >= 0) {
+      child_joins = static_cast<int>(i);
     } else if (fds[i] >= 0) {
       join(ns, fds[i], sets_uts_names);
     }
   }
 
+  int cgroup_fd = -1;
   if (cgroup_sync) {
     // Placement happens before the clone, so the cgroup namespace (made by the
-    // clone) is rooted at the container's own cgroup.
-    const char *keys[] = {"pid"};
-    int64_t vals[] = {getpid()};
-    send_ints(MSG_CGROUP_READY, keys, vals, 1);
+    // clone) is rooted at the container's own cgroup. unifiedByClone: the
+    // parent leaves the unified hierarchy to clone3, and stage 0 outside it.
+    const char *keys[] = {"pid", "unifiedByClone"};
+    int64_t vals[] = {getpid(), cgroup_clone.mount_fd >= 0};
+    send_ints(MSG_CGROUP_READY, keys, vals, 2);
     wait_ack();
+    cgroup_fd = open_cgroup_target(&cgroup_clone);
   }
 
   if (new_flags & CLONE_NEWTIME) {
@@ -135,16 +147,23 @@ void enter_namespaces(const plan::List<plan::NamespacePlan> &namespaces, bool cg
 // The child must not speak on the shared socket before the parent knows its pid.
   int gate[2];
   if (pipe2(gate, O_CLOEXEC) < 0) fail("pipe", errno, "", "%s", errstr(errno));
-  int clone_flags = (new_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME)) | CLONE_PARENT | SIGCHLD;
-  long child = syscall(SYS_clone, clone_flags, 0, 0, 0, 0);
-  if (child < 0) fail("clone", errno, "/linux/namespaces", "cannot create the container's namespaces: %s", errstr(errno));
+  int clone_flags = (new_flags & ~(CLONE_NEWUSER | CLONE_NEWTIME)) | CLONE_PARENT;
+  long child = clone_process(clone_flags, cgroup_fd);
+  int clone_errno = errno;
+  if (child < 0 && cgroup_fd >= 0)
+    fail("clone3", clone_errno, cgroup_clone.config_path, "cannot create the process in its cgroup %s (clone3 CLONE_INTO_CGROUP): %s%s",
+         cgroup_clone.path, errstr(clone_errno),
+         clone_errno == EBUSY || clone_errno == EOPNOTSUPP ? " (cgroup v2 puts processes only in leaves, and this one has controllers on for its children)" : "");
+  if (child < 0) fail("clone", clone_errno, "/linux/namespaces", "cannot create the container's namespaces: %s", errstr(clone_errno));
   if (child == 0) {
     close(gate[1]);
+    if (cgroup_fd >= 0) close(cgroup_fd);
     char c;
     ssize_t r;
     do r = read(gate[0], &c, 1); while (r < 0 && errno == EINTR);
     if (r != 1) _exit(1);  // stage 0 died before reporting us
     close(gate[0]);
+    if (child_joins >= 0) join(namespaces[child_joins], fds[child_joins], sets_uts_names);
     if (new_flags & CLONE_NEWNET) bring_up_loopback();
     return;
   }

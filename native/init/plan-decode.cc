@@ -151,6 +151,7 @@ bool decode_MemoryPolicyPlan(const wire::Value *x, MemoryPolicyPlan *out, const 
 bool decode_ProcessPlan(const wire::Value *x, ProcessPlan *out, const Path *p, DecodeError *err);
 bool decode_InitHookPlan(const wire::Value *x, InitHookPlan *out, const Path *p, DecodeError *err);
 bool decode_InitHooksPlan(const wire::Value *x, InitHooksPlan *out, const Path *p, DecodeError *err);
+bool decode_CloneTarget(const wire::Value *x, CloneTarget *out, const Path *p, DecodeError *err);
 bool decode_NetDevicePlan(const wire::Value *x, NetDevicePlan *out, const Path *p, DecodeError *err);
 bool decode_CreatePlan(const wire::Value *x, CreatePlan *out, const Path *p, DecodeError *err);
 bool decode_ExecPlan(const wire::Value *x, ExecPlan *out, const Path *p, DecodeError *err);
@@ -863,7 +864,7 @@ bool decode_InitHookPlan(const wire::Value *v, InitHookPlan *out, const Path *p,
 
 bool decode_InitHooksPlan(const wire::Value *v, InitHooksPlan *out, const Path *p, DecodeError *err) {
   if (!expect(v, 'm', p, err)) return false;
-  bool seen[2] = {};
+  bool seen[3] = {};
   for (uint32_t i = 0; i < v->len; i++) {
     const char *k = v->keys[i];
     const wire::Value *x = &v->items[i];
@@ -877,12 +878,49 @@ bool decode_InitHooksPlan(const wire::Value *v, InitHooksPlan *out, const Path *
       seen[1] = true;
       Path at{p, "startContainer", 0};
       if (!decode_list(x, &out->start_container, decode_InitHookPlan, &at, err)) return false;
+    } else if (strcmp(k, "outputLimit") == 0) {
+      if (seen[2]) return fail(p, err, "has the key outputLimit twice");
+      seen[2] = true;
+      Path at{p, "outputLimit", 0};
+      if (!get_int(x, &out->output_limit, &at, err)) return false;
     } else {
       return unknown_key(v, i, p, err);
     }
   }
   if (!seen[0]) return missing_key("createContainer", p, err);
   if (!seen[1]) return missing_key("startContainer", p, err);
+  if (!seen[2]) return missing_key("outputLimit", p, err);
+  return true;
+}
+
+bool decode_CloneTarget(const wire::Value *v, CloneTarget *out, const Path *p, DecodeError *err) {
+  if (!expect(v, 'm', p, err)) return false;
+  bool seen[3] = {};
+  for (uint32_t i = 0; i < v->len; i++) {
+    const char *k = v->keys[i];
+    const wire::Value *x = &v->items[i];
+    if (strcmp(k, "mount") == 0) {
+      if (seen[0]) return fail(p, err, "has the key mount twice");
+      seen[0] = true;
+      Path at{p, "mount", 0};
+      if (!get_string(x, &out->mount, &at, err)) return false;
+    } else if (strcmp(k, "path") == 0) {
+      if (seen[1]) return fail(p, err, "has the key path twice");
+      seen[1] = true;
+      Path at{p, "path", 0};
+      if (!get_string(x, &out->path, &at, err)) return false;
+    } else if (strcmp(k, "configPath") == 0) {
+      if (seen[2]) return fail(p, err, "has the key configPath twice");
+      seen[2] = true;
+      Path at{p, "configPath", 0};
+      if (!get_string(x, &out->config_path, &at, err)) return false;
+    } else {
+      return unknown_key(v, i, p, err);
+    }
+  }
+  if (!seen[0]) return missing_key("mount", p, err);
+  if (!seen[1]) return missing_key("path", p, err);
+  if (!seen[2]) return missing_key("configPath", p, err);
   return true;
 }
 
@@ -913,7 +951,7 @@ bool decode_NetDevicePlan(const wire::Value *v, NetDevicePlan *out, const Path *
 
 bool decode_CreatePlan(const wire::Value *v, CreatePlan *out, const Path *p, DecodeError *err) {
   if (!expect(v, 'm', p, err)) return false;
-  bool seen[29] = {};
+  bool seen[30] = {};
   for (uint32_t i = 0; i < v->len; i++) {
     const char *k = v->keys[i];
     const wire::Value *x = &v->items[i];
@@ -1059,9 +1097,16 @@ bool decode_CreatePlan(const wire::Value *v, CreatePlan *out, const Path *p, Dec
       seen[27] = true;
       Path at{p, "cgroupSync", 0};
       if (!get_bool(x, &out->cgroup_sync, &at, err)) return false;
-    } else if (strcmp(k, "netDevices") == 0) {
-      if (seen[28]) return fail(p, err, "has the key netDevices twice");
+    } else if (strcmp(k, "cgroupInto") == 0) {
+      if (seen[28]) return fail(p, err, "has the key cgroupInto twice");
       seen[28] = true;
+      Path at{p, "cgroupInto", 0};
+      CloneTarget *o = alloc<CloneTarget>(1);
+      if (!o || !decode_CloneTarget(x, o, &at, err)) return false;
+      out->cgroup_into = o;
+    } else if (strcmp(k, "netDevices") == 0) {
+      if (seen[29]) return fail(p, err, "has the key netDevices twice");
+      seen[29] = true;
       Path at{p, "netDevices", 0};
       if (!decode_list(x, &out->net_devices, decode_NetDevicePlan, &at, err)) return false;
     } else {
@@ -1091,13 +1136,13 @@ bool decode_CreatePlan(const wire::Value *v, CreatePlan *out, const Path *p, Dec
   if (!seen[25]) return missing_key("hooksSync", p, err);
   if (!seen[26]) return missing_key("hooks", p, err);
   if (!seen[27]) return missing_key("cgroupSync", p, err);
-  if (!seen[28]) return missing_key("netDevices", p, err);
+  if (!seen[29]) return missing_key("netDevices", p, err);
   return true;
 }
 
 bool decode_ExecPlan(const wire::Value *v, ExecPlan *out, const Path *p, DecodeError *err) {
   if (!expect(v, 'm', p, err)) return false;
-  bool seen[7] = {};
+  bool seen[8] = {};
   for (uint32_t i = 0; i < v->len; i++) {
     const char *k = v->keys[i];
     const wire::Value *x = &v->items[i];
@@ -1133,9 +1178,16 @@ bool decode_ExecPlan(const wire::Value *v, ExecPlan *out, const Path *p, DecodeE
       seen[5] = true;
       Path at{p, "cgroupSync", 0};
       if (!get_bool(x, &out->cgroup_sync, &at, err)) return false;
-    } else if (strcmp(k, "chrootFrom") == 0) {
-      if (seen[6]) return fail(p, err, "has the key chrootFrom twice");
+    } else if (strcmp(k, "cgroupInto") == 0) {
+      if (seen[6]) return fail(p, err, "has the key cgroupInto twice");
       seen[6] = true;
+      Path at{p, "cgroupInto", 0};
+      CloneTarget *o = alloc<CloneTarget>(1);
+      if (!o || !decode_CloneTarget(x, o, &at, err)) return false;
+      out->cgroup_into = o;
+    } else if (strcmp(k, "chrootFrom") == 0) {
+      if (seen[7]) return fail(p, err, "has the key chrootFrom twice");
+      seen[7] = true;
       Path at{p, "chrootFrom", 0};
       if (!get_string(x, &out->chroot_from, &at, err)) return false;
     } else {
@@ -1267,6 +1319,10 @@ void release(InitHooksPlan *v) {
   (void)v;
 }
 
+void release(CloneTarget *v) {
+  (void)v;
+}
+
 void release(NetDevicePlan *v) {
   (void)v;
 }
@@ -1293,6 +1349,9 @@ void release(CreatePlan *v) {
   v->masked_paths = {};
   release(&v->process);
   release(&v->hooks);
+  if (v->cgroup_into) release(const_cast<CloneTarget *>(v->cgroup_into));
+  free(const_cast<CloneTarget *>(v->cgroup_into));
+  v->cgroup_into = nullptr;
   for (uint32_t i = 0; i < v->net_devices.count; i++) release(&v->net_devices.items[i]);
   free(v->net_devices.items);
   v->net_devices = {};
@@ -1304,6 +1363,9 @@ void release(ExecPlan *v) {
   free(v->namespaces.items);
   v->namespaces = {};
   release(&v->process);
+  if (v->cgroup_into) release(const_cast<CloneTarget *>(v->cgroup_into));
+  free(const_cast<CloneTarget *>(v->cgroup_into));
+  v->cgroup_into = nullptr;
   (void)v;
 }
 

@@ -27,6 +27,7 @@ void dump_MemoryPolicyPlan(FILE *f, const MemoryPolicyPlan &v);
 void dump_ProcessPlan(FILE *f, const ProcessPlan &v);
 void dump_InitHookPlan(FILE *f, const InitHookPlan &v);
 void dump_InitHooksPlan(FILE *f, const InitHooksPlan &v);
+void dump_CloneTarget(FILE *f, const CloneTarget &v);
 void dump_NetDevicePlan(FILE *f, const NetDevicePlan &v);
 void dump_CreatePlan(FILE *f, const CreatePlan &v);
 void dump_ExecPlan(FILE *f, const ExecPlan &v);
@@ -231,6 +232,16 @@ void dump_InitHooksPlan(FILE *f, const InitHooksPlan &v) {
   fprintf(f, "%s\"startContainer\":", sep); sep = ","; fputc('[', f);
   for (uint32_t i = 0; i < v.start_container.count; i++) { const auto &x = v.start_container[i]; if (i) fputc(',', f); dump_InitHookPlan(f, x); }
   fputc(']', f);
+  fprintf(f, "%s\"outputLimit\":", sep); sep = ","; dump_int(f, v.output_limit, false);
+  fputc('}', f);
+}
+
+void dump_CloneTarget(FILE *f, const CloneTarget &v) {
+  const char *sep = "";
+  fputc('{', f);
+  fprintf(f, "%s\"mount\":", sep); sep = ","; dump_string(f, v.mount);
+  fprintf(f, "%s\"path\":", sep); sep = ","; dump_string(f, v.path);
+  fprintf(f, "%s\"configPath\":", sep); sep = ","; dump_string(f, v.config_path);
   fputc('}', f);
 }
 
@@ -287,6 +298,7 @@ void dump_CreatePlan(FILE *f, const CreatePlan &v) {
   fprintf(f, "%s\"hooksSync\":", sep); sep = ","; fputs(v.hooks_sync ? "true" : "false", f);
   fprintf(f, "%s\"hooks\":", sep); sep = ","; dump_InitHooksPlan(f, v.hooks);
   fprintf(f, "%s\"cgroupSync\":", sep); sep = ","; fputs(v.cgroup_sync ? "true" : "false", f);
+  if (v.cgroup_into) { fprintf(f, "%s\"cgroupInto\":", sep); sep = ","; dump_CloneTarget(f, *v.cgroup_into); }
   fprintf(f, "%s\"netDevices\":", sep); sep = ","; fputc('[', f);
   for (uint32_t i = 0; i < v.net_devices.count; i++) { const auto &x = v.net_devices[i]; if (i) fputc(',', f); dump_NetDevicePlan(f, x); }
   fputc(']', f);
@@ -304,6 +316,7 @@ void dump_ExecPlan(FILE *f, const ExecPlan &v) {
   if (v.session_keyring) { fprintf(f, "%s\"sessionKeyring\":", sep); sep = ","; dump_string(f, v.session_keyring); }
   fprintf(f, "%s\"process\":", sep); sep = ","; dump_ProcessPlan(f, v.process);
   fprintf(f, "%s\"cgroupSync\":", sep); sep = ","; fputs(v.cgroup_sync ? "true" : "false", f);
+  if (v.cgroup_into) { fprintf(f, "%s\"cgroupInto\":", sep); sep = ","; dump_CloneTarget(f, *v.cgroup_into); }
   if (v.chroot_from) { fprintf(f, "%s\"chrootFrom\":", sep); sep = ","; dump_string(f, v.chroot_from); }
   fputc('}', f);
 }

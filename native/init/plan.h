@@ -170,6 +170,13 @@ struct InitHookPlan {
 struct InitHooksPlan {
   List<InitHookPlan> create_container;
   List<InitHookPlan> start_container;
+  int64_t output_limit = 0;
+};
+
+struct CloneTarget {
+  const char *mount = nullptr;
+  const char *path = nullptr;
+  const char *config_path = nullptr;
 };
 
 struct NetDevicePlan {
@@ -206,6 +213,7 @@ struct CreatePlan {
   bool hooks_sync = false;
   InitHooksPlan hooks;
   bool cgroup_sync = false;
+  const CloneTarget *cgroup_into = nullptr; // optional
   List<NetDevicePlan> net_devices;
 };
 
@@ -216,6 +224,7 @@ struct ExecPlan {
   const char *session_keyring = nullptr; // optional
   ProcessPlan process;
   bool cgroup_sync = false;
+  const CloneTarget *cgroup_into = nullptr; // optional
   const char *chroot_from = nullptr; // optional
 };
 
@@ -247,6 +256,7 @@ void release(MemoryPolicyPlan *v);
 void release(ProcessPlan *v);
 void release(InitHookPlan *v);
 void release(InitHooksPlan *v);
+void release(CloneTarget *v);
 void release(NetDevicePlan *v);
 void release(CreatePlan *v);
 void release(ExecPlan *v);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import type { Resources } from '../spec/types.js';
 import { CgroupError, CgroupOpError } from './errors.js';
-import { describe, readPids, readText, removeDir, sleepMs, writeValue } from './fs.js';
+import { describe, readPids, readText, removeDir, removeTree, sleepMs, writeValue } from './fs.js';
 import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 import type { Stats } from './stats.js';
 import type { CgroupRecord } from './record.js';
@@ -45,7 +45,11 @@ export abstract class Cgroup {
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
   /** The directory a planned write goes to. */
   protected abstract dirFor(w: FileWrite): string;
-  abstract addProcess(pid: number): void;
+  /**
+   * Moves pid into the cgroup, in every hierarchy; withUnified false leaves
+   * the unified one out (its child is cloned into it with clone3).
+   */
+  abstract addProcess(pid: number, withUnified?: boolean): void;
   abstract freeze(): void;
   abstract thaw(): void;
   abstract isFrozen(): boolean;
@@ -280,7 +284,7 @@ export abstract class Cgroup {
         sleepMs(delay);
       }
     }
-    const busy = owned.filter((d) => !removeDir(d));
+    const busy = owned.filter((d) => !removeTree(d));
     if (busy.length) throw new CgroupOpError(`cannot remove the container's cgroup: ${busy.join(', ')} stays busy`);
     this.removeEmptyParents();
   }

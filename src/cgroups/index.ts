@@ -67,7 +67,9 @@ export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: str
 /**
  * create's step: makes the cgroup, refuses one that already holds processes
  * or is frozen, applies the resources and moves pid (tsrun-init's stage 0)
- * in; its children, the container's init among them, are born there.
+ * in; its children, the container's init among them, are born there. With
+ * unifiedByClone, stage 0 stays out of the unified hierarchy: its child is
+ * cloned straight into it (clone3 CLONE_INTO_CGROUP).
  * record.created says what it made, so that a failure undoes exactly that
  * (removeCreated); persist(record) stores the record where the sweep of a
  * killed create finds it: before the directories are made, and after.
@@ -76,7 +78,7 @@ export function setUpCgroup(
   cg: Cgroup,
   resources: Resources | undefined,
   pid: number,
-  opts: { facts?: ReturnType<typeof hostApplyFacts>; persist?: (record: CgroupRecord) => void } = {},
+  opts: { facts?: ReturnType<typeof hostApplyFacts>; persist?: (record: CgroupRecord) => void; unifiedByClone?: boolean } = {},
 ): void {
   const { record } = cg;
   const missing = cg.missing();
@@ -98,12 +100,7 @@ export function setUpCgroup(
   }
   if (preexisting.length && cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${record.path} is frozen; thaw it or use another`);
   cg.apply(resources ?? {}, { create: true, ...(opts.facts ?? hostApplyFacts()) });
-  cg.addProcess(pid);
-}
-
-/** exec's step: pid joins the container's cgroup(s). */
-export function joinCgroup(record: CgroupRecord, pid: number): void {
-  openCgroup(record).addProcess(pid);
+  cg.addProcess(pid, !opts.unifiedByClone);
 }
 
 /**

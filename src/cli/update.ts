@@ -7,6 +7,7 @@ import type { Resources } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
 import type { CgroupError } from '../cgroups/errors.js';
 import { TsrunError, UnsupportedError } from '../core/errors.js';
+import { intelRdtRefusal, readRdtFacts } from '../runtime/intel-rdt.js';
 import { command, type GlobalArgs } from './context.js';
 
 // Each flag: the linux.resources field it sets, and how its value is read.
@@ -118,7 +119,7 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
       return;
     }
     for (const name of RDT_FLAGS) {
-      if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: Intel RDT is not supported by tsrun (no resctrl support)`);
+      if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: ${intelRdtRefusal(readRdtFacts())}`);
     }
     const { resources, flagOf } = resourcesFromFlags(argv);
     ctx.runtime.update(argv.containerId, resources, (e: CgroupError) => {

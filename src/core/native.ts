@@ -1,6 +1,5 @@
 // The C++ addon, typed. Every kernel-facing call of the runtime goes through
 // here, which makes this interface the seam unit tests can fake.
-import { createRequire } from 'node:module';
 import { existsSync } from 'node:fs';
 import { packageRoot } from './package-root.js';
 import path from 'node:path';
@@ -89,19 +88,31 @@ export interface NativeError extends Error {
 }
 
 // TSRUN_NATIVE_DIR points at another build of the addon and init (CI checks the node-gyp build with it).
-const buildDir = process.env.TSRUN_NATIVE_DIR ?? path.join(packageRoot, 'build', 'Release');
+// Read at first need, not when the module loads: tsrun's start-up snapshot would keep the build's value.
+const buildDir = () => process.env.TSRUN_NATIVE_DIR ?? path.join(packageRoot, 'build', 'Release');
 
-export const initBinaryPath = process.env.TSRUN_INIT_BINARY ?? path.join(buildDir, 'tsrun-init');
+export const initBinaryPath = () => process.env.TSRUN_INIT_BINARY ?? path.join(buildDir(), 'tsrun-init');
 
 let loaded: NativeCore | undefined;
 
+/**
+ * The addon, loaded on first use: what a Runtime takes when it is given no
+ * other core (tests give a recording fake, test/unit/runtime/fake-core.ts).
+ */
+export const nativeCore: NativeCore = new Proxy({} as NativeCore, {
+  get: (_target, name) => (native() as unknown as Record<string | symbol, unknown>)[name],
+});
+
 export function native(): NativeCore {
   if (!loaded) {
-    const addon = path.join(buildDir, 'tsrun_native.node');
+    const addon = path.join(buildDir(), 'tsrun_native.node');
     if (!existsSync(addon)) {
       throw new Error(`the native addon is not built (${addon} is missing): run \`npm install\` or \`npm run build:native\``);
     }
-    loaded = createRequire(import.meta.url)(addon) as NativeCore;
+    // process.dlopen, not require: the addon needs none of the module loader's resolution (~1 ms of each start that uses it).
+    const mod = { exports: {} };
+    process.dlopen(mod, addon);
+    loaded = mod.exports as NativeCore;
   }
   return loaded;
 }

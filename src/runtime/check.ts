@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { CgroupError, hostApplyFacts, planContainerCgroup, resourceProblems, type CgroupRecord } from '../cgroups/index.js';
-import { PlanError } from '../core/errors.js';
+import { ConfigPathError, PlanError } from '../core/errors.js';
 import { ConfigError, schemaProblems, validateConfig } from '../spec/validate.js';
 import type { Config, HookName } from '../spec/types.js';
 import { CAPABILITY_NAMES, CAPABILITY_SETS } from './capabilities.js';
@@ -67,7 +67,8 @@ const CONFIG_PREFIX = /^config\.json: (\/[^:]*): /;
 /** A thrown error as a problem: its config path, cause and fix. */
 export function problemOf(e: unknown, severity: CheckProblem['severity'] = 'error'): CheckProblem {
   if (e instanceof ConfigError) return { severity, path: e.path, ...causeAndFix(e.reason) };
-  if (e instanceof PlanError) return { severity, path: e.configPath, ...causeAndFix(e.reason) };
+  // Plan, init, hook and unsupported-field errors alike: the path and reason as data.
+  if (e instanceof ConfigPathError) return { severity, path: e.path, ...(e.hint ? { cause: e.reason, fix: e.hint } : causeAndFix(e.reason)) };
   if (e instanceof CgroupError) {
     return { severity, path: `/linux/resources${e.field}`, ...causeAndFix(`${e.controller ? `the ${e.controller} controller: ` : ''}${e.reason}`) };
   }

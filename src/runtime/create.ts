@@ -8,7 +8,6 @@ import { TsrunError } from '../core/errors.js';
 import type { Config } from '../spec/types.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
-import { native } from '../core/native.js';
 import { undoHostMounts } from './host-mounts.js';
 import { buildCreatePlan } from './plan.js';
 import { bundleFromConfig, readBundle } from './bundle.js';
@@ -71,7 +70,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
   let cgroup: Cgroup | undefined;
   let initAlive = false;
   try {
-    native().mkfifo(dir.fifoPath, 0o622);
+    store.core.mkfifo(dir.fifoPath, 0o622);
     // NOTIFY_SOCKET's mount and env, then socket activation's env: runc's order.
     const notified = opts.notifySocket ? withNotifySocket(config, dir.dir) : config;
     // Only the init gets these: the stored config (exec's base) keeps the bundle's.
@@ -109,11 +108,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       onWarning: opts.onWarning,
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
-      placeInCgroup(pid) {
+      placeInCgroup(pid, unifiedByClone) {
         if (!cgroupRecord) return;
         cgroup = opts.rootlessCgroups ? openCgroup(cgroupRecord, rootlessCgroupSyscalls) : openCgroup(cgroupRecord);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
-        const setUp = (resources = config.linux?.resources) => setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
+        const setUp = (resources = config.linux?.resources) =>
+          setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });
         if (!opts.rootlessCgroups) return setUp();
         placeRootless(cgroup, config, setUp, (m) => opts.onWarning?.(m));
       },
@@ -130,7 +130,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
           vanished: `the container's init (pid ${pid}) vanished during create`,
         });
       },
-    });
+    }, store.core);
     initAlive = true;
     dir.close();
     closeConsole(consoleChannel, true);

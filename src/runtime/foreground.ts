@@ -2,7 +2,7 @@
 // `exec`'s process): the signals tsrun receives go on to it, and its end
 // becomes runc's exit code.
 import { constants as osConstants } from 'node:os';
-import { native } from '../core/native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 
 // Every signal a caller may send to tsrun that the process should get.
 const FORWARDED: NodeJS.Signals[] = [
@@ -15,10 +15,12 @@ const NOT_ENDING = new Set<NodeJS.Signals>(['SIGCONT', 'SIGWINCH', 'SIGTSTP', 'S
 
 /** Waits for a child tsrun started and touches no signal: what a program embedding tsrun gets. */
 export class ChildWaiter {
+  constructor(protected readonly core: NativeCore = nativeCore) {}
+
   /** Waits for pid (our child) and returns its exit code, or 128+N if signal N killed it. */
   async wait(pid: number): Promise<number> {
     try {
-      const res = await native().waitPidAsync(pid);
+      const res = await this.core.waitPidAsync(pid);
       return res.signal ? 128 + res.signal : res.code;
     } finally {
       this.stop();
@@ -58,8 +60,8 @@ export class SignalForwarder extends ChildWaiter {
     }
   };
 
-  constructor() {
-    super();
+  constructor(core?: NativeCore) {
+    super(core);
     for (const sig of FORWARDED) process.on(sig, this.forward);
   }
 

@@ -5,7 +5,6 @@
 //  - anything else: newuidmap/newgidmap (package uidmap), setuid helpers that
 //    check /etc/subuid and /etc/subgid. They run from the parent, where no
 //    no_new_privs is set. setgroups is then left alone, as runc leaves it.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import type { Config, IdMapping } from '../spec/types.js';
 import { PlanError } from '../core/errors.js';
@@ -61,7 +60,8 @@ const HELPERS = { uid_map: 'newuidmap', gid_map: 'newgidmap' } as const;
 export function runMapHelper(file: 'uid_map' | 'gid_map', pid: number, maps: IdMapping[], configPath: string): void {
   const helper = HELPERS[file];
   const args = [String(pid), ...maps.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)])];
-  const r = spawnSync(helper, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
+  // child_process at first use: most commands never run a helper (README, Start-up).
+  const r = process.getBuiltinModule('node:child_process').spawnSync(helper, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin' } });
   const owner = file === 'uid_map' ? '/etc/subuid' : '/etc/subgid';
   const text = maps.map((m) => `${m.containerID} ${m.hostID} ${m.size}`).join('; ');
   if (r.error) {

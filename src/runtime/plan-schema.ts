@@ -104,6 +104,8 @@ export const InitHookPlanSchema = Struct('InitHookPlan', {
 export const InitHooksPlanSchema = Struct('InitHooksPlan', {
   createContainer: Type.Array(InitHookPlanSchema),
   startContainer: Type.Array(InitHookPlanSchema),
+  /** How many bytes of a failed hook's stdout and stderr init sends back (hooks.ts HOOK_OUTPUT_LIMIT). */
+  outputLimit: Type.Integer(),
 });
 
 export const CapabilityPlanSchema = Struct('CapabilityPlan', {
@@ -193,6 +195,15 @@ export const ProcessPlanSchema = Struct('ProcessPlan', {
   memoryPolicy: Type.Optional(MemoryPolicyPlanSchema),
 });
 
+export const CloneTargetSchema = Struct('CloneTarget', {
+  /** The unified (v2) hierarchy's mount point: opened by stage 0 before any setns. */
+  mount: Type.String(),
+  /** The cgroup below it (no leading "/"), which the process is cloned into (clone3 CLONE_INTO_CGROUP). */
+  path: Type.String(),
+  /** Where an error about it points: /linux/cgroupsPath for create, '' for exec. */
+  configPath: Type.String(),
+});
+
 export const CreatePlanSchema = Struct('CreatePlan', {
   version: Type.Literal(PLAN_VERSION),
   mode: Type.Literal('create'),
@@ -236,6 +247,8 @@ export const CreatePlanSchema = Struct('CreatePlan', {
   hooks: InitHooksPlanSchema,
   /** Stage 0 stops at CGROUP_READY for the parent to place it in the container's cgroup. */
   cgroupSync: Type.Boolean(),
+  /** The unified cgroup init is cloned into, where clone3 works (cgroups/placement.ts cloneTarget). */
+  cgroupInto: Type.Optional(CloneTargetSchema),
   /** linux.netDevices: moved into the new network namespace by init (netdevices.ts). */
   netDevices: Type.Array(NetDevicePlanSchema),
 });
@@ -250,6 +263,8 @@ export const ExecPlanSchema = Struct('ExecPlan', {
   process: ProcessPlanSchema,
   /** The container has a cgroup: stage 0 joins it before it forks (the process is born there). */
   cgroupSync: Type.Boolean(),
+  /** The unified cgroup the process is cloned into, where clone3 works (the --cgroup one, if given). */
+  cgroupInto: Type.Optional(CloneTargetSchema),
   /** No mount namespace: the init's root is a chroot, which setns cannot give; init chroots to this. */
   chrootFrom: Type.Optional(Type.String()),
 });
@@ -272,5 +287,6 @@ export type SchedulerPlan = Static<typeof SchedulerPlanSchema>;
 export type SeccompPlan = Static<typeof SeccompPlanSchema>;
 export type MemoryPolicyPlan = Static<typeof MemoryPolicyPlanSchema>;
 export type ProcessPlan = Static<typeof ProcessPlanSchema>;
+export type CloneTarget = Static<typeof CloneTargetSchema>;
 export type CreatePlan = Static<typeof CreatePlanSchema>;
 export type ExecPlan = Static<typeof ExecPlanSchema>;

@@ -15,6 +15,7 @@ import { planProcess } from './process-plan.js';
 import { planContainerPaths, planSysctl } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
 import { expandCgroupMount } from './cgroup-mounts.js';
+import { cloneTarget, containerPlacement, withCgroupInto } from '../cgroups/placement.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
 import { planNetDevices } from './netdevices.js';
@@ -213,6 +214,8 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
+    // Not rootless: its cgroup may not be made at all (rootless-cgroup.ts), and is not the caller's to clone into.
+    ...withCgroupInto(opts.cgroup && !opts.rootless ? cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath') : undefined),
     netDevices: planNetDevices(config, namespaces),
   };
 }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import type { Config } from '../spec/types.js';
 import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
-import { TsrunError, UnsupportedError } from '../core/errors.js';
+import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { runCriu } from './criu-rpc.js';
@@ -161,7 +161,7 @@ function openNamespace(nsPath: string): number {
   try {
     return fs.openSync(nsPath, fs.constants.O_RDONLY);
   } catch (e) {
-    throw new TsrunError(`config.json: /linux/namespaces: cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new ConfigPathError('/linux/namespaces', `cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
   }
 }
 

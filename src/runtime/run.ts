@@ -19,7 +19,7 @@ export interface RunOptions extends CreateOptions {
 }
 
 export async function runContainer(store: StateStore, opts: RunOptions): Promise<number> {
-  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder() : new ChildWaiter();
+  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder(store.core) : new ChildWaiter(store.core);
   let receiveOn: number | undefined;
   try {
     const state = createContainer(store, { ...opts, detach: opts.detach === true, onConsole: (fd) => (receiveOn = fd) });
@@ -75,7 +75,7 @@ function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void
     } catch (e) {
       // Damaged meanwhile: the recovery records still find its init and cgroup.
       if (e instanceof DamagedStateError) {
-        deleteDamaged(dir, e, opts);
+        deleteDamaged(dir, e, opts, store.core);
         return;
       }
       undoHostMountsQuietly(dir.dir);

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { DamagedStateError } from '../core/errors.js';
+import type { NativeCore } from '../core/native.js';
 import { Container, withContainer } from './container.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
@@ -39,6 +40,8 @@ export interface RuntimeOptions {
   /** runc's --rootless: rootless cgroups true, false, or auto (the default: not root, or uid 0 in a user namespace). */
   rootless?: RootlessFlag;
   log?: RuntimeLog;
+  /** The kernel calls the runtime makes through the addon; tests give a recording fake. Default: the addon. */
+  core?: NativeCore;
 }
 
 /** What a container is made from: a bundle directory, or a config and a rootfs directory given in code. */
@@ -57,10 +60,12 @@ export class Runtime {
   private readonly log?: RuntimeLog;
   private readonly givenRoot?: string;
   private chosenStore?: StateStore;
+  private readonly core?: NativeCore;
 
   constructor(opts: RuntimeOptions = {}) {
     this.givenRoot = opts.root === undefined ? undefined : path.resolve(opts.root);
     this.rootlessCgroups = rootlessCgroups(opts.rootless ?? 'auto');
+    this.core = opts.core;
     this.log = opts.log;
   }
 
@@ -78,7 +83,7 @@ export class Runtime {
         if (chosen.xdg) prepareXdgRoot(chosen.root);
         root = chosen.root === DEFAULT_STATE_ROOT ? DEFAULT_STATE_ROOT : path.resolve(chosen.root);
       }
-      this.chosenStore = new StateStore(root);
+      this.chosenStore = new StateStore(root, this.core);
     }
     return this.chosenStore;
   }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
 import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 import { readProcStat } from './proc.js';
 import { rfc3339NanoNow } from './time.js';
 import { OCI_VERSION } from '../spec/version.js';
@@ -144,7 +144,11 @@ export class ContainerDir {
 }
 
 export class StateStore {
-  constructor(readonly root: string) {}
+  /** core: the kernel calls of every command on this store (the addon; a fake in unit tests). */
+  constructor(
+    readonly root: string,
+    readonly core: NativeCore = nativeCore,
+  ) {}
 
   /** The directory of container id (the id checked first). */
   dirOf(id: string): string {
@@ -177,7 +181,7 @@ export class StateStore {
         fs.mkdirSync(dir, { mode: 0o711 });
       }
       const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-      native().flock(fd, true, true);
+      this.core.flock(fd, true, true);
       return new ContainerDir(id, dir, fd);
     });
   }
@@ -201,7 +205,7 @@ export class StateStore {
     // The root directory itself is the lock: no file is left behind, as runc leaves none.
     const fd = fs.openSync(this.root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     try {
-      native().flock(fd, true, true);
+      this.core.flock(fd, true, true);
       return fn();
     } finally {
       fs.closeSync(fd);
@@ -222,7 +226,7 @@ export class StateStore {
     // Without state, a create is under way and may be running a hook that
     // asks about this very container: waiting for its lock would deadlock.
     // As with runc, the container does not exist until create has written it.
-    if (!native().flock(fd, !shared, c.hasState())) {
+    if (!this.core.flock(fd, !shared, c.hasState())) {
       c.close();
       throw new ContainerNotFoundError(id);
     }
@@ -273,7 +277,7 @@ export class StateStore {
       return true;
     }
     try {
-      if (!native().flock(fd, true, false)) return false;
+      if (!this.core.flock(fd, true, false)) return false;
       if (fs.existsSync(path.join(dir, STATE_FILE))) return false;
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
       // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
