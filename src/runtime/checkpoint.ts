@@ -30,7 +30,10 @@ export const DESCRIPTORS_FILE = 'descriptors.json';
 export const EXTERNAL_NETNS_KEY = 'extRootNetNS';
 
 export async function checkpointContainer(store: StateStore, o: CheckpointOptions): Promise<void> {
-  const dir = store.open(o.id);
+  // Shared while CRIU works, as runc's other commands go on during a dump: a lazy
+  // dump lasts until the restoring side has every page, and state, list, kill
+  // must answer meanwhile. Exclusive for the removal.
+  const dir = store.open(o.id, true);
   try {
     const state = dir.readState();
     const status = statusOf(dir, state);
@@ -84,6 +87,7 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       fs.closeSync(imagesFd);
     }
     if (o.leaveRunning || o.preDump) return;
+    if (!dir.lockExclusive()) return; // deleted meanwhile
     // CRIU killed the container's processes after the dump; what runc does next: destroy it.
     try {
       process.kill(state.pid, 'SIGKILL');
