@@ -15,7 +15,8 @@
       "target_name": "tsrun-init",
       "type": "executable",
       "sources": ["native/init/main.cc", "native/init/exec.cc", "native/init/hooks.cc", "native/init/wire.cc", "native/init/channel.cc",
-                  "native/init/namespaces.cc", "native/init/mounts.cc", "native/init/paths.cc",
+                  "native/init/plan-decode.cc", "native/init/plan-load.cc",
+                  "native/init/namespaces.cc", "native/init/cgroup-clone.cc", "native/init/mounts.cc", "native/init/paths.cc",
                   "native/init/devices.cc", "native/init/process.cc",
                   "native/init/identity.cc", "native/init/limits.cc", "native/init/sched.cc",
                   "native/init/lsm.cc", "native/init/seccomp.cc",
@@ -24,6 +25,14 @@
       "defines": ["_GNU_SOURCE"],
       "cflags_cc": ["-std=c++17", "-Os", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"],
       "ldflags": ["-static", "-Wl,--gc-sections", "-s"]
+    },
+    {
+      "target_name": "tsrun-plan-check",
+      "type": "executable",
+      "sources": ["native/init/plan-check.cc", "native/init/plan-decode.cc", "native/init/plan-load.cc",
+                  "native/init/plan-dump.cc", "native/init/wire.cc"],
+      "defines": ["_GNU_SOURCE"],
+      "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti", "-Wall", "-Wextra"]
     }
   ]
 }

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { baseConfig, repoRoot } from '../test/integration/harness.js';
-import { benchEnv, commandTimer, median } from './timing.js';
+import { benchEnv, commandTimer, median, stateRoots } from './timing.js';
 
 const iterations = Number(process.argv[2] ?? 20);
 
@@ -17,7 +17,8 @@ const iterations = Number(process.argv[2] ?? 20);
 const tsrun = path.join(repoRoot, 'bin', 'tsrun');
 const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-bench-'));
 fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(baseConfig(['true'])));
-const roots = { tsrun: fs.mkdtempSync('/tmp/tsrun-bench-root-'), runc: fs.mkdtempSync('/tmp/runc-bench-root-') };
+const state = stateRoots(['tsrun', 'runc'] as const);
+const roots = state.roots;
 
 const time = commandTimer(path.join(bundle, 'stderr'));
 
@@ -57,7 +58,7 @@ for (const rt of ['tsrun', 'runc'] as Runtime[]) {
   spawnSync(bin(rt), ['--root', roots[rt], 'delete', '--force', 'mem'], { stdio: 'ignore' });
 }
 
-console.log(`iterations: ${iterations}, medians in ms`);
+console.log(`iterations: ${iterations}, medians in ms, ${state.where}`);
 console.log('scenario            tsrun     runc   node -e 0   tsrun/runc');
 for (const [k, v] of Object.entries(results)) {
   console.log(
@@ -67,4 +68,4 @@ for (const [k, v] of Object.entries(results)) {
 console.log(`init RSS while created: tsrun ${mem.tsrun} kB, runc ${mem.runc} kB (ratio ${(mem.tsrun / mem.runc).toFixed(3)})`);
 
 fs.rmSync(bundle, { recursive: true, force: true });
-for (const r of Object.values(roots)) fs.rmSync(r, { recursive: true, force: true });
+state.done();

@@ -42,11 +42,10 @@ Napi::Value guarded(const Napi::CallbackInfo &info, F body) {
   }
 }
 
+// Throws (a C++ exception node-addon-api turns into a JS TypeError), so a
+// bad argument never reaches the syscall as -1.
 int32_t int_arg(const Napi::CallbackInfo &info, size_t i, const char *name) {
-  if (!info[i].IsNumber()) {
-    Napi::TypeError::New(info.Env(), std::string(name) + " must be a number").ThrowAsJavaScriptException();
-    return -1;
-  }
+  if (!info[i].IsNumber()) throw Napi::TypeError::New(info.Env(), std::string(name) + " must be a number");
   return info[i].As<Napi::Number>().Int32Value();
 }
 

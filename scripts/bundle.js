@@ -1,6 +1,8 @@
 // Bundles the compiled CLI into one CommonJS file, dist/tsrun.cjs, and the
 // launcher bin/tsrun runs, dist/tsrun-launch.cjs, which loads the bundle with
-// its V8 code cache (scripts/build-code-cache.js; src/code-cache.ts). One file
+// its V8 code cache (scripts/build-code-cache.js; src/code-cache.ts); and the
+// same CLI as the entry of the start-up snapshot, dist/tsrun-snapshot.cjs
+// (src/cli/snapshot.ts; scripts/build-snapshot.js). One file
 // instead of ~100 modules halves start-up; CommonJS, because node 20 can give
 // a code cache only to a script. The addon and the generated validator stay
 // separate and are loaded by path.
@@ -9,10 +11,10 @@ import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
 
-await build({
+// The CLI's options, for the bundle the code-cache path loads and for the
+// snapshot's entry (src/cli/snapshot.ts; scripts/build-snapshot.js).
+const cliOptions = {
   ...common,
-  entryPoints: ['dist/src/cli/main.js'],
-  outfile: 'dist/tsrun.cjs',
   // The sources are ES modules: their import.meta.url is this file's URL.
   // yargs' platform shim reads process.stdout.columns when it loads, which
   // makes process.stdout (node loads tty or net for it: ~8 ms) at every start,
@@ -28,18 +30,45 @@ await build({
     debug: './dist/src/cli/debug-log.js',
     'cliui-core': './node_modules/cliui/build/lib/index.js',
   },
+};
+
+// What the snapshot's modules may read from the environment while they load
+// (that value is then the build's, for every start): yargs-parser's minimum
+// node version check only.
+const SNAPSHOT_LOAD_ENV = ['YARGS_MIN_NODE_VERSION'];
+// Around the snapshot entry: every variable read while the bundle loads is
+// recorded, and the build stops on one not listed above.
+const snapshotEnvGuard = {
+  banner:
+    'var __tsrunEnv = process.env, __tsrunEnvRead = new Set();\n' +
+    'process.env = new Proxy(__tsrunEnv, { get(t, k) { if (typeof k === "string") __tsrunEnvRead.add(k); return Reflect.get(t, k); } });',
+  footer:
+    'process.env = __tsrunEnv;\n' +
+    `for (const k of __tsrunEnvRead) if (!${JSON.stringify(SNAPSHOT_LOAD_ENV)}.includes(k)) ` +
+    'throw new Error(`tsrun-snapshot.cjs reads $${k} while it loads: the snapshot would keep the build\'s value; read it at first use`);',
+};
+
+await build({ ...cliOptions, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tsrun.cjs' });
+await build({
+  ...cliOptions,
+  entryPoints: ['dist/src/cli/snapshot.js'],
+  outfile: 'dist/tsrun-snapshot.cjs',
+  banner: { js: `${cliOptions.banner.js}\n${snapshotEnvGuard.banner}` },
+  footer: { js: snapshotEnvGuard.footer },
 });
 await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: 'dist/tsrun-launch.cjs' });
 
 // esbuild gives each `import fs from 'node:fs'` its own copy of the module's
 // properties (__toESM): ~70 copies of fs, path and os, several ms of every
 // start. One per builtin is enough, as ES module namespaces are one per module.
-const cli = readFileSync('dist/tsrun.cjs', 'utf8');
-const helper = 'var __toCommonJS = ';
-if (!cli.includes(helper)) throw new Error(`bundle.js: no ${helper} in dist/tsrun.cjs: esbuild's helpers changed`);
-writeFileSync(
-  'dist/tsrun.cjs',
-  cli
-    .replace(helper, 'var __tsrunBuiltins = new Map();\nvar __tsrunBuiltin = (id) => __tsrunBuiltins.get(id) ?? __tsrunBuiltins.set(id, __toESM(require(id), 1)).get(id);\n' + helper)
-    .replace(/__toESM\(require\(("(?:node:)?[a-z_/]+")\), 1\)/g, '__tsrunBuiltin($1)'),
-);
+for (const file of ['dist/tsrun.cjs', 'dist/tsrun-snapshot.cjs']) {
+  const cli = readFileSync(file, 'utf8');
+  const helper = 'var __toESM = ';
+  if (!cli.includes(helper)) throw new Error(`bundle.js: no ${helper} in ${file}: esbuild's helpers changed`);
+  writeFileSync(
+    file,
+    cli
+      .replace(helper, 'var __tsrunBuiltins = new Map();\nvar __tsrunBuiltin = (id) => __tsrunBuiltins.get(id) ?? __tsrunBuiltins.set(id, __toESM(require(id), 1)).get(id);\n' + helper)
+      .replace(/__toESM\(require\(("(?:node:)?[a-z_/]+")\), 1\)/g, '__tsrunBuiltin($1)'),
+  );
+}

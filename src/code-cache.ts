@@ -5,9 +5,8 @@
 // and trusted as it is; V8 rejects one made by another node or V8 flags, and
 // the file then compiles as usual.
 import fs from 'node:fs';
-import Module, { createRequire } from 'node:module';
 import path from 'node:path';
-import vm from 'node:vm';
+import type vm from 'node:vm';
 
 export const CODE_CACHE_SUFFIX = '.v8cache';
 
@@ -17,7 +16,11 @@ interface Loaded {
 }
 
 function load(file: string, cachedData: Buffer | undefined): Loaded {
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
+  // node:module and node:vm at first use: the start-up snapshot (src/cli/snapshot.ts) holds this module, and node
+  // warns of both there, as not known to survive one.
+  const { wrap, createRequire } = process.getBuiltinModule('node:module');
+  const { Script } = process.getBuiltinModule('node:vm');
+  const script = new Script(wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
   const mod = { exports: {} as unknown, filename: file, id: file, loaded: false };
   const wrapper = script.runInThisContext() as (...args: unknown[]) => void;
   wrapper.call(mod.exports, mod.exports, createRequire(file), mod, file, path.dirname(file));

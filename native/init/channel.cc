@@ -49,6 +49,8 @@ void send_ints(uint32_t type, const char *const *keys, const int64_t *vals, int 
 
 void send_empty(uint32_t type) { send_ints(type, nullptr, nullptr, 0); }
 
+void send_bytes(uint32_t type, const uint8_t *payload, size_t len) { send_raw(type, payload, len); }
+
 void send_fd(uint32_t type, int fd) {
   uint8_t buf[8];
   wire::Writer w(buf, sizeof buf);

@@ -21,6 +21,8 @@ wire::Value *recv_message(uint32_t *type);
 // Sends a message whose payload is a map of the given integer fields.
 void send_ints(uint32_t type, const char *const *keys, const int64_t *vals, int n);
 void send_empty(uint32_t type);
+// Sends a message whose payload is already wire-encoded.
+void send_bytes(uint32_t type, const uint8_t *payload, size_t len);
 // Sends an empty-payload message carrying fd (SCM_RIGHTS).
 void send_fd(uint32_t type, int fd);
 // Waits for the parent's ACK; exits quietly if the parent went away.

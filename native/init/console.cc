@@ -65,8 +65,8 @@ void bind_dev_console(int slave) {
 
 }  // namespace
 
-void setup_terminal(const wire::Value *proc, int console_sock, bool bind_console) {
-  if (!wire::get_bool(proc, "terminal")) return;
+void setup_terminal(const plan::ProcessPlan &proc, int console_sock, bool bind_console) {
+  if (!proc.terminal) return;
   if (console_sock < 0) fail("console", EINVAL, kCfg, "a terminal was asked for but no console socket came with the plan");
   // /dev/ptmx of the container's own devpts (the /dev/ptmx -> pts/ptmx link).
   int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
@@ -80,11 +80,10 @@ void setup_terminal(const wire::Value *proc, int console_sock, bool bind_console
   // The slave by the master's fd, not by a /dev/pts/N path someone could replace.
   int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (slave < 0) fail("console", errno, kCfg, "cannot open the pty's slave: %s", errstr(errno));
-  const wire::Value *size = wire::get(proc, "consoleSize");
-  if (size) {
+  if (const plan::ConsoleSizePlan *size = proc.console_size) {
     struct winsize ws = {};
-    ws.ws_row = static_cast<unsigned short>(wire::get_int(size, "height"));
-    ws.ws_col = static_cast<unsigned short>(wire::get_int(size, "width"));
+    ws.ws_row = static_cast<unsigned short>(size->height);
+    ws.ws_col = static_cast<unsigned short>(size->width);
     if (ioctl(master, TIOCSWINSZ, &ws) < 0)
       fail("console", errno, "/process/consoleSize", "cannot set the terminal size: %s", errstr(errno));
   }

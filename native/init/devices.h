@@ -2,13 +2,13 @@
 // random, urandom, tty), linux.devices, and the /dev/fd and stdio symlinks.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
 
 // Before pivot_root, after the mounts (so /dev is the container's tmpfs).
-void make_devices(const wire::Value *plan);
+void make_devices(const plan::CreatePlan &plan);
 
 }  // namespace init
 }  // namespace tsrun

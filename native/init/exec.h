@@ -3,14 +3,14 @@
 // the pid namespace, becomes the process as create's init would, and execs.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
 
 // Runs in stage 0. Stage 0 reports the child's pid and exits inside
 // enter_namespaces; the child execs the process or fails. Never returns.
-[[noreturn]] void run_exec(const wire::Value *plan);
+[[noreturn]] void run_exec(const plan::ExecPlan &plan);
 
 }  // namespace init
 }  // namespace tsrun

@@ -24,9 +24,6 @@ namespace tsrun {
 namespace init {
 namespace {
 
-// Of each stream, what fits in an error message (fail() formats 1 KB).
-constexpr size_t kOutputLimit = kHookOutputLimit;
-
 bool write_all(int fd, const char *s, size_t len) {
   while (len > 0) {
     ssize_t w = write(fd, s, len);
@@ -117,70 +114,86 @@ bool wait_until(pid_t pid, int64_t timeout_s) {
   return exited;
 }
 
-// A bounded, escaped excerpt of what the hook wrote to fd, for one error
-// line: at most kOutputLimit bytes, control bytes and NUL as \xNN, then
-// "... (N more bytes)" if cut; trailing whitespace goes when all of it fits.
-// outputExcerpt in src/runtime/hooks.ts does exactly the same.
-void read_output(int fd, char *out, size_t out_len) {
-  unsigned char head[kOutputLimit];
-  ssize_t n = pread(fd, head, sizeof head, 0);
-  if (n < 0) n = 0;
-  struct stat st;
-  int64_t total = fstat(fd, &st) == 0 ? st.st_size : n;
-  if (n >= total) {
-    while (n > 0 && (head[n - 1] == '\n' || head[n - 1] == ' ' || head[n - 1] == '\r' || head[n - 1] == '\t')) n--;
-    total = n;
+// How one hook ended, as data: the parent words it (src/runtime/hooks.ts), so
+// the hooks init runs and those node runs fail in the same words.
+struct Outcome {
+  bool ok = false;
+  int setup_errno = 0;  // it could not be started (memfd, pipe, fork)
+  int exec_errno = 0;   // chdir or execve failed in the child
+  bool timed_out = false;
+  int signal = 0;       // what killed it, or 0
+  int status = 0;       // its exit status
+};
+
+// The outcome as a wire map (MSG_HOOK_FAILED's payload; after kHookFailedByte
+// on exec.fifo): the hook, how it ended, and the first output_limit bytes of
+// its stdout and stderr with their whole lengths. malloc'd; *len its size.
+uint8_t *encode_outcome(const plan::InitHookPlan &hook, const Outcome &o, bool after_pivot, int64_t output_limit, int out,
+                        int err, size_t *len) {
+  size_t limit = output_limit > 0 ? static_cast<size_t>(output_limit) : 0;
+  size_t cap = 2 * limit + strlen(hook.path) + strlen(hook.config_path) + 512;
+  uint8_t *buf = static_cast<uint8_t *>(malloc(cap));
+  uint8_t *head = static_cast<uint8_t *>(malloc(limit ? limit : 1));
+  if (!buf || !head) fail("hooks", ENOMEM, hook.config_path, "out of memory");
+  wire::Writer w(buf, cap);
+  w.map(15);
+  w.key("configPath"), w.str(hook.config_path);
+  w.key("path"), w.str(hook.path);
+  w.key("setupErrno"), w.i64(o.setup_errno);
+  w.key("execErrno"), w.i64(o.exec_errno);
+  w.key("timedOut"), w.i64(o.timed_out);
+  w.key("timeout"), w.i64(hook.timeout);
+  w.key("signal"), w.i64(o.signal);
+  w.key("status"), w.i64(o.status);
+  // A startContainer hook is looked up inside the container as the process's user.
+  w.key("afterPivot"), w.i64(after_pivot);
+  w.key("uid"), w.i64(getuid());
+  w.key("gid"), w.i64(getgid());
+  const char *const names[] = {"stdout", "stderr"};
+  const int fds[] = {out, err};
+  for (int i = 0; i < 2; i++) {
+    ssize_t n = fds[i] >= 0 ? pread(fds[i], head, limit, 0) : 0;
+    if (n < 0) n = 0;
+    struct stat st;
+    int64_t total = fds[i] >= 0 && fstat(fds[i], &st) == 0 ? st.st_size : n;
+    char total_key[16];
+    snprintf(total_key, sizeof total_key, "%sTotal", names[i]);
+    w.key(names[i]), w.bytes(head, static_cast<uint32_t>(n));
+    w.key(total_key), w.i64(total);
   }
-  size_t len = 0;
-  int64_t used = 0;
-  for (; used < n; used++) {
-    unsigned char c = head[used];
-    char piece[5];
-    if (c == '\t') snprintf(piece, sizeof piece, "\\t");
-    else if (c == '\n') snprintf(piece, sizeof piece, "\\n");
-    else if (c == '\r') snprintf(piece, sizeof piece, "\\r");
-    else if (c == '\\') snprintf(piece, sizeof piece, "\\\\");
-    else if (c < 0x20 || c == 0x7f) snprintf(piece, sizeof piece, "\\x%02x", c);
-    else piece[0] = static_cast<char>(c), piece[1] = 0;
-    size_t plen = strlen(piece);
-    if (len + plen > kOutputLimit) break;
-    memcpy(out + len, piece, plen);
-    len += plen;
-  }
-  out[len] = 0;
-  if (used < total) snprintf(out + len, out_len - len, "... (%lld more bytes)", static_cast<long long>(total - used));
+  free(head);
+  if (w.failed) fail("hooks", ENOBUFS, hook.config_path, "cannot encode the hook's outcome");
+  *len = w.len;
+  return buf;
 }
 
-// Runs one hook; on failure fills why ("hook /x exited with status 3, ...",
-// as src/runtime/hooks.ts words it) and returns false.
-// after_pivot: a startContainer hook, looked up inside the container as the process's user.
-bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool after_pivot, char *why, size_t why_len) {
-  const char *path = wire::get_str(hook, "path", "");
+// Runs one hook and says how it ended (out and err: memfds its stdout and
+// stderr went to, left open for encode_outcome; -1 if not made).
+Outcome run_hook(const plan::InitHookPlan &hook, const char *state, const char *cwd, int *out_fd, int *err_fd) {
+  Outcome o;
   // memfds, not pipes: the state need not fit a pipe buffer, and a daemon
   // the hook leaves behind cannot keep us waiting for EOF.
   int in = memfd_create("hook-state", MFD_CLOEXEC);
-  int out = memfd_create("hook-stdout", MFD_CLOEXEC);
-  int err = memfd_create("hook-stderr", MFD_CLOEXEC);
+  int out = *out_fd = memfd_create("hook-stdout", MFD_CLOEXEC);
+  int err = *err_fd = memfd_create("hook-stderr", MFD_CLOEXEC);
   int report[2] = {-1, -1};
   bool ready = in >= 0 && out >= 0 && err >= 0 && pipe2(report, O_CLOEXEC) == 0 &&
                write_all(in, state, strlen(state)) && lseek(in, 0, SEEK_SET) == 0;
   pid_t pid = -1;
   if (ready) {
-    char **argv = string_array(wire::get(hook, "args"));
-    char **envp = string_array(wire::get(hook, "env"));
+    char **argv = string_array(hook.args);
+    char **envp = string_array(hook.env);
     pid = fork();
-    if (pid == 0) exec_hook(path, argv, envp, cwd, in, out, err, report[1]);
+    if (pid == 0) exec_hook(hook.path, argv, envp, cwd, in, out, err, report[1]);
     free(argv);
     free(envp);
   }
   int setup_err = errno;
   if (report[1] >= 0) close(report[1]);
-  bool ok = false;
   if (pid < 0) {
-    snprintf(why, why_len, "cannot start hook %s: %s", path, errstr(setup_err));
+    o.setup_errno = setup_err ? setup_err : EIO;
   } else {
-    int64_t timeout = wire::get_int(hook, "timeout");
-    bool in_time = wait_until(pid, timeout);
+    bool in_time = wait_until(pid, hook.timeout);
     if (!in_time) kill(pid, SIGKILL);
     int status = 0;
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
@@ -188,38 +201,21 @@ bool run_hook(const wire::Value *hook, const char *state, const char *cwd, bool 
     int exec_errno = 0;
     ssize_t got;
     do got = read(report[0], &exec_errno, sizeof exec_errno); while (got < 0 && errno == EINTR);
-    char sout[kOutputLimit + 48], serr[kOutputLimit + 48];
-    read_output(out, sout, sizeof sout);
-    read_output(err, serr, sizeof serr);
-    char reason[224];
-    if (got == static_cast<ssize_t>(sizeof exec_errno) && (exec_errno == EACCES || exec_errno == EPERM) && after_pivot) {
-      // A startContainer hook is looked up in the container, after pivot_root,
-      // as the process's user (runc's are too): say so, or a host path that
-      // "exists" looks like a permission problem of the hook file itself.
-      snprintf(reason, sizeof reason,
-               "could not be executed: %s (startContainer hooks run inside the container as uid %u gid %u: "
-               "the path and every directory above it must be reachable there by that user)",
-               errstr(exec_errno), getuid(), getgid());
-    } else if (got == static_cast<ssize_t>(sizeof exec_errno)) {
-      snprintf(reason, sizeof reason, "could not be executed: %s", errstr(exec_errno));
-    } else if (!in_time) {
-      snprintf(reason, sizeof reason, "did not finish within its timeout of %llds and was killed",
-               static_cast<long long>(timeout));
-    } else if (WIFSIGNALED(status)) {
-      snprintf(reason, sizeof reason, "was killed by signal SIG%s", sigabbrev_np(WTERMSIG(status)) ?: "?");
-    } else if (WEXITSTATUS(status) != 0) {
-      snprintf(reason, sizeof reason, "exited with status %d", WEXITSTATUS(status));
-    } else {
-      ok = true;
-    }
-    if (!ok)
-      snprintf(why, why_len, "hook %s %s%s%s%s%s", path, reason, *sout ? ", stdout: " : "", sout,
-               *serr ? ", stderr: " : "", serr);
+    if (got == static_cast<ssize_t>(sizeof exec_errno)) o.exec_errno = exec_errno;
+    else if (!in_time) o.timed_out = true;
+    else if (WIFSIGNALED(status)) o.signal = WTERMSIG(status);
+    else if (WEXITSTATUS(status) != 0) o.status = WEXITSTATUS(status);
+    else o.ok = true;
   }
-  const int fds[] = {in, out, err, report[0]};
+  const int fds[] = {in, report[0]};
   for (int fd : fds)
     if (fd >= 0) close(fd);
-  return ok;
+  return o;
+}
+
+void close_outputs(int out, int err) {
+  if (out >= 0) close(out);
+  if (err >= 0) close(err);
 }
 
 }  // namespace
@@ -236,36 +232,44 @@ HookStates sync_hooks() {
   return {ack, wire::get_str(ack, "createContainerState"), wire::get_str(ack, "startContainerState")};
 }
 
-void run_create_container_hooks(const wire::Value *plan, HookStates &states) {
-  const wire::Value *list = wire::get(wire::get(plan, "hooks"), "createContainer");
-  const char *rootfs = wire::get_str(plan, "rootfs", "/");
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *hook = wire::at(list, i);
-    const char *cfg = wire::get_str(hook, "configPath", "/hooks/createContainer");
+void run_create_container_hooks(const plan::InitHooksPlan &hooks, const char *rootfs, HookStates &states) {
+  for (const plan::InitHookPlan &hook : hooks.create_container) {
+    const char *cfg = hook.config_path;
     if (!states.create_container) fail("hooks", EPROTO, cfg, "the parent sent no state for the createContainer hooks");
-    char why[900];
-    if (!run_hook(hook, states.create_container, rootfs, false, why, sizeof why)) fail("hooks", 0, cfg, "%s", why);
+    int out = -1, err = -1;
+    Outcome o = run_hook(hook, states.create_container, rootfs, &out, &err);
+    if (!o.ok) {
+      size_t len = 0;
+      uint8_t *payload = encode_outcome(hook, o, false, hooks.output_limit, out, err, &len);
+      send_bytes(MSG_HOOK_FAILED, payload, len);
+      _exit(1);
+    }
+    close_outputs(out, err);
   }
   states.create_container = nullptr;
   wire::release(states.ack, "createContainerState");
 }
 
-void run_start_container_hooks(const wire::Value *plan, const HookStates &states, int start_fd) {
-  const wire::Value *list = wire::get(wire::get(plan, "hooks"), "startContainer");
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *hook = wire::at(list, i);
-    const char *cfg = wire::get_str(hook, "configPath", "/hooks/startContainer");
-    char why[900];
-    bool ok = states.start_container != nullptr;
-    if (!ok) snprintf(why, sizeof why, "the parent sent no state for the startContainer hooks");
-    else ok = run_hook(hook, states.start_container, nullptr, true, why, sizeof why);
-    if (!ok) {
-      // `start` reads this from exec.fifo and exits non-zero with it.
-      char msg[1024];
-      int n = snprintf(msg, sizeof msg, "config.json: %s: %s", cfg, why);
+void run_start_container_hooks(const plan::InitHooksPlan &hooks, const HookStates &states, int start_fd) {
+  for (const plan::InitHookPlan &hook : hooks.start_container) {
+    if (!states.start_container) {
+      // Not a hook's outcome but a broken exchange with the parent: `start` reports the text.
+      char msg[512];
+      int n = snprintf(msg, sizeof msg, "config.json: %s: the parent sent no state for the startContainer hooks", hook.config_path);
       write_all(start_fd, msg, static_cast<size_t>(n < static_cast<int>(sizeof msg) ? n : sizeof msg - 1));
       _exit(1);
     }
+    int out = -1, err = -1;
+    Outcome o = run_hook(hook, states.start_container, nullptr, &out, &err);
+    if (!o.ok) {
+      // `start` reads this from exec.fifo, words it and exits non-zero.
+      size_t len = 0;
+      uint8_t *payload = encode_outcome(hook, o, true, hooks.output_limit, out, err, &len);
+      write_all(start_fd, &kHookFailedByte, 1);
+      write_all(start_fd, reinterpret_cast<const char *>(payload), len);
+      _exit(1);
+    }
+    close_outputs(out, err);
   }
 }
 

@@ -4,6 +4,7 @@
 // poststop run in the runtime namespace, from node (src/runtime/hooks.ts).
 #pragma once
 
+#include "plan.h"
 #include "wire.h"
 
 namespace tsrun {
@@ -22,15 +23,16 @@ struct HookStates {
 // runs prestart and createRuntime; returns the states its ACK carries.
 HookStates sync_hooks();
 
-// Runs plan.hooks.createContainer in order, before pivot_root, from the
+// Runs the plan's createContainer hooks in order, before pivot_root, from the
 // rootfs directory as runc does. The first failure fails create. Then their
 // state is freed: with big annotations it is large.
-void run_create_container_hooks(const wire::Value *plan, HookStates &states);
+// A failure goes to the parent as MSG_HOOK_FAILED (the outcome as data) and init exits.
+void run_create_container_hooks(const plan::InitHooksPlan &hooks, const char *rootfs, HookStates &states);
 
-// Runs plan.hooks.startContainer in order, after `start`, before the exec.
-// The first failure is written to start_fd, for `tsrun start` to report, and
-// init exits: the user's process never runs.
-void run_start_container_hooks(const wire::Value *plan, const HookStates &states, int start_fd);
+// Runs the plan's startContainer hooks in order, after `start`, before the exec.
+// The first failure is written to start_fd (kHookFailedByte and the outcome),
+// for `tsrun start` to report, and init exits: the user's process never runs.
+void run_start_container_hooks(const plan::InitHooksPlan &hooks, const HookStates &states, int start_fd);
 
 }  // namespace init
 }  // namespace tsrun

@@ -46,10 +46,10 @@ uint64_t attrs_of(unsigned long flags, const char *cfg) {
 }
 
 // A new filesystem, detached: fsopen, its options one by one, fsmount.
-int make_filesystem(const wire::Value *m, const char *cfg) {
-  const char *type = wire::get_str(m, "type", "");
-  const char *source = wire::get_str(m, "source", "none");
-  unsigned long flags = wire::get_int(m, "flags");
+int make_filesystem(const plan::MountPlan &m, const char *cfg) {
+  const char *type = m.type;
+  const char *source = m.source;
+  unsigned long flags = static_cast<unsigned long>(m.flags);
   int fs = static_cast<int>(syscall(SYS_fsopen, type, FSOPEN_CLOEXEC));
   if (fs < 0) fail("fsopen", errno, cfg, "filesystem type %s: %s", type, errstr(errno));
   if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "source", source, 0) < 0)
@@ -58,7 +58,7 @@ int make_filesystem(const wire::Value *m, const char *cfg) {
     if ((flags & f.ms) && f.sb_flag && syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, f.sb_flag, nullptr, 0) < 0)
       fail("fsconfig", errno, cfg, "mount %s (type %s): %s: %s", source, type, f.sb_flag, errstr(errno));
   static char data[8192];
-  snprintf(data, sizeof data, "%s", wire::get_str(m, "data", ""));
+  snprintf(data, sizeof data, "%s", m.data);
   for (char *save = nullptr, *opt = strtok_r(data, ",", &save); opt; opt = strtok_r(nullptr, ",", &save)) {
     char *eq = strchr(opt, '=');
     if (eq) *eq = 0;
@@ -76,9 +76,9 @@ int make_filesystem(const wire::Value *m, const char *cfg) {
 }
 
 // A bind (rbind) of a host path, detached: open_tree's clone, then its options on the top mount.
-int make_bind(const wire::Value *m, const char *cfg) {
-  const char *source = wire::get_str(m, "source", "");
-  unsigned long flags = wire::get_int(m, "flags");
+int make_bind(const plan::MountPlan &m, const char *cfg) {
+  const char *source = m.source;
+  unsigned long flags = static_cast<unsigned long>(m.flags);
   unsigned tree = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((flags & MS_REC) ? AT_RECURSIVE : 0);
   int mnt = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, source, tree));
   if (mnt < 0) fail("open_tree", errno, cfg, "bind source %s: %s", source, errstr(errno));
@@ -106,18 +106,18 @@ void record(int record_fd, int mnt, const char *cfg) {
   if (write(record_fd, line, len) != len) fail("write", errno, cfg, "cannot record a mount in the state dir: %s", errstr(errno));
 }
 
-void apply_propagation(int mnt, const wire::Value *flags, const char *cfg) {
+void apply_propagation(int mnt, const plan::List<int64_t> &flags, const char *cfg) {
   char target[64];
   snprintf(target, sizeof target, "/proc/self/fd/%d", mnt);
-  for (uint32_t i = 0; i < wire::count(flags); i++)
-    if (mount(nullptr, target, nullptr, wire::at(flags, i)->num, nullptr) < 0)
+  for (int64_t f : flags)
+    if (mount(nullptr, target, nullptr, static_cast<unsigned long>(f), nullptr) < 0)
       fail("mount", errno, cfg, "cannot set propagation: %s", errstr(errno));
 }
 
 }  // namespace
 
-int open_host_mount_record(const wire::Value *plan) {
-  const char *path = wire::get_str(plan, "hostMountRecord");
+int open_host_mount_record(const plan::CreatePlan &plan) {
+  const char *path = plan.host_mount_record;
   if (!path) return -1;
   int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
   if (fd < 0) fail("open", errno, "/linux/namespaces", "cannot open the mount record %s: %s", path, errstr(errno));
@@ -127,11 +127,11 @@ int open_host_mount_record(const wire::Value *plan) {
   return fd;
 }
 
-void mount_on_host(const wire::Value *plan, int record_fd) {
-  const char *rootfs = wire::get_str(plan, "rootfs", "");
+void mount_on_host(const plan::CreatePlan &plan, int record_fd) {
+  const char *rootfs = plan.rootfs;
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
-  if (wire::get_bool(plan, "readonlyRoot")) {
+  if (plan.readonly_root) {
     // root.readonly takes a mount of its own to make read-only (enter_rootfs
     // does, after the chroot): a bind of the rootfs on itself, recorded first.
     int mnt = static_cast<int>(syscall(SYS_open_tree, rootfd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE | AT_EMPTY_PATH));
@@ -144,24 +144,22 @@ void mount_on_host(const wire::Value *plan, int record_fd) {
     rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
   }
-  const wire::Value *mounts = wire::get(plan, "mounts");
-  for (uint32_t i = 0; i < wire::count(mounts); i++) {
-    const wire::Value *m = wire::at(mounts, i);
-    const char *cfg = wire::get_str(m, "configPath", "");
-    const char *dest = wire::get_str(m, "destination", "");
-    bool bind = wire::get_int(m, "flags") & MS_BIND;
+  for (const plan::MountPlan &m : plan.mounts) {
+    const char *cfg = m.config_path;
+    const char *dest = m.destination;
+    bool bind = m.flags & MS_BIND;
     bool is_file = false;
     if (bind) {
       struct stat st;
-      if (stat(wire::get_str(m, "source", ""), &st) < 0) fail("mount", errno, cfg, "bind source %s: %s", wire::get_str(m, "source", ""), errstr(errno));
+      if (stat(m.source, &st) < 0) fail("mount", errno, cfg, "bind source %s: %s", m.source, errstr(errno));
       is_file = !S_ISDIR(st.st_mode);
     }
     int target = open_target(rootfd, dest, is_file, cfg);
     if (target < 0) fail("mount", errno, cfg, "cannot open destination %s inside the rootfs: %s", dest, errstr(errno));
     int mnt = bind ? make_bind(m, cfg) : make_filesystem(m, cfg);
     struct mount_attr rec = {};
-    rec.attr_set = static_cast<uint64_t>(wire::get_int(m, "recAttrSet"));
-    rec.attr_clr = static_cast<uint64_t>(wire::get_int(m, "recAttrClr"));
+    rec.attr_set = static_cast<uint64_t>(m.rec_attr_set);
+    rec.attr_clr = static_cast<uint64_t>(m.rec_attr_clr);
     if ((rec.attr_set || rec.attr_clr) &&
         syscall(SYS_mount_setattr, mnt, "", AT_EMPTY_PATH | AT_RECURSIVE, &rec, sizeof rec) < 0)
       fail("mount_setattr", errno, cfg, "cannot apply the recursive options to %s: %s", dest, errstr(errno));
@@ -170,7 +168,7 @@ void mount_on_host(const wire::Value *plan, int record_fd) {
     record(record_fd, mnt, cfg);
     if (syscall(SYS_move_mount, mnt, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
       fail("move_mount", errno, cfg, "cannot attach the mount on %s: %s", dest, errstr(errno));
-    if (wire::count(wire::get(m, "propagation"))) apply_propagation(mnt, wire::get(m, "propagation"), cfg);
+    apply_propagation(mnt, m.propagation, cfg);
     close(mnt);
     close(target);
     // A mount on / is the rootfs from now on: later mounts land on it.

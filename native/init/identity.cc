@@ -17,10 +17,6 @@ namespace tsrun {
 namespace init {
 namespace {
 
-uint64_t mask(const wire::Value *proc, const char *set) {
-  return static_cast<uint64_t>(wire::get_int(wire::get(proc, "capabilities"), set));
-}
-
 // "deny" in /proc/self/setgroups: a user namespace whose gid_map was written
 // without privilege. setgroups(2) is refused there, so an empty list is left as is.
 bool setgroups_denied() {
@@ -32,14 +28,13 @@ bool setgroups_denied() {
   return n > 0 && strncmp(buf, "deny", 4) == 0;
 }
 
-void set_groups(const wire::Value *proc) {
-  const wire::Value *list = wire::get(proc, "additionalGids");
-  uint32_t n = wire::count(list);
+void set_groups(const plan::ProcessPlan &proc) {
+  uint32_t n = proc.additional_gids.count;
   if (n == 0 && setgroups_denied()) return;
   // Up to the kernel's NGROUPS_MAX (65536), which the planner checks.
   gid_t *gids = static_cast<gid_t *>(calloc(n ? n : 1, sizeof(gid_t)));
   if (!gids) fail("alloc", ENOMEM, "", "out of memory");
-  for (uint32_t i = 0; i < n; i++) gids[i] = static_cast<gid_t>(wire::at(list, i)->num);
+  for (uint32_t i = 0; i < n; i++) gids[i] = static_cast<gid_t>(proc.additional_gids[i]);
   if (setgroups(n, gids) < 0) {
     int err = errno;
     long max = sysconf(_SC_NGROUPS_MAX);
@@ -60,9 +55,9 @@ void set_groups(const wire::Value *proc) {
 
 }  // namespace
 
-void drop_bounding_set(const wire::Value *proc) {
-  uint64_t keep = mask(proc, "bounding");
-  int last = static_cast<int>(wire::get_int(proc, "lastCap", 40));
+void drop_bounding_set(const plan::ProcessPlan &proc) {
+  uint64_t keep = static_cast<uint64_t>(proc.capabilities.bounding);
+  int last = static_cast<int>(proc.last_cap);
   for (int cap = 0; cap <= last; cap++) {
     if (keep & (1ULL << cap)) continue;
     if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
@@ -71,12 +66,12 @@ void drop_bounding_set(const wire::Value *proc) {
   }
 }
 
-void become_user(const wire::Value *proc) {
+void become_user(const plan::ProcessPlan &proc) {
   // Keep the permitted set across the uid change; capset below narrows it.
   if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0) fail("prctl", errno, "", "PR_SET_KEEPCAPS: %s", errstr(errno));
   set_groups(proc);
-  uid_t uid = static_cast<uid_t>(wire::get_int(proc, "uid"));
-  gid_t gid = static_cast<gid_t>(wire::get_int(proc, "gid"));
+  uid_t uid = static_cast<uid_t>(proc.uid);
+  gid_t gid = static_cast<gid_t>(proc.gid);
   if (setresgid(gid, gid, gid) < 0)
     fail("setgid", errno, "/process/user/gid", errno == EINVAL ? "gid %u is not mapped in the container's user namespace"
                                                                : "cannot set gid %u: %s", gid, errstr(errno));
@@ -85,7 +80,9 @@ void become_user(const wire::Value *proc) {
                                                                : "cannot set uid %u: %s", uid, errstr(errno));
   if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0) fail("prctl", errno, "", "PR_SET_KEEPCAPS: %s", errstr(errno));
 
-  uint64_t eff = mask(proc, "effective"), perm = mask(proc, "permitted"), inh = mask(proc, "inheritable");
+  const plan::CapabilityPlan &caps = proc.capabilities;
+  uint64_t eff = static_cast<uint64_t>(caps.effective), perm = static_cast<uint64_t>(caps.permitted),
+           inh = static_cast<uint64_t>(caps.inheritable);
   struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
   struct __user_cap_data_struct data[2] = {
       {static_cast<uint32_t>(eff), static_cast<uint32_t>(perm), static_cast<uint32_t>(inh)},
@@ -97,7 +94,7 @@ void become_user(const wire::Value *proc) {
 
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
     fail("prctl", errno, "/process/capabilities/ambient", "cannot clear the ambient set: %s", errstr(errno));
-  uint64_t amb = mask(proc, "ambient");
+  uint64_t amb = static_cast<uint64_t>(caps.ambient);
   for (int cap = 0; cap < 64; cap++) {
     if (!(amb & (1ULL << cap))) continue;
     // runc warns and goes on here, and its own `runc spec` config relies on

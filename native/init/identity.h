@@ -2,16 +2,16 @@
 // capability sets, applied in libcontainer's order.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
 
 // Drops the bounding set to the plan's; must run while we still hold CAP_SETPCAP.
-void drop_bounding_set(const wire::Value *proc);
+void drop_bounding_set(const plan::ProcessPlan &proc);
 // setgroups/setgid/setuid with PR_SET_KEEPCAPS held, then effective,
 // permitted, inheritable and ambient exactly as planned.
-void become_user(const wire::Value *proc);
+void become_user(const plan::ProcessPlan &proc);
 
 }  // namespace init
 }  // namespace tsrun

@@ -21,7 +21,7 @@ namespace init {
 namespace {
 
 struct Made {
-  const wire::Value *mount;
+  const plan::MountPlan *mount;
   int fd;
 };
 Made *g_made = nullptr;
@@ -40,7 +40,7 @@ void write_map(pid_t pid, const char *file, const char *text, const char *cfg) {
 
 // A user namespace that holds only the maps: a child unshares it and waits
 // (for EOF on a pipe) while we write its maps and open it; then it exits.
-int make_userns(const wire::Value *idmap, const char *cfg) {
+int make_userns(const plan::IdmapPlan &idmap, const char *cfg) {
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) < 0) fail("idmap", errno, cfg, "pipe: %s", errstr(errno));
   pid_t pid = fork();
@@ -66,8 +66,8 @@ int make_userns(const wire::Value *idmap, const char *cfg) {
     usleep(200);
   }
   // gid_map first, as for the container's own user namespace.
-  write_map(pid, "gid_map", wire::get_str(idmap, "gidMap", ""), cfg);
-  write_map(pid, "uid_map", wire::get_str(idmap, "uidMap", ""), cfg);
+  write_map(pid, "gid_map", idmap.gid_map, cfg);
+  write_map(pid, "uid_map", idmap.uid_map, cfg);
   int ns = open(path, O_RDONLY | O_CLOEXEC);
   int open_errno = errno;
   close(pipefd[1]);
@@ -76,13 +76,12 @@ int make_userns(const wire::Value *idmap, const char *cfg) {
   return ns;
 }
 
-int make_idmapped(const wire::Value *m) {
-  const char *cfg = wire::get_str(m, "configPath", "");
-  const char *source = wire::get_str(m, "source", "");
-  const wire::Value *idmap = wire::get(m, "idmap");
-  bool rec_bind = wire::get_int(m, "flags") & MS_REC;
-  bool rec_map = wire::get_bool(idmap, "recursive");
-  int userns = make_userns(idmap, cfg);
+int make_idmapped(const plan::MountPlan &m) {
+  const char *cfg = m.config_path;
+  const char *source = m.source;
+  bool rec_bind = m.flags & MS_REC;
+  bool rec_map = m.idmap->recursive;
+  int userns = make_userns(*m.idmap, cfg);
   int tree = static_cast<int>(syscall(SYS_open_tree, AT_FDCWD, source, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (rec_bind ? AT_RECURSIVE : 0)));
   if (tree < 0) fail("open_tree", errno, cfg, "bind source %s: %s", source, errstr(errno));
   struct mount_attr attr = {};
@@ -101,23 +100,21 @@ int make_idmapped(const wire::Value *m) {
 
 }  // namespace
 
-void prepare_idmapped_mounts(const wire::Value *plan) {
-  const wire::Value *mounts = wire::get(plan, "mounts");
-  uint32_t n = wire::count(mounts);
-  for (uint32_t i = 0; i < n; i++) {
-    const wire::Value *m = wire::at(mounts, i);
-    if (!wire::get(m, "idmap")) continue;
+void prepare_idmapped_mounts(const plan::List<plan::MountPlan> &mounts) {
+  uint32_t n = mounts.count;
+  for (const plan::MountPlan &m : mounts) {
+    if (!m.idmap) continue;
     if (!g_made) {
       g_made = static_cast<Made *>(calloc(n, sizeof(Made)));
       if (!g_made) fail("alloc", ENOMEM, "", "out of memory");
     }
-    g_made[g_count++] = {m, make_idmapped(m)};
+    g_made[g_count++] = {&m, make_idmapped(m)};
   }
 }
 
-int idmapped_mount_fd(const wire::Value *m) {
+int idmapped_mount_fd(const plan::MountPlan &m) {
   for (uint32_t i = 0; i < g_count; i++)
-    if (g_made[i].mount == m) return g_made[i].fd;
+    if (g_made[i].mount == &m) return g_made[i].fd;
   return -1;
 }
 

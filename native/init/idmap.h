@@ -5,7 +5,7 @@
 // container with its own user namespace gets them too (as runc does).
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
@@ -13,9 +13,9 @@ namespace init {
 // For every mount of the plan with "idmap": a user namespace with its maps
 // (a child unshares one, we write its maps and keep /proc/<child>/ns/user),
 // open_tree(OPEN_TREE_CLONE) of the source, mount_setattr(MOUNT_ATTR_IDMAP).
-void prepare_idmapped_mounts(const wire::Value *plan);
-// The detached mount made for plan mount m (its wire value), or -1.
-int idmapped_mount_fd(const wire::Value *m);
+void prepare_idmapped_mounts(const plan::List<plan::MountPlan> &mounts);
+// The detached mount made for plan mount m, or -1.
+int idmapped_mount_fd(const plan::MountPlan &m);
 
 }  // namespace init
 }  // namespace tsrun

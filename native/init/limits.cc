@@ -13,19 +13,17 @@ namespace tsrun {
 namespace init {
 namespace {
 
-constexpr int kNofile = 7;
-
 const char *show(rlim_t v, char *buf, size_t n) {
   if (v == RLIM_INFINITY) return "unlimited";
   snprintf(buf, n, "%llu", static_cast<unsigned long long>(v));
   return buf;
 }
 
-[[noreturn]] void rlimit_failed(const wire::Value *r, int type, const struct rlimit &rl, int err) {
+[[noreturn]] void rlimit_failed(const plan::RlimitPlan &r, int type, const struct rlimit &rl, int err) {
   struct rlimit cur = {};
   getrlimit(static_cast<__rlimit_resource>(type), &cur);
   char a[32], b[32], c[32];
-  const char *cfg = wire::get_str(r, "configPath", "/process/rlimits");
+  const char *cfg = r.config_path;
   if (err == EPERM)
     fail("setrlimit", err, cfg,
          "cannot set rlimit %d to soft %s, hard %s: the hard limit is %s and raising it needs CAP_SYS_RESOURCE "
@@ -37,17 +35,15 @@ const char *show(rlim_t v, char *buf, size_t n) {
 }
 
 // -1 on the wire is RLIM_INFINITY.
-struct rlimit wanted(const wire::Value *r) {
-  return {static_cast<rlim_t>(wire::get_int(r, "soft")), static_cast<rlim_t>(wire::get_int(r, "hard"))};
+struct rlimit wanted(const plan::RlimitPlan &r) {
+  return {static_cast<rlim_t>(r.soft), static_cast<rlim_t>(r.hard)};
 }
 
 }  // namespace
 
-void raise_hard_rlimits(const wire::Value *proc) {
-  const wire::Value *list = wire::get(proc, "rlimits");
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *r = wire::at(list, i);
-    int type = static_cast<int>(wire::get_int(r, "type"));
+void raise_hard_rlimits(const plan::ProcessPlan &proc) {
+  for (const plan::RlimitPlan &r : proc.rlimits) {
+    int type = static_cast<int>(r.type);
     struct rlimit want = wanted(r), cur = {};
     if (getrlimit(static_cast<__rlimit_resource>(type), &cur) < 0) rlimit_failed(r, type, want, errno);
     // RLIM_INFINITY is the largest rlim_t, so plain comparison orders it right.
@@ -57,35 +53,29 @@ void raise_hard_rlimits(const wire::Value *proc) {
   }
 }
 
-void apply_rlimits(const wire::Value *proc) {
-  const wire::Value *list = wire::get(proc, "rlimits");
-  bool nofile_set = false;
-  for (uint32_t i = 0; i < wire::count(list); i++)
-    if (wire::get_int(wire::at(list, i), "type") == kNofile) nofile_set = true;
-  const wire::Value *nofile = wire::get(proc, "inheritedNofile");
-  if (!nofile_set && wire::count(nofile) == 2) {
-    struct rlimit rl = {static_cast<rlim_t>(wire::at(nofile, 0)->num), static_cast<rlim_t>(wire::at(nofile, 1)->num)};
+void apply_rlimits(const plan::ProcessPlan &proc) {
+  // The plan leaves inheritedNofile out when rlimits set RLIMIT_NOFILE.
+  if (const plan::Tuple2 *nofile = proc.inherited_nofile) {
+    struct rlimit rl = {static_cast<rlim_t>(nofile->at[0]), static_cast<rlim_t>(nofile->at[1])};
     if (setrlimit(RLIMIT_NOFILE, &rl) < 0) fail("setrlimit", errno, "", "cannot restore RLIMIT_NOFILE: %s", errstr(errno));
   }
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *r = wire::at(list, i);
-    int type = static_cast<int>(wire::get_int(r, "type"));
+  for (const plan::RlimitPlan &r : proc.rlimits) {
+    int type = static_cast<int>(r.type);
     struct rlimit rl = wanted(r);
     if (prlimit(0, static_cast<__rlimit_resource>(type), &rl, nullptr) == 0) continue;
     // Only lowering is left, which needs no privilege: a refusal now comes
     // from a seccomp filter loaded earlier (without noNewPrivileges).
     if (errno == EPERM || errno == EACCES)
-      fail("setrlimit", errno, wire::get_str(r, "configPath", "/process/rlimits"),
+      fail("setrlimit", errno, r.config_path,
            "cannot set rlimit %d just before exec: %s (does linux.seccomp refuse prlimit64?)", type, errstr(errno));
     rlimit_failed(r, type, rl, errno);
   }
 }
 
-void apply_oom_score_adj(const wire::Value *proc) {
-  const wire::Value *v = wire::get(proc, "oomScoreAdj");
-  if (!v || v->kind != 'i') return;
+void apply_oom_score_adj(const plan::ProcessPlan &proc) {
+  if (!proc.oom_score_adj.present) return;
   char buf[16];
-  int len = snprintf(buf, sizeof buf, "%lld", static_cast<long long>(v->num));
+  int len = snprintf(buf, sizeof buf, "%lld", static_cast<long long>(proc.oom_score_adj.value));
   int fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
   if (fd < 0 || write(fd, buf, len) != len) {
     int err = errno;

@@ -29,15 +29,15 @@ void write_attr(const char *const *files, const char *text, const char *cfg) {
 
 }  // namespace
 
-void set_exec_labels(const wire::Value *proc) {
-  const char *profile = wire::get_str(proc, "apparmorProfile");
+void set_exec_labels(const plan::ProcessPlan &proc) {
+  const char *profile = proc.apparmor_profile;
   if (profile) {
     char text[4096];
     snprintf(text, sizeof text, "exec %s", profile);
     static const char *const files[] = {"thread-self/attr/apparmor/exec", "thread-self/attr/exec", nullptr};
     write_attr(files, text, "/process/apparmorProfile");
   }
-  const char *label = wire::get_str(proc, "selinuxLabel");
+  const char *label = proc.selinux_label;
   if (label) {
     static const char *const files[] = {"thread-self/attr/exec", nullptr};
     write_attr(files, label, "/process/selinuxLabel");

@@ -2,12 +2,12 @@
 // process gets at exec. TS has already refused them where the LSM is off.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
 
-void set_exec_labels(const wire::Value *proc);
+void set_exec_labels(const plan::ProcessPlan &proc);
 
 }  // namespace init
 }  // namespace tsrun

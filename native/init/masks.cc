@@ -83,21 +83,21 @@ void mask(int rootfd, int *devnull, const char *path, const char *cfg) {
 
 }  // namespace
 
-void apply_path_masks(const wire::Value *plan) {
-  const wire::Value *ro = wire::get(plan, "readonlyPaths");
-  const wire::Value *masked = wire::get(plan, "maskedPaths");
-  if (!wire::count(ro) && !wire::count(masked)) return;
+void apply_path_masks(const plan::CreatePlan &plan) {
+  const plan::List<const char *> &ro = plan.readonly_paths;
+  const plan::List<const char *> &masked = plan.masked_paths;
+  if (!ro.count && !masked.count) return;
   int rootfd = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "", "cannot open /: %s", errstr(errno));
   char cfg[64];
-  for (uint32_t i = 0; i < wire::count(ro); i++) {
+  for (uint32_t i = 0; i < ro.count; i++) {
     snprintf(cfg, sizeof cfg, "/linux/readonlyPaths/%u", i);
-    make_readonly(rootfd, wire::at(ro, i)->str, cfg);
+    make_readonly(rootfd, ro[i], cfg);
   }
   int devnull = -1;
-  for (uint32_t i = 0; i < wire::count(masked); i++) {
+  for (uint32_t i = 0; i < masked.count; i++) {
     snprintf(cfg, sizeof cfg, "/linux/maskedPaths/%u", i);
-    mask(rootfd, &devnull, wire::at(masked, i)->str, cfg);
+    mask(rootfd, &devnull, masked[i], cfg);
   }
   if (devnull >= 0) close(devnull);
   close(rootfd);

@@ -10,24 +10,23 @@
 namespace tsrun {
 namespace init {
 
-void apply_memory_policy(const wire::Value *proc) {
-  const wire::Value *mp = wire::get(proc, "memoryPolicy");
+void apply_memory_policy(const plan::ProcessPlan &proc) {
+  const plan::MemoryPolicyPlan *mp = proc.memory_policy;
   if (!mp) return;
-  const wire::Value *nodes = wire::get(mp, "nodes");
   // 1024 nodes at most (mempolicy.ts checks): 16 words of mask.
   unsigned long mask[16];
   memset(mask, 0, sizeof mask);
   unsigned long highest = 0;
-  uint32_t n = wire::count(nodes);
-  for (uint32_t i = 0; i < n; i++) {
-    unsigned long node = static_cast<unsigned long>(wire::at(nodes, i)->num);
+  uint32_t n = mp->nodes.count;
+  for (int64_t each : mp->nodes) {
+    unsigned long node = static_cast<unsigned long>(each);
     if (node >= 16 * 64) fail("set_mempolicy", EINVAL, "/linux/memoryPolicy/nodes", "node %lu is above 1023", node);
     mask[node / 64] |= 1UL << (node % 64);
     if (node > highest) highest = node;
   }
   // maxnode counts one bit past the mask's last (the kernel reads maxnode - 1 bits).
   unsigned long maxnode = n ? (highest / 64 + 1) * 64 + 1 : 0;
-  int mode = static_cast<int>(wire::get_int(mp, "mode"));
+  int mode = static_cast<int>(mp->mode);
   if (syscall(SYS_set_mempolicy, mode, n ? mask : nullptr, maxnode) < 0) {
     int e = errno;
     fail("set_mempolicy", e, "/linux/memoryPolicy",

@@ -20,19 +20,19 @@ namespace tsrun {
 namespace init {
 namespace {
 
-void apply_propagation(const char *target, const wire::Value *flags, const char *cfg) {
-  for (uint32_t i = 0; i < wire::count(flags); i++) {
-    unsigned long f = wire::at(flags, i)->num;
+void apply_propagation(const char *target, const plan::List<int64_t> &flags, const char *cfg) {
+  for (int64_t each : flags) {
+    unsigned long f = static_cast<unsigned long>(each);
     if (mount(nullptr, target, nullptr, f, nullptr) < 0)
       fail("mount", errno, cfg, "cannot set propagation on %s: %s", target, errstr(errno));
   }
 }
 
 // The r* options: one mount_setattr over the whole new mount tree.
-void apply_recursive_attrs(int fd, const wire::Value *m, const char *dest, const char *cfg) {
+void apply_recursive_attrs(int fd, const plan::MountPlan &m, const char *dest, const char *cfg) {
   struct mount_attr attr = {};
-  attr.attr_set = static_cast<uint64_t>(wire::get_int(m, "recAttrSet"));
-  attr.attr_clr = static_cast<uint64_t>(wire::get_int(m, "recAttrClr"));
+  attr.attr_set = static_cast<uint64_t>(m.rec_attr_set);
+  attr.attr_clr = static_cast<uint64_t>(m.rec_attr_clr);
   if (!attr.attr_set && !attr.attr_clr) return;
   if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
     fail("mount_setattr", errno, cfg,
@@ -41,13 +41,13 @@ void apply_recursive_attrs(int fd, const wire::Value *m, const char *dest, const
          dest, errstr(errno));
 }
 
-void mount_one(int rootfd, const wire::Value *m) {
-  const char *cfg = wire::get_str(m, "configPath", "");
-  const char *dest = wire::get_str(m, "destination", "");
-  const char *source = wire::get_str(m, "source", "none");
-  const char *type = wire::get_str(m, "type", "");
-  const char *data = wire::get_str(m, "data", "");
-  unsigned long flags = wire::get_int(m, "flags");
+void mount_one(int rootfd, const plan::MountPlan &m) {
+  const char *cfg = m.config_path;
+  const char *dest = m.destination;
+  const char *source = m.source;
+  const char *type = m.type;
+  const char *data = m.data;
+  unsigned long flags = static_cast<unsigned long>(m.flags);
   bool bind = flags & MS_BIND;
 
   bool is_file = false;
@@ -89,7 +89,7 @@ void mount_one(int rootfd, const wire::Value *m) {
   if (fd < 0) fail("mount", errno, cfg, "cannot reopen %s after mounting: %s", dest, errstr(errno));
   snprintf(target, sizeof target, "/proc/self/fd/%d", fd);
   apply_recursive_attrs(fd, m, dest, cfg);
-  if (wire::count(wire::get(m, "propagation"))) apply_propagation(target, wire::get(m, "propagation"), cfg);
+  apply_propagation(target, m.propagation, cfg);
   close(fd);
 }
 
@@ -134,11 +134,11 @@ unsigned long locked_flags(const struct statvfs &sv) {
   return keep;
 }
 
-void mount_rootfs(const wire::Value *plan) {
-  const char *rootfs = wire::get_str(plan, "rootfs", "");
+void mount_rootfs(const plan::CreatePlan &plan) {
+  const char *rootfs = plan.rootfs;
   // Nothing we mount may propagate back to the host: make "/" slave (or what
   // linux.rootfsPropagation asks) before the first mount.
-  unsigned long prop = wire::get_int(plan, "rootfsPropagation", MS_SLAVE | MS_REC);
+  unsigned long prop = static_cast<unsigned long>(plan.rootfs_propagation);
   if (mount(nullptr, "/", nullptr, prop, nullptr) < 0)
     fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of /: %s", errstr(errno));
   // The mount the rootfs sits on goes private, so the rootfs bind below is not
@@ -150,31 +150,27 @@ void mount_rootfs(const wire::Value *plan) {
 
   int rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0) fail("open", errno, "/root/path", "cannot open the rootfs %s: %s", rootfs, errstr(errno));
-  const wire::Value *mounts = wire::get(plan, "mounts");
-  for (uint32_t i = 0; i < wire::count(mounts); i++) {
-    const wire::Value *m = wire::at(mounts, i);
+  for (const plan::MountPlan &m : plan.mounts) {
     mount_one(rootfd, m);
     // A mount on / (an overlay rootfs, say) is the rootfs from now on: later
     // mounts must land on it, not on the directory it covers.
-    if (strcmp(wire::get_str(m, "destination", ""), "/") == 0) {
+    if (strcmp(m.destination, "/") == 0) {
       close(rootfd);
       rootfd = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
-      if (rootfd < 0) fail("open", errno, wire::get_str(m, "configPath", ""), "cannot open the new rootfs: %s", errstr(errno));
+      if (rootfd < 0) fail("open", errno, m.config_path, "cannot open the new rootfs: %s", errstr(errno));
     }
   }
   close(rootfd);
-  // Nothing after this reads the mounts; 2,000 of them take ~2 MB decoded.
-  wire::release(plan, "mounts");
 }
 
-void enter_rootfs(const wire::Value *plan) {
-  const char *rootfs = wire::get_str(plan, "rootfs", "");
+void enter_rootfs(const plan::CreatePlan &plan) {
+  const char *rootfs = plan.rootfs;
   if (chdir(rootfs) < 0) fail("chdir", errno, "/root/path", "cannot enter the rootfs %s: %s", rootfs, errstr(errno));
-  if (wire::get_str(plan, "hostMountRecord")) {
+  if (plan.host_mount_record) {
     // No mount namespace: pivot_root would move the host's own /. The plan
     // refused a propagation change; root.readonly acts on our bind of the rootfs.
     if (chroot(".") < 0) fail("chroot", errno, "/root/path", "cannot chroot into %s: %s", rootfs, errstr(errno));
-  } else if (wire::get_bool(plan, "noPivot")) {
+  } else if (plan.no_pivot) {
     if (mount(rootfs, "/", nullptr, MS_MOVE, nullptr) < 0)
       fail("mount", errno, "/root/path", "cannot move the rootfs to /: %s", errstr(errno));
     if (chroot(".") < 0) fail("chroot", errno, "/root/path", "%s", errstr(errno));
@@ -193,11 +189,11 @@ void enter_rootfs(const wire::Value *plan) {
   }
   if (chdir("/") < 0) fail("chdir", errno, "", "%s", errstr(errno));
   // The container's own / gets the asked propagation: a fresh peer group for shared.
-  unsigned long prop = wire::get_int(plan, "rootfsPropagationAfter");
+  unsigned long prop = static_cast<unsigned long>(plan.rootfs_propagation_after);
   if (prop && mount(nullptr, "/", nullptr, prop, nullptr) < 0)
     fail("mount", errno, "/linux/rootfsPropagation", "cannot set propagation of the container's /: %s", errstr(errno));
 
-  if (wire::get_bool(plan, "readonlyRoot")) {
+  if (plan.readonly_root) {
     // A bind remount keeps the flags it does not name only if we pass them again.
     struct statvfs sv;
     if (statvfs("/", &sv) < 0) fail("statvfs", errno, "/root/readonly", "%s", errstr(errno));

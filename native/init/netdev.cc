@@ -125,18 +125,17 @@ void read_addresses(Device *dev) {
 
 }  // namespace
 
-void prepare_net_devices(const wire::Value *plan) {
-  const wire::Value *list = wire::get(plan, "netDevices");
-  g_ndevices = static_cast<int>(wire::count(list));
+void prepare_net_devices(const plan::List<plan::NetDevicePlan> &list) {
+  g_ndevices = static_cast<int>(list.count);
   if (!g_ndevices) return;
   g_devices = static_cast<Device *>(calloc(g_ndevices, sizeof(Device)));
   if (!g_devices) fail("alloc", ENOMEM, "/linux/netDevices", "out of memory");
   g_host_rtnl = open_rtnl("/linux/netDevices");
   for (int i = 0; i < g_ndevices; i++) {
-    const wire::Value *d = wire::at(list, static_cast<uint32_t>(i));
+    const plan::NetDevicePlan &d = list[static_cast<uint32_t>(i)];
     Device *dev = &g_devices[i];
-    snprintf(dev->host_name, sizeof dev->host_name, "%s", wire::get_str(d, "hostName", ""));
-    snprintf(dev->name, sizeof dev->name, "%s", wire::get_str(d, "name", ""));
+    snprintf(dev->host_name, sizeof dev->host_name, "%s", d.host_name);
+    snprintf(dev->name, sizeof dev->name, "%s", d.name);
     snprintf(dev->cfg, sizeof dev->cfg, "/linux/netDevices/%s", dev->host_name);
     dev->index = static_cast<int>(if_nametoindex(dev->host_name));
     if (!dev->index) fail("netdev", errno, dev->cfg, "there is no network device %s on the host: %s", dev->host_name, errstr(errno));

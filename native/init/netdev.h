@@ -5,7 +5,7 @@
 // and destroys a virtual one with it.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
@@ -13,7 +13,7 @@ namespace init {
 // Stage 0, in the host's network namespace: a netlink socket there (it stays
 // the host's after we leave), each device's index and its permanent global
 // addresses, read before the move takes them away.
-void prepare_net_devices(const wire::Value *plan);
+void prepare_net_devices(const plan::List<plan::NetDevicePlan> &devices);
 // The container's init, in its new network namespace: move each device in
 // through the host's socket, then re-add the addresses and bring it up.
 void move_net_devices();

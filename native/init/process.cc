@@ -82,7 +82,7 @@ void reset_signals() {
 }
 
 // A NOTIFY listener fd goes to the parent, which hands it to listenerPath.
-void load_seccomp_and_hand_off(const wire::Value *seccomp) {
+void load_seccomp_and_hand_off(const plan::SeccompPlan &seccomp) {
   int listener = load_seccomp(seccomp);
   if (listener < 0) return;
   send_fd(MSG_SECCOMP_LISTENER, listener);
@@ -118,42 +118,38 @@ void load_seccomp_and_hand_off(const wire::Value *seccomp) {
 
 }  // namespace
 
-char **string_array(const wire::Value *list) {
-  uint32_t n = wire::count(list);
-  char **out = static_cast<char **>(calloc(n + 1, sizeof(char *)));
+char **string_array(const plan::List<const char *> &list) {
+  char **out = static_cast<char **>(calloc(list.count + 1, sizeof(char *)));
   if (!out) fail("alloc", ENOMEM, "", "out of memory");
-  for (uint32_t i = 0; i < n; i++) out[i] = const_cast<char *>(wire::at(list, i)->str);
+  for (uint32_t i = 0; i < list.count; i++) out[i] = const_cast<char *>(list[i]);
   return out;
 }
 
-void open_fifo(const wire::Value *plan, Exec *ex) {
-  const char *fifo = wire::get_str(plan, "fifoPath", "");
+void open_fifo(const char *fifo, Exec *ex) {
   ex->fifo_fd = open(fifo, O_PATH | O_CLOEXEC);
   if (ex->fifo_fd < 0) fail("open", errno, "", "cannot open exec.fifo %s: %s", fifo, errstr(errno));
 }
 
-void setup_container(const wire::Value *plan) {
+void setup_container(const plan::ProcessPlan &proc, bool bind_console, const char *hostname, const char *domainname,
+                     const char *keyring) {
   // A session of its own, as runc gives it: the container's init leads its
   // session and process group, and no terminal of the caller's is its own.
   if (setsid() < 0) fail("setsid", errno, "", "%s", errstr(errno));
   // The terminal, made now that we lead a session; only the container's init
   // (create) gets it as /dev/console too.
-  setup_terminal(wire::get(plan, "process"), g_received_fd, strcmp(wire::get_str(plan, "mode", ""), "create") == 0);
-  const char *hostname = wire::get_str(plan, "hostname");
+  setup_terminal(proc, g_received_fd, bind_console);
   if (hostname && sethostname(hostname, strlen(hostname)) < 0)
     fail("sethostname", errno, "/hostname", "cannot set hostname %s: %s", hostname, errstr(errno));
-  const char *domainname = wire::get_str(plan, "domainname");
   if (domainname && setdomainname(domainname, strlen(domainname)) < 0)
     fail("setdomainname", errno, "/domainname", "cannot set domainname %s: %s", domainname, errstr(errno));
 
   // A session keyring of its own, so the container cannot read the host's keys.
-  const char *keyring = wire::get_str(plan, "sessionKeyring");
   if (keyring && syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, keyring) < 0 && errno != ENOSYS &&
       errno != EDQUOT)
     fail("keyctl", errno, "", "cannot join a new session keyring: %s", errstr(errno));
 }
 
-void setup_process(const wire::Value *proc, Exec *ex) {
+void setup_process(const plan::ProcessPlan &proc, Exec *ex) {
   // libcontainer's order: limits and labels while we are still root with
   // every capability, then no_new_privs, the bounding set, the uid change
   // and the final capability sets; cwd and args[0] are checked as the user.
@@ -165,14 +161,14 @@ void setup_process(const wire::Value *proc, Exec *ex) {
   set_exec_labels(proc);
   // HOME from the container's /etc/passwd: read while we are still root, and
   // before a seccomp filter might refuse the open.
-  ex->envp = with_home(string_array(wire::get(proc, "env")), static_cast<uid_t>(wire::get_int(proc, "uid")));
-  if (wire::get_bool(proc, "noNewPrivileges") && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+  ex->envp = with_home(string_array(proc.env), static_cast<uid_t>(proc.uid));
+  if (proc.no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     fail("prctl", errno, "/process/noNewPrivileges", "cannot set no_new_privs: %s", errstr(errno));
-  ex->seccomp = wire::get(proc, "seccomp");
+  ex->seccomp = proc.seccomp;
   // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it now.
   // A listener fd must reach the parent while the socket is open: also now.
-  if (ex->seccomp && (!wire::get_bool(proc, "noNewPrivileges") || wire::get_bool(ex->seccomp, "notify"))) {
-    load_seccomp_and_hand_off(ex->seccomp);
+  if (ex->seccomp && (!proc.no_new_privileges || ex->seccomp->notify)) {
+    load_seccomp_and_hand_off(*ex->seccomp);
     ex->seccomp = nullptr;
   }
   drop_bounding_set(proc);
@@ -181,8 +177,8 @@ void setup_process(const wire::Value *proc, Exec *ex) {
   // no container process can reach our fds or exe (the CVE-2019-5736 class).
   prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 
-  enter_cwd(wire::get_str(proc, "cwd", "/"));
-  ex->argv = string_array(wire::get(proc, "args"));
+  enter_cwd(proc.cwd);
+  ex->argv = string_array(proc.args);
   if (!ex->argv[0]) fail("exec", EINVAL, "/process/args", "args is empty");
   resolve_args0(ex->argv[0], ex->envp, ex);
 }
@@ -220,10 +216,9 @@ void signal_start(int start_fd) {
   if (w != 1) fail("exec.fifo", errno, "", "cannot signal start: %s", errstr(errno));
 }
 
-void exec_process(const wire::Value *proc, Exec *ex) {
-  apply_cpu_affinity(proc, "cpuAffinityFinal");
-  const wire::Value *persona = wire::get(proc, "personality");
-  if (persona && persona->kind == 'i' && personality(static_cast<unsigned long>(persona->num)) < 0)
+void exec_process(const plan::ProcessPlan &proc, Exec *ex) {
+  apply_cpu_affinity(proc.cpu_affinity_final, "/process/execCPUAffinity/final");
+  if (proc.personality.present && personality(static_cast<unsigned long>(proc.personality.value)) < 0)
     fail("personality", errno, "/linux/personality", "cannot set the personality: %s", errstr(errno));
   // libuv may have set O_NONBLOCK on the stdio it touched; the process expects blocking fds.
   for (int fd = 0; fd < 3; fd++) {
@@ -231,18 +226,18 @@ void exec_process(const wire::Value *proc, Exec *ex) {
     if (fl >= 0 && (fl & O_NONBLOCK)) fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
   }
   // Nothing of ours beyond stdio and --preserve-fds may reach the process.
-  unsigned int first = 3 + static_cast<unsigned int>(wire::get_int(proc, "preserveFds"));
+  unsigned int first = 3 + static_cast<unsigned int>(proc.preserve_fds);
   if (syscall(SYS_close_range, first, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
     for (int fd = first; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 
   reset_signals();
-  umask(static_cast<mode_t>(wire::get_int(proc, "umask", 022)));
+  umask(static_cast<mode_t>(proc.umask));
   // Now that nothing of ours needs a new fd, a process, or memory: a limit as
   // small as RLIMIT_NOFILE 3 binds the user's process and not our setup. Before
   // the filter, which may not allow prlimit64.
   apply_rlimits(proc);
   // With no_new_privs the filter goes on last, so it need not allow our own setup.
-  if (ex->seccomp) load_seccomp_and_hand_off(ex->seccomp);
+  if (ex->seccomp) load_seccomp_and_hand_off(*ex->seccomp);
   execve(ex->path, ex->argv, ex->envp);
   if (errno == E2BIG) fail_too_big(ex);
   fail("exec", errno, "/process/args/0", "exec %s: %s", ex->path, errstr(errno));

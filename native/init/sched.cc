@@ -28,18 +28,18 @@ constexpr int kIoprioWhoProcess = 1;
 
 }  // namespace
 
-void apply_scheduler(const wire::Value *proc) {
-  const wire::Value *s = wire::get(proc, "scheduler");
+void apply_scheduler(const plan::ProcessPlan &proc) {
+  const plan::SchedulerPlan *s = proc.scheduler;
   if (!s) return;
   SchedAttr attr = {};
   attr.size = sizeof attr;
-  attr.sched_policy = static_cast<uint32_t>(wire::get_int(s, "policy"));
-  attr.sched_flags = static_cast<uint64_t>(wire::get_int(s, "flags"));
-  attr.sched_nice = static_cast<int32_t>(wire::get_int(s, "nice"));
-  attr.sched_priority = static_cast<uint32_t>(wire::get_int(s, "priority"));
-  attr.sched_runtime = static_cast<uint64_t>(wire::get_int(s, "runtime"));
-  attr.sched_deadline = static_cast<uint64_t>(wire::get_int(s, "deadline"));
-  attr.sched_period = static_cast<uint64_t>(wire::get_int(s, "period"));
+  attr.sched_policy = static_cast<uint32_t>(s->policy);
+  attr.sched_flags = static_cast<uint64_t>(s->flags);
+  attr.sched_nice = static_cast<int32_t>(s->nice);
+  attr.sched_priority = static_cast<uint32_t>(s->priority);
+  attr.sched_runtime = static_cast<uint64_t>(s->runtime);
+  attr.sched_deadline = static_cast<uint64_t>(s->deadline);
+  attr.sched_period = static_cast<uint64_t>(s->period);
   if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
     fail("sched_setattr", errno, "/process/scheduler",
          errno == EINVAL ? "the kernel refused this policy with these parameters: %s"
@@ -47,21 +47,18 @@ void apply_scheduler(const wire::Value *proc) {
          errstr(errno));
 }
 
-void apply_io_priority(const wire::Value *proc) {
-  const wire::Value *v = wire::get(proc, "ioPriority");
-  if (!v || v->kind != 'i') return;
-  if (syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, static_cast<int>(v->num)) < 0)
+void apply_io_priority(const plan::ProcessPlan &proc) {
+  if (!proc.io_priority.present) return;
+  if (syscall(SYS_ioprio_set, kIoprioWhoProcess, 0, static_cast<int>(proc.io_priority.value)) < 0)
     fail("ioprio_set", errno, "/process/ioPriority", "cannot set the I/O priority: %s", errstr(errno));
 }
 
-void apply_cpu_affinity(const wire::Value *proc, const char *key) {
-  const wire::Value *cpus = wire::get(proc, key);
-  if (wire::count(cpus) == 0) return;
+void apply_cpu_affinity(const plan::List<int64_t> &cpus, const char *cfg) {
+  if (cpus.count == 0) return;
   cpu_set_t set;
   CPU_ZERO(&set);
-  for (uint32_t i = 0; i < wire::count(cpus); i++) CPU_SET(static_cast<int>(wire::at(cpus, i)->num), &set);
+  for (int64_t cpu : cpus) CPU_SET(static_cast<int>(cpu), &set);
   if (sched_setaffinity(0, sizeof set, &set) < 0) {
-    const char *cfg = key[11] == 'I' ? "/process/execCPUAffinity/initial" : "/process/execCPUAffinity/final";
     fail("sched_setaffinity", errno, cfg,
          errno == EINVAL ? "none of these CPUs is online and allowed: %s" : "cannot set the CPU affinity: %s",
          errstr(errno));

@@ -11,13 +11,11 @@
 namespace tsrun {
 namespace init {
 
-void apply_sysctl(const wire::Value *plan) {
-  const wire::Value *list = wire::get(plan, "sysctl");
-  for (uint32_t i = 0; i < wire::count(list); i++) {
-    const wire::Value *s = wire::at(list, i);
-    const char *cfg = wire::get_str(s, "configPath", "/linux/sysctl");
-    const char *file = wire::get_str(s, "file", "");
-    const char *value = wire::get_str(s, "value", "");
+void apply_sysctl(const plan::List<plan::SysctlPlan> &sysctl) {
+  for (const plan::SysctlPlan &s : sysctl) {
+    const char *cfg = s.config_path;
+    const char *file = s.file;
+    const char *value = s.value;
     int fd = open_proc_file(file, O_WRONLY | O_TRUNC);
     if (fd < 0)
       fail("sysctl", errno, cfg, errno == ENOENT ? "this kernel has no /proc/%s: %s" : "cannot open /proc/%s: %s", file,

@@ -2,12 +2,12 @@
 // TS has already refused every key that is not namespaced.
 #pragma once
 
-#include "wire.h"
+#include "plan.h"
 
 namespace tsrun {
 namespace init {
 
-void apply_sysctl(const wire::Value *plan);
+void apply_sysctl(const plan::List<plan::SysctlPlan> &sysctl);
 
 }  // namespace init
 }  // namespace tsrun

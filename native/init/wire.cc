@@ -125,27 +125,9 @@ void release(const Value *map, const char *key) {
   malloc_trim(0);
 }
 
-const char *get_str(const Value *map, const char *key, const char *fallback) {
+const char *get_str(const Value *map, const char *key) {
   const Value *v = get(map, key);
-  return v && v->kind == 's' ? v->str : fallback;
-}
-
-int64_t get_int(const Value *map, const char *key, int64_t fallback) {
-  const Value *v = get(map, key);
-  return v && v->kind == 'i' ? v->num : fallback;
-}
-
-bool get_bool(const Value *map, const char *key, bool fallback) {
-  const Value *v = get(map, key);
-  if (v && v->kind == 't') return true;
-  if (v && v->kind == 'f') return false;
-  return fallback;
-}
-
-uint32_t count(const Value *array) { return array && array->kind == 'a' ? array->len : 0; }
-
-const Value *at(const Value *array, uint32_t i) {
-  return i < count(array) ? &array->items[i] : nullptr;
+  return v && v->kind == 's' ? v->str : nullptr;
 }
 
 namespace {
@@ -162,7 +144,8 @@ void put_u32(Writer &w, uint32_t n) {
 
 void Writer::map(uint32_t pairs) { put(*this, "m", 1); put_u32(*this, pairs); }
 void Writer::key(const char *k) { uint32_t n = strlen(k); put_u32(*this, n); put(*this, k, n); }
-void Writer::str(const char *s) { uint32_t n = strlen(s); put(*this, "s", 1); put_u32(*this, n); put(*this, s, n); }
+void Writer::str(const char *s) { bytes(s, strlen(s)); }
+void Writer::bytes(const void *data, uint32_t n) { put(*this, "s", 1); put_u32(*this, n); put(*this, data, n); }
 void Writer::i64(int64_t n) {
   uint8_t b[9] = {'i'};
   for (int i = 0; i < 8; i++) b[i + 1] = uint8_t(static_cast<uint64_t>(n) >> (8 * i));

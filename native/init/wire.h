@@ -28,13 +28,12 @@ struct Value {
 Value *decode(const uint8_t *buf, size_t size);
 void free_value(Value *v);
 
-// Lookups that tolerate missing keys and wrong kinds: they return the fallback.
+// map[key], or nullptr. The plan is never read this way: plan-load.cc decodes
+// it strictly into plan.h's structs. These are for the small protocol
+// messages (an ACK's hook states).
 const Value *get(const Value *map, const char *key);
-const char *get_str(const Value *map, const char *key, const char *fallback = nullptr);
-int64_t get_int(const Value *map, const char *key, int64_t fallback = 0);
-bool get_bool(const Value *map, const char *key, bool fallback = false);
-uint32_t count(const Value *array);  // 0 unless v is an array
-const Value *at(const Value *array, uint32_t i);
+// map[key] if it is a string, else nullptr.
+const char *get_str(const Value *map, const char *key);
 
 // Frees what map[key] holds, leaves null in its place, and gives the freed
 // pages back to the system: for the one step that reads a large part of a
@@ -52,6 +51,7 @@ struct Writer {
   void map(uint32_t pairs);
   void key(const char *k);
   void str(const char *s);
+  void bytes(const void *data, uint32_t n);  // an 's' of raw bytes
   void i64(int64_t n);
 };
 

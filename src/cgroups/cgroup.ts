@@ -7,30 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import type { Resources } from '../spec/types.js';
-import type { CgroupMode } from './hierarchy.js';
 import { CgroupError, CgroupOpError } from './errors.js';
-import { describe, readPids, readText, removeDir, sleepMs, writeValue } from './fs.js';
+import { describe, readPids, readText, removeDir, removeTree, sleepMs, writeValue } from './fs.js';
 import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
 import type { Stats } from './stats.js';
-
-export interface CgroupRecord {
-  mode: CgroupMode;
-  /** The container's cgroup path, the same in every hierarchy ('/tsrun/c1'). */
-  path: string;
-  /** Below this path everything is tsrun's (its own parent); '' when only `created` is. */
-  ownedFrom: string;
-  /** The v1 hierarchies the container is in (none on v2). */
-  v1: { mount: string; controllers: string[]; dir: string }[];
-  /** Its cgroup in the unified hierarchy: the only one on v2, the extra one on hybrid. */
-  unified?: { mount: string; dir: string };
-  /** Directories this container's create made, parents first. */
-  created: string[];
-  /**
-   * Set only while create makes the directories: those missing just before.
-   * A create killed then leaves them to the sweep, which removes the empty ones.
-   */
-  making?: string[];
-}
+import type { CgroupRecord } from './record.js';
 
 /** What the host provides that the cgroup code cannot do with files alone. */
 export interface CgroupSyscalls {
@@ -64,7 +45,11 @@ export abstract class Cgroup {
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
   /** The directory a planned write goes to. */
   protected abstract dirFor(w: FileWrite): string;
-  abstract addProcess(pid: number): void;
+  /**
+   * Moves pid into the cgroup, in every hierarchy; withUnified false leaves
+   * the unified one out (its child is cloned into it with clone3).
+   */
+  abstract addProcess(pid: number, withUnified?: boolean): void;
   abstract freeze(): void;
   abstract thaw(): void;
   abstract isFrozen(): boolean;
@@ -299,7 +284,7 @@ export abstract class Cgroup {
         sleepMs(delay);
       }
     }
-    const busy = owned.filter((d) => !removeDir(d));
+    const busy = owned.filter((d) => !removeTree(d));
     if (busy.length) throw new CgroupOpError(`cannot remove the container's cgroup: ${busy.join(', ')} stays busy`);
     this.removeEmptyParents();
   }

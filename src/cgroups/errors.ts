@@ -1,7 +1,7 @@
 // Errors about linux.resources: each names the field, the controller and what
 // would be right. The prefix says where the field came from: config.json for
 // create, the --resources file or a flag for update.
-import { TsrunError } from '../runtime/errors.js';
+import { TsrunError } from '../core/errors.js';
 
 export class CgroupError extends TsrunError {
   constructor(

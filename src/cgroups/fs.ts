@@ -3,8 +3,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-export const sleepMs = (ms: number) => Atomics.wait(sleeper, 0, 0, ms);
+// Made at first use, not when the module loads: tsrun's start-up snapshot (src/cli/snapshot.ts) cannot hold a SharedArrayBuffer.
+let sleeper: Int32Array | undefined;
+export const sleepMs = (ms: number) => Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 
 export function readText(file: string): string | undefined {
   try {
@@ -78,6 +79,23 @@ export function removeDir(dir: string, waitMs = 2000): boolean {
     }
     sleepMs(delay);
   }
+}
+
+/**
+ * removeDir of dir and every cgroup below it, deepest first: a container's
+ * cgroup with the sub-cgroups made in it (for `exec --cgroup`, or by its own
+ * processes through a cgroup namespace) goes as a whole, as runc removes it.
+ */
+export function removeTree(dir: string, waitMs = 2000): boolean {
+  let entries: fs.Dirent[] = [];
+  try {
+    entries = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    // gone already: removeDir says so
+  }
+  let ok = true;
+  for (const e of entries) if (e.isDirectory()) ok = removeTree(path.join(dir, e.name), waitMs) && ok;
+  return removeDir(dir, waitMs) && ok;
 }
 
 /** The pids in cgroup.procs of dir and, recursively, of its children. */

@@ -3,7 +3,7 @@
 // hybrid (v1 controllers plus a cgroup2 mount, usually .../unified) or v1.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError } from '../runtime/errors.js';
+import { TsrunError } from '../core/errors.js';
 
 export type CgroupMode = 'v1' | 'hybrid' | 'v2';
 

@@ -4,8 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
-import { native } from '../runtime/native.js';
-import { Cgroup, type CgroupRecord, type CgroupSyscalls } from './cgroup.js';
+import { native } from '../core/native.js';
+import { Cgroup, type CgroupSyscalls } from './cgroup.js';
+import type { CgroupRecord } from './record.js';
 import { hostHugepageSizes, kernelVersion } from './convert.js';
 import { CgroupOpError } from './errors.js';
 import { readPids } from './fs.js';
@@ -17,9 +18,12 @@ export { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings };
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 
-export type { CgroupRecord } from './cgroup.js';
+export type { CgroupRecord } from './record.js';
 export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
+export { statsJson, type Stats } from './stats.js';
+export { watchOom } from './oom.js';
+export { resourceProblems } from './dry-run.js';
 
 /**
  * Where the container's cgroup goes on this host; pure given the layout.
@@ -62,7 +66,9 @@ export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: str
 /**
  * create's step: makes the cgroup, refuses one that already holds processes
  * or is frozen, applies the resources and moves pid (tsrun-init's stage 0)
- * in; its children, the container's init among them, are born there.
+ * in; its children, the container's init among them, are born there. With
+ * unifiedByClone, stage 0 stays out of the unified hierarchy: its child is
+ * cloned straight into it (clone3 CLONE_INTO_CGROUP).
  * record.created says what it made, so that a failure undoes exactly that
  * (removeCreated); persist(record) stores the record where the sweep of a
  * killed create finds it: before the directories are made, and after.
@@ -71,7 +77,7 @@ export function setUpCgroup(
   cg: Cgroup,
   resources: Resources | undefined,
   pid: number,
-  opts: { facts?: ReturnType<typeof hostApplyFacts>; persist?: (record: CgroupRecord) => void } = {},
+  opts: { facts?: ReturnType<typeof hostApplyFacts>; persist?: (record: CgroupRecord) => void; unifiedByClone?: boolean } = {},
 ): void {
   const { record } = cg;
   const missing = cg.missing();
@@ -93,12 +99,7 @@ export function setUpCgroup(
   }
   if (preexisting.length && cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${record.path} is frozen; thaw it or use another`);
   cg.apply(resources ?? {}, { create: true, ...(opts.facts ?? hostApplyFacts()) });
-  cg.addProcess(pid);
-}
-
-/** exec's step: pid joins the container's cgroup(s). */
-export function joinCgroup(record: CgroupRecord, pid: number): void {
-  openCgroup(record).addProcess(pid);
+  cg.addProcess(pid, !opts.unifiedByClone);
 }
 
 /**

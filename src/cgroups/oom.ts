@@ -4,8 +4,8 @@
 // memory.events, says when to look at it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from '../runtime/native.js';
-import type { CgroupRecord } from './cgroup.js';
+import { native } from '../core/native.js';
+import type { CgroupRecord } from './record.js';
 import { parseKeyed } from './convert.js';
 import { readText } from './fs.js';
 

@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
-import { PlanError } from '../runtime/plan-error.js';
-import { UnsupportedError } from '../runtime/errors.js';
+import { PlanError, UnsupportedError } from '../core/errors.js';
 
 /** Our own parent cgroup, in every hierarchy. */
 export const OUR_PARENT = '/tsrun';

@@ -3,7 +3,7 @@
 // are uint64: past 2^53 they are bigints, and statsJson prints them exactly.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { CgroupRecord } from './cgroup.js';
+import type { CgroupRecord } from './record.js';
 import { parseList } from './convert.js';
 import { readText } from './fs.js';
 

@@ -95,8 +95,8 @@ export class V1Cgroup extends Cgroup {
     return this.record.unified?.dir ?? this.dirOf('freezer') ?? this.dirOf('pids') ?? this.record.v1[0].dir;
   }
 
-  addProcess(pid: number): void {
-    for (const d of this.dirs()) {
+  addProcess(pid: number, withUnified = true): void {
+    for (const d of withUnified ? this.dirs() : this.record.v1.map((h) => h.dir)) {
       try {
         writeValue(path.join(d, 'cgroup.procs'), String(pid));
       } catch (e) {

@@ -53,7 +53,8 @@ export class V2Cgroup extends Cgroup {
     return this.dir;
   }
 
-  addProcess(pid: number): void {
+  addProcess(pid: number, withUnified = true): void {
+    if (!withUnified) return;
     try {
       writeValue(path.join(this.dir, 'cgroup.procs'), String(pid));
     } catch (e) {

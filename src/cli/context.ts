@@ -2,13 +2,16 @@
 // --root and the logger; and the one place errors become output and exit codes.
 import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
-import { StateStore } from '../runtime/state.js';
-import { UnsupportedError } from '../runtime/errors.js';
+import type { StateStore } from '../runtime/state.js';
+import { Runtime } from '../runtime/runtime.js';
+import { UnsupportedError } from '../core/errors.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
+import { parseRootlessFlag } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
 
 export interface GlobalArgs {
-  root: string;
+  /** Absent: root's /run/tsrun, or $XDG_RUNTIME_DIR/tsrun for a rootless caller (rootless.ts). */
+  root?: string;
   log?: string;
   logFormat: LogFormat;
   debug: boolean;
@@ -23,6 +26,9 @@ export interface IdArgs {
 }
 
 export interface Context {
+  /** The one code path every command goes through (the library's too). */
+  runtime: Runtime;
+  /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
   log: Logger;
 }
@@ -32,7 +38,8 @@ export const DEFAULT_ROOT = DEFAULT_STATE_ROOT;
 
 /** runc's global flags; they may come before or after the command. */
 export const GLOBAL_OPTIONS = {
-  root: { type: 'string', default: DEFAULT_ROOT, describe: 'directory for container state', global: true },
+  // No default here: a rootless caller's is under XDG_RUNTIME_DIR (rootless.ts defaultStateRoot), chosen when first used.
+  root: { type: 'string', describe: `directory for container state (default: ${DEFAULT_ROOT}, or $XDG_RUNTIME_DIR/tsrun when not root)`, global: true },
   log: { type: 'string', describe: 'log file (default: stderr)', global: true },
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
   debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
@@ -48,10 +55,16 @@ function contextFrom(argv: GlobalArgs): Context {
   if (argv.systemdCgroup) {
     throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
   }
-  if (argv.rootless === 'true') {
-    throw new UnsupportedError('--rootless=true is not supported by tsrun yet: run tsrun as root');
-  }
-  return { store: new StateStore(path.resolve(argv.root)), log };
+  const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
+  const runtime = new Runtime({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log });
+  return {
+    runtime,
+    // The root is chosen when first used: spec and features need none, so a rootless caller without XDG_RUNTIME_DIR may still run them.
+    get store() {
+      return runtime.store;
+    },
+    log,
+  };
 }
 
 type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;

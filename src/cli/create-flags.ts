@@ -1,11 +1,10 @@
 // The flags `create` and `run` share, and their translation to CreateOptions.
 import type { Argv } from 'yargs';
 import fs from 'node:fs';
-import { TsrunError, UnsupportedError } from '../runtime/errors.js';
+import { TsrunError, UnsupportedError } from '../core/errors.js';
 import { openFileLimit } from '../runtime/host.js';
 import type { CreateOptions } from '../runtime/create.js';
 import { notifySocketFromEnv } from '../runtime/notify-socket.js';
-import type { Context } from './context.js';
 
 export interface CreateArgs {
   containerId: string;
@@ -30,7 +29,7 @@ export function createFlags<T>(y: Argv<T>) {
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' });
 }
 
-export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
+export function createOptions(argv: CreateArgs): CreateOptions & { id: string; bundle: string } {
   return {
     consoleSocket: argv.consoleSocket,
     pidfdSocket: argv.pidfdSocket,
@@ -41,7 +40,6 @@ export function createOptions(ctx: Context, argv: CreateArgs): CreateOptions {
     noNewKeyring: argv.noNewKeyring,
     ...checkPassedFds(withListenFds(checkPreserveFds(argv.preserveFds))),
     notifySocket: notifySocketFromEnv(),
-    onWarning: (m) => ctx.log.warn(m),
   };
 }
 

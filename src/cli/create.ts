@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { createContainer } from '../runtime/create.js';
 import { command, type GlobalArgs } from './context.js';
 import { createFlags, createOptions, type CreateArgs } from './create-flags.js';
 
@@ -8,6 +7,7 @@ export const createCommand: CommandModule<GlobalArgs, CreateArgs & GlobalArgs> =
   describe: 'create a container: its init waits until `start`',
   builder: (y) => createFlags(y) as never,
   handler: command<CreateArgs>((ctx, argv) => {
-    createContainer(ctx.store, createOptions(ctx, argv));
+    const { id, bundle, ...opts } = createOptions(argv);
+    ctx.runtime.create(id, { bundle }, opts);
   }),
 };

@@ -1,7 +1,7 @@
 // The flags checkpoint and restore share (runc's), and runc's answer to a
 // string flag given without a value, which podman's probe looks for.
 import type { Argv } from 'yargs';
-import { TsrunError } from '../runtime/errors.js';
+import { TsrunError } from '../core/errors.js';
 import type { CriuCommonOptions } from '../runtime/criu-opts.js';
 
 class UsageError extends TsrunError {}

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { deleteContainer } from '../runtime/delete.js';
 import { command, type GlobalArgs } from './context.js';
 
 interface DeleteArgs {
@@ -15,6 +14,6 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs & GlobalArgs> =
       .positional('container-id', { type: 'string', demandOption: true })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it runs' }) as never,
   handler: command<DeleteArgs>((ctx, argv) =>
-    deleteContainer(ctx.store, argv.containerId, argv.force, { onWarning: (m) => ctx.log.warn(m) }),
+    ctx.runtime.delete(argv.containerId, { force: argv.force }),
   ),
 };

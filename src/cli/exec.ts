@@ -2,8 +2,7 @@
 // before the container id, and everything after it is the command, so
 // `tsrun exec c1 sh -c 'echo hi'` runs sh with -c.
 import type { CommandModule, Options } from 'yargs';
-import { UnsupportedError, TsrunError } from '../runtime/errors.js';
-import { execInContainer } from '../runtime/exec.js';
+import { TsrunError } from '../core/errors.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 import { checkPassedFds, checkPreserveFds } from './create-flags.js';
 
@@ -74,10 +73,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
       .options(EXEC_OPTIONS) as never,
   handler: command<ExecArgs>(async (ctx, argv) => {
     try {
-      // Sub-cgroups for one exec are not done: refuse, never ignore.
-      if (argv.cgroup?.length) throw new UnsupportedError("--cgroup is not supported by tsrun yet (exec joins the container's own cgroup; sub-cgroups are not done)");
-      return await execInContainer(ctx.store, {
-        id: argv.containerId,
+      return await ctx.runtime.exec(argv.containerId, {
         processFile: argv.process,
         flags: {
           args: [...(argv.command ?? []), ...(argv['--'] ?? [])].map(String),
@@ -97,7 +93,8 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
         detach: argv.detach,
         preserveFds: checkPassedFds({ preserveFds: checkPreserveFds(argv.preserveFds) }).preserveFds,
         ignorePaused: argv.ignorePaused,
-        onWarning: (m) => ctx.log.warn(m),
+        cgroups: argv.cgroup?.map(String),
+        forwardSignals: true,
       });
     } catch (e) {
       throw execFailed(e);

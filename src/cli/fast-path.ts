@@ -5,13 +5,13 @@
 // before, which then also gives runc's errors. The argv handed to a command's
 // handler is the one yargs would have built.
 import type { CommandModule } from 'yargs';
-import { DEFAULT_ROOT, type GlobalArgs } from './context.js';
+import type { GlobalArgs } from './context.js';
 
 type Argv = GlobalArgs & Record<string, unknown>;
 
 /** The global flags read here: `--flag value` or a boolean `--flag`, before the command. */
 function readGlobals(args: string[]): { globals: Argv; rest: string[] } | undefined {
-  const globals: Argv = { root: DEFAULT_ROOT, logFormat: 'text', debug: false, systemdCgroup: false };
+  const globals: Argv = { logFormat: 'text', debug: false, systemdCgroup: false };
   let i = 0;
   for (; i < args.length && args[i].startsWith('-'); i++) {
     const flag = args[i];

@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import { features } from '../runtime/features.js';
 import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
+import { rootlessEuid } from '../runtime/rootless.js';
 import { command, type GlobalArgs } from './context.js';
 import { writeStdout } from './stdout.js';
 
@@ -21,7 +22,8 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       seccomp: seccompFacts(),
       apparmorEnabled: host.apparmorEnabled,
       selinuxEnabled: host.selinuxEnabled,
-      idmapMounts: idmappedMountsWork(),
+      // A rootless caller's idmapped mounts are refused (plan.ts), so they are not offered to it.
+      idmapMounts: !rootlessEuid() && idmappedMountsWork(),
     });
     writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   }),

@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { killContainer, parseSignal } from '../runtime/kill.js';
+import { parseSignal } from '../runtime/kill.js';
 import { command, type GlobalArgs } from './context.js';
 
 interface KillArgs {
@@ -17,6 +17,6 @@ export const killCommand: CommandModule<GlobalArgs, KillArgs & GlobalArgs> = {
       .positional('signal', { type: 'string', default: 'SIGTERM', describe: 'a name (KILL, SIGKILL) or a number' })
       .option('all', { alias: 'a', type: 'boolean', default: false, describe: "signal every process in the container's cgroup" }) as never,
   handler: command<KillArgs>((ctx, argv) => {
-    killContainer(ctx.store, argv.containerId, parseSignal(String(argv.signal)), argv.all);
+    ctx.runtime.kill(argv.containerId, parseSignal(String(argv.signal)), { all: argv.all });
   }),
 };

@@ -5,6 +5,7 @@ import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
 import { OCI_VERSION } from '../runtime/create.js';
 import { commandName, GLOBAL_OPTIONS } from './context.js';
+import { checkCommand } from './check.js';
 import { checkpointCommand } from './checkpoint.js';
 import { createCommand } from './create.js';
 import { deleteCommand } from './delete.js';
@@ -70,7 +71,7 @@ const PLAIN_COMMANDS = { state: stateCommand, start: startCommand, kill: killCom
 const COMMANDS = [
   createCommand, startCommand, runCommand, execCommand, stateCommand, killCommand, deleteCommand, listCommand,
   pauseCommand, resumeCommand, psCommand, eventsCommand, updateCommand, specCommand, featuresCommand,
-  checkpointCommand, restoreCommand,
+  checkpointCommand, restoreCommand, checkCommand,
 ] as unknown as CommandModule[];
 
 /**

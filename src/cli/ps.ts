@@ -2,8 +2,7 @@
 // (as the host sees them); the table is ps(1)'s own output (ps -ef unless ps
 // options follow the container id), keeping the header and the container's rows.
 import type { CommandModule, Options } from 'yargs';
-import { containerPids } from '../cgroups/container.js';
-import { TsrunError } from '../runtime/errors.js';
+import { TsrunError } from '../core/errors.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 import { writeStdout } from './stdout.js';
 
@@ -26,7 +25,8 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
   builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }).options(PS_OPTIONS) as never,
   handler: command<PsArgs>((ctx, argv) => {
     if (argv.format !== 'table' && argv.format !== 'json') throw new TsrunError('invalid format option');
-    const pids = containerPids(ctx.store, argv.containerId);
+    if (ctx.runtime.rootlessCgroups) ctx.log.warn("tsrun ps may fail if you don't have the full access to cgroups");
+    const pids = ctx.runtime.ps(argv.containerId);
     if (argv.format === 'json') {
       // Go's encoder: an empty list is null.
       writeStdout(JSON.stringify(pids.length ? pids : null) + '\n');

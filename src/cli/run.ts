@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { runContainer } from '../runtime/run.js';
 import { command, type GlobalArgs } from './context.js';
 import { createFlags, createOptions, type CreateArgs } from './create-flags.js';
 
@@ -17,7 +16,8 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the container' })
       .option('keep', { type: 'boolean', default: false, describe: 'keep the stopped container instead of deleting it' })
       .option('no-subreaper', { type: 'boolean', default: false, describe: 'accepted for runc compatibility; tsrun never becomes a subreaper' }) as never,
-  handler: command<RunArgs>((ctx, argv) =>
-    runContainer(ctx.store, { ...createOptions(ctx, argv), detach: argv.detach, keep: argv.keep }),
-  ),
+  handler: command<RunArgs>((ctx, argv) => {
+    const { id, bundle, ...opts } = createOptions(argv);
+    return ctx.runtime.run(id, { bundle }, { ...opts, detach: argv.detach, keep: argv.keep, forwardSignals: true });
+  }),
 };

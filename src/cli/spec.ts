@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { defaultConfig } from '../spec/defaults.js';
-import { TsrunError } from '../runtime/errors.js';
+import { TsrunError } from '../core/errors.js';
 import { command, type GlobalArgs } from './context.js';
 
 interface SpecArgs {

@@ -1,5 +1,4 @@
 import type { CommandModule } from 'yargs';
-import { startContainer } from '../runtime/start.js';
 import { notifySocketFromEnv } from '../runtime/notify-socket.js';
 import { command, type GlobalArgs, type IdArgs } from './context.js';
 
@@ -8,6 +7,6 @@ export const startCommand: CommandModule<GlobalArgs, IdArgs & GlobalArgs> = {
   describe: 'start the process of a created container',
   builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }) as never,
   handler: command<IdArgs>((ctx, argv) =>
-    startContainer(ctx.store, argv.containerId, { onWarning: (m) => ctx.log.warn(m), notifySocket: notifySocketFromEnv() }),
+    ctx.runtime.start(argv.containerId, { notifySocket: notifySocketFromEnv() }),
   ),
 };

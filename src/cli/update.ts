@@ -5,9 +5,9 @@ import fs from 'node:fs';
 import type { CommandModule, Options } from 'yargs';
 import type { Resources } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import { updateContainer } from '../cgroups/container.js';
 import type { CgroupError } from '../cgroups/errors.js';
-import { TsrunError, UnsupportedError } from '../runtime/errors.js';
+import { TsrunError, UnsupportedError } from '../core/errors.js';
+import { intelRdtRefusal, readRdtFacts } from '../runtime/intel-rdt.js';
 import { command, type GlobalArgs } from './context.js';
 
 // Each flag: the linux.resources field it sets, and how its value is read.
@@ -115,14 +115,14 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
     if (argv.resources !== undefined) {
       const file = String(argv.resources);
       const label = file === '-' ? 'stdin' : file;
-      updateContainer(ctx.store, argv.containerId, readResources(file), (e: CgroupError) => e.relabel(`${label}: `));
+      ctx.runtime.update(argv.containerId, readResources(file), (e: CgroupError) => e.relabel(`${label}: `));
       return;
     }
     for (const name of RDT_FLAGS) {
-      if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: Intel RDT is not supported by tsrun (no resctrl support)`);
+      if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: ${intelRdtRefusal(readRdtFacts())}`);
     }
     const { resources, flagOf } = resourcesFromFlags(argv);
-    updateContainer(ctx.store, argv.containerId, resources, (e: CgroupError) => {
+    ctx.runtime.update(argv.containerId, resources, (e: CgroupError) => {
       const flag = flagOf.get(e.field);
       if (flag) e.relabel(flag, false);
       else e.relabel('update: linux.resources');

@@ -19,7 +19,8 @@ export const CAP_SYS_RESOURCE = 24;
 export const CAPABILITY_SETS: CapabilitySet[] = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'];
 
 /** One 64-bit mask per set; a set the config leaves out is empty, as runc leaves it. */
-export type CapabilityPlan = Record<CapabilitySet, bigint>;
+export type { CapabilityPlan } from './plan-schema.js';
+import type { CapabilityPlan } from './plan-schema.js';
 
 export function planCapabilities(
   caps: Capabilities | undefined,

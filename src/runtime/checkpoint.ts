@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCgroup } from '../cgroups/index.js';
-import { StatusError, TsrunError } from './errors.js';
+import { StatusError, TsrunError } from '../core/errors.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { commonCriuOpts, externalMounts, freezerDir, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { requireCriuFeatures, runCriu, type CriuFeatures } from './criu-rpc.js';
@@ -87,7 +87,7 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       fs.closeSync(imagesFd);
     }
     if (o.leaveRunning || o.preDump) return;
-    if (!dir.lockExclusive()) return; // deleted meanwhile
+    if (!dir.lockExclusive(store.core)) return; // deleted meanwhile
     // CRIU killed the container's processes after the dump; what runc does next: destroy it.
     try {
       process.kill(state.pid, 'SIGKILL');

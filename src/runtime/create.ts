@@ -3,19 +3,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
-import { TsrunError } from './errors.js';
+import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup, type CgroupRecord } from '../cgroups/index.js';
+import { TsrunError } from '../core/errors.js';
+import type { Config } from '../spec/types.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
-import { native } from './native.js';
 import { undoHostMounts } from './host-mounts.js';
 import { buildCreatePlan } from './plan.js';
-import { readBundle } from './bundle.js';
+import { bundleFromConfig, readBundle } from './bundle.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { withNotifySocket } from './notify-socket.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
-import { planIdMaps, writeIdMaps } from './userns.js';
+import { planIdMaps, writeIdMaps, type RootlessCaller } from './userns.js';
+import { placeRootless, planRootlessCgroup } from './rootless-cgroup.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
 
@@ -27,6 +28,9 @@ import { OCI_VERSION } from '../spec/version.js';
 export interface CreateOptions {
   id: string;
   bundle: string;
+  /** A config given in code (with rootfs), instead of bundle's config.json. */
+  config?: Config;
+  rootfs?: string;
   pidFile?: string;
   noPivot?: boolean;
   noNewKeyring?: boolean;
@@ -44,11 +48,15 @@ export interface CreateOptions {
   onWarning?(message: string): void;
   /** NOTIFY_SOCKET (the host's): the container gets a notify socket of ours (notify-socket.ts). */
   notifySocket?: string;
+  /** Rootless by euid: the caller, whose maps are written as an unprivileged process may (userns.ts). */
+  rootless?: RootlessCaller;
+  /** Rootless cgroups: without limits, a cgroup that cannot be made is done without (rootless-cgroup.ts). */
+  rootlessCgroups?: boolean;
 }
 
 /** Returns the container init's pid. */
 export function createContainer(store: StateStore, opts: CreateOptions): StoredState {
-  const { bundle, config, rootfs } = readBundle(opts.bundle);
+  const { bundle, config, rootfs } = opts.config ? bundleFromConfig(opts.config, opts.rootfs ?? opts.bundle) : readBundle(opts.bundle);
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
 
   const dir = store.create(opts.id);
@@ -62,7 +70,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
   let cgroup: Cgroup | undefined;
   let initAlive = false;
   try {
-    native().mkfifo(dir.fifoPath, 0o622);
+    store.core.mkfifo(dir.fifoPath, 0o622);
     // NOTIFY_SOCKET's mount and env, then socket activation's env: runc's order.
     const notified = opts.notifySocket ? withNotifySocket(config, dir.dir) : config;
     // Only the init gets these: the stored config (exec's base) keeps the bundle's.
@@ -70,7 +78,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       ? { ...notified, process: { ...notified.process, env: [...(notified.process.env ?? []), `LISTEN_FDS=${opts.listenFds}`, 'LISTEN_PID=1'] } }
       : notified;
     // Under the root's own parent (two roots can both use an id), checked before anything starts.
-    const cgroupRecord = planContainerCgroup(config, opts.id, store.root, (m) => opts.onWarning?.(m));
+    const warnOnce = (m: string) => opts.onWarning?.(m);
+    const rootlessCg = opts.rootlessCgroups ? planRootlessCgroup(config, opts.id, store.root, warnOnce) : undefined;
+    // Rootless without permission: no cgroup of its own (rootless-cgroup.ts).
+    const cgroupRecord: CgroupRecord | undefined = rootlessCg ? rootlessCg.record : planContainerCgroup(config, opts.id, store.root, warnOnce);
+    // Checked first: without a user namespace nothing else of a rootless create can work.
+    const idMaps = planIdMaps(config, opts.rootless);
     const plan = buildCreatePlan(planConfig, {
       id: opts.id,
       bundle,
@@ -81,10 +94,10 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       pidfdSocket: opts.pidfdSocket !== undefined,
       inheritedNofile: inheritedNofile(),
       host: readHostFacts(),
-      cgroup: cgroupRecord,
+      cgroup: rootlessCg ? rootlessCg.mountRecord : cgroupRecord,
+      rootless: opts.rootless !== undefined,
       warn: (m) => opts.onWarning?.(m),
     });
-    const idMaps = planIdMaps(config);
     consoleChannel = openConsole(plan.process.terminal, opts.detach ?? true, opts.consoleSocket);
     pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket);
     debug('plan %o', plan);
@@ -95,10 +108,14 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       onWarning: opts.onWarning,
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
-      placeInCgroup(pid) {
+      placeInCgroup(pid, unifiedByClone) {
+        if (!cgroupRecord) return;
         cgroup = openCgroup(cgroupRecord);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
-        setUpCgroup(cgroup, config.linux?.resources, pid, { persist: (r) => dir.writeCgroupRecord(r) });
+        const setUp = (resources = config.linux?.resources) =>
+          setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });
+        if (!opts.rootlessCgroups) return setUp();
+        placeRootless(cgroup, config, setUp, (m) => opts.onWarning?.(m));
       },
       // Stage 0 has exited: the limits that would have stopped its clone.
       onChildPid: () => cgroup?.finishCreate(),
@@ -113,7 +130,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
           vanished: `the container's init (pid ${pid}) vanished during create`,
         });
       },
-    });
+    }, store.core);
     initAlive = true;
     dir.close();
     closeConsole(consoleChannel, true);

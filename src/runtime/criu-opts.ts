@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import type { CgroupRecord } from '../cgroups/index.js';
-import { TsrunError, UnsupportedError } from './errors.js';
+import { TsrunError, UnsupportedError } from '../core/errors.js';
 
 /** The flags checkpoint and restore both take (runc's names). */
 export interface CriuCommonOptions {

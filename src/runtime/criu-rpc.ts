@@ -3,13 +3,13 @@
 // (proto/criu/rpc.proto) per packet. CRIU opens the image and work
 // directories through /proc/<our pid>/fd/<n> (the socket's peer), so their
 // fds are ours; inherit_fd numbers are fds of the criu process itself.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { packageRoot } from '../package-root.js';
-import { TsrunError } from './errors.js';
-import { native } from './native.js';
+import { packageRoot } from '../core/package-root.js';
+import { TsrunError } from '../core/errors.js';
+import { native } from '../core/native.js';
 
 const debug = createDebug('tsrun:criu');
 
@@ -109,7 +109,8 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   const [ours, theirs] = native().socketPair(true);
   let child: ChildProcess;
   try {
-    child = spawn(criuPath, ['swrk', '3'], { stdio: [...(o.stdio ?? ['ignore', 'ignore', 'ignore']), theirs, ...(o.extraFds ?? [])] });
+    // child_process at first use: only checkpoint and restore run CRIU (README, Start-up).
+    child = process.getBuiltinModule('node:child_process').spawn(criuPath, ['swrk', '3'], { stdio: [...(o.stdio ?? ['ignore', 'ignore', 'ignore']), theirs, ...(o.extraFds ?? [])] });
   } catch (e) {
     fs.closeSync(ours);
     throw e;

@@ -1,14 +1,14 @@
 // `delete`: remove a stopped container; with --force, kill a live one first.
 import fs from 'node:fs';
 import { constants } from 'node:os';
-import { ContainerNotFoundError, DamagedStateError, StatusError, TsrunError } from './errors.js';
+import { ContainerNotFoundError, DamagedStateError, TsrunError } from '../core/errors.js';
 import { runHooksWarning } from './hooks.js';
 import { openCgroup } from '../cgroups/index.js';
-import { native } from './native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
 import { undoHostMounts } from './host-mounts.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
-import { statusOf } from './status.js';
+import { Container } from './container.js';
 
 export interface DeleteOptions {
   onWarning?(message: string): void;
@@ -23,19 +23,16 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, o
     throw e;
   }
   try {
-    let state: StoredState;
+    let container: Container;
     try {
-      state = dir.readState();
+      container = Container.of(dir);
     } catch (e) {
       if (!(force && e instanceof DamagedStateError)) throw e;
-      deleteDamaged(dir, e, opts);
+      deleteDamaged(dir, e, opts, store.core);
       return;
     }
-    const status = statusOf(dir, state);
-    // A created container has run nothing of the user's yet: runc deletes it without --force.
-    if (status === 'running' || status === 'paused') {
-      if (!force) throw new StatusError(`cannot delete container ${id} that is not stopped: ${status}`);
-    }
+    const { state, status } = container;
+    container.require('delete', { force });
     if (status !== 'stopped') {
       // Through the cgroup when there is one: it also thaws a paused container, whose v1-frozen init would not die.
       if (state.cgroup) openCgroup(state.cgroup).kill(constants.signals.SIGKILL);
@@ -44,7 +41,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, o
       } catch {
         // already gone
       }
-      waitUntilGone(state.pid, state.initStartTime);
+      waitUntilGone(state.pid, state.initStartTime, undefined, store.core);
     }
     destroyContainer(dir, state, opts);
   } finally {
@@ -75,7 +72,7 @@ export function destroyContainer(dir: ContainerDir, state: StoredState, opts: De
  * what to kill and remove. A pid whose start time differs is someone else's
  * now and is left alone. The poststop hooks were in the lost config.
  */
-export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts: DeleteOptions = {}): void {
+export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts: DeleteOptions = {}, core: NativeCore = nativeCore): void {
   const init = dir.readInitRecord();
   const record = dir.readCgroupRecord();
   const cgroup = typeof record === 'string' ? undefined : openCgroup(record);
@@ -87,7 +84,7 @@ export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts
     } catch {
       // already gone
     }
-    waitUntilGone(init.pid, init.initStartTime);
+    waitUntilGone(init.pid, init.initStartTime, undefined, core);
   }
   cgroup?.destroy();
   // Without a mount namespace its mounts are the host's: their record is a file of its own, still readable.
@@ -103,8 +100,7 @@ export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts
  * Waits, asleep in poll(2) on a pidfd (the init is usually not our child, so
  * no waitpid), until init has exited: a zombie counts as gone.
  */
-export function waitUntilGone(pid: number, startTime: number, timeoutMs = 10_000): void {
-  const core = native();
+export function waitUntilGone(pid: number, startTime: number, timeoutMs = 10_000, core: NativeCore = nativeCore): void {
   const pidfd = core.pidfdOpen(pid);
   if (pidfd < 0) return;
   try {

@@ -3,24 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
-export interface DevicePlan {
-  path: string;
-  type: 'c' | 'b' | 'p';
-  major: number;
-  minor: number;
-  fileMode: number;
-  uid: number;
-  gid: number;
-  configPath: string;
-}
+export type { DevicePlan, DevSymlink } from './plan-schema.js';
+import type { DevicePlan, DevSymlink } from './plan-schema.js';
 
-export interface DevSymlink {
-  path: string;
-  target: string;
-  replace?: boolean;
-}
 
 const DEFAULT_DEVICES: Array<[string, number, number]> = [
   ['/dev/null', 1, 3],
@@ -71,12 +58,12 @@ export function planDevices(config: Config): DevicePlan[] {
 export function planDevSymlinks(config: Config): DevSymlink[] {
   if (!wantsDevSetup(config)) return [];
   const links: DevSymlink[] = [
-    { path: '/dev/fd', target: '/proc/self/fd' },
-    { path: '/dev/stdin', target: '/proc/self/fd/0' },
-    { path: '/dev/stdout', target: '/proc/self/fd/1' },
-    { path: '/dev/stderr', target: '/proc/self/fd/2' },
+    { path: '/dev/fd', target: '/proc/self/fd', replace: false },
+    { path: '/dev/stdin', target: '/proc/self/fd/0', replace: false },
+    { path: '/dev/stdout', target: '/proc/self/fd/1', replace: false },
+    { path: '/dev/stderr', target: '/proc/self/fd/2', replace: false },
   ];
-  if (fs.existsSync('/proc/kcore')) links.push({ path: '/dev/core', target: '/proc/kcore' });
+  if (fs.existsSync('/proc/kcore')) links.push({ path: '/dev/core', target: '/proc/kcore', replace: false });
   // The container's ptmx must be its own devpts instance's, as runc links it.
   links.push({ path: '/dev/ptmx', target: 'pts/ptmx', replace: true });
   return links;

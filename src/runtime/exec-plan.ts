@@ -5,26 +5,17 @@
 import path from 'node:path';
 import type { Process } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import { TsrunError } from './errors.js';
+import { ConfigPathError, isUnder, TsrunError } from '../core/errors.js';
 import type { HostFacts } from './host.js';
-import type { NamespacePlan } from './plan.js';
-import { planProcess, type ProcessPlan } from './process-plan.js';
+import { NS_CLONE_FLAGS } from './linux.js';
+import { joinOrder } from './namespace-order.js';
+import type { ExecPlan } from './plan-schema.js';
+import { PLAN_VERSION } from './plan-version.js';
+import { planProcess } from './process-plan.js';
 import type { StoredState } from './state.js';
+import { cloneTarget, withCgroupInto, type Placement } from '../cgroups/placement.js';
 
-export interface ExecPlan {
-  [key: string]: unknown;
-  mode: 'exec';
-  /** Every namespace of the container, as /proc/<init>/ns/<file> of its init. */
-  namespaces: NamespacePlan[];
-  /** The container's session keyring, joined as create's init joined it. */
-  sessionKeyring?: string;
-  process: ProcessPlan;
-  userns: boolean;
-  /** The container has a cgroup: stage 0 joins it before it forks (the process is born there). */
-  cgroupSync: boolean;
-  /** No mount namespace: the init's root is a chroot, which setns cannot give; init chroots to this. */
-  chrootFrom?: string;
-}
+export type { ExecPlan };
 
 /** The command-line flags that change the container's process for `exec` (runc's getProcess). */
 export interface ExecFlags {
@@ -50,6 +41,8 @@ export interface ExecPlanOptions {
   preserveFds?: number;
   /** A --pidfd-socket was given. */
   pidfdSocket?: boolean;
+  /** Where the process goes: the container's cgroup, or the --cgroup sub-cgroups (cgroups/placement.ts). */
+  cgroup?: Placement;
 }
 
 /** The files under /proc/<pid>/ns/ by namespace type: every type tsrun makes or joins (and `features` lists). */
@@ -117,12 +110,13 @@ function checkAgainstSchema(p: Process, flags: ExecFlags, savedEnv: number): voi
     validateSchema({ ociVersion: '1.0.0', process: p });
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
+    const problem = new ConfigPathError(e.path, e.reason);
     const arg = /^\/process\/args\/(\d+)$/.exec(e.path);
-    if (arg) throw new TsrunError(`the command's argument ${arg[1]}: ${e.reason}`);
+    if (arg) throw problem.from({ kind: 'flag', flag: `the command's argument ${arg[1]}` });
     const env = /^\/process\/env\/(\d+)$/.exec(e.path);
-    if (env && Number(env[1]) >= savedEnv) throw new TsrunError(`--env: ${e.reason}`);
-    const flag = Object.entries(flagFields(flags)).find(([field]) => e.path === field || e.path.startsWith(`${field}/`))?.[1];
-    throw new TsrunError(flag ? `${flag}: ${e.reason}` : `the container's saved config.json: ${e.path}: ${e.reason}`);
+    if (env && Number(env[1]) >= savedEnv) throw problem.from({ kind: 'flag', flag: '--env' });
+    const flag = Object.entries(flagFields(flags)).find(([field]) => isUnder(e.path, field))?.[1];
+    throw problem.from(flag ? { kind: 'flag', flag } : { kind: 'saved-config' });
   }
 }
 
@@ -158,18 +152,22 @@ export function checkProcessFile(proc: Process, file: string): Process {
 export function buildExecPlan(state: StoredState, proc: Process, opts: ExecPlanOptions): ExecPlan {
   // The init's own links, as runc joins them: they name the namespaces it
   // is in, whether create made them or joined them by path.
-  const namespaces = (state.config.linux?.namespaces ?? []).map((ns, i) => ({
-    type: ns.type,
-    path: `/proc/${state.pid}/ns/${NS_FILES[ns.type]}`,
-    configPath: `/linux/namespaces/${i}`,
-  }));
+  const namespaces = joinOrder(
+    (state.config.linux?.namespaces ?? []).map((ns, i) => ({
+      type: ns.type,
+      cloneFlag: NS_CLONE_FLAGS[ns.type],
+      path: `/proc/${state.pid}/ns/${NS_FILES[ns.type]}`,
+      configPath: `/linux/namespaces/${i}`,
+    })),
+  );
   return {
+    version: PLAN_VERSION,
     mode: 'exec',
     namespaces,
     sessionKeyring: state.noNewKeyring ? undefined : state.id,
     process: planProcess(proc, state.config, opts),
-    userns: namespaces.some((n) => n.type === 'user'),
-    cgroupSync: state.cgroup !== undefined,
+    cgroupSync: opts.cgroup !== undefined,
+    ...withCgroupInto(opts.cgroup && cloneTarget(opts.cgroup, namespaces.some((n) => n.type === 'user'), '')),
     chrootFrom: namespaces.some((n) => n.type === 'mount') ? undefined : `/proc/${state.pid}/root`,
   };
 }

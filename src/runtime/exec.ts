@@ -4,21 +4,23 @@
 // between, and in the foreground its exit status becomes exec's.
 import path from 'node:path';
 import createDebug from 'debug';
-import { readProcessFile } from '../spec/validate.js';
-import { StatusError, TsrunError } from './errors.js';
+import { readProcessFile, validateProcess } from '../spec/validate.js';
+import type { Process } from '../spec/types.js';
+import { ConfigPathError, isUnder, StatusError, TsrunError } from '../core/errors.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
-import { SignalForwarder } from './foreground.js';
+import { ChildWaiter, SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
-import { joinCgroup, openCgroup } from '../cgroups/index.js';
-import { native } from './native.js';
+import { openCgroup } from '../cgroups/index.js';
+import { leafForExec, placeProcess, subCgroupPlacement } from '../cgroups/placement.js';
+import type { NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
-import { statusOf } from './status.js';
+import { Container } from './container.js';
 import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
-import { closeSync } from 'node:fs';
+import { closeSync, readFileSync } from 'node:fs';
 
 const debug = createDebug('tsrun:exec');
 
@@ -26,7 +28,10 @@ export interface ExecOptions {
   id: string;
   /** --process: a runtime-spec process JSON; the flags are then not used. */
   processFile?: string;
-  flags: ExecFlags;
+  /** A runtime-spec process given in code (the library's); checked as a --process file is. The flags are then not used. */
+  process?: Process;
+  /** runc's exec flags, laid over the container's own process (args at least). */
+  flags?: ExecFlags;
   pidFile?: string;
   detach?: boolean;
   preserveFds?: number;
@@ -35,12 +40,16 @@ export interface ExecOptions {
   consoleSocket?: string;
   /** --pidfd-socket: where the process sends a pidfd of itself. */
   pidfdSocket?: string;
+  /** --cgroup: sub-cgroups of the container's to run in ([<controller>[,...]:]<sub-path>, as runc takes them). */
+  cgroups?: string[];
+  /** The signals this process gets go on to the process while exec waits (the CLI's way; a library's caller keeps its own). */
+  forwardSignals?: boolean;
   onWarning?(message: string): void;
 }
 
 /** Returns the exit code for tsrun: the process's (128+N if killed by signal N), or 0 when detached. */
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
-  const signals = opts.detach ? undefined : new SignalForwarder();
+  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder(store.core) : new ChildWaiter(store.core);
   let receiveOn: number | undefined;
   try {
     const start = () => startProcess(store, opts, (fd) => (receiveOn = fd));
@@ -74,7 +83,7 @@ interface Paused {
  * anything, holding no lock (resume and delete need it), and asynchronously,
  * so that a signal that would end tsrun ends it. runc's exec waits too.
  */
-async function waitUntilThawed(state: StoredState, signals: SignalForwarder | undefined): Promise<void> {
+async function waitUntilThawed(state: StoredState, signals: ChildWaiter | undefined): Promise<void> {
   const cgroup = openCgroup(state.cgroup!);
   for (let delay = 2; isAlive(state.pid, state.initStartTime) && cgroup.isFrozen(); delay = Math.min(delay * 2, 50)) {
     // Without a forwarder (exec -d), node's default action ends tsrun by itself.
@@ -89,28 +98,30 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
   // Shared, so execs run side by side; start and delete wait until the process
   // has started. Pause needs the lock too, so the container stays thawed meanwhile.
-  const dir = store.open(opts.id, true);
+  const container = Container.open(store, opts.id, 'shared');
+  const { state, status } = container;
   let pid: number;
   let consoleChannel: ConsoleChannel | undefined;
   let pidfdSocketFd: number | undefined;
   try {
-    const state = dir.readState();
-    const status = statusOf(dir, state);
-    if (status === 'stopped') throw new StatusError('cannot exec in a stopped container');
-    if (status === 'paused') {
-      if (opts.ignorePaused) return { state };
-      throw new StatusError('cannot exec in a paused container (use --ignore-paused to override)');
-    }
+    if (status === 'paused' && opts.ignorePaused) return { state };
+    container.require('exec');
     try {
       const proc = opts.processFile
         ? checkProcessFile(readProcessFile(opts.processFile), opts.processFile)
-        : processFromFlags(state.config.process, opts.flags);
+        : opts.process
+          ? checkProcessFile(validateProcess(opts.process, 'process'), 'process')
+          : processFromFlags(state.config.process, opts.flags ?? { args: [] });
+      if (opts.cgroups?.length && !state.cgroup) throw new TsrunError(`--cgroup: container ${state.id} has no cgroup to choose a sub-cgroup of`);
+      let placement = state.cgroup && subCgroupPlacement(state.cgroup, opts.cgroups ?? []);
+      if (placement && !opts.cgroups?.length) placement = leafForExec(placement, readProcCgroup(state.pid));
       const plan = buildExecPlan(state, proc, {
         host: readHostFacts(),
         warn: (m) => opts.onWarning?.(m),
         inheritedNofile: inheritedNofile(),
         preserveFds: opts.preserveFds,
         pidfdSocket: opts.pidfdSocket !== undefined,
+        cgroup: placement,
       });
       debug('plan %o', plan);
       consoleChannel = openConsole(plan.process.terminal, opts.detach === true, opts.consoleSocket);
@@ -119,8 +130,8 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
         consoleFd: consoleChannel?.passFd,
         pidfdSocketFd,
         onWarning: opts.onWarning,
-        // The process is born in the container's cgroup(s), as runc's exec is.
-        placeInCgroup: state.cgroup && ((stage0) => joinCgroup(state.cgroup!, stage0)),
+        // The process is born in the container's cgroup(s) (or the --cgroup ones), as runc's exec is.
+        placeInCgroup: placement && ((stage0, unifiedByClone) => placeProcess(placement, stage0, !unifiedByClone)),
         onChildPid() {
           // tsrun-init opened /proc/<pid>/ns/* of the init: if that pid is no
           // longer our init (it exited, the pid was reused), they may be a stranger's.
@@ -133,7 +144,7 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
             ociVersion: state.ociVersion, id: state.id, pid: state.pid, processPid, status, bundle: state.bundle, annotations: state.annotations,
           });
         },
-      });
+      }, store.core);
       closeConsole(consoleChannel, true);
       if (consoleChannel?.receiveOn !== undefined) onConsole(consoleChannel.receiveOn);
     } catch (e) {
@@ -144,23 +155,32 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
     }
   } finally {
     closePidfdSocket(pidfdSocketFd);
-    dir.close();
+    container.close();
   }
   try {
     // go-runc reads this with a bare Atoi: no trailing newline.
     if (pidFile) writeFileAtomic(pidFile, String(pid), 0o644);
   } catch (e) {
     // runc does the same: a process nobody can find would be left running.
-    killAndReap(pid);
+    killAndReap(pid, store.core);
     throw e;
   }
   return pid;
 }
 
-function killAndReap(pid: number): void {
+/** /proc/<pid>/cgroup, or '' once the process is gone (the exec then fails on its own). */
+function readProcCgroup(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cgroup`, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function killAndReap(pid: number, core: NativeCore): void {
   try {
     process.kill(pid, 'SIGKILL');
-    native().waitPid(pid, true);
+    core.waitPid(pid, true);
   } catch {
     // already gone
   }
@@ -171,20 +191,9 @@ function killAndReap(pid: number): void {
  * exec, /process is the --process file, or partly the command line: say so.
  */
 function relabel(e: unknown, opts: ExecOptions): unknown {
-  if (!(e instanceof TsrunError)) return e;
-  const m = /^config\.json: (\/process(?:\/[^:]*)?): /.exec(e.message);
-  if (!m) return e;
-  const rest = e.message.slice(m[0].length);
-  if (opts.processFile) {
-    const inFile = m[1].slice('/process'.length);
-    e.message = `${opts.processFile}: ${inFile ? `${inFile}: ` : ''}${rest}`;
-    return e;
-  }
-  for (const [field, flag] of Object.entries(flagFields(opts.flags))) {
-    if (m[1] === field || m[1].startsWith(`${field}/`)) {
-      e.message = flag ? `${flag}: ${rest}` : rest;
-      break;
-    }
-  }
-  return e;
+  if (!(e instanceof ConfigPathError) || !isUnder(e.path, '/process')) return e;
+  const file = opts.processFile ?? (opts.process ? 'process' : undefined);
+  if (file) return e.from({ kind: 'process-file', file });
+  const flag = Object.entries(flagFields(opts.flags ?? { args: [] })).find(([field]) => isUnder(e.path, field))?.[1];
+  return flag === undefined ? e : e.from({ kind: 'flag', flag });
 }

@@ -2,7 +2,7 @@
 // `exec`'s process): the signals tsrun receives go on to it, and its end
 // becomes runc's exit code.
 import { constants as osConstants } from 'node:os';
-import { native } from './native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 
 // Every signal a caller may send to tsrun that the process should get.
 const FORWARDED: NodeJS.Signals[] = [
@@ -13,12 +13,39 @@ const FORWARDED: NodeJS.Signals[] = [
 // Of those, the ones whose default action does not end a process.
 const NOT_ENDING = new Set<NodeJS.Signals>(['SIGCONT', 'SIGWINCH', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU']);
 
+/** Waits for a child tsrun started and touches no signal: what a program embedding tsrun gets. */
+export class ChildWaiter {
+  constructor(protected readonly core: NativeCore = nativeCore) {}
+
+  /** Waits for pid (our child) and returns its exit code, or 128+N if signal N killed it. */
+  async wait(pid: number): Promise<number> {
+    try {
+      const res = await this.core.waitPidAsync(pid);
+      return res.signal ? 128 + res.signal : res.code;
+    } finally {
+      this.stop();
+    }
+  }
+
+  /** A signal held so far that would end a process by default: none are held here. */
+  endingSignal(): NodeJS.Signals | undefined {
+    return undefined;
+  }
+
+  /** Ends tsrun by sig (only SignalForwarder holds signals to end by). */
+  endBy(sig: NodeJS.Signals): never {
+    throw new Error(`ChildWaiter holds no signal (${sig})`);
+  }
+
+  stop(): void {}
+}
+
 /**
  * Takes the signals over before the process starts, as runc does: one that
  * arrives while it is being started would otherwise end tsrun and leave
  * the process without its parent; it is held and delivered once the pid is known.
  */
-export class SignalForwarder {
+export class SignalForwarder extends ChildWaiter {
   private pid = 0;
   private held: NodeJS.Signals[] = [];
   private readonly forward = (sig: NodeJS.Signals) => {
@@ -33,24 +60,19 @@ export class SignalForwarder {
     }
   };
 
-  constructor() {
+  constructor(core?: NativeCore) {
+    super(core);
     for (const sig of FORWARDED) process.on(sig, this.forward);
   }
 
-  /** Waits for pid (our child) and returns its exit code, or 128+N if signal N killed it. */
-  async wait(pid: number): Promise<number> {
+  override wait(pid: number): Promise<number> {
     this.pid = pid;
     for (const sig of this.held.splice(0)) this.forward(sig);
-    try {
-      const res = await native().waitPidAsync(pid);
-      return res.signal ? 128 + res.signal : res.code;
-    } finally {
-      this.stop();
-    }
+    return super.wait(pid);
   }
 
   /** A signal held so far that would end a process by default (SIGTERM, SIGINT, …). */
-  endingSignal(): NodeJS.Signals | undefined {
+  override endingSignal(): NodeJS.Signals | undefined {
     return this.held.find((s) => !NOT_ENDING.has(s));
   }
 
@@ -58,7 +80,7 @@ export class SignalForwarder {
    * Ends tsrun by sig, as if it had never been caught: for a wait before
    * anything was started, which no process would outlive.
    */
-  endBy(sig: NodeJS.Signals): never {
+  override endBy(sig: NodeJS.Signals): never {
     this.stop();
     process.kill(process.pid, sig);
     // Not reached while node gives the signal its default action back.
@@ -66,7 +88,7 @@ export class SignalForwarder {
   }
 
   /** Gives the signals back to node's defaults. */
-  stop(): void {
+  override stop(): void {
     for (const sig of FORWARDED) process.off(sig, this.forward);
   }
 }

@@ -8,9 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 import type { Config, Hook, HookName } from '../spec/types.js';
-import { TsrunError } from './errors.js';
-import { HOOK_OUTPUT_LIMIT } from './init-protocol.js';
-import { PlanError } from './plan-error.js';
+import { ConfigPathError, configWarning, PlanError } from '../core/errors.js';
 
 /** Every hook list, in the order runtime.md's lifecycle calls them. */
 export const HOOK_NAMES: readonly HookName[] = [
@@ -28,28 +26,18 @@ export interface HookState {
   annotations?: Record<string, string>;
 }
 
-/** A hook as tsrun-init runs it: argv and env settled, timeout 0 for none. */
-export interface InitHookPlan {
-  path: string;
-  args: string[];
-  env: string[];
-  timeout: number;
-  configPath: string;
-}
+export type { InitHookPlan, InitHooksPlan } from './plan-schema.js';
+import type { InitHookPlan, InitHooksPlan } from './plan-schema.js';
 
-/** The hooks that run inside the container, in the create plan. */
-export interface InitHooksPlan {
-  createContainer: InitHookPlan[];
-  startContainer: InitHookPlan[];
-}
 
 /** A hook failed: which one, and how. The message names its config path. */
-export class HookError extends TsrunError {
-  constructor(
-    readonly configPath: string,
-    readonly reason: string,
-  ) {
-    super(`config.json: ${configPath}: ${reason}`);
+export class HookError extends ConfigPathError {
+  constructor(configPath: string, reason: string) {
+    super(configPath, reason);
+  }
+
+  get configPath(): string {
+    return this.path;
   }
 }
 
@@ -110,7 +98,7 @@ export function planHooks(config: Config): InitHooksPlan {
   const env = config.process?.env ?? [];
   const list = (name: 'createContainer' | 'startContainer') =>
     (config.hooks?.[name] ?? []).map((h, i) => initHook(h, `/hooks/${name}/${i}`, env));
-  return { createContainer: list('createContainer'), startContainer: list('startContainer') };
+  return { createContainer: list('createContainer'), startContainer: list('startContainer'), outputLimit: HOOK_OUTPUT_LIMIT };
 }
 
 /**
@@ -123,12 +111,21 @@ export function needsHooksSync(config: Config): boolean {
   return Boolean(h?.prestart?.length || h?.createRuntime?.length || h?.createContainer?.length || h?.startContainer?.length);
 }
 
+/**
+ * How many bytes of a failed hook's stdout and of its stderr go into its
+ * error: the one limit, for the hooks node runs and (through the plan) those
+ * tsrun-init runs.
+ */
+export const HOOK_OUTPUT_LIMIT = 256;
+
 /** How a failed hook ended: one of these is set. */
 export interface HookEnd {
   status?: number | null;
   signal?: string | null;
   timedOut?: number;
   execError?: string;
+  /** It could not be started at all (initHookFailure words this one itself). */
+  setupError?: string;
 }
 
 /** The start of what a hook wrote to a stream, and how long all of it was. */
@@ -183,6 +180,41 @@ export function describeFailure(how: HookEnd, stdout: Output | string = '', stde
     .map(([n, s]) => `, ${n}: ${s}`)
     .join('');
   return reason + streams;
+}
+
+/**
+ * A hook tsrun-init ran failed: its outcome (native/init/hooks.cc
+ * encode_outcome, from MSG_HOOK_FAILED or exec.fifo), worded as the hooks
+ * node runs are.
+ */
+export function initHookFailure(o: { [key: string]: unknown }): HookError {
+  const num = (key: string) => Number(o[key] ?? 0);
+  const output = (key: string): Output => ({ head: Buffer.isBuffer(o[key]) ? o[key] : Buffer.alloc(0), total: num(`${key}Total`) });
+  const path = String(o.path);
+  let how: HookEnd;
+  // libuv's error map is keyed by negative errno.
+  if (num('setupErrno')) how = { setupError: errnoText(-num('setupErrno'), undefined) };
+  else if (num('execErrno')) {
+    const errno = num('execErrno');
+    how = { execError: errnoText(-errno, undefined) };
+    // A startContainer hook is looked up in the container, after pivot_root,
+    // as the process's user (runc's are too): say so, or a host path that
+    // "exists" looks like a permission problem of the hook file itself.
+    if (num('afterPivot') && (errno === os.constants.errno.EACCES || errno === os.constants.errno.EPERM)) {
+      how.execError += ` (startContainer hooks run inside the container as uid ${num('uid')} gid ${num('gid')}: the path and every directory above it must be reachable there by that user)`;
+    }
+  } else if (num('timedOut')) how = { timedOut: num('timeout') };
+  else if (num('signal')) how = { signal: signalName(num('signal')) };
+  else how = { status: num('status') };
+  const why = how.setupError !== undefined ? `cannot start hook ${path}: ${how.setupError}` : `hook ${path} ${describeFailure(how, output('stdout'), output('stderr'))}`;
+  return new HookError(String(o.configPath), why);
+}
+
+/** The outcome's byte strings (the output heads) that decode must keep as Buffers. */
+export const HOOK_OUTCOME_BYTES: ReadonlySet<string> = new Set(['stdout', 'stderr']);
+
+function signalName(n: number): string {
+  return Object.entries(os.constants.signals).find(([, v]) => v === n)?.[0] ?? `signal ${n}`;
 }
 
 /** An unlinked file the hook writes to: unlike a pipe, a daemon the hook leaves behind cannot keep us waiting for EOF. */
@@ -272,7 +304,7 @@ export function runHooks(config: Config, name: HookName, state: HookState): void
 
 /** Runs every `name` hook; a failure is a warning and the rest still run (poststart, poststop: runtime.md). */
 export function runHooksWarning(config: Config, name: HookName, state: HookState, warn: (m: string) => void): void {
-  eachHook(config, name, state, (configPath, why) => warn(`config.json: ${configPath}: ${why}`));
+  eachHook(config, name, state, (configPath, why) => warn(configWarning(configPath, why)));
 }
 
 /** What every state a container's hooks get has in common. */

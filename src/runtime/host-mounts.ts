@@ -6,8 +6,8 @@
 // creates undo them by that identity (native/unmount.cc), newest first.
 import fs from 'node:fs';
 import path from 'node:path';
-import { TsrunError } from './errors.js';
-import { native } from './native.js';
+import { TsrunError } from '../core/errors.js';
+import { native } from '../core/native.js';
 
 export const HOST_MOUNTS_FILE = 'host-mounts';
 

@@ -1,6 +1,7 @@
 // Facts about this host that planning depends on, read once per command from
 // /proc and /sys. Planning takes them as plain data so unit tests can fake them.
 import fs from 'node:fs';
+import { runningInUserNs } from './rootless.js';
 import os from 'node:os';
 import { RLIMIT_NOFILE } from './rlimits.js';
 import { parseOnlineNodes } from './mempolicy.js';
@@ -18,6 +19,8 @@ export interface HostFacts {
   ngroupsMax?: number;
   /** The online NUMA nodes (/sys/devices/system/node/online); absent on a kernel without NUMA. */
   onlineNodes?: number[];
+  /** tsrun runs in a user namespace other than the initial one (rootless podman's runtime, say). */
+  inUserNs?: boolean;
 }
 
 function readOr(file: string, fallback: string): string {
@@ -63,6 +66,7 @@ export function readHostFacts(): HostFacts {
     selinuxEnabled: fs.existsSync('/sys/fs/selinux/enforce'),
     ngroupsMax: Number(readOr('/proc/sys/kernel/ngroups_max', '65536').trim()),
     onlineNodes: parseOnlineNodes(readOr('/sys/devices/system/node/online', '')),
+    inUserNs: runningInUserNs(readOr('/proc/self/uid_map', '0 0 4294967295')),
   };
   return cached;
 }

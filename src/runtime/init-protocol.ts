@@ -12,8 +12,9 @@ export const MessageType = {
   SECCOMP_LISTENER: 15,
   ERROR: 20,
   WARNING: 21,
+  HOOK_FAILED: 22,
 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
-/** kHookOutputLimit of native/protocol.h: how much of a failed hook's stdout and stderr its error message quotes. */
-export const HOOK_OUTPUT_LIMIT = 256;
+/** On exec.fifo: a startContainer hook failed, and its outcome follows (kHookFailedByte of native/protocol.h). */
+export const HOOK_FAILED_BYTE = 0x68;

@@ -4,7 +4,7 @@
 // and gone, so poll sleeps through "init has not opened its end yet"; the
 // pidfd wakes it if init dies before it ever does.
 import fs from 'node:fs';
-import { native } from './native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
 
 export interface InitProcess {
@@ -21,8 +21,7 @@ const LOOP_TURN_MS = 100;
  * to EOF, keeping at most limit bytes. EOF comes when init has exec'd (its
  * end is close-on-exec) or exited.
  */
-export async function readInitReply(fifo: number, init: InitProcess, limit: number): Promise<Buffer> {
-  const core = native();
+export async function readInitReply(fifo: number, init: InitProcess, limit: number, core: NativeCore = nativeCore): Promise<Buffer> {
   let pidfd = core.pidfdOpen(init.pid);
   // A pidfd of a pid reused by another process is not init's.
   if (pidfd >= 0 && !isAlive(init.pid, init.startTime)) {

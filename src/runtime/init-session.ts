@@ -3,9 +3,10 @@
 import { closeSync } from 'node:fs';
 import { constants } from 'node:os';
 import createDebug from 'debug';
-import { InitError, TsrunError } from './errors.js';
+import { InitError, TsrunError } from '../core/errors.js';
+import { HOOK_OUTCOME_BYTES, initHookFailure } from './hooks.js';
 import { MessageType } from './init-protocol.js';
-import { initBinaryPath, native, type NativeCore } from './native.js';
+import { initBinaryPath, nativeCore, type NativeCore } from '../core/native.js';
 import { decode, encode, type WireValue } from './wire.js';
 import type { CreatePlan } from './plan.js';
 import type { ExecPlan } from './exec-plan.js';
@@ -21,7 +22,8 @@ export interface SyncHandlers {
    */
   onChildPid?(pid: number): void;
   writeIdMaps?(pid: number): void;
-  placeInCgroup?(pid: number): void;
+  /** Stage 0 (pid) goes into the cgroup; not into the unified hierarchy when unifiedByClone (its child is cloned there). */
+  placeInCgroup?(pid: number, unifiedByClone: boolean): void;
   /**
    * Before pivot_root: runs prestart and createRuntime (pid: the host's view)
    * and returns the ACK's payload, the state JSON for the container's own hooks
@@ -49,7 +51,7 @@ export type Payload = { [key: string]: WireValue | undefined };
  * returns the container init's pid. If anything fails, every process it
  * started is killed and reaped before the error is thrown.
  */
-export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core: NativeCore = native()): number {
+export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core: NativeCore = nativeCore): number {
   return runSession(plan, handlers, core);
 }
 
@@ -58,19 +60,19 @@ export function runCreateProtocol(plan: CreatePlan, handlers: SyncHandlers, core
  * host pid. Init's socket is close-on-exec, so EOF after CHILD_PID means
  * success; failures come as ERROR, and kill and reap what was started.
  */
-export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: NativeCore = native()): number {
+export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: NativeCore = nativeCore): number {
   return runSession(plan, handlers, core);
 }
 
 function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>, core: NativeCore): number {
   const exec = plan.mode === 'exec';
-  const { pid: stage0, fd } = core.spawnInit(initBinaryPath, plan.process.preserveFds);
+  const { pid: stage0, fd } = core.spawnInit(initBinaryPath(), plan.process.preserveFds);
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;
-  const ack = (payload: Payload = {}) => core.channelSend(fd, MessageType.ACK, encode(payload as WireValue));
+  const ack = (payload: Payload = {}) => core.channelSend(fd, MessageType.ACK, encode(payload));
   try {
-    core.channelSend(fd, MessageType.PLAN, encode(plan as unknown as WireValue), handlers.consoleFd);
+    core.channelSend(fd, MessageType.PLAN, encode(plan), handlers.consoleFd);
     if (plan.process.pidfdSocket) {
       if (handlers.pidfdSocketFd === undefined) throw new TsrunError('the plan asks for a --pidfd-socket, but none was opened');
       core.channelSend(fd, MessageType.PIDFD_SOCKET, encode({}), handlers.pidfdSocketFd);
@@ -83,7 +85,7 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
       }
       // Only a seccomp listener comes with an fd; never leak a stray one.
       if (msg.fd !== undefined && msg.type !== MessageType.SECCOMP_LISTENER) closeSync(msg.fd);
-      const body = decode(msg.payload) as Payload;
+      const body = decode(msg.payload, msg.type === MessageType.HOOK_FAILED ? HOOK_OUTCOME_BYTES : undefined) as Payload;
       debug('init says %d %o', msg.type, body);
       switch (msg.type) {
         case MessageType.USERNS_READY:
@@ -91,7 +93,7 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
           ack();
           break;
         case MessageType.CGROUP_READY:
-          handlers.placeInCgroup?.(Number(body.pid));
+          handlers.placeInCgroup?.(Number(body.pid), Number(body.unifiedByClone ?? 0) !== 0);
           ack();
           break;
         case MessageType.CHILD_PID:
@@ -122,6 +124,8 @@ function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>
         case MessageType.WARNING:
           handlers.onWarning?.(String(body.message));
           break;
+        case MessageType.HOOK_FAILED:
+          throw initHookFailure(body);
         case MessageType.ERROR:
           throw new InitError(String(body.step), Number(body.errno), String(body.path ?? ''), String(body.message));
         default:

@@ -2,7 +2,7 @@
 // so create fails naming the field instead of the kernel refusing later with a
 // bare errno (execve's E2BIG comes after `start`; setgroups' EINVAL is anonymous).
 import type { Process } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 /** MAX_ARG_STRLEN (32 pages): the longest argument or environment string execve takes, NUL included. */
 export const MAX_ARG_STRLEN = 32 * 4096;

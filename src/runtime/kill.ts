@@ -1,8 +1,8 @@
 // `kill`: send a signal to the container's init.
 import { constants } from 'node:os';
-import { StatusError, TsrunError } from './errors.js';
+import { StatusError, TsrunError } from '../core/errors.js';
 import type { StateStore } from './state.js';
-import { statusOf } from './status.js';
+import { withContainer } from './container.js';
 import { openCgroup } from '../cgroups/index.js';
 
 /**
@@ -24,10 +24,8 @@ export function parseSignal(raw: string): number {
 
 /** all: every process in the container's cgroup (runc's kill --all), not only the init. */
 export function killContainer(store: StateStore, id: string, signal: number, all = false): void {
-  const dir = store.open(id, true);
-  try {
-    const state = dir.readState();
-    const status = statusOf(dir, state);
+  withContainer(store, id, 'shared', (c) => {
+    const { state, status } = c;
     if (all && state.cgroup) {
       // As runc: a stopped container's cgroup may still hold processes (no pid namespace); they get it too.
       const cg = openCgroup(state.cgroup);
@@ -41,7 +39,7 @@ export function killContainer(store: StateStore, id: string, signal: number, all
       }
       return;
     }
-    if (status === 'stopped') throw new StatusError('container not running');
+    c.require('kill');
     try {
       process.kill(state.pid, signal);
       // A v1-frozen init dies of SIGKILL only once thawed (runc thaws too).
@@ -52,7 +50,5 @@ export function killContainer(store: StateStore, id: string, signal: number, all
       if (code === 'EINVAL' || code === 'ERR_UNKNOWN_SIGNAL') throw new TsrunError('unable to signal init: invalid argument');
       throw e;
     }
-  } finally {
-    dir.close();
-  }
+  });
 }

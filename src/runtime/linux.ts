@@ -25,6 +25,13 @@ export const MS = {
   LAZYTIME: 0x2000000,
 } as const;
 
+// The CLONE_NEW* bit of each namespace type the spec names (<linux/sched.h>):
+// tsrun-init unshares, clones and setns()es with these.
+export const NS_CLONE_FLAGS: Record<string, number> = {
+  pid: 0x20000000, network: 0x40000000, mount: 0x00020000, ipc: 0x08000000,
+  uts: 0x04000000, user: 0x10000000, cgroup: 0x02000000, time: 0x00000080,
+};
+
 // mount_setattr(2) attributes (<linux/mount.h>), for the recursive options (rro, rnosuid, …).
 export const MOUNT_ATTR = {
   RDONLY: 0x1,

@@ -2,14 +2,10 @@
 // by tsrun-init with set_mempolicy just before exec (native/init/mempolicy.cc),
 // for the container's process and every exec'd one, as runc does.
 import type { MemoryPolicy } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
-export interface MemoryPolicyPlan {
-  /** set_mempolicy's mode argument: the MPOL_* mode ORed with the MPOL_F_* flags. */
-  mode: number;
-  /** The node numbers of the nodemask (empty: a NULL mask). */
-  nodes: number[];
-}
+export type { MemoryPolicyPlan } from './plan-schema.js';
+import type { MemoryPolicyPlan } from './plan-schema.js';
 
 // linux/mempolicy.h
 const MODES: Record<string, number> = {

@@ -1,7 +1,7 @@
 // Turns a mount's `options` into mount(2) flags, propagation changes and the
 // filesystem's data string, with the option names runc and the spec use.
 import { MOUNT_ATTR, MS } from './linux.js';
-import { UnsupportedError } from './errors.js';
+import { UnsupportedError } from '../core/errors.js';
 
 export interface ParsedMountOptions {
   flags: number;
@@ -126,7 +126,7 @@ export function parseMountOptions(options: readonly string[], configPath: string
     } else if (Object.hasOwn(PROPAGATION_OPTIONS, opt)) {
       propagation.push(PROPAGATION_OPTIONS[opt]);
     } else if (NOT_YET.test(opt)) {
-      throw new UnsupportedError(`config.json: ${configPath}/options/${i}: mount option "${opt}" is not supported by tsrun yet`);
+      throw new UnsupportedError(`mount option "${opt}" is not supported by tsrun yet`, `${configPath}/options/${i}`);
     } else {
       // Anything else belongs to the filesystem (mode=755, size=64k, newinstance, …).
       data.push(opt);

@@ -1,15 +1,11 @@
 // linux.netDevices (config-linux.md "Network Devices"): host devices moved
 // into the container's new network namespace by tsrun-init (native/init/netdev.cc).
 import type { Config } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
-import type { NamespacePlan } from './plan.js';
+import { PlanError } from '../core/errors.js';
+import type { NamespacePlan } from './plan-schema.js';
 
-export interface NetDevicePlan {
-  /** The device's name on the host. */
-  hostName: string;
-  /** Its name in the container (the host name when the config gives none); may be a %d pattern. */
-  name: string;
-}
+export type { NetDevicePlan } from './plan-schema.js';
+import type { NetDevicePlan } from './plan-schema.js';
 
 // What the kernel takes as an interface name (dev_valid_name): 1-15 bytes, no '/', ':' or space, not . or ..
 function checkName(name: string, where: string): void {

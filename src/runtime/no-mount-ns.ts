@@ -8,7 +8,7 @@
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { CAPABILITY_SETS } from './capabilities.js';
-import { PlanError } from './plan-error.js';
+import { configWarning, PlanError } from '../core/errors.js';
 
 const ADD_MOUNT_NS = 'add {"type": "mount"} to linux.namespaces';
 
@@ -46,7 +46,7 @@ export function planWithoutMountNamespace(config: Config, warn: (message: string
   const caps = config.process?.capabilities;
   const sets = CAPABILITY_SETS.filter((s) => caps?.[s]?.includes('CAP_SYS_CHROOT'));
   if (sets.length) {
-    warn(`config.json: /process/capabilities: CAP_SYS_CHROOT (in ${sets.join(', ')}) with no mount namespace: the container's root is a chroot, which a process with CAP_SYS_CHROOT can leave for the host's /`);
+    warn(configWarning('/process/capabilities', `CAP_SYS_CHROOT (in ${sets.join(', ')}) with no mount namespace: the container's root is a chroot, which a process with CAP_SYS_CHROOT can leave for the host's /`));
   }
   return { makeDevices };
 }

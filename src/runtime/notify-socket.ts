@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, Mount } from '../spec/types.js';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import { isAlive } from './proc.js';
 
 export const NOTIFY_DIR = 'notify';

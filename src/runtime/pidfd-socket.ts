@@ -2,8 +2,8 @@
 // it to tsrun-init, whose process sends a pidfd of itself over it
 // (native/init/pidfd.cc), as runc's init does.
 import fs from 'node:fs';
-import { TsrunError } from './errors.js';
-import { native } from './native.js';
+import { TsrunError } from '../core/errors.js';
+import { native } from '../core/native.js';
 
 /** The connected socket for init, or undefined without the flag. */
 export function connectPidfdSocket(socketPath: string | undefined): number | undefined {

@@ -3,97 +3,29 @@
 // can check them; init only follows the plan.
 import path from 'node:path';
 import type { Config, Mount } from '../spec/types.js';
-import { MS } from './linux.js';
+import { MS, NS_CLONE_FLAGS } from './linux.js';
 import { parseMountOptions, PROPAGATION_OPTIONS } from './mount-options.js';
-import { planDevices, planDevSymlinks, type DevicePlan, type DevSymlink } from './devices.js';
-import { PlanError } from './plan-error.js';
+import { planDevices, planDevSymlinks } from './devices.js';
+import { PlanError } from '../core/errors.js';
 
 export { PlanError };
 import { refuseUnsupported } from './support.js';
 import { isOwnNamespace, type HostFacts } from './host.js';
-import { planProcess, type ProcessPlan } from './process-plan.js';
-import { planContainerPaths, planSysctl, type SysctlPlan } from './sysctl.js';
+import { planProcess } from './process-plan.js';
+import { planContainerPaths, planSysctl } from './sysctl.js';
 import type { CgroupRecord } from '../cgroups/index.js';
-import { expandCgroupMount } from '../cgroups/mounts.js';
+import { expandCgroupMount } from './cgroup-mounts.js';
+import { cloneTarget, containerPlacement, withCgroupInto } from '../cgroups/placement.js';
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
-import { planNetDevices, type NetDevicePlan } from './netdevices.js';
+import { planNetDevices } from './netdevices.js';
 import { HOST_MOUNTS_FILE } from './host-mounts.js';
-import { needsHooksSync, planHooks, type InitHooksPlan } from './hooks.js';
+import { needsHooksSync, planHooks } from './hooks.js';
+import type { CreatePlan, IdmapPlan, MountPlan, NamespacePlan } from './plan-schema.js';
+import { PLAN_VERSION } from './plan-version.js';
+import { joinOrder } from './namespace-order.js';
 
-export interface MountPlan {
-  destination: string;
-  source: string;
-  type: string;
-  flags: number;
-  propagation: number[];
-  data: string;
-  /** mount_setattr(AT_RECURSIVE) after mounting; 0 and 0 when no r* option was given. */
-  recAttrSet: number;
-  recAttrClr: number;
-  /** An idmapped bind mount: tsrun-init's stage 0 makes it (native/init/idmap.cc) from a user namespace with these maps. */
-  idmap?: IdmapPlan;
-  configPath: string;
-}
-
-export interface IdmapPlan {
-  /** uid_map/gid_map text: "containerID hostID size" lines (on disk containerID shows as hostID). */
-  uidMap: string;
-  gidMap: string;
-  /** ridmap: the mounts below the source (rbind) are idmapped too. */
-  recursive: boolean;
-}
-
-export interface NamespacePlan {
-  type: string;
-  path?: string;
-  configPath: string;
-}
-
-export interface CreatePlan {
-  [key: string]: unknown;
-  mode: 'create';
-  /** The bundle directory: init's cwd while mounting. */
-  bundle: string;
-  rootfs: string;
-  readonlyRoot: boolean;
-  noPivot: boolean;
-  newMountNamespace: boolean;
-  /** A mount namespace joined by path: the rootfs is prepared and pivoted into inside it, as runc does. */
-  joinedMountNamespace: boolean;
-  /**
-   * No mount namespace (the host's): the mounts are made on the host, each
-   * recorded in this file (its mount id) before it is attached; root is a chroot.
-   */
-  hostMountRecord?: string;
-  /** Applied to / before the first mount. */
-  rootfsPropagation: number;
-  /** Applied to the container's / after pivot_root when the config asks (runc does the same); 0: nothing. */
-  rootfsPropagationAfter: number;
-  namespaces: NamespacePlan[];
-  hostname?: string;
-  domainname?: string;
-  mounts: MountPlan[];
-  devices: DevicePlan[];
-  devSymlinks: DevSymlink[];
-  sysctl: SysctlPlan[];
-  /** /proc/self/timens_offsets text for a new time namespace, written before the clone. */
-  timeOffsets?: string;
-  readonlyPaths: string[];
-  maskedPaths: string[];
-  fifoPath: string;
-  sessionKeyring?: string;
-  process: ProcessPlan;
-  /** A user namespace is made or joined: init becomes its root before anything else. */
-  userns: boolean;
-  /** Stop at HOOKS_READY before pivot_root (see hooks.ts needsHooksSync). */
-  hooksSync: boolean;
-  /** createContainer and startContainer: tsrun-init runs them. */
-  hooks: InitHooksPlan;
-  cgroupSync: boolean;
-  /** linux.netDevices: moved into the new network namespace by init (netdevices.ts). */
-  netDevices: NetDevicePlan[];
-}
+export type { CreatePlan, IdmapPlan, MountPlan, NamespacePlan };
 
 export interface PlanOptions {
   id: string;
@@ -108,6 +40,8 @@ export interface PlanOptions {
   host: HostFacts;
   /** Where the container's cgroup goes (create always has one): "cgroup" mounts show it. */
   cgroup?: CgroupRecord;
+  /** Rootless by euid: idmapped mounts are refused (mount_setattr needs CAP_SYS_ADMIN on the host). */
+  rootless?: boolean;
   warn(message: string): void;
   /** Is the namespace file at path tsrun's own (procName: its /proc/self/ns name)? Default: host.ts isOwnNamespace. */
   isOwnNamespace?(path: string, procName: string): boolean;
@@ -119,13 +53,17 @@ export function rootfsPath(config: Config, bundle: string): string {
 
 function planNamespaces(config: Config): NamespacePlan[] {
   const seen = new Set<string>();
-  return (config.linux?.namespaces ?? []).map((ns, i) => {
-    const configPath = `/linux/namespaces/${i}`;
-    if (seen.has(ns.type)) throw new PlanError(`${configPath}/type`, `the ${ns.type} namespace is listed twice`);
-    seen.add(ns.type);
-    return ns.path ? { type: ns.type, path: ns.path, configPath } : { type: ns.type, configPath };
-  });
+  return joinOrder(
+    (config.linux?.namespaces ?? []).map((ns, i) => {
+      const configPath = `/linux/namespaces/${i}`;
+      if (seen.has(ns.type)) throw new PlanError(`${configPath}/type`, `the ${ns.type} namespace is listed twice`);
+      seen.add(ns.type);
+      const cloneFlag = NS_CLONE_FLAGS[ns.type];
+      return ns.path ? { type: ns.type, cloneFlag, path: ns.path, configPath } : { type: ns.type, cloneFlag, configPath };
+    }),
+  );
 }
+
 
 /**
  * uidMappings/gidMappings, or the idmap/ridmap option: both maps are needed,
@@ -235,6 +173,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
   planUtsNames(config, namespaces, opts.isOwnNamespace ?? isOwnNamespace);
 
   return {
+    version: PLAN_VERSION,
     mode: 'create',
     bundle: opts.bundle,
     rootfs: rootfsPath(config, opts.bundle),
@@ -250,6 +189,9 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     domainname: config.domainname,
     mounts: (config.mounts ?? []).flatMap((m, i) => {
       const planned = planMount(m, i, opts.bundle, config);
+      if (planned.idmap && opts.rootless) {
+        throw new PlanError(`/mounts/${i}`, 'idmapped mounts are not supported for rootless containers (making one needs CAP_SYS_ADMIN on the host, as runc also refuses): use a plain bind mount, or run tsrun as root');
+      }
       if (planned.idmap && !hasNs('mount')) throw new PlanError(`/mounts/${i}`, 'an idmapped mount needs a mount namespace (add {"type": "mount"} to linux.namespaces)');
       // config.md: relative destinations are deprecated, and taken from "/" (as runc 1.1 does, with a warning).
       if (!m.destination.startsWith('/')) opts.warn(`/mounts/${i}/destination: ${JSON.stringify(m.destination)} is not absolute; it is mounted at ${planned.destination} (relative destinations are deprecated)`);
@@ -259,6 +201,7 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
       return expandCgroupMount(planned, opts.cgroup, newNs('cgroup'));
     }),
     devices: hostMounts?.makeDevices === false ? [] : planDevices(config),
+    bindDevices: hasNs('user') || opts.host.inUserNs === true,
     devSymlinks: hostMounts?.makeDevices === false ? [] : planDevSymlinks(config),
     sysctl: planSysctl(config),
     timeOffsets: planTimeOffsets(config, newNs('time')),
@@ -267,11 +210,12 @@ export function buildCreatePlan(config: Config, opts: PlanOptions): CreatePlan {
     fifoPath: opts.fifoPath,
     sessionKeyring: opts.noNewKeyring ? undefined : opts.id,
     process: planProcess(proc, config, opts),
-    userns: hasNs('user'),
     hooksSync: needsHooksSync(config),
     hooks: planHooks(config),
     // Every container gets a cgroup (as with runc): stage 0 joins it before it clones.
     cgroupSync: true,
+    // Not rootless: its cgroup may not be made at all (rootless-cgroup.ts), and is not the caller's to clone into.
+    ...withCgroupInto(opts.cgroup && !opts.rootless ? cloneTarget(containerPlacement(opts.cgroup), hasNs('user'), '/linux/cgroupsPath') : undefined),
     netDevices: planNetDevices(config, namespaces),
   };
 }

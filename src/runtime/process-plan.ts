@@ -2,60 +2,16 @@
 // process, for `create` and `exec` alike. All names become numbers here and
 // every check that can be made before a process exists is made here.
 import type { Config, ExecCPUAffinity, IOPriority, Process, Scheduler } from '../spec/types.js';
-import { planCapabilities, type CapabilityPlan } from './capabilities.js';
+import { planCapabilities } from './capabilities.js';
 import type { HostFacts } from './host.js';
-import { planMemoryPolicy, type MemoryPolicyPlan } from './mempolicy.js';
+import { planMemoryPolicy } from './mempolicy.js';
 import { checkKernelLimits } from './kernel-limits.js';
-import { PlanError } from './plan-error.js';
-import { planRlimits, type RlimitPlan } from './rlimits.js';
-import { planSeccomp, type SeccompPlan } from './seccomp.js';
+import { PlanError } from '../core/errors.js';
+import type { ProcessPlan, SchedulerPlan } from './plan-schema.js';
+import { planRlimits, RLIMIT_NOFILE } from './rlimits.js';
+import { planSeccomp } from './seccomp.js';
 
-export interface SchedulerPlan {
-  policy: number;
-  flags: bigint;
-  nice: number;
-  priority: number;
-  runtime: bigint;
-  deadline: bigint;
-  period: bigint;
-}
-
-export interface ProcessPlan {
-  [key: string]: unknown;
-  args: string[];
-  env: string[];
-  cwd: string;
-  uid: number;
-  gid: number;
-  additionalGids: number[];
-  umask: number;
-  capabilities: CapabilityPlan;
-  lastCap: number;
-  rlimits: RlimitPlan[];
-  /** The caller's RLIMIT_NOFILE, which node raised for itself: restored unless rlimits set it. */
-  inheritedNofile?: [number, number];
-  noNewPrivileges: boolean;
-  oomScoreAdj?: number;
-  scheduler?: SchedulerPlan;
-  /** ioprio_set value: class << 13 | level. */
-  ioPriority?: number;
-  cpuAffinityInitial?: number[];
-  cpuAffinityFinal?: number[];
-  apparmorProfile?: string;
-  selinuxLabel?: string;
-  /** personality(2) persona; absent leaves the caller's. */
-  personality?: number;
-  /** linux.seccomp compiled to BPF; absent: no filter. */
-  seccomp?: SeccompPlan;
-  preserveFds: number;
-  /** process.terminal: init makes a pty and sends its master to the console socket. */
-  terminal: boolean;
-  consoleSize?: { height: number; width: number };
-  /** --pidfd-socket: the process sends a pidfd of itself there (the socket follows the plan, native/protocol.h). */
-  pidfdSocket: boolean;
-  /** linux.memoryPolicy: set_mempolicy just before exec (mempolicy.ts). */
-  memoryPolicy?: MemoryPolicyPlan;
-}
+export type { ProcessPlan, SchedulerPlan };
 
 export interface ProcessPlanOptions {
   host: HostFacts;
@@ -124,9 +80,9 @@ export function parseCpuList(list: string, configPath: string): number[] {
   return [...cpus].sort((a, b) => a - b);
 }
 
-function planAffinity(a: ExecCPUAffinity | undefined, which: 'initial' | 'final'): number[] | undefined {
+function planAffinity(a: ExecCPUAffinity | undefined, which: 'initial' | 'final'): number[] {
   const list = a?.[which];
-  return list && list.trim() ? parseCpuList(list, `/process/execCPUAffinity/${which}`) : undefined;
+  return list && list.trim() ? parseCpuList(list, `/process/execCPUAffinity/${which}`) : [];
 }
 
 function planPersonality(config: Config): number | undefined {
@@ -172,6 +128,7 @@ export function planProcess(proc: Process, config: Config, opts: ProcessPlanOpti
     throw new PlanError('/process/oomScoreAdj', `must be from -1000 to 1000, not ${proc.oomScoreAdj}`);
   }
   const user = proc.user ?? {};
+  const rlimits = planRlimits(proc.rlimits, opts.host.hardLimits, opts.host.capEff);
   return {
     args: proc.args,
     env: proc.env ?? [],
@@ -182,8 +139,9 @@ export function planProcess(proc: Process, config: Config, opts: ProcessPlanOpti
     umask: user.umask ?? 0o022,
     capabilities: planCapabilities(proc.capabilities, opts.host.lastCap, opts.warn),
     lastCap: opts.host.lastCap,
-    rlimits: planRlimits(proc.rlimits, opts.host.hardLimits, opts.host.capEff),
-    inheritedNofile: opts.inheritedNofile,
+    rlimits,
+    // Restored just before exec unless the config's rlimits set RLIMIT_NOFILE themselves.
+    inheritedNofile: rlimits.some((r) => r.type === RLIMIT_NOFILE) ? undefined : opts.inheritedNofile,
     noNewPrivileges: proc.noNewPrivileges === true,
     oomScoreAdj: proc.oomScoreAdj,
     scheduler: proc.scheduler ? planScheduler(proc.scheduler) : undefined,

@@ -8,14 +8,14 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import type { Config } from '../spec/types.js';
 import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
-import { TsrunError, UnsupportedError } from './errors.js';
+import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { runCriu } from './criu-rpc.js';
 import { DESCRIPTORS_FILE, EXTERNAL_NETNS_KEY } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
-import { native } from './native.js';
+import { native } from '../core/native.js';
 import { readBundle } from './bundle.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { OCI_VERSION } from '../spec/version.js';
@@ -222,7 +222,7 @@ function openNamespace(nsPath: string): number {
   try {
     return fs.openSync(nsPath, fs.constants.O_RDONLY);
   } catch (e) {
-    throw new TsrunError(`config.json: /linux/namespaces: cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new ConfigPathError('/linux/namespaces', `cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
   }
 }
 

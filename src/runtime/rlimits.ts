@@ -3,7 +3,7 @@
 // ceiling is and why, instead of runc's bare "error setting rlimit type 7".
 import type { Rlimit } from '../spec/types.js';
 import { CAP_SYS_RESOURCE } from './capabilities.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 /** RLIMIT_* names by number (include/uapi/asm-generic/resource.h). */
 export const RLIMIT_NAMES = [
@@ -13,13 +13,8 @@ export const RLIMIT_NAMES = [
 ] as const;
 export const RLIMIT_NOFILE = 7;
 
-/** One setrlimit call. Values are int64 on the wire; -1 is RLIM_INFINITY. */
-export interface RlimitPlan {
-  type: number;
-  soft: bigint;
-  hard: bigint;
-  configPath: string;
-}
+export type { RlimitPlan } from './plan-schema.js';
+import type { RlimitPlan } from './plan-schema.js';
 
 // JSON numbers past 2^53 arrive rounded; anything at or past 2^63 means "unlimited".
 const asRlim = (v: number): bigint => (v >= 2 ** 63 ? -1n : BigInt(v));

@@ -2,9 +2,9 @@
 // signals to it; then delete the container and return runc's exit code.
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteDamaged, destroyContainer, type DeleteOptions } from './delete.js';
-import { DamagedStateError } from './errors.js';
+import { DamagedStateError } from '../core/errors.js';
 import { undoHostMountsQuietly } from './host-mounts.js';
-import { SignalForwarder } from './foreground.js';
+import { ChildWaiter, SignalForwarder } from './foreground.js';
 import { NotifyProxy } from './notify-socket.js';
 import type { StateStore } from './state.js';
 import { startContainer } from './start.js';
@@ -14,10 +14,12 @@ import { closeSync } from 'node:fs';
 export interface RunOptions extends CreateOptions {
   detach?: boolean;
   keep?: boolean;
+  /** The signals this process gets go on to the container's process while run waits (the CLI's way; a library's caller keeps its own). */
+  forwardSignals?: boolean;
 }
 
 export async function runContainer(store: StateStore, opts: RunOptions): Promise<number> {
-  const signals = opts.detach ? undefined : new SignalForwarder();
+  const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder(store.core) : new ChildWaiter(store.core);
   let receiveOn: number | undefined;
   try {
     const state = createContainer(store, { ...opts, detach: opts.detach === true, onConsole: (fd) => (receiveOn = fd) });
@@ -73,7 +75,7 @@ function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void
     } catch (e) {
       // Damaged meanwhile: the recovery records still find its init and cgroup.
       if (e instanceof DamagedStateError) {
-        deleteDamaged(dir, e, opts);
+        deleteDamaged(dir, e, opts, store.core);
         return;
       }
       undoHostMountsQuietly(dir.dir);

@@ -2,9 +2,9 @@
 // listenerPath, and "The Container Process State"): the container process
 // state as JSON, with the listener fd in SCM_RIGHTS, over one SOCK_STREAM
 // connection that is closed afterwards.
-import { TsrunError } from './errors.js';
+import { ConfigPathError } from '../core/errors.js';
 import type { Status } from './status.js';
-import { native, type NativeCore } from './native.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 
 /** The container as the agent sees it: runtime.md "State" while the container is being created. */
 export interface ListenerContainer {
@@ -48,12 +48,12 @@ export function sendSeccompListener(
   metadata: string | undefined,
   fd: number,
   container: ListenerContainer,
-  core: NativeCore = native(),
+  core: NativeCore = nativeCore,
 ): void {
   const payload = Buffer.from(JSON.stringify(containerProcessState(container, metadata)));
   try {
     core.sendFdToUnixSocket(listenerPath, payload, fd);
   } catch (e) {
-    throw new TsrunError(`config.json: /linux/seccomp/listenerPath: cannot send the seccomp listener to ${listenerPath}: ${(e as Error).message}`);
+    throw new ConfigPathError('/linux/seccomp/listenerPath', `cannot send the seccomp listener to ${listenerPath}: ${(e as Error).message}`);
   }
 }

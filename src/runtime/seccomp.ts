@@ -7,22 +7,13 @@ import createDebug from 'debug';
 import { endianness } from 'node:os';
 import { SECCOMP_ARCHES } from '../spec/seccomp-arches.js';
 import type { Seccomp, SyscallArg } from '../spec/types.js';
-import { native, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from './native.js';
-import { PlanError } from './plan-error.js';
+import { nativeCore, type NativeCore, type SeccompCompileError, type SeccompCompileSpec } from '../core/native.js';
+import { configWarning, PlanError } from '../core/errors.js';
 
 const debug = createDebug('tsrun:seccomp');
 
-export interface SeccompPlan {
-  /** struct sock_filter[], host byte order: what seccomp(2) loads. */
-  bpf: Buffer;
-  /** SECCOMP_FILTER_FLAG_* bits for seccomp(2); init adds NEW_LISTENER when notify. */
-  flags: number;
-  /** Some rule is SCMP_ACT_NOTIFY: init hands the listener fd to the parent. */
-  notify: boolean;
-  /** Where the parent sends the listener fd (only with notify). */
-  listenerPath?: string;
-  listenerMetadata?: string;
-}
+export type { SeccompPlan } from './plan-schema.js';
+import type { SeccompPlan } from './plan-schema.js';
 
 const P = '/linux/seccomp';
 const EPERM = 1;
@@ -88,7 +79,7 @@ export type SeccompFacts = ReturnType<NativeCore['seccompSupport']> & { archs: s
 /** The probe costs a few syscalls: once per addon (tests pass fakes). */
 const supportCache = new WeakMap<NativeCore, SeccompFacts>();
 
-export function seccompFacts(core: NativeCore = native()): SeccompFacts {
+export function seccompFacts(core: NativeCore = nativeCore): SeccompFacts {
   let have = supportCache.get(core);
   if (!have) {
     const known = new Set(core.seccompKnownArchs(ARCHITECTURES.map(libseccompArch)));
@@ -126,7 +117,7 @@ function u64(v: number | bigint, path: string, warn: (msg: string) => void): big
   // 2^53 may have been rounded. Say so instead of comparing a value nobody wrote.
   const n = v >= 2 ** 64 ? 0xffffffffffffffffn : BigInt(v);
   if (!Number.isSafeInteger(v)) {
-    warn(`config.json: ${path}: ${v} is above 2^53, where JSON numbers lose precision; the filter compares with ${n} (0x${n.toString(16)})`);
+    warn(configWarning(path, `${v} is above 2^53, where JSON numbers lose precision; the filter compares with ${n} (0x${n.toString(16)})`));
   }
   return n;
 }
@@ -179,7 +170,7 @@ function checkKernelAction(name: string, path: string, have: SeccompFacts): void
  * Validates and normalises linux.seccomp and compiles it to BPF. Returns
  * undefined when there is no seccomp section. Errors name the config path.
  */
-export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) => void, core: NativeCore = native()): SeccompPlan | undefined {
+export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) => void, core: NativeCore = nativeCore): SeccompPlan | undefined {
   if (!seccomp) return undefined;
   const have = seccompFacts(core);
 
@@ -245,7 +236,7 @@ export function planSeccomp(seccomp: Seccomp | undefined, warn: (msg: string) =>
     }
     if (name === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV' && !notify) {
       // The kernel takes it only with a listener; without one it means nothing.
-      warn(`config.json: ${at}: ${name} has no effect without an SCMP_ACT_NOTIFY rule; ignored`);
+      warn(configWarning(at, `${name} has no effect without an SCMP_ACT_NOTIFY rule; ignored`));
       return;
     }
     flags |= f.bit;

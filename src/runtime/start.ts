@@ -1,13 +1,15 @@
 // `start`: release the init waiting on exec.fifo, so it runs the
 // startContainer hooks and execs the process; then the poststart hooks.
 import fs from 'node:fs';
-import { StatusError, TsrunError } from './errors.js';
-import { runHooksWarning } from './hooks.js';
+import { StatusError, TsrunError } from '../core/errors.js';
+import { HOOK_OUTCOME_BYTES, initHookFailure, runHooksWarning } from './hooks.js';
+import { HOOK_FAILED_BYTE } from './init-protocol.js';
 import { NotifyProxy } from './notify-socket.js';
 import { readInitReply } from './init-reply.js';
-import { native } from './native.js';
+import type { NativeCore } from '../core/native.js';
 import type { StateStore, StoredState } from './state.js';
-import { statusOf } from './status.js';
+import { decode } from './wire.js';
+import { Container } from './container.js';
 
 export interface StartOptions {
   onWarning?(message: string): void;
@@ -16,29 +18,26 @@ export interface StartOptions {
 }
 
 export async function startContainer(store: StateStore, id: string, opts: StartOptions = {}): Promise<void> {
-  const dir = store.open(id);
-  let state: StoredState;
+  const container = Container.open(store, id);
+  const { dir, state } = container;
   let notify: NotifyProxy | undefined;
   let fifo: number | undefined;
   try {
-    state = dir.readState();
-    const status = statusOf(dir, state);
-    if (status === 'stopped') throw new StatusError('cannot start a container that has stopped');
-    if (status !== 'created') throw new StatusError('cannot start an already running container');
+    container.require('start');
     if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket);
     // Last: the claim releases init, so nothing may fail after it.
-    fifo = claimFifo(dir.fifoPath);
+    fifo = claimFifo(dir.fifoPath, store.core);
   } catch (e) {
     notify?.close();
     throw e;
   } finally {
-    dir.close();
+    container.close();
   }
   // Unlocked while init runs the startContainer hooks and execs, which may
   // take long (or forever, in a container frozen by hand): state, kill and
   // delete -f must not wait for that, and a signal ends this wait.
   try {
-    await releaseInit(fifo, state);
+    await releaseInit(fifo, state, store.core);
     // Before the claim goes: another start would find the fifo with no writer.
     fs.rmSync(dir.fifoPath, { force: true });
   } catch (e) {
@@ -62,9 +61,9 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
  * write end) and locks it, so that of two starts only one goes on once the
  * container's lock is released; the lock goes with the fd, even on kill -9.
  */
-function claimFifo(fifoPath: string): number {
+function claimFifo(fifoPath: string, core: NativeCore): number {
   const fd = fs.openSync(fifoPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-  if (!native().flock(fd, true, false)) {
+  if (!core.flock(fd, true, false)) {
     fs.closeSync(fd);
     throw new StatusError('cannot start an already running container');
   }
@@ -79,10 +78,11 @@ const REPLY_LIMIT = 64 * 1024;
  * execve: EOF after "0" means the process runs, anything else is a hook's
  * failure (init has exited). Waited for in poll(2), not with timers (init-reply.ts).
  */
-async function releaseInit(fifo: number, state: StoredState): Promise<void> {
-  const reply = await readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT);
+async function releaseInit(fifo: number, state: StoredState, core: NativeCore): Promise<void> {
+  const reply = await readInitReply(fifo, { pid: state.pid, startTime: state.initStartTime }, REPLY_LIMIT, core);
   if (reply[0] !== 0x30) {
-    // Anything else is a startContainer hook's failure; init has exited.
+    // A startContainer hook's failure, as data; init has exited.
+    if (reply[0] === HOOK_FAILED_BYTE) throw initHookFailure(decode(reply.subarray(1), HOOK_OUTCOME_BYTES) as { [key: string]: unknown });
     if (reply.length) throw new TsrunError(reply.toString('utf8'));
     throw new TsrunError('cannot start the container: its init exited before it was started');
   }

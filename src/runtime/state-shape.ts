@@ -9,6 +9,14 @@ export interface InitRecord {
   initStartTime: number;
 }
 
+/**
+ * The shape of state.json this tsrun writes. 1: before the field existed
+ * (issue 15), read as it is; 2: the same fields, and `version`. A tsrun
+ * upgraded while containers run goes on with the ones the previous one made;
+ * a file from a newer tsrun is refused by name, never misread.
+ */
+export const STATE_VERSION = 2;
+
 type Obj = Record<string, unknown>;
 const isObject = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isCount = (v: unknown, min: number) => typeof v === 'number' && Number.isInteger(v) && v >= min;
@@ -48,6 +56,7 @@ export const cgroupRecordProblem: Check = fields({
 });
 
 const stateFields = fields({
+  version: [false, (v) => isCount(v, 1), 'a positive integer'],
   ociVersion: str,
   id: str,
   pid: [true, (v) => isCount(v, 1), 'a positive integer'],
@@ -66,6 +75,8 @@ export function stateProblem(v: unknown, id: string): string | undefined {
   const problem = stateFields(v);
   if (problem) return problem;
   const s = v as Obj;
+  const version = (s.version as number | undefined) ?? 1;
+  if (version > STATE_VERSION) return `/version is ${version}: a newer tsrun wrote it (this one reads versions 1 to ${STATE_VERSION}); use that tsrun for this container`;
   if (s.id !== id) return `/id is ${JSON.stringify(s.id)}, but the file is container ${id}'s`;
   const cg = s.cgroup === undefined ? undefined : cgroupRecordProblem(s.cgroup);
   return cg && (cg.startsWith('/') ? `/cgroup${cg}` : `/cgroup ${cg}`);

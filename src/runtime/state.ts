@@ -7,17 +7,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
 import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
-import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from './errors.js';
-import { native } from './native.js';
+import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from '../core/errors.js';
+import { nativeCore, type NativeCore } from '../core/native.js';
 import { readProcStat } from './proc.js';
 import { rfc3339NanoNow } from './time.js';
 import { OCI_VERSION } from '../spec/version.js';
 import { undoHostMountsQuietly } from './host-mounts.js';
-import { cgroupRecordProblem, initRecordProblem, stateProblem, type InitRecord } from './state-shape.js';
+import { cgroupRecordProblem, initRecordProblem, STATE_VERSION, stateProblem, type InitRecord } from './state-shape.js';
 
 export type { InitRecord } from './state-shape.js';
 
 export interface StoredState {
+  /** The file's shape (state-shape.ts STATE_VERSION); absent in version 1. */
+  version?: number;
   ociVersion: string;
   id: string;
   /** The container's init, as the host sees it. */
@@ -77,8 +79,8 @@ export class ContainerDir {
    * an exclusive holder waiting may go first). False if the container was
    * removed meanwhile.
    */
-  lockExclusive(): boolean {
-    native().flock(this.fd, true, true);
+  lockExclusive(core: Pick<NativeCore, 'flock'>): boolean {
+    core.flock(this.fd, true, true);
     return this.hasState();
   }
 
@@ -115,12 +117,18 @@ export class ContainerDir {
     return fs.existsSync(path.join(this.dir, STATE_FILE));
   }
 
+  /** Always in this tsrun's shape: a version 1 state read and written back becomes version 2. */
   writeState(state: StoredState): void {
-    writeFileAtomic(path.join(this.dir, STATE_FILE), JSON.stringify(state));
+    writeFileAtomic(path.join(this.dir, STATE_FILE), JSON.stringify({ ...state, version: STATE_VERSION }));
   }
 
   writeCgroupRecord(record: CgroupRecord): void {
     writeFileAtomic(path.join(this.dir, CGROUP_FILE), JSON.stringify(record));
+  }
+
+  /** A rootless create that did without a cgroup: no record of one. */
+  removeCgroupRecord(): void {
+    fs.rmSync(path.join(this.dir, CGROUP_FILE), { force: true });
   }
 
   writeInitRecord(record: InitRecord): void {
@@ -146,7 +154,11 @@ export class ContainerDir {
 }
 
 export class StateStore {
-  constructor(readonly root: string) {}
+  /** core: the kernel calls of every command on this store (the addon; a fake in unit tests). */
+  constructor(
+    readonly root: string,
+    readonly core: NativeCore = nativeCore,
+  ) {}
 
   /** The directory of container id (the id checked first). */
   dirOf(id: string): string {
@@ -179,7 +191,7 @@ export class StateStore {
         fs.mkdirSync(dir, { mode: 0o711 });
       }
       const fd = fs.openSync(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
-      native().flock(fd, true, true);
+      this.core.flock(fd, true, true);
       return new ContainerDir(id, dir, fd);
     });
   }
@@ -203,7 +215,7 @@ export class StateStore {
     // The root directory itself is the lock: no file is left behind, as runc leaves none.
     const fd = fs.openSync(this.root, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
     try {
-      native().flock(fd, true, true);
+      this.core.flock(fd, true, true);
       return fn();
     } finally {
       fs.closeSync(fd);
@@ -224,7 +236,7 @@ export class StateStore {
     // Without state, a create is under way and may be running a hook that
     // asks about this very container: waiting for its lock would deadlock.
     // As with runc, the container does not exist until create has written it.
-    if (!native().flock(fd, !shared, c.hasState())) {
+    if (!this.core.flock(fd, !shared, c.hasState())) {
       c.close();
       throw new ContainerNotFoundError(id);
     }
@@ -275,7 +287,7 @@ export class StateStore {
       return true;
     }
     try {
-      if (!native().flock(fd, true, false)) return false;
+      if (!this.core.flock(fd, true, false)) return false;
       if (fs.existsSync(path.join(dir, STATE_FILE))) return false;
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
       // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
@@ -336,6 +348,7 @@ export function recordLiveContainer(dir: ContainerDir, c: LiveContainer): Stored
   if (!stat) throw new TsrunError(c.vanished);
   dir.writeInitRecord({ pid: c.pid, initStartTime: stat.startTime });
   const state: StoredState = {
+    version: STATE_VERSION,
     ociVersion: OCI_VERSION,
     id: c.id,
     pid: c.pid,

@@ -2,12 +2,22 @@
 // create with a message naming the field: a container must never run with a
 // setting silently dropped. `features` will read the same list.
 import type { Config } from '../spec/types.js';
-import { UnsupportedError } from './errors.js';
+import { UnsupportedError } from '../core/errors.js';
+import { intelRdtRefusal, readRdtFacts, type RdtFacts } from './intel-rdt.js';
 
 interface Gap {
   path: string;
   present(c: Config): boolean;
+  /** Why this host cannot have it, where that is more than tsrun's own gap. */
+  why?(host: UnsupportedHost): string;
 }
+
+/** What the refusals read from the host, only when a config asks for the field (tests pass their own). */
+export interface UnsupportedHost {
+  rdt(): RdtFacts;
+}
+
+const realHost: UnsupportedHost = { rdt: readRdtFacts };
 
 const has = (v: unknown) =>
   v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0) &&
@@ -15,7 +25,7 @@ const has = (v: unknown) =>
 
 const GAPS: Gap[] = [
   { path: '/linux/mountLabel', present: (c) => has(c.linux?.mountLabel) },
-  { path: '/linux/intelRdt', present: (c) => has(c.linux?.intelRdt) },
+  { path: '/linux/intelRdt', present: (c) => has(c.linux?.intelRdt), why: (h) => intelRdtRefusal(h.rdt()) },
   { path: '/windows', present: (c) => c.windows !== undefined },
   { path: '/solaris', present: (c) => c.solaris !== undefined },
   { path: '/vm', present: (c) => c.vm !== undefined },
@@ -27,10 +37,11 @@ const GAPS: Gap[] = [
 export const REFUSED_FIELDS: readonly string[] = GAPS.map((g) => g.path);
 
 /** Throws UnsupportedError for the first field of config that tsrun cannot honour yet. */
-export function refuseUnsupported(config: Config): void {
+export function refuseUnsupported(config: Config, host: UnsupportedHost = realHost): void {
   for (const gap of GAPS) {
     if (gap.present(config)) {
-      throw new UnsupportedError(`config.json: ${gap.path}: tsrun does not support this field yet; remove it to run this container`);
+      const why = gap.why ? `${gap.why(host)}; ` : 'tsrun does not support this field yet; ';
+      throw new UnsupportedError(`${why}remove it to run this container`, gap.path);
     }
   }
 }

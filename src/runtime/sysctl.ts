@@ -2,7 +2,7 @@
 // anything else would change the host, so it is refused with the reason.
 import fs from 'node:fs';
 import type { Config } from '../spec/types.js';
-import { PlanError } from './plan-error.js';
+import { PlanError } from '../core/errors.js';
 
 /** True when path is the namespace tsrun itself is in (the host's); false when it is another, or cannot be read (joining it fails later, by name). */
 function isOwnNamespace(path: string, scope: 'ipc' | 'network'): boolean {
@@ -15,12 +15,8 @@ function isOwnNamespace(path: string, scope: 'ipc' | 'network'): boolean {
   }
 }
 
-export interface SysctlPlan {
-  /** Under /proc, e.g. "sys/net/ipv4/ip_forward". */
-  file: string;
-  value: string;
-  configPath: string;
-}
+export type { SysctlPlan } from './plan-schema.js';
+import type { SysctlPlan } from './plan-schema.js';
 
 // IPC-namespaced keys (ipc_namespaces(7)); fs.mqueue.* too.
 const IPC_KEYS = new Set([

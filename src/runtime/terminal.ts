@@ -3,8 +3,8 @@
 // foreground `run`/`exec` without one, relaying the master to our own stdio.
 import fs from 'node:fs';
 import type tty from 'node:tty';
-import { TsrunError } from './errors.js';
-import { native } from './native.js';
+import { TsrunError } from '../core/errors.js';
+import { native } from '../core/native.js';
 
 /** Where init sends the pty master: passFd goes to init; we read it on receiveOn, if we keep the terminal. */
 export interface ConsoleChannel {

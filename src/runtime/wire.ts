@@ -45,8 +45,11 @@ function write(value: WireValue, parts: Buffer[]): void {
   }
 }
 
-/** Decodes a message payload. Integers come back as numbers, strings as utf8 strings. */
-export function decode(buf: Buffer): WireValue {
+/**
+ * Decodes a message payload. Integers come back as numbers, strings as utf8
+ * strings, except the values of map keys in bytesKeys, which stay Buffers.
+ */
+export function decode(buf: Buffer, bytesKeys?: ReadonlySet<string>): WireValue {
   let pos = 0;
   const need = (n: number) => {
     if (pos + n > buf.length) throw new Error('wire: truncated payload');
@@ -64,7 +67,14 @@ export function decode(buf: Buffer): WireValue {
     pos += len;
     return s;
   };
-  const read = (depth: number): WireValue => {
+  const readBytes = () => {
+    const len = readU32();
+    need(len);
+    const b = Buffer.from(buf.subarray(pos, pos + len));
+    pos += len;
+    return b;
+  };
+  const read = (depth: number, raw = false): WireValue => {
     if (depth > 32) throw new Error('wire: nested too deeply');
     need(1);
     const kind = String.fromCharCode(buf[pos++]);
@@ -79,7 +89,7 @@ export function decode(buf: Buffer): WireValue {
         return Number(n);
       }
       case 's':
-        return readString();
+        return raw ? readBytes() : readString();
       case 'a': case 'm': {
         const n = readU32();
         if (kind === 'a') return Array.from({ length: n }, () => read(depth + 1));
@@ -87,7 +97,7 @@ export function decode(buf: Buffer): WireValue {
         for (let i = 0; i < n; i++) {
           const key = readString();
           // defineProperty, so a key named __proto__ stays data.
-          Object.defineProperty(out, key, { value: read(depth + 1), enumerable: true, writable: true, configurable: true });
+          Object.defineProperty(out, key, { value: read(depth + 1, bytesKeys?.has(key)), enumerable: true, writable: true, configurable: true });
         }
         return out;
       }

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { requireCached } from '../code-cache.js';
-import { packageRoot } from '../package-root.js';
+import { packageRoot } from '../core/package-root.js';
 import type { ErrorObject } from 'ajv';
 import type { Config, Process } from './types.js';
 
@@ -50,6 +50,28 @@ export function validateSchema(doc: unknown, file = 'config.json'): Config {
   const validate = validator();
   if (validate(doc)) return doc as Config;
   throw toConfigError(validate.errors ?? [], file);
+}
+
+/**
+ * Every schema problem of doc, one per config path (the most telling at
+ * each), for `tsrun check`; none when it matches the schema.
+ */
+export function schemaProblems(doc: unknown, file = 'config.json'): ConfigError[] {
+  try {
+    checkDepth(doc, file);
+  } catch (e) {
+    return [e as ConfigError];
+  }
+  const validate = validator();
+  if (validate(doc)) return [];
+  const best = new Map<string, Problem>();
+  for (const e of (validate.errors ?? []).filter((e) => e.keyword !== 'propertyNames' && !COMPOSITE.has(e.keyword))) {
+    const p = toProblem(e);
+    const had = best.get(p.path);
+    if (!had || p.rank < had.rank) best.set(p.path, p);
+  }
+  if (!best.size) return [toConfigError(validate.errors ?? [], file)];
+  return [...best.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)).map((p) => new ConfigError(file, p.path, p.reason));
 }
 
 /** Validates a parsed config.json: schema, then the ociVersion major version. */

@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { cgroupParentOf } from '../../src/cgroups/paths.js';
 import { hostLayout } from '../../src/cgroups/hierarchy.js';
-import { native } from '../../src/runtime/native.js';
+import { native } from '../../src/core/native.js';
 import { makeBundle, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
 
 // 100 containers by default; TSRUN_RACE_BATCHES=30 runs the 300 (about 2.5 minutes here).

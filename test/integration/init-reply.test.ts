@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readInitReply } from '../../src/runtime/init-reply.js';
-import { native } from '../../src/runtime/native.js';
+import { native } from '../../src/core/native.js';
 import { readProcStat } from '../../src/runtime/proc.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-init-reply-'));

@@ -1,0 +1,44 @@
+// Builds tsrun's start-up snapshot, dist/tsrun.blob, from the bundled
+// snapshot entry dist/tsrun-snapshot.cjs (scripts/bundle.js;
+// src/cli/snapshot.ts), with the node recorded in dist/node-path
+// (scripts/build-code-cache.js), and the stamp bin/tsrun checks before it
+// runs node with the blob: dist/tsrun.blob.stamp holds that node's path and
+// this dist directory, and carries the node binary's mtime. Node refuses a
+// blob made by another node binary or with other V8 flags before any JS runs,
+// so the launcher must know first: on a mismatch it takes the code-cache
+// path (dist/tsrun-launch.cjs) and says to run this again.
+//
+// The blob is code that root runs: it is written here, in the package, mode
+// 0644, and read from nowhere else.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const node = fs.readFileSync(path.join(dist, 'node-path'), 'utf8').trim();
+const blob = path.join(dist, 'tsrun.blob');
+const stamp = `${blob}.stamp`;
+const entry = path.join(dist, 'tsrun-snapshot.cjs');
+if (dist.includes('\n')) throw new Error(`build-snapshot: cannot record the directory ${JSON.stringify(dist)} in a one-line stamp`);
+
+fs.rmSync(stamp, { force: true });
+fs.rmSync(blob, { force: true });
+// The flags here are the flags bin/tsrun runs node with: none but the blob.
+// An empty environment: NODE_OPTIONS would add V8 flags the blob then needs.
+const built = spawnSync(node, ['--snapshot-blob', blob, '--build-snapshot', entry], { env: {}, stdio: 'inherit' });
+if (built.status !== 0) throw new Error(`build-snapshot: ${node} --build-snapshot ${entry} failed (${built.status ?? built.signal})`);
+fs.chmodSync(blob, 0o644);
+
+// The blob runs as the launcher will run it, or the build fails.
+const version = spawnSync(node, ['--snapshot-blob', blob, path.join(dist, 'tsrun.cjs'), '--version'], { env: {}, encoding: 'utf8' });
+if (version.status !== 0 || !version.stdout.startsWith('tsrun version ')) {
+  throw new Error(`build-snapshot: ${blob} does not run: ${version.stderr || version.stdout}`);
+}
+
+fs.writeFileSync(stamp, `${node}\n${dist}\n`, { mode: 0o644 });
+// The stamp's mtime is the node binary's, to the nanosecond as stat gives it:
+// touch -r copies it exactly (utimes from JS would round it).
+const touched = spawnSync('touch', ['-r', node, stamp], { stdio: 'inherit' });
+if (touched.status !== 0) throw new Error(`build-snapshot: touch -r ${node} ${stamp} failed`);
+console.log(`build-snapshot: tsrun.blob ${Math.round(fs.statSync(blob).size / 1024)} kB`);

@@ -1,8 +1,0 @@
-import { TsrunError } from './errors.js';
-
-/** A config that is valid JSON Schema-wise but that a Linux runtime must refuse. */
-export class PlanError extends TsrunError {
-  constructor(configPath: string, message: string) {
-    super(`config.json: ${configPath}: ${message}`);
-  }
-}

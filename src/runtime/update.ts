@@ -1,0 +1,52 @@
+// `update`: new limits for a live container's cgroup, recorded in its state.
+import type { Resources } from '../spec/types.js';
+import { hostApplyFacts, type CgroupError } from '../cgroups/index.js';
+import { CgroupError as CgroupFieldError } from '../cgroups/errors.js';
+import type { StateStore } from './state.js';
+import { withContainer } from './container.js';
+
+type Obj = Record<string, unknown>;
+
+/** change laid over base: objects merge key by key, anything else (arrays too) replaces. */
+export function mergeResources(base: Resources, change: Resources): Resources {
+  const merge = (a: Obj, b: Obj): Obj => {
+    const out: Obj = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+      if (v === undefined) continue;
+      const old = out[k];
+      out[k] = v && typeof v === 'object' && !Array.isArray(v) && old && typeof old === 'object' && !Array.isArray(old) ? merge(old as Obj, v as Obj) : v;
+    }
+    return out;
+  };
+  return merge(base as Obj, change as Obj) as Resources;
+}
+
+/**
+ * Applies change to the running container's cgroup, then records the merged
+ * resources in its state, so later updates and `exec` see them. If the kernel
+ * refuses part of it, what was in force is written back (runc does the same).
+ * relabel says where a refused field came from.
+ */
+export function updateContainer(store: StateStore, id: string, change: Resources, relabel: (e: CgroupError) => void = () => {}): void {
+  withContainer(store, id, 'exclusive', (c) => {
+    c.require('update');
+    const { state } = c;
+    const cg = c.cgroup();
+    const current = state.config.linux?.resources ?? {};
+    const facts = hostApplyFacts();
+    try {
+      cg.apply(change, { create: false, current, ...facts });
+    } catch (e) {
+      const touched = Object.fromEntries(Object.keys(change).map((k) => [k, (current as Obj)[k]]).filter(([, v]) => v !== undefined));
+      try {
+        cg.apply(touched as Resources, { create: false, current, ...facts });
+      } catch {
+        // best effort, as runc's
+      }
+      if (e instanceof CgroupFieldError) relabel(e);
+      throw e;
+    }
+    const linux = { ...(state.config.linux ?? {}), resources: mergeResources(current, change) };
+    c.dir.writeState({ ...state, config: { ...state.config, linux } });
+  });
+}

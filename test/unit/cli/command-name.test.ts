@@ -1,0 +1,23 @@
+// commandName: which command the arguments name, past the global flags and
+// their values (main.ts then gives yargs only that command).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { commandName } from '../../../src/cli/context.js';
+
+test('commandName: the first argument that is not a global flag or its value', () => {
+  const cases: Array<[string[], string | undefined]> = [
+    [['state', 'c1'], 'state'],
+    [['--root', '/run/x', 'create', '--bundle', 'b', 'c1'], 'create'],
+    [['--log', 'f', '--log-format', 'json', '--debug', 'delete', 'c1'], 'delete'],
+    [['--root=/run/x', 'list'], 'list'],
+    [['--systemd-cgroup', 'kill', 'c1', 'KILL'], 'kill'],
+    [['--criu', '/usr/sbin/criu', '--rootless', 'false', 'ls'], 'ls'],
+    [['--help'], undefined],
+    [['--version'], undefined],
+    [[], undefined],
+    [['--', 'state'], undefined],
+    // An unknown flag's value is taken for the command; yargs, given every command, then reports it.
+    [['--bogus', 'value', 'state', 'c1'], 'value'],
+  ];
+  for (const [args, want] of cases) assert.equal(commandName(args), want, args.join(' '));
+});
