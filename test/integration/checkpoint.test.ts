@@ -528,7 +528,7 @@ describe('checkpoint and restore', { skip }, () => {
   });
 
   test('restore without --detach waits for the restored process and exits with its status', async () => {
-    const bundle = makeBundle(['/bin/sh', '-c', 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done; exit 7']);
+    const bundle = makeBundle(['/bin/sh', '-c', 'i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done; exit 7']);
     for (const [name, rt] of runtimes()) {
       const images = path.join(scratchDir(sbs.dirs, `fg-${name}`), 'images');
       const id = uniqueId('fg');
