@@ -51,8 +51,9 @@ export function placeCgroup(config: Config, id: string, parent = OUR_PARENT): Cg
   if (given === undefined || given === '') return { path: `${parent}/${id}`, ownedFrom: OUR_PARENT };
   if (/^[^/:]*:[^/:]*:[^/:]+$/.test(given)) {
     throw new UnsupportedError(
-      `config.json: /linux/cgroupsPath: "${given}" is a systemd "slice:prefix:name" path, which needs the --systemd-cgroup driver; ` +
+      `"${given}" is a systemd "slice:prefix:name" path, which needs the --systemd-cgroup driver; ` +
         'tsrun has only the cgroupfs driver: give a path such as "/machine/c1" or "c1" instead',
+      '/linux/cgroupsPath',
     );
   }
   // A cgroup is a directory: a control character (a newline, say) would make one nobody can name in a shell or a log.

@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { baseConfig, busyboxRootfs, repoRoot, skipUnlessRoot, uniqueId } from './harness.js';
+import { baseConfig, busyboxRootfs, repoRoot, skipUnlessRoot, tsrunBin, uniqueId } from './harness.js';
 
 const entry = pathToFileURL(path.join(repoRoot, 'dist', 'src', 'index.js')).href;
 
@@ -21,7 +21,10 @@ function program(body: string, env: Record<string, string> = {}): { code: number
   try {
     const file = path.join(dir, 'main.mjs');
     fs.writeFileSync(file, `import * as tsrun from ${JSON.stringify(entry)};\n${body}\n`);
-    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env, STATE_ROOT: path.join(dir, 'root') } });
+    const root = path.join(dir, 'root');
+    const r = spawnSync(process.execPath, [file], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env, STATE_ROOT: root } });
+    // A program that failed midway may leave containers: removed as the CLI removes them.
+    for (const id of fs.existsSync(root) ? fs.readdirSync(root) : []) spawnSync(tsrunBin, ['--root', root, 'delete', '--force', id]);
     return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

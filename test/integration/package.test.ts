@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { busyboxRootfs, repoRoot, skipUnlessRoot } from './harness.js';
+import { busyboxRootfs, repoRoot, skipUnlessRoot, tsrunBin } from './harness.js';
 
 function sh(cmd: string, args: string[], cwd: string, timeout = 300_000): string {
   const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout, env: { ...process.env, npm_config_offline: 'true', npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
@@ -76,6 +76,8 @@ test('npm pack, installed offline into a project: docs/library.md type-checks ag
     });
     assert.deepEqual(fs.existsSync(docsRoot) ? fs.readdirSync(docsRoot) : [], [], 'an example left a container');
   } finally {
+    // An example that failed midway may leave a container: removed as the CLI removes them.
+    for (const id of fs.existsSync(docsRoot) ? fs.readdirSync(docsRoot) : []) spawnSync(tsrunBin, ['--root', docsRoot, 'delete', '--force', id]);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.rmSync(docsRoot, { recursive: true, force: true });
   }
