@@ -57,6 +57,9 @@ await build({
   footer: { js: snapshotEnvGuard.footer },
 });
 await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: 'dist/tsrun-launch.cjs' });
+// The systemd driver's D-Bus worker (src/cgroups/systemd-bus.ts) with its D-Bus
+// library: a file of its own, loaded only when --systemd-cgroup is used.
+await build({ ...common, entryPoints: ['dist/src/cgroups/systemd-bus-worker.js'], outfile: 'dist/systemd-bus-worker.cjs' });
 
 // esbuild gives each `import fs from 'node:fs'` its own copy of the module's
 // properties (__toESM): ~70 copies of fs, path and os, several ms of every

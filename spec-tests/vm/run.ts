@@ -1,5 +1,6 @@
 // By hand: node dist/spec-tests/vm/run.js <command…> runs the command in the
 // cgroup v2 test VM (as root, in the repository) and exits with its status.
+// TSRUN_VM_SYSTEMD=1 boots it with systemd as PID 1 (VmOptions.systemd).
 import { runInVm, vmAvailable } from './run-in-vm.js';
 
 const command = process.argv.slice(2);
@@ -13,7 +14,7 @@ if (unavailable) {
   process.exit(1);
 }
 try {
-  const r = await runInVm(command, { timeoutMs: Number(process.env.TSRUN_VM_TIMEOUT_MS) || undefined });
+  const r = await runInVm(command, { timeoutMs: Number(process.env.TSRUN_VM_TIMEOUT_MS) || undefined, systemd: process.env.TSRUN_VM_SYSTEMD === '1' });
   process.stdout.write(r.stdout);
   process.stderr.write(r.stderr);
   process.exitCode = r.code;

@@ -16,7 +16,7 @@ export interface SuiteResult {
  * check, if any, sees the VM's output and the results before the exit status is checked.
  */
 export function suiteInVmTest(name: string, suite: string, opts: VmOptions, check?: (vm: VmResult, results: SuiteResult[]) => void): void {
-  const unavailable = vmAvailable();
+  const unavailable = vmAvailable(opts);
   test(name, { skip: unavailable ? `no test VM: ${unavailable}` : false, timeout: 900_000 }, async (t) => {
     const vm = await runInVm(['node', '--test', '--test-reporter=tap', suite], { timeoutMs: 840_000, ...opts });
     // The suite's own tests (one level in): "    ok 3 - name" / "    not ok 3 - name", each with its YAML block.

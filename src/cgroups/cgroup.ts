@@ -39,8 +39,9 @@ export abstract class Cgroup {
   /**
    * Makes the directories (idempotent) and prepares them. Each one it makes
    * goes into record.created at once, so a failure midway can undo it; returns them.
+   * pid: the first process, which the systemd driver's scope is started with.
    */
-  abstract create(): string[];
+  abstract create(pid?: number): string[];
   protected abstract view(): CgroupView;
   protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
   /** The directory a planned write goes to. */

@@ -18,6 +18,7 @@ import { ignoredResourceWarnings } from './ignored.js';
 export { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings };
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
+import { SystemdCgroup, planSystemdRecord } from './systemd.js';
 
 export type { CgroupRecord } from './record.js';
 export { Cgroup } from './cgroup.js';
@@ -43,8 +44,14 @@ export function planCgroupRecord(config: Config, id: string, opts: { parent?: st
  * under the state root's own parent, with the unified keys that are no limit
  * of it (cgroup.procs, say) refused, and the ignored fields said once.
  */
-export function planContainerCgroup(config: Config, id: string, stateRoot: string, warn: (message: string) => void): CgroupRecord {
-  const record = planCgroupRecord(config, id, { parent: cgroupParentOf(stateRoot) });
+export function planContainerCgroup(
+  config: Config,
+  id: string,
+  stateRoot: string,
+  warn: (message: string) => void,
+  opts: { systemd?: boolean } = {},
+): CgroupRecord {
+  const record = opts.systemd ? planSystemdRecord(config, id, hostLayout(), warn) : planCgroupRecord(config, id, { parent: cgroupParentOf(stateRoot) });
   checkUnifiedKeys(config.linux?.resources?.unified);
   for (const m of ignoredResourceWarnings(config.linux?.resources)) warn(m);
   return record;
@@ -56,6 +63,7 @@ const nativeSyscalls: CgroupSyscalls = {
 
 /** The container's cgroup, from its stored record. */
 export function openCgroup(record: CgroupRecord, sys: CgroupSyscalls = nativeSyscalls): Cgroup {
+  if (record.systemd) return new SystemdCgroup(record, sys);
   return record.mode === 'v2' ? new V2Cgroup(record, sys) : new V1Cgroup(record, sys);
 }
 
@@ -86,7 +94,7 @@ export function setUpCgroup(
     record.making = missing;
     opts.persist?.(record);
   }
-  const made = cg.create();
+  const made = cg.create(pid);
   delete record.making;
   opts.persist?.(record);
   // A cgroup that was there already may be someone's: it must be empty and thawed.

@@ -51,8 +51,8 @@ export function placeCgroup(config: Config, id: string, parent = OUR_PARENT): Cg
   if (given === undefined || given === '') return { path: `${parent}/${id}`, ownedFrom: OUR_PARENT };
   if (/^[^/:]*:[^/:]*:[^/:]+$/.test(given)) {
     throw new UnsupportedError(
-      `"${given}" is a systemd "slice:prefix:name" path, which needs the --systemd-cgroup driver; ` +
-        'tsrun has only the cgroupfs driver: give a path such as "/machine/c1" or "c1" instead',
+      `"${given}" is a systemd "slice:prefix:name" path, which needs the systemd driver: ` +
+        'pass --systemd-cgroup, or give a cgroupfs path such as "/machine/c1" or "c1"',
       '/linux/cgroupsPath',
     );
   }

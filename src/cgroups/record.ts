@@ -1,6 +1,7 @@
 // The record of a container's cgroup, as create made it and the state file
 // keeps it: what every later command opens, never recomputed from the host.
 import type { CgroupMode } from './hierarchy.js';
+import type { SystemdRecord } from './systemd-unit.js';
 
 export interface CgroupRecord {
   mode: CgroupMode;
@@ -19,4 +20,6 @@ export interface CgroupRecord {
    * A create killed then leaves them to the sweep, which removes the empty ones.
    */
   making?: string[];
+  /** Under the systemd driver: the container's scope, which systemd makes and removes. */
+  systemd?: SystemdRecord;
 }

@@ -20,7 +20,7 @@ export class V2Cgroup extends Cgroup {
   }
 
   /** What create() could not enable, for the error of a field that needs it. */
-  private refused: Refusals = new Map();
+  protected refused: Refusals = new Map();
 
   create(): string[] {
     const { mount } = this.record.unified!;

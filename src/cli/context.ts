@@ -4,7 +4,6 @@ import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
 import type { StateStore } from '../runtime/state.js';
 import { Runtime } from '../runtime/runtime.js';
-import { UnsupportedError } from '../core/errors.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { parseRootlessFlag } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
@@ -31,6 +30,8 @@ export interface Context {
   /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
   log: Logger;
+  /** --systemd-cgroup: a new container's cgroup is a systemd scope (later commands follow its stored record). */
+  systemdCgroup: boolean;
 }
 
 // One constant: the default root's containers also keep the plain /tsrun/<id> cgroups.
@@ -43,7 +44,7 @@ export const GLOBAL_OPTIONS = {
   log: { type: 'string', describe: 'log file (default: stderr)', global: true },
   'log-format': { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'log line format', global: true },
   debug: { type: 'boolean', default: false, describe: 'debug logging (DEBUG=tsrun:* traces too)', global: true },
-  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver (not supported yet)', global: true },
+  'systemd-cgroup': { type: 'boolean', default: false, describe: 'use the systemd cgroup driver: cgroupsPath is "slice:prefix:name"', global: true },
   // No default, so that `spec --rootless` (bare) can be told from its absence.
   rootless: { type: 'string', describe: 'rootless mode: true, false or auto (the default)', global: true },
   criu: { type: 'string', describe: 'path to criu, for checkpoint/restore', global: true },
@@ -52,11 +53,9 @@ export const GLOBAL_OPTIONS = {
 function contextFrom(argv: GlobalArgs): Context {
   const log = new Logger(argv.log, argv.logFormat, argv.debug);
   // Flags engines pass that tsrun cannot honour yet: refuse them by name.
-  if (argv.systemdCgroup) {
-    throw new UnsupportedError('--systemd-cgroup is not supported by tsrun yet: no systemd cgroup driver (use the cgroupfs driver)');
-  }
   const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
-  const runtime = new Runtime({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log });
+  const systemdCgroup = argv.systemdCgroup === true;
+  const runtime = new Runtime({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log, systemdCgroup });
   return {
     runtime,
     // The root is chosen when first used: spec and features need none, so a rootless caller without XDG_RUNTIME_DIR may still run them.
@@ -64,6 +63,7 @@ function contextFrom(argv: GlobalArgs): Context {
       return runtime.store;
     },
     log,
+    systemdCgroup,
   };
 }
 

@@ -17,6 +17,8 @@ function readGlobals(args: string[]): { globals: Argv; rest: string[] } | undefi
     const flag = args[i];
     const value = args[i + 1];
     if (flag === '--debug') globals.debug = true;
+    // Engines with the systemd driver pass it to every command; only create and run use it.
+    else if (flag === '--systemd-cgroup') globals.systemdCgroup = true;
     else if (value === undefined || value.startsWith('-')) return undefined;
     else if (flag === '--root') globals.root = value, i++;
     else if (flag === '--log') globals.log = value, i++;

@@ -7,6 +7,8 @@ import { packageRoot } from '../core/package-root.js';
 import { features } from '../runtime/features.js';
 import { idmappedMountsWork, readHostFacts } from '../runtime/host.js';
 import { seccompFacts } from '../runtime/seccomp.js';
+import { hostLayout } from '../cgroups/hierarchy.js';
+import { systemdDriverProblem } from '../cgroups/systemd.js';
 import { rootlessEuid } from '../runtime/rootless.js';
 import { command, type GlobalArgs } from './context.js';
 import { writeStdout } from './stdout.js';
@@ -24,6 +26,8 @@ export const featuresCommand: CommandModule<GlobalArgs, GlobalArgs> = {
       selinuxEnabled: host.selinuxEnabled,
       // A rootless caller's idmapped mounts are refused (plan.ts), so they are not offered to it.
       idmapMounts: !rootlessEuid() && idmappedMountsWork(),
+      // Rootless (a systemd user instance) is not supported by the driver.
+      systemdDriver: !rootlessEuid() && systemdDriverProblem(hostLayout()) === undefined,
     });
     writeStdout(`${JSON.stringify(doc, null, 4)}\n`);
   }),

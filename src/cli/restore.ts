@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { command, type GlobalArgs } from './context.js';
 import { criuCommonFlags, criuCommonOptions, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
+import { UnsupportedError } from '../core/errors.js';
 
 interface RestoreArgs extends CriuCommonArgs {
   bundle: string;
@@ -32,6 +33,9 @@ export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs & GlobalArgs>
       .option('lsm-mount-context', { type: 'string', describe: 'the SELinux mount context for the restored mounts' }) as never,
   handler: command<RestoreArgs>(async (ctx, argv) => {
     runcArgChecks('restore', STRING_FLAGS, argv);
+    if (ctx.systemdCgroup) {
+      throw new UnsupportedError('restore --systemd-cgroup is not supported by tsrun yet: CRIU would have to restore into a systemd scope; restore without it (the cgroupfs driver)');
+    }
     const { restoreContainer } = await import('../runtime/restore.js');
     return restoreContainer(ctx.store, {
       id: argv.containerId,

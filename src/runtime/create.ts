@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
 import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup, type CgroupRecord } from '../cgroups/index.js';
-import { TsrunError } from '../core/errors.js';
+import { TsrunError, UnsupportedError } from '../core/errors.js';
 import type { Config } from '../spec/types.js';
 import { runCreateProtocol } from './init-session.js';
 import { runCreateRuntimeHooks, runHooksWarning, type HookStateBase } from './hooks.js';
@@ -48,6 +48,8 @@ export interface CreateOptions {
   onWarning?(message: string): void;
   /** NOTIFY_SOCKET (the host's): the container gets a notify socket of ours (notify-socket.ts). */
   notifySocket?: string;
+  /** --systemd-cgroup: the cgroup is a systemd scope (cgroups/systemd.ts). */
+  systemdCgroup?: boolean;
   /** Rootless by euid: the caller, whose maps are written as an unprivileged process may (userns.ts). */
   rootless?: RootlessCaller;
   /** Rootless cgroups: without limits, a cgroup that cannot be made is done without (rootless-cgroup.ts). */
@@ -79,9 +81,12 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       : notified;
     // Under the root's own parent (two roots can both use an id), checked before anything starts.
     const warnOnce = (m: string) => opts.onWarning?.(m);
+    if (opts.systemdCgroup && opts.rootlessCgroups) {
+      throw new UnsupportedError('--systemd-cgroup with rootless cgroups (a systemd user instance) is not supported by tsrun: drop --systemd-cgroup, or run as root');
+    }
     const rootlessCg = opts.rootlessCgroups ? planRootlessCgroup(config, opts.id, store.root, warnOnce) : undefined;
     // Rootless without permission: no cgroup of its own (rootless-cgroup.ts).
-    const cgroupRecord: CgroupRecord | undefined = rootlessCg ? rootlessCg.record : planContainerCgroup(config, opts.id, store.root, warnOnce);
+    const cgroupRecord: CgroupRecord | undefined = rootlessCg ? rootlessCg.record : planContainerCgroup(config, opts.id, store.root, warnOnce, { systemd: opts.systemdCgroup });
     // Checked first: without a user namespace nothing else of a rootless create can work.
     const idMaps = planIdMaps(config, opts.rootless);
     const plan = buildCreatePlan(planConfig, {

@@ -18,6 +18,8 @@ export interface FeatureFacts {
   selinuxEnabled: boolean;
   /** The kernel can idmap a bind mount: mount_setattr(MOUNT_ATTR_IDMAP), Linux 5.12+ (idmappedMountsWork in host.ts). */
   idmapMounts: boolean;
+  /** The systemd cgroup driver can run here: a pure cgroup v2 host with systemd as init (systemdDriverProblem). */
+  systemdDriver: boolean;
   /** The config paths create refuses (support.ts); a feature under one is reported as not supported. */
   refused?: readonly string[];
 }
@@ -67,10 +69,10 @@ export function features(facts: FeatureFacts): Features {
       // All the names tsrun knows, also those newer than this kernel (they are dropped with a warning).
       capabilities: [...CAPABILITY_NAMES],
       cgroup: {
-        // cgroupfs on either hierarchy (and hybrid); no systemd driver.
+        // cgroupfs on either hierarchy (and hybrid); the systemd driver where this host has systemd on cgroup v2.
         v1: resources,
         v2: resources,
-        systemd: false,
+        systemd: resources && facts.systemdDriver,
         systemdUser: false,
         rdma: resources && supported('/linux/resources/rdma'),
       },

@@ -40,6 +40,8 @@ export interface RuntimeOptions {
   /** runc's --rootless: rootless cgroups true, false, or auto (the default: not root, or uid 0 in a user namespace). */
   rootless?: RootlessFlag;
   log?: RuntimeLog;
+  /** runc's --systemd-cgroup: new containers' cgroups are systemd scopes (cgroups/systemd.ts); a create may say otherwise. */
+  systemdCgroup?: boolean;
   /** The kernel calls the runtime makes through the addon; tests give a recording fake. Default: the addon. */
   core?: NativeCore;
 }
@@ -58,6 +60,7 @@ export class Runtime {
   /** Rootless cgroups: a cgroup the caller may not make is done without when the config sets no limits (rootless-cgroup.ts). */
   readonly rootlessCgroups: boolean;
   private readonly log?: RuntimeLog;
+  private readonly systemdCgroup: boolean;
   private readonly givenRoot?: string;
   private chosenStore?: StateStore;
   private readonly core?: NativeCore;
@@ -67,6 +70,7 @@ export class Runtime {
     this.rootlessCgroups = rootlessCgroups(opts.rootless ?? 'auto');
     this.core = opts.core;
     this.log = opts.log;
+    this.systemdCgroup = opts.systemdCgroup ?? false;
   }
 
   /** The state directory; without root, chosen on first use (a rootless caller without XDG_RUNTIME_DIR gets an explained error then). */
@@ -97,7 +101,7 @@ export class Runtime {
 
   /** Creates container id, waiting in `created` until start. */
   create(id: string, source: ContainerSource, opts: CreateContainerOptions = {}): OciState {
-    createContainer(this.store, { ...this.rootlessOptions(), ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+    createContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
     return this.state(id);
   }
 
@@ -111,7 +115,7 @@ export class Runtime {
    * and removes it, and resolves to its exit status (128+N if signal N killed it).
    */
   run(id: string, source: ContainerSource, opts: RunContainerOptions = {}): Promise<number> {
-    return runContainer(this.store, { ...this.rootlessOptions(), ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+    return runContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
   }
 
   /** Runs one more process in the container; unless detached, resolves to its exit status. */

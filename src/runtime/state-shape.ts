@@ -53,6 +53,8 @@ export const cgroupRecordProblem: Check = fields({
   v1: [true, (a) => Array.isArray(a) && a.every((h) => isObject(h) && typeof h.mount === 'string' && typeof h.dir === 'string' && isStrings(h.controllers)), 'a list of {mount, controllers, dir}'],
   unified: [false, (u) => isObject(u) && typeof u.mount === 'string' && typeof u.dir === 'string', 'an object {mount, dir}'],
   created: [true, isStrings, 'a list of strings'],
+  // The systemd driver's scope: without it, a delete would take the scope's cgroup for a cgroupfs one.
+  systemd: [false, (u) => isObject(u) && typeof u.unit === 'string' && typeof u.slice === 'string' && typeof u.id === 'string', 'an object {unit, slice, id}'],
 });
 
 const stateFields = fields({

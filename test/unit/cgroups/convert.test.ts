@@ -68,7 +68,7 @@ test('config-linux.md "Cgroups Path": invalid values are errors naming the field
   assert.throws(() => placeCgroup(cfg('/'), 'c1'), /\/linux\/cgroupsPath: the root cgroup cannot be a container's cgroup/);
   assert.throws(() => placeCgroup(cfg('../escape'), 'c1'), /\/linux\/cgroupsPath: "..\/escape" must not contain ".."/);
   assert.throws(() => placeCgroup(cfg('/a/../b'), 'c1'), /must not contain ".."/);
-  assert.throws(() => placeCgroup(cfg('system.slice:tsrun:c1'), 'c1'), /systemd "slice:prefix:name" path, which needs the --systemd-cgroup driver/);
+  assert.throws(() => placeCgroup(cfg('system.slice:tsrun:c1'), 'c1'), /systemd "slice:prefix:name" path, which needs the systemd driver: pass --systemd-cgroup/);
 });
 
 const HYBRID = `31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755

@@ -26,6 +26,8 @@ test('plain forms run their handler with what yargs would give it', async () => 
     [['list'], { ...globals, format: 'table', quiet: false }],
     [['list', '-q'], { ...globals, format: 'table', quiet: true }],
     [['list', '--format', 'json'], { ...globals, format: 'json', quiet: false }],
+    // Engines with the systemd driver pass --systemd-cgroup to every command.
+    [['--systemd-cgroup', 'delete', 'c1'], { ...globals, systemdCgroup: true, containerId: 'c1', force: false }],
   ];
   for (const [args, want] of cases) {
     const { seen, run } = recorder();
@@ -48,7 +50,7 @@ test('anything else is left to yargs', () => {
     ['--root=/r', 'state', 'c1'],
     ['--root'],
     ['--log-format', 'yaml', 'state', 'c1'],
-    ['--systemd-cgroup', 'state', 'c1'],
+    ['--systemd-cgroup=true', 'state', 'c1'],
     ['kill', '--all', 'c1', 'KILL'],
     ['kill', 'c1', 'KILL', 'more'],
     ['delete', '--force'],

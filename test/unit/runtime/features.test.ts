@@ -30,6 +30,7 @@ const facts = (over: Partial<FeatureFacts> = {}): FeatureFacts => ({
   apparmorEnabled: false,
   selinuxEnabled: false,
   idmapMounts: true,
+  systemdDriver: false,
   ...over,
 });
 
@@ -87,8 +88,10 @@ test('refused config fields are reported as not supported', () => {
   assert.ok(!REFUSED_FIELDS.includes('/linux/seccomp'));
 });
 
-test('cgroup: cgroupfs v1 and v2 with rdma, no systemd driver; all false if resources were refused', () => {
+test('cgroup: cgroupfs v1 and v2 with rdma; systemd only where its driver can run; all false if resources were refused', () => {
   assert.deepEqual(features(facts()).linux.cgroup, { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true });
+  assert.equal(features(facts({ systemdDriver: true })).linux.cgroup.systemd, true);
+  assert.equal(features(facts({ systemdDriver: true, refused: ['/linux/resources'] })).linux.cgroup.systemd, false);
   assert.deepEqual(features(facts({ refused: ['/linux/resources'] })).linux.cgroup, { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false });
   assert.equal(features(facts({ refused: ['/linux/resources/rdma'] })).linux.cgroup.rdma, false);
   assert.deepEqual(features(facts({ refused: ['/linux/netDevices'] })).linux.cgroup.v2, true);
