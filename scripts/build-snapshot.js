@@ -2,8 +2,11 @@
 // snapshot entry dist/tsrun-snapshot.cjs (scripts/bundle.js;
 // src/cli/snapshot.ts), with the node recorded in dist/node-path
 // (scripts/build-code-cache.js), and the stamp bin/tsrun checks before it
-// runs node with the blob: dist/tsrun.blob.stamp holds that node's path and
-// this dist directory, and carries the node binary's mtime. Node refuses a
+// runs node with the blob: dist/tsrun.blob.stamp holds that node's path, this
+// dist directory and the CPU's features as the kernel lists them
+// (/sys/devices/system/cpu/modalias: V8's cache tag holds the features it
+// uses, so a blob built here fails on a CPU without them, e.g. the test VM's),
+// and carries the node binary's mtime. Node refuses a
 // blob made by another node binary or with other V8 flags before any JS runs,
 // so the launcher must know first: on a mismatch it takes the code-cache
 // path (dist/tsrun-launch.cjs) and says to run this again.
@@ -36,7 +39,9 @@ if (version.status !== 0 || !version.stdout.startsWith('tsrun version ')) {
   throw new Error(`build-snapshot: ${blob} does not run: ${version.stderr || version.stdout}`);
 }
 
-fs.writeFileSync(stamp, `${node}\n${dist}\n`, { mode: 0o644 });
+let cpu = '';
+try { cpu = fs.readFileSync('/sys/devices/system/cpu/modalias', 'utf8').split('\n')[0]; } catch { /* no such file: the launcher reads '' too */ }
+fs.writeFileSync(stamp, `${node}\n${dist}\n${cpu}\n`, { mode: 0o644 });
 // The stamp's mtime is the node binary's, to the nanosecond as stat gives it:
 // touch -r copies it exactly (utimes from JS would round it).
 const touched = spawnSync('touch', ['-r', node, stamp], { stdio: 'inherit' });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import { native } from '../core/native.js';
 import { Cgroup, type CgroupSyscalls } from './cgroup.js';
+export type { CgroupSyscalls } from './cgroup.js';
 import type { CgroupRecord } from './record.js';
 import { hostHugepageSizes, kernelVersion } from './convert.js';
 import { CgroupOpError } from './errors.js';

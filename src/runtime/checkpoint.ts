@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCgroup } from '../cgroups/index.js';
-import { StatusError } from '../core/errors.js';
+import { StatusError, TsrunError } from '../core/errors.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { commonCriuOpts, externalMounts, freezerDir, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { requireCriuFeatures, runCriu, type CriuFeatures } from './criu-rpc.js';
@@ -30,7 +30,10 @@ export const DESCRIPTORS_FILE = 'descriptors.json';
 export const EXTERNAL_NETNS_KEY = 'extRootNetNS';
 
 export async function checkpointContainer(store: StateStore, o: CheckpointOptions): Promise<void> {
-  const dir = store.open(o.id);
+  // Shared while CRIU works, as runc's other commands go on during a dump: a lazy
+  // dump lasts until the restoring side has every page, and state, list, kill
+  // must answer meanwhile. Exclusive for the removal.
+  const dir = store.open(o.id, true);
   try {
     const state = dir.readState();
     const status = statusOf(dir, state);
@@ -39,6 +42,11 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
     if (o.preDump) needs.push(['mem_track', '--pre-dump']);
     else if (o.parentPath) needs.push(['mem_track', '--parent-path']);
     if (o.lazyPages) needs.push(['lazy_pages', '--lazy-pages']);
+    // runc's checks: lazy pages are served over --page-server; --status-fd must be open for writing.
+    if (o.lazyPages && !o.pageServer) {
+      throw new TsrunError('--lazy-pages needs --page-server ADDRESS:PORT: the dump serves the memory there to `criu lazy-pages` on the restoring side');
+    }
+    const statusFd = o.lazyPages && o.statusFd !== undefined ? checkStatusFd(o.statusFd) : undefined;
     await requireCriuFeatures(o.criuPath, needs);
     const images = imageDir(o.imagePath);
     const work = o.workPath ? path.resolve(o.workPath) : images;
@@ -53,7 +61,17 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       writeFileAtomic(path.join(images, DESCRIPTORS_FILE), JSON.stringify(stdio.descriptors));
       const cg = state.cgroup ? openCgroup(state.cgroup) : undefined;
       try {
-        await runCriu({ criuPath: o.criuPath, type: o.preDump ? 'PRE_DUMP' : 'DUMP', opts, logPath: path.join(work, 'dump.log') });
+        await runCriu({
+          criuPath: o.criuPath,
+          type: o.preDump ? 'PRE_DUMP' : 'DUMP',
+          opts,
+          logPath: path.join(work, 'dump.log'),
+          // Lazy pages: the images are written and the page server listens; the dump now waits
+          // until the restoring side has every page. runc's signal to whoever waits: \0, then close.
+          onNotify(script) {
+            if (script === 'status-ready' && statusFd !== undefined) signalReady(statusFd, o.onWarning);
+          },
+        });
       } finally {
         // CRIU thaws what it froze, unless it died first: a container that was running is thawed.
         if (status === 'running' && cg?.exists() && cg.isFrozen()) {
@@ -69,6 +87,7 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       fs.closeSync(imagesFd);
     }
     if (o.leaveRunning || o.preDump) return;
+    if (!dir.lockExclusive(store.core)) return; // deleted meanwhile
     // CRIU killed the container's processes after the dump; what runc does next: destroy it.
     try {
       process.kill(state.pid, 'SIGKILL');
@@ -102,9 +121,34 @@ function dumpOpts(state: StoredState, o: CheckpointOptions, imagesFd: number, wo
   // Iterative migration: memory tracking, and the previous images to diff against.
   if (o.parentPath) opts.parent_img = o.parentPath;
   if (o.preDump || o.parentPath) opts.track_mem = true;
-  if (o.statusFd !== undefined) opts.status_fd = o.statusFd;
   if (o.pageServer) opts.ps = pageServer(o.pageServer);
   return opts;
+}
+
+/** --status-fd, as runc checks it: an open fd this process may write to. */
+function checkStatusFd(fd: number): number {
+  // fdinfo has the fd's open flags (octal), as fcntl(F_GETFL) would give them.
+  let flags: number;
+  try {
+    flags = parseInt(/^flags:\s*([0-7]+)/m.exec(fs.readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'))?.[1] ?? '0', 8);
+  } catch {
+    throw new TsrunError(`invalid --status-fd argument ${fd}: not an open file descriptor`);
+  }
+  if ((flags & (fs.constants.O_WRONLY | fs.constants.O_RDWR)) === 0) throw new TsrunError(`invalid --status-fd argument ${fd}: not writable`);
+  return fd;
+}
+
+function signalReady(fd: number, warn?: (m: string) => void): void {
+  try {
+    fs.writeSync(fd, Buffer.from([0]));
+  } catch (e) {
+    warn?.(`cannot write \\0 to --status-fd ${fd}: ${(e as Error).message}`);
+  }
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // closed by the writer's error already
+  }
 }
 
 /** --page-server ADDRESS:PORT. */

@@ -16,7 +16,7 @@ import { withNotifySocket } from './notify-socket.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { planIdMaps, writeIdMaps, type RootlessCaller } from './userns.js';
-import { placeRootless, planRootlessCgroup } from './rootless-cgroup.js';
+import { placeRootless, planRootlessCgroup, rootlessCgroupSyscalls } from './rootless-cgroup.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
 
@@ -115,7 +115,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
       placeInCgroup(pid, unifiedByClone) {
         if (!cgroupRecord) return;
-        cgroup = openCgroup(cgroupRecord);
+        cgroup = opts.rootlessCgroups ? openCgroup(cgroupRecord, rootlessCgroupSyscalls) : openCgroup(cgroupRecord);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
         const setUp = (resources = config.linux?.resources) =>
           setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });

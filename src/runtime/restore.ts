@@ -20,6 +20,11 @@ import { readBundle } from './bundle.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { OCI_VERSION } from '../spec/version.js';
 
+/** The socket `criu lazy-pages` listens on, in its work directory (CRIU's name). */
+const LAZY_PAGES_SOCKET = 'lazy-pages.socket';
+/** Where CRIU's restore mounts the cgroup hierarchies, in its work directory (CRIU's name). */
+const CRIU_YARD_PREFIX = '.criu.cgyard.';
+
 export interface RestoreOptions extends CriuCommonOptions {
   id: string;
   bundle: string;
@@ -54,6 +59,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   try {
     imagesFd = openCriuDir(images, false, 'image path');
     workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
+    if (o.lazyPages) requireLazyPagesDaemon(work);
     const opts: Record<string, unknown> & { images_dir_fd: number } = {
       ...commonCriuOpts(o),
       images_dir_fd: imagesFd,
@@ -114,6 +120,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     signals?.stop();
     throw e;
   } finally {
+    unmountCriuYard(work, o.onWarning);
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
     if (netnsFd !== undefined) fs.closeSync(netnsFd);
@@ -154,6 +161,60 @@ function sendMaster(fd: number | undefined, consoleSocket: string | undefined): 
     native().sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
   } finally {
     fs.closeSync(fd);
+  }
+}
+
+/**
+ * A lazy restore takes its memory from `criu lazy-pages`, which listens on
+ * lazy-pages.socket in its work directory: the restore's work directory must
+ * be that one. Said here, before anything is made, rather than as CRIU's connect error.
+ */
+function requireLazyPagesDaemon(work: string): void {
+  const sock = path.join(work, LAZY_PAGES_SOCKET);
+  let isSocket = false;
+  try {
+    isSocket = fs.statSync(sock).isSocket();
+  } catch {
+    // missing: worded below
+  }
+  if (!isSocket) {
+    throw new TsrunError(
+      `--lazy-pages: no lazy-pages daemon listens at ${sock}; start \`criu lazy-pages --page-server --address ADDRESS --port PORT -D IMAGES -W ${work}\` first (ADDRESS:PORT as the checkpoint's --page-server)`,
+    );
+  }
+}
+
+/**
+ * CRIU's restore mounts the cgroup hierarchies under .criu.cgyard.XXXXXX in
+ * its work directory and unmounts them when it ends, unless it was killed
+ * (kill -9, or a hang it was killed out of). Whatever it left goes here: the
+ * yard's own tmpfs, detached with what is under it, and the empty directory.
+ */
+function unmountCriuYard(work: string, warn?: (m: string) => void): void {
+  let real: string;
+  try {
+    real = fs.realpathSync(work);
+  } catch {
+    return;
+  }
+  const yards = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').flatMap((line) => {
+    const f = line.split(' ');
+    const at = f[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    return at && path.dirname(at) === real && path.basename(at).startsWith(CRIU_YARD_PREFIX) ? [{ id: Number(f[0]), at }] : [];
+  });
+  for (const y of yards.reverse()) {
+    try {
+      native().unmountById(y.id, '0');
+    } catch (e) {
+      warn?.(`cannot unmount CRIU's cgroup yard ${y.at}: ${(e as Error).message}`);
+    }
+  }
+  for (const at of new Set(yards.map((y) => y.at))) {
+    try {
+      fs.rmdirSync(at);
+    } catch (e) {
+      warn?.(`cannot remove CRIU's cgroup yard ${at}: ${(e as Error).message}`);
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
-import type { Cgroup, CgroupRecord } from '../cgroups/index.js';
+import type { Cgroup, CgroupRecord, CgroupSyscalls } from '../cgroups/index.js';
 import { CgroupOpError, planCgroupRecord, planContainerCgroup } from '../cgroups/index.js';
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
@@ -158,3 +158,14 @@ function ownV1ByController(v1: Map<string, string>, controllers: string[]): stri
   for (const [names, p] of v1) if (names.split(',').some((n) => controllers.includes(n))) return p;
   return undefined;
 }
+
+/**
+ * The cgroup syscalls of a rootless create: no device program is attached
+ * (BPF_PROG_LOAD needs CAP_SYS_ADMIN on the host; runc ignores the device
+ * rules of a rootless container), so a delegated v2 cgroup takes the limits.
+ */
+export const rootlessCgroupSyscalls: CgroupSyscalls = {
+  attachDeviceProgram() {
+    // device rules are for host root alone
+  },
+};

@@ -74,6 +74,16 @@ export class ContainerDir {
     private fd: number,
   ) {}
 
+  /**
+   * From a shared lock to the exclusive one (flock converts, not atomically:
+   * an exclusive holder waiting may go first). False if the container was
+   * removed meanwhile.
+   */
+  lockExclusive(core: Pick<NativeCore, 'flock'>): boolean {
+    core.flock(this.fd, true, true);
+    return this.hasState();
+  }
+
   get fifoPath(): string {
     return path.join(this.dir, FIFO_FILE);
   }

@@ -9,6 +9,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { cgroupsOf } from './fuzz-leaks.js';
 import { makeBundle, processLives, repoRoot, Runtime, sideBySide, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
 
 /** The criu both runtimes are given; the tests need one that passes `criu check`. */
@@ -65,10 +66,9 @@ function cgroupDirs(pid: number): string[] {
   }).filter((d) => fs.existsSync(d) && d !== '/sys/fs/cgroup/unified/');
 }
 
-/** tsrun's cgroups for id (its default place, /tsrun/<id>), in any hierarchy. */
+/** tsrun's cgroups for id, wherever the root's parent put them, in any hierarchy. */
 function cgroupsNamed(id: string): string[] {
-  const roots = ['/sys/fs/cgroup', ...fs.readdirSync('/sys/fs/cgroup').map((n) => path.join('/sys/fs/cgroup', n))];
-  return roots.map((r) => path.join(r, 'tsrun', id)).filter((d) => fs.existsSync(d));
+  return cgroupsOf(id).filter((d) => path.basename(d) === id);
 }
 
 /** Whether the cgroup pid is in now is frozen; its directories are read once, here (pid may die meanwhile). */
@@ -111,6 +111,57 @@ async function startReceiver(dir: string) {
   assert.ok(fs.existsSync(ready), 'console-receiver did not start');
   return { sock, done, child };
 }
+
+/** A command run in the background; done resolves with its exit code and stderr. */
+function background(rt: Rt, args: string[], o: { cwd?: string; fds?: number[] } = {}) {
+  const child = spawn(rt.bin, ['--root', rt.root, '--criu', CRIU!, ...args], { cwd: o.cwd, stdio: ['ignore', 'ignore', 'pipe', ...(o.fds ?? [])] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Result>((r) => child.on('close', (c, sig) => r({ code: c ?? (sig ? 128 : 1), stdout: '', stderr })));
+  return { child, done };
+}
+
+/** Resolves with what came first: p's value, or undefined after ms. */
+function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, sleep(ms).then(() => undefined)]);
+}
+
+/** The pids under pid (children, theirs, ...). */
+function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** CRIU's own mounts (the restore's cgroup yard) still under dir. */
+function criuMountsUnder(dir: string): string[] {
+  const real = fs.realpathSync(dir);
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${real}/`));
+}
+
+/** A free TCP port on 127.0.0.1 for a page server. */
+async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * CRIU 4.1's page server cannot send a lazily dumped page on this kernel: the
+ * dump fails at its first page with "page-pipe: splice: -1: Bad file
+ * descriptor", the same with `criu dump --lazy-pages` run by hand.
+ */
+const LAZY_SPLICE_FAILURE = /page-pipe: splice: -1: Bad file descriptor/;
 
 describe('checkpoint and restore', { skip }, () => {
   const sbs = sideBySide();
@@ -358,8 +409,126 @@ describe('checkpoint and restore', { skip }, () => {
     }
   });
 
+  test('--lazy-pages: the dump serves memory to `criu lazy-pages`, a restore under a new id takes it page by page (post-copy)', async (t) => {
+    const bundle = makeBundle(COUNTER);
+    const failedBySplice: string[] = [];
+    // tsrun only: runc 1.1.5 fails the same way here, and its restore then waits
+    // for ever, even once its criu is killed, holding a bind of the rootfs.
+    for (const [name, rt] of runtimes().filter(([n]) => n === 'tsrun')) {
+      const id = uniqueId('lazy');
+      const newId = uniqueId('lazyto');
+      const dir = scratchDir(sbs.dirs, `lazy-${name}`);
+      const images = path.join(dir, 'images');
+      const work = path.join(dir, 'work');
+      assert.equal(detached(rt, ['run', '-d', '--bundle', bundle, id]).code, 0);
+      const before = await countAtLeast(rt, id, 10);
+      const port = await freePort();
+      // --status-fd: the write end of a fifo (runc wants O_WRONLY); one \0 once the page server listens.
+      const fifo = path.join(dir, 'status');
+      spawnSync('mkfifo', [fifo]);
+      const statusR = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+      const statusW = fs.openSync(fifo, fs.constants.O_WRONLY);
+      const cp = background(rt, ['checkpoint', '--lazy-pages', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3', '--image-path', images, '--work-path', work, id], { fds: [statusW] });
+      fs.closeSync(statusW);
+      const status = Buffer.alloc(2);
+      let got = 0;
+      for (let i = 0; i < 600 && got === 0; i++) {
+        try {
+          got = fs.readSync(statusR, status, 0, 2, null);
+          if (got === 0) break; // closed without a byte
+        } catch (e) {
+          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+          await sleep(50);
+        }
+      }
+      fs.closeSync(statusR);
+      assert.equal(got, 1, `${name}: no status byte from the checkpoint`);
+      assert.equal(status[0], 0, `${name}: the status byte is not \\0`);
+      assert.ok(fs.existsSync(path.join(images, 'inventory.img')), `${name}: the images are written before the pages move`);
+      assert.ok(!fs.readdirSync(images).some((f) => /^pages-.*\.img$/.test(f) && fs.statSync(path.join(images, f)).size > 64 * 4096), `${name}: the memory went to the images, not lazily`);
+      assert.equal(rt.state(id).status, 'running', `${name}: the original is there until its pages are gone`);
+
+      const lazy = spawn(CRIU!, ['lazy-pages', '--page-server', '--address', '127.0.0.1', '--port', String(port), '-D', images, '-o', 'lazy-pages.log', '-v4'], { stdio: 'ignore' });
+      const lazyDone = new Promise((r) => lazy.on('close', r));
+      for (let i = 0; i < 200 && !fs.existsSync(path.join(images, 'lazy-pages.socket')); i++) await sleep(25);
+      const rs = background(rt, ['restore', '-d', '--lazy-pages', '--image-path', images, '--bundle', bundle, newId], { cwd: bundle });
+      const cpEnd = await within(cp.done, 60_000);
+      assert.ok(cpEnd, `${name}: the lazy checkpoint did not end`);
+      const dumpLog = fs.existsSync(path.join(work, 'dump.log')) ? fs.readFileSync(path.join(work, 'dump.log'), 'utf8') : '';
+      if (cpEnd.code !== 0 && LAZY_SPLICE_FAILURE.test(dumpLog)) {
+        failedBySplice.push(name);
+        // The original goes on, thawed; the restore side waits for pages that never come: its criu is ended.
+        assert.match(cpEnd.stderr, /Lazy pages transfer FAILED|splice/, cpEnd.stderr);
+        assert.equal(rt.state(id).status, 'running', `${name}: the original did not survive a failed lazy dump`);
+        await countAtLeast(rt, id, before + 3);
+        let rsEnd = await within(rs.done, 5_000);
+        if (!rsEnd) {
+          for (const p of descendants(rs.child.pid!)) {
+            try {
+              process.kill(p, 'SIGKILL');
+            } catch {
+              // gone
+            }
+          }
+          rsEnd = await within(rs.done, 15_000);
+        }
+        assert.ok(rsEnd, `${name}: the restore did not end once its criu was killed`);
+        assert.notEqual(rsEnd.code, 0);
+        assert.match(rsEnd.stderr, /criu was killed|criu failed/, rsEnd.stderr);
+        assert.deepEqual(rt.ids(), [id], 'the failed restore left its container');
+        assert.deepEqual(cgroupsNamed(newId), [], 'the failed restore left a cgroup');
+        assert.deepEqual(criuMountsUnder(images), [], "CRIU's cgroup yard is left mounted");
+        lazy.kill('SIGKILL');
+        await lazyDone;
+        assert.equal(rt.run(['delete', '-f', id]).code, 0);
+        continue;
+      }
+      assert.equal(cpEnd.code, 0, `${name} lazy checkpoint: ${cpEnd.stderr}`);
+      const rsEnd = await within(rs.done, 60_000);
+      assert.equal(rsEnd?.code, 0, `${name} lazy restore: ${rsEnd?.stderr}`);
+      await within(lazyDone, 30_000);
+      assert.deepEqual(rt.ids(), [newId], `${name}: the checkpointed original is not gone`);
+      const after1 = count(rt, newId);
+      const after2 = await countAtLeast(rt, newId, after1 + 3);
+      assert.ok(after1 >= before && after2 < before + 400, `${name}: counter ${before} → ${after1} → ${after2}`);
+      assert.equal(rt.run(['delete', '-f', newId]).code, 0);
+    }
+    if (failedBySplice.length) {
+      t.skip(`CRIU 4.1 cannot serve lazily dumped pages on this kernel (page-pipe: splice: -1: Bad file descriptor, also with \`criu dump --lazy-pages\` by hand): runc 1.1.5 fails alike; the failure was checked to leave the original running and nothing of the restore`);
+    }
+  });
+
+  test('--lazy-pages refusals: no --page-server, a bad --status-fd, a restore with no lazy-pages daemon (nothing left)', async () => {
+    const bundle = makeBundle(COUNTER);
+    for (const [name, rt] of runtimes()) {
+      const id = uniqueId('lazyno');
+      const images = path.join(scratchDir(sbs.dirs, `lazyno-${name}`), 'images');
+      assert.equal(detached(rt, ['run', '-d', '--bundle', bundle, id]).code, 0);
+      const bad = criu(rt, ['checkpoint', '--lazy-pages', '--page-server', '127.0.0.1:1', '--status-fd', '250', '--image-path', images, id]);
+      assert.notEqual(bad.code, 0, name);
+      assert.match(bad.stderr, /invalid --status-fd argument 250/, `${name}: ${bad.stderr}`);
+      assert.equal(rt.state(id).status, 'running', name);
+      if (name === 'tsrun') {
+        const noServer = criu(rt, ['checkpoint', '--lazy-pages', '--image-path', images, id]);
+        assert.notEqual(noServer.code, 0);
+        assert.match(noServer.stderr, /--lazy-pages needs --page-server/, noServer.stderr);
+        assert.equal(rt.state(id).status, 'running');
+      }
+      // A complete checkpoint, then a lazy restore with no daemon to take the pages from.
+      assert.equal(criu(rt, ['checkpoint', '--image-path', images, id]).code, 0);
+      if (name === 'tsrun') {
+        const rs = detached(rt, ['restore', '-d', '--lazy-pages', '--image-path', images, id], bundle);
+        assert.notEqual(rs.code, 0);
+        assert.match(rs.stderr, /no lazy-pages daemon listens at .*lazy-pages\.socket.*criu lazy-pages --page-server/, rs.stderr);
+        assert.deepEqual(rt.ids(), []);
+        assert.deepEqual(cgroupsNamed(id), [], 'a cgroup is left');
+        assert.deepEqual(criuMountsUnder(images), []);
+      }
+    }
+  });
+
   test('restore without --detach waits for the restored process and exits with its status', async () => {
-    const bundle = makeBundle(['/bin/sh', '-c', 'i=0; while [ $i -lt 30 ]; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done; exit 7']);
+    const bundle = makeBundle(['/bin/sh', '-c', 'i=0; while [ $i -lt 100 ]; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done; exit 7']);
     for (const [name, rt] of runtimes()) {
       const images = path.join(scratchDir(sbs.dirs, `fg-${name}`), 'images');
       const id = uniqueId('fg');

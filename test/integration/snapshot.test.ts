@@ -17,6 +17,7 @@ const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-snapshot-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const HINT = /^tsrun: .*tsrun\.blob was not built for .* \(run npm run build:snapshot\); starting without it$/;
+const cpu = (() => { try { return fs.readFileSync('/sys/devices/system/cpu/modalias', 'utf8').split('\n')[0]; } catch { return ''; } })();
 
 /**
  * A copy of the package whose dist holds links to the real one's files and a
@@ -33,7 +34,7 @@ function packageCopy(edit: (stamp: string, pkgDist: string) => void): string {
   fs.mkdirSync(pkgDist);
   for (const f of fs.readdirSync(dist)) if (f !== 'tsrun.blob.stamp') fs.symlinkSync(path.join(dist, f), path.join(pkgDist, f));
   const stamp = path.join(pkgDist, 'tsrun.blob.stamp');
-  fs.writeFileSync(stamp, `${nodePath}\n${pkgDist}\n`);
+  fs.writeFileSync(stamp, `${nodePath}\n${pkgDist}\n${cpu}\n`);
   assert.equal(spawnSync('touch', ['-r', nodePath, stamp]).status, 0);
   edit(stamp, pkgDist);
   return path.join(pkg, 'bin', 'tsrun');
@@ -49,7 +50,8 @@ describe('bin/tsrun: start-up snapshot', () => {
       assert.equal(st.uid, 0, `${f} is not root's`);
       assert.equal(st.mode & 0o022, 0, `${f} is writable by group or others`);
     }
-    const [node, stampedDist] = fs.readFileSync(path.join(dist, 'tsrun.blob.stamp'), 'utf8').split('\n');
+    const [node, stampedDist, stampedCpu] = fs.readFileSync(path.join(dist, 'tsrun.blob.stamp'), 'utf8').split('\n');
+    assert.equal(stampedCpu, cpu);
     assert.equal(node, nodePath);
     assert.equal(fs.realpathSync(stampedDist), fs.realpathSync(dist));
     assert.equal(fs.statSync(path.join(dist, 'tsrun.blob.stamp')).mtimeMs, fs.statSync(nodePath).mtimeMs);
@@ -131,11 +133,22 @@ describe('bin/tsrun: start-up snapshot', () => {
       const traced = spawnSync('sh', ['-x', fits, '--version'], { encoding: 'utf8' });
       assert.match(traced.stderr, /exec env -i .* --snapshot-blob /);
     });
+    test('TSRUN_SNAPSHOT=0: the code-cache path, silently', () => {
+      const r = run(fits, ['--version'], { ...process.env, TSRUN_SNAPSHOT: '0' });
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, '');
+      const traced = spawnSync('sh', ['-x', fits, '--version'], { encoding: 'utf8', env: { ...process.env, TSRUN_SNAPSHOT: '0' } });
+      assert.match(traced.stderr, /exec env -i .*tsrun-launch\.cjs --version/);
+    });
     const cases: [string, (stamp: string, pkgDist: string) => void][] = [
       ['the node binary changed (another mtime)', (stamp) => fs.utimesSync(stamp, new Date(0), new Date(0))],
       ['another node', (stamp, pkgDist) => fs.writeFileSync(stamp, `/usr/local/bin/another-node\n${pkgDist}\n`)],
       ['built in another directory (the package moved)', (stamp) => {
-        fs.writeFileSync(stamp, `${nodePath}\n${dist}\n`);
+        fs.writeFileSync(stamp, `${nodePath}\n${dist}\n${cpu}\n`);
+        assert.equal(spawnSync('touch', ['-r', nodePath, stamp]).status, 0);
+      }],
+      ['built on a CPU with other features (V8 would refuse the blob: the test VM)', (stamp, pkgDist) => {
+        fs.writeFileSync(stamp, `${nodePath}\n${pkgDist}\ncpu:type:x86,ven0000fam0006mod0000:feature:,0000\n`);
         assert.equal(spawnSync('touch', ['-r', nodePath, stamp]).status, 0);
       }],
       ['no stamp', (stamp) => fs.rmSync(stamp)],
