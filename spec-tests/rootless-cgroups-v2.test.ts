@@ -98,6 +98,51 @@ describe('rootless cgroups on v2 with a delegated subtree', { skip: inVm ? false
     }
   });
 
+  test('pause, resume, update, ps and events --stats work on the delegated cgroup, as with runc', () => {
+    const dir = bundle('cmds', (c) => {
+      c.linux.resources = { pids: { limit: 20 }, memory: { limit: 64 * 1024 * 1024 } };
+      c.process.args = ['sleep', '300'];
+    });
+    const cg = path.join(USER_CG, 'rl-cmds');
+    const codes: Record<string, number[]> = {};
+    for (const [rt, bin] of [['tsrun', tsrunBin], ...(hasRunc ? [['runc', 'runc']] : [])]) {
+      const root = path.join(home, `${rt}-root`);
+      const R = (...args: string[]) => asUser(bin, ['--root', root, ...args], dir);
+      const status = () => JSON.parse(R('state', 'rl-cmds').stdout).status;
+      const steps: number[] = [];
+      const step = (r: ReturnType<typeof R>, what: string) => {
+        steps.push(r.code);
+        assert.equal(r.code, 0, `${rt} ${what}: ${r.stderr}`);
+        return r;
+      };
+      step(R('run', '-d', 'rl-cmds'), 'run -d');
+      try {
+        const pid = JSON.parse(R('state', 'rl-cmds').stdout).pid;
+        step(R('pause', 'rl-cmds'), 'pause');
+        assert.equal(status(), 'paused', `${rt}: paused`);
+        assert.match(fs.readFileSync(path.join(cg, 'cgroup.events'), 'utf8'), /^frozen 1$/m, `${rt}: the cgroup is frozen`);
+        step(R('resume', 'rl-cmds'), 'resume');
+        assert.equal(status(), 'running', `${rt}: running again`);
+        step(R('update', '--pids-limit', '30', '--memory', '128M', 'rl-cmds'), 'update');
+        assert.equal(fs.readFileSync(path.join(cg, 'pids.max'), 'utf8').trim(), '30', `${rt}: pids.max updated`);
+        assert.equal(fs.readFileSync(path.join(cg, 'memory.max'), 'utf8').trim(), String(128 * 1024 * 1024), `${rt}: memory.max updated`);
+        const ps = step(R('ps', '--format', 'json', 'rl-cmds'), 'ps');
+        assert.deepEqual(JSON.parse(ps.stdout), [pid], `${rt}: ps lists the container's process`);
+        const ev = JSON.parse(step(R('events', '--stats', 'rl-cmds'), 'events --stats').stdout);
+        assert.equal(ev.type, 'stats', rt);
+        assert.equal(ev.id, 'rl-cmds', rt);
+        assert.equal(ev.data.pids.current, 1, `${rt}: pids.current`);
+        assert.equal(ev.data.pids.limit, 30, `${rt}: pids.limit`);
+        assert.ok(ev.data.memory.usage.usage > 0, `${rt}: memory usage`);
+      } finally {
+        R('delete', '--force', 'rl-cmds');
+      }
+      assert.ok(!fs.existsSync(cg), `${rt}: the cgroup goes with the container`);
+      codes[rt] = steps;
+    }
+    if (codes.runc) assert.deepEqual(codes.tsrun, codes.runc, 'the same exit codes as runc');
+  });
+
   test('a relative cgroupsPath is placed under the same parent', () => {
     const dir = bundle('relative', (c) => {
       c.linux.cgroupsPath = 'mine/c1';

@@ -23,7 +23,7 @@ import { SystemdCgroup, planSystemdRecord } from './systemd.js';
 export type { CgroupRecord } from './record.js';
 export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
-export { statsJson, type Stats } from './stats.js';
+export { emptyStats, statsJson, type Stats } from './stats.js';
 export { watchOom } from './oom.js';
 export { resourceProblems } from './dry-run.js';
 

@@ -125,6 +125,13 @@ function safeList(dir: string): string[] {
   }
 }
 
+/** Go's zero Stats: what runc prints for a container with no cgroup (nothing is counted). */
+export function emptyStats(): Stats {
+  // runc's CPUSetStats flags are not omitempty: Go prints them as zeros.
+  const flags = ['cpu_exclusive', 'mem_hardwall', 'mem_exclusive', 'memory_migrate', 'memory_spread_page', 'memory_spread_slab', 'memory_pressure', 'sched_load_balance', 'sched_relax_domain_level'];
+  return { ...base(), cpuset: Object.fromEntries(flags.map((f) => [f, 0])) };
+}
+
 function base(): Stats {
   return {
     cpu: { usage: { kernel: 0, user: 0 }, throttling: {} },

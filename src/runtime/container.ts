@@ -97,7 +97,7 @@ export class Container {
     if (!this.state.cgroup) {
       throw new TsrunError(
         `container ${this.id} has no cgroup of its own: it is a rootless container created without permission to make one ` +
-          '(delegate a cgroup v2 subtree to the user to have one), so pause, resume, ps and update cannot act on it',
+          '(delegate a cgroup v2 subtree to the user to have one), so pause, resume, update, ps and events cannot act on it (events --stats prints zero stats, as runc does)',
       );
     }
     return openCgroup(this.state.cgroup);

@@ -1,7 +1,7 @@
 // `events`: runc's event stream. With stats only, one stats event; otherwise a
 // stats event every interval and an oom event for each OOM kill, until the
 // container has stopped and its cgroup holds nothing.
-import { statsJson, watchOom, type Stats } from '../cgroups/index.js';
+import { emptyStats, statsJson, watchOom, type Stats } from '../cgroups/index.js';
 import { TsrunError } from '../core/errors.js';
 import { isAlive } from './proc.js';
 import type { StateStore } from './state.js';
@@ -12,6 +12,8 @@ export interface EventsOptions {
   stats?: boolean;
   /** How often a stats event comes (ms). */
   intervalMs?: number;
+  /** Told why a one-shot stats event is empty (a rootless container with no cgroup of its own). */
+  warn?: (message: string) => void;
 }
 
 /** runc's event shapes: `stats` carries runc's types/events.go Stats. */
@@ -31,8 +33,16 @@ export async function* containerEvents(store: StateStore, id: string, opts: Even
   if (intervalMs <= 0) throw new TsrunError('duration interval must be greater than 0');
   const { state, cg } = withContainer(store, id, 'exclusive', (c) => {
     c.require('events');
+    // As runc: a rootless container made without cgroup permission has no
+    // counters, so its one-shot stats are Go's zero Stats (exit 0), said so on stderr.
+    if (opts.stats && !c.state.cgroup) return { state: c.state, cg: undefined };
     return { state: c.state, cg: c.cgroup() };
   });
+  if (!cg) {
+    opts.warn?.(`container ${id} has no cgroup of its own (a rootless container created without permission to make one): its stats are all zero`);
+    yield { type: 'stats', id, data: emptyStats() };
+    return;
+  }
   if (opts.stats) {
     yield { type: 'stats', id, data: cg.stats() };
     return;

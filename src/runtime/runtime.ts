@@ -183,7 +183,7 @@ export class Runtime {
 
   /** Stats every intervalMs (default 5 s) and OOM kills, until the container is gone; or, with stats, one stats event. */
   events(id: string, opts: EventsOptions = {}): AsyncGenerator<ContainerEvent> {
-    return containerEvents(this.store, id, opts);
+    return containerEvents(this.store, id, { warn: this.warn, ...opts });
   }
 
   /** Plans the bundle against this host without creating anything: every problem, each with its config path, cause and fix. */

@@ -7,7 +7,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { hasRunc, repoRoot, skipUnlessRoot } from './harness.js';
 import { hasNewuidmap, RootlessUser } from './rootless-harness.js';
 
@@ -139,6 +140,79 @@ describe('rootless containers, as an unprivileged user', { skip }, () => {
     r = T(['delete', 'rl-life']);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(fs.readdirSync(root), []);
+  });
+
+  test('pause, resume, update, ps and events --stats without a cgroup of its own: runc\'s exit codes and reasons', () => {
+    const dir = bundle('nocg', (c) => (c.process.args = ['sleep', '60']));
+    // Each command: what tsrun says, and what runc 1.1.5 says for the same case.
+    const steps: Array<{ args: string[]; tsrun: RegExp; runc: RegExp }> = [
+      { args: ['pause'], tsrun: /tsrun pause may fail if you don't have the full access to cgroups[^]*has no cgroup of its own/, runc: /runc pause may fail if you don't have the full access to cgroups[^]*cgroups not configured for container/ },
+      { args: ['resume'], tsrun: /tsrun resume may fail if you don't have the full access to cgroups[^]*container not paused/, runc: /runc resume may fail if you don't have the full access to cgroups[^]*container not paused/ },
+      { args: ['update', '--pids-limit', '10'], tsrun: /has no cgroup of its own: .* update/, runc: /cannot set pids limit: container could not join or create cgroup/ },
+      { args: ['update', '--memory', '100M'], tsrun: /has no cgroup of its own: .* update/, runc: /cannot set memory limit: container could not join or create cgroup/ },
+      { args: ['ps'], tsrun: /tsrun ps may fail if you don't have the full access to cgroups[^]*has no cgroup of its own/, runc: /runc ps may fail if you don't have the full access to cgroups[^]*unable to get all container pids/ },
+      { args: ['events', '--stats'], tsrun: /has no cgroup of its own .*: its stats are all zero/, runc: /^$/ },
+    ];
+    const id = 'rl-nocg';
+    const r = both(['run', '-d', id], dir);
+    try {
+      assert.equal(r.tsrun.code, 0, r.tsrun.stderr);
+      if (r.runc) assert.equal(r.runc.code, 0, r.runc.stderr);
+      for (const step of steps) {
+        const got = both([...step.args, id], dir);
+        const what = step.args.join(' ');
+        assert.match(got.tsrun.stderr, step.tsrun, `tsrun ${what}`);
+        assert.equal(got.tsrun.code, what.startsWith('events') ? 0 : 1, `tsrun ${what}: ${got.tsrun.stderr}`);
+        if (got.runc) {
+          assert.equal(got.tsrun.code, got.runc.code, `${what}: runc's exit code`);
+          assert.match(got.runc.stderr, step.runc, `runc ${what}`);
+        }
+        if (step.args[0] === 'events') {
+          const event = JSON.parse(got.tsrun.stdout);
+          assert.deepEqual([event.type, event.id, event.data.pids, event.data.memory.usage], ['stats', id, {}, { limit: 0, failcnt: 0 }]);
+          if (got.runc) assert.deepEqual(event, JSON.parse(got.runc.stdout), 'the same zero stats as runc');
+        }
+      }
+      assert.equal(JSON.parse(both(['state', id], dir).tsrun.stdout).status, 'running', 'still running, not paused');
+    } finally {
+      both(['delete', '--force', id], dir);
+    }
+    assert.deepEqual(stateLeft(roots().tsrun), []);
+  });
+
+  test('run with a terminal through --console-socket, and --pid-file: the same as runc', async () => {
+    const dir = bundle('tty', (c) => {
+      c.process.terminal = true;
+      c.process.args = ['sh', '-c', 'tty; id; cat /proc/self/uid_map; stat -c "%a %u %g" $(tty)'];
+    });
+    const outputs: string[] = [];
+    for (const [rt, bin, root] of [['tsrun', user.tsrun, roots().tsrun], ...(hasRunc ? [['runc', 'runc', roots().runc]] : [])]) {
+      const sock = path.join(user.home, `tty-${rt}.sock`);
+      const ready = `${sock}.ready`;
+      const out = `${sock}.out`;
+      const pidFile = path.join(user.home, `tty-${rt}.pid`);
+      // The receiver is the user's too: the socket is the user's to connect to.
+      const receiver = spawn('setpriv', ['--reuid', String(user.uid), '--regid', String(user.gid), '--clear-groups', '--', path.join(repoRoot, 'bundles', 'console-receiver'), sock, '--once-ready', ready, '--output', out, '--input', ''], { stdio: 'ignore' });
+      const closed = new Promise<void>((resolve) => receiver.on('close', () => resolve()));
+      try {
+        for (let i = 0; i < 300 && !fs.existsSync(ready); i++) await sleep(10);
+        assert.ok(fs.existsSync(ready), `${rt}: console-receiver did not start`);
+        const r = user.run(bin, ['--root', root, 'run', '-d', '--console-socket', sock, '--pid-file', pidFile, 'rl-tty'], { cwd: dir });
+        assert.equal(r.code, 0, `${rt}: ${r.stderr}`);
+        const pid = fs.readFileSync(pidFile, 'utf8');
+        assert.match(pid, /^\d+$/, `${rt}: the pid file holds the pid, no newline`);
+        assert.equal(fs.statSync(pidFile).uid, user.uid, `${rt}: the pid file is the user's`);
+        await Promise.race([closed, sleep(20_000)]);
+        outputs.push(fs.readFileSync(out, 'utf8'));
+      } finally {
+        receiver.kill();
+        user.run(bin, ['--root', root, 'delete', '--force', 'rl-tty']);
+      }
+    }
+    const squeeze = (s: string) => s.replace(/[ \t]+/g, ' ');
+    assert.equal(squeeze(outputs[0]), `/dev/pts/0\r\nuid=0(root) gid=0(root)\r\n 0 ${user.uid} 1\r\n620 0 0\r\n`, 'the pty is root\'s in the container: spec --rootless mounts devpts without gid=5, which is not mapped');
+    if (outputs[1] !== undefined) assert.equal(squeeze(outputs[0]), squeeze(outputs[1]), 'the same terminal as runc');
+    assert.deepEqual(stateLeft(roots().tsrun), []);
   });
 
   test('limits without cgroup permission fail with runc\'s reason; nothing is left', () => {
