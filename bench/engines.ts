@@ -22,6 +22,7 @@ import {
   runtimes,
   skipReason,
   startContainerd,
+  startDockerd,
   which,
 } from '../test/engines/engine-harness.js';
 import { Podman } from '../test/engines/podman-harness.js';
@@ -161,32 +162,17 @@ async function docker(): Promise<void> {
   const ws = new Workspace('bench-docker');
   const parent = `tsrun-bench-docker-${process.pid}`;
   ws.cgroupParents.push(parent);
-  const host = `unix://${ws.path('docker.sock')}`;
+  let host = '';
   const d = (args: string[]) => run(client, ['-H', host, ...args]);
   const image = 'tsrun-bench-busybox:latest';
   let started = false;
   try {
     try {
-      const containerdAddress = await startContainerd(ws);
-      await ws.startDaemon(
-        'dockerd',
-        which('dockerd')!,
-        [
-          '--data-root', ws.path('docker', 'data'),
-          '--exec-root', ws.path('docker', 'exec'),
-          '--pidfile', ws.path('docker', 'dockerd.pid'),
-          '-H', host,
-          '--containerd', containerdAddress,
-          '--iptables=false', '--ip6tables=false', '--bridge=none',
-          '--exec-opt', 'native.cgroupdriver=cgroupfs',
-          '--cgroup-parent', `/${parent}`,
-          '--add-runtime', `tsrun=${bins.tsrun}`,
-          '--add-runtime', `runc-counted=${counted.runc.bin}`,
-          '--add-runtime', `tsrun-counted=${counted.tsrun.bin}`,
-        ],
-        () => fs.existsSync(ws.path('docker.sock')) && d(['version']).code === 0,
-        60_000,
-      );
+      host = await startDockerd(ws, client, parent, {
+        tsrun: bins.tsrun,
+        'runc-counted': counted.runc.bin,
+        'tsrun-counted': counted.tsrun.bin,
+      });
       started = true;
     } catch (e) {
       if (!(e instanceof DaemonFailed)) throw e;

@@ -121,10 +121,12 @@ describe('config-linux.md "Control groups" on cgroup v1', { skip }, () => {
     });
   });
 
-  test('--systemd-cgroup is refused by name', () => {
-    const r = rt.run(['--systemd-cgroup', 'create', '--bundle', makeBundle(['true']), id('sd')]);
+  test('--systemd-cgroup on this hybrid host is refused, saying why and what to use, and leaves nothing', () => {
+    const i = id('sd');
+    const r = rt.run(['--systemd-cgroup', 'create', '--bundle', makeBundle(['true']), i]);
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /--systemd-cgroup is not supported/);
+    assert.match(r.stderr, /--systemd-cgroup: this host's cgroups are hybrid .*pure cgroup v2 host; use the cgroupfs driver/);
+    assert.equal(rt.run(['state', i]).code, 1);
   });
 
   test('config-linux.md "Memory": limit, reservation, swap, swappiness, disableOOMKiller, useHierarchy (kernelTCP ignored)', async () => {

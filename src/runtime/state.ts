@@ -176,7 +176,8 @@ export class StateStore {
   create(id: string): ContainerDir {
     const dir = this.dirOf(id);
     try {
-      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      // 0700, as runc makes its root: the state of every container is root's alone.
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o700 });
     } catch (e) {
       throw this.rootError(e);
     }

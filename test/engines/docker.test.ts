@@ -5,7 +5,6 @@
 // bridge. Each scenario runs with runc and with tsrun; outputs must agree.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import {
   DaemonFailed,
   assertSameAsRunc,
@@ -18,7 +17,7 @@ import {
   run,
   runtimes,
   skipReason,
-  startContainerd,
+  startDockerd,
   tsrunBin,
   which,
 } from './engine-harness.js';
@@ -40,26 +39,8 @@ describe('docker run --runtime tsrun, compared with runc', { skip, timeout: 600_
   before(async () => {
     ws = new Workspace('docker');
     ws.cgroupParents.push(CGROUP_PARENT);
-    host = `unix://${ws.path('docker.sock')}`;
     try {
-      const containerd = await startContainerd(ws);
-      await ws.startDaemon(
-        'dockerd',
-        which('dockerd')!,
-        [
-          '--data-root', ws.path('docker', 'data'),
-          '--exec-root', ws.path('docker', 'exec'),
-          '--pidfile', ws.path('docker', 'dockerd.pid'),
-          '-H', host,
-          '--containerd', containerd,
-          '--iptables=false', '--ip6tables=false', '--bridge=none',
-          '--exec-opt', 'native.cgroupdriver=cgroupfs',
-          '--cgroup-parent', `/${CGROUP_PARENT}`,
-          '--add-runtime', `tsrun=${tsrunBin}`,
-        ],
-        () => fs.existsSync(ws.path('docker.sock')) && docker(['version']).code === 0,
-        60_000,
-      );
+      host = await startDockerd(ws, dockerClient()!, CGROUP_PARENT, { tsrun: tsrunBin });
     } catch (e) {
       if (!(e instanceof DaemonFailed)) throw e;
       unavailable = e.message;

@@ -218,6 +218,35 @@ export async function startContainerd(ws: Workspace): Promise<string> {
 }
 
 /**
+ * Starts a dockerd of the test's own, on its own containerd (startContainerd):
+ * data, exec root and socket under the workspace, no iptables or bridge,
+ * cgroupfs under /cgroupParent, and the named runtimes added. Returns its -H
+ * address. client is the docker client it is checked with.
+ */
+export async function startDockerd(ws: Workspace, client: string, cgroupParent: string, runtimes: Record<string, string>): Promise<string> {
+  const host = `unix://${ws.path('docker.sock')}`;
+  const containerd = await startContainerd(ws);
+  await ws.startDaemon(
+    'dockerd',
+    which('dockerd')!,
+    [
+      '--data-root', ws.path('docker', 'data'),
+      '--exec-root', ws.path('docker', 'exec'),
+      '--pidfile', ws.path('docker', 'dockerd.pid'),
+      '-H', host,
+      '--containerd', containerd,
+      '--iptables=false', '--ip6tables=false', '--bridge=none',
+      '--exec-opt', 'native.cgroupdriver=cgroupfs',
+      '--cgroup-parent', `/${cgroupParent}`,
+      ...Object.entries(runtimes).flatMap(([name, bin]) => ['--add-runtime', `${name}=${bin}`]),
+    ],
+    () => fs.existsSync(ws.path('docker.sock')) && run(client, ['-H', host, 'version']).code === 0,
+    60_000,
+  );
+  return host;
+}
+
+/**
  * The image's root filesystem: the bundles' busybox rootfs plus `sd-notify`,
  * a static sender of one sd_notify datagram (busybox has none).
  */

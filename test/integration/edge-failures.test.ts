@@ -1,23 +1,12 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): create and run failures leave nothing behind.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { assertNothingLeft, busyboxRootfs, makeBundle, Runtime, skipUnlessRoot, uniqueId } from './harness.js';
-import { tsrunInits, newInits, errorMsg, dispose, runAsync } from './edge-harness.js';
+import { assertNothingLeft, busyboxRootfs, makeBundle, Runtime, uniqueId } from './harness.js';
+import { edgeSuite, tsrunInits, newInits, errorMsg, dispose, runAsync } from './edge-harness.js';
 
-describe('runc edge rules: create and run failures leave nothing behind', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('create and run failures leave nothing behind', ({ rt, scratch }) => {
   describe('create and run failures leave nothing behind', { concurrency: 4 }, () => {
     interface FailCase {
       name: string;

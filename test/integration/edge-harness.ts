@@ -2,11 +2,29 @@
 // finding tsrun-init processes, waiting, reading an error line, and an async
 // tsrun whose stdio goes to files.
 import assert from 'node:assert/strict';
+import { after, describe } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { processLives, Runtime, sleep, uniqueId, type Result } from './harness.js';
+import { processLives, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
+
+/**
+ * One suite of edge rules: a Runtime and a scratch directory of its own,
+ * both cleaned up after the suite (as root only: they run real containers).
+ */
+export function edgeSuite(title: string, body: (s: { rt: Runtime; scratch: string }) => void): void {
+  describe(`runc edge rules: ${title}`, { skip: skipUnlessRoot }, () => {
+    if (skipUnlessRoot) return;
+    const rt = new Runtime();
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
+    after(() => {
+      rt.cleanup();
+      fs.rmSync(scratch, { recursive: true, force: true });
+    });
+    body({ rt, scratch });
+  });
+}
 
 export const hasPythonCtypes = spawnSync('python3', ['-c', 'import ctypes']).status === 0;
 

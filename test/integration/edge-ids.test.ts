@@ -1,23 +1,12 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): invalid and duplicate ids (also concurrent creates).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { assertNothingLeft, makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
-import { tsrunInits, initsUnder, newInits, errorMsg, dispose, runAsync } from './edge-harness.js';
+import { assertNothingLeft, makeBundle, processLives, Runtime, sleep, uniqueId } from './harness.js';
+import { edgeSuite, tsrunInits, initsUnder, newInits, errorMsg, dispose, runAsync } from './edge-harness.js';
 
-describe('runc edge rules: invalid and duplicate ids (also concurrent creates)', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('invalid and duplicate ids (also concurrent creates)', ({ rt, scratch }) => {
   test('invalid ids fail with exit 1 and leave nothing under the root', async () => {
     const fresh = new Runtime();
     try {

@@ -1,23 +1,12 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): kill: signal spellings and refusals.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { assertNothingLeft, makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
-import { until, runUntilReady, waitStopped, errorMsg, runAsync } from './edge-harness.js';
+import { assertNothingLeft, makeBundle, processLives, sleep, uniqueId } from './harness.js';
+import { edgeSuite, until, runUntilReady, waitStopped, errorMsg, runAsync } from './edge-harness.js';
 
-describe('runc edge rules: kill: signal spellings and refusals', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('kill: signal spellings and refusals', ({ rt, scratch }) => {
   describe('kill', () => {
     test('KILL, SIGKILL, 9 and kill all deliver SIGKILL (run exits 137)', async () => {
       const bundle = makeBundle(['sh', '-c', 'echo ready; exec sleep 30']);

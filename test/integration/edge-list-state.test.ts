@@ -1,24 +1,13 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): list in its three formats, and the missing newline of state.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { busyboxRootfs, makeBundle, processLives, Runtime, skipUnlessRoot, uniqueId } from './harness.js';
-import { until, dispose } from './edge-harness.js';
+import { busyboxRootfs, makeBundle, processLives, Runtime, uniqueId } from './harness.js';
+import { edgeSuite, until, dispose } from './edge-harness.js';
 
-describe('runc edge rules: list in its three formats, and the missing newline of state', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('list in its three formats, and the missing newline of state', ({ rt, scratch }) => {
   describe('list', () => {
     test('an empty root: header only; json null; -q nothing', () => {
       const fresh = new Runtime();

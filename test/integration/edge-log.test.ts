@@ -1,23 +1,12 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): --log and --log-format.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { assertNothingLeft, makeBundle, Runtime, skipUnlessRoot, uniqueId } from './harness.js';
-import { RFC3339 } from './edge-harness.js';
+import { assertNothingLeft, makeBundle, uniqueId } from './harness.js';
+import { edgeSuite, RFC3339 } from './edge-harness.js';
 
-describe('runc edge rules: --log and --log-format', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('--log and --log-format', ({ rt, scratch }) => {
   describe('--log and --log-format', () => {
     test('--log FILE --log-format json: one {level,msg,time} line in FILE, the bare message on stderr', () => {
       const file = path.join(scratch, `${uniqueId('log')}.json`);

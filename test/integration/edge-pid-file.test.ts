@@ -1,22 +1,12 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): --pid-file.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { makeBundle, Runtime, skipUnlessRoot, uniqueId } from './harness.js';
+import { makeBundle, uniqueId } from './harness.js';
+import { edgeSuite } from './edge-harness.js';
 
-describe('runc edge rules: --pid-file', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('--pid-file', ({ rt, scratch }) => {
   describe('--pid-file', () => {
     test("create --pid-file: the init pid, no newline, mode 0644; a relative path is resolved against tsrun's cwd", () => {
       const bundle = makeBundle(['sleep', '30']);

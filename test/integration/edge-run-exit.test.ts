@@ -1,23 +1,10 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): exit codes of run.
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { assertNothingLeft, makeBundle, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
-import { until, runUntilReady } from './edge-harness.js';
+import { assertNothingLeft, makeBundle, sleep, uniqueId } from './harness.js';
+import { edgeSuite, until, runUntilReady } from './edge-harness.js';
 
-describe('runc edge rules: exit codes of run', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('exit codes of run', ({ rt }) => {
   describe('exit codes of run', () => {
     test('exit 3 -> 3, with the process stdout and stderr passed through', async () => {
       const bundle = makeBundle(['sh', '-c', 'echo out; echo err >&2; exit 3']);

@@ -1,24 +1,13 @@
 // runc's edge rules on tsrun (docs/runc-compat.md): missing containers, deleting a created one, and when a container counts as stopped (a zombie init, a reused pid).
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { assertNothingLeft, makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId } from './harness.js';
-import { hasPythonCtypes, until, errorMsg } from './edge-harness.js';
+import { assertNothingLeft, makeBundle, processLives, sleep, uniqueId } from './harness.js';
+import { edgeSuite, hasPythonCtypes, until, errorMsg } from './edge-harness.js';
 
-describe('runc edge rules: missing containers, deleting a created one, and when a container counts as stopped (a zombie init, a reused pid)', { skip: skipUnlessRoot }, () => {
-  const rt = new Runtime();
-  let scratch = '';
-  before(() => {
-    scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-edge-scratch-'));
-  });
-  after(() => {
-    rt.cleanup();
-    fs.rmSync(scratch, { recursive: true, force: true });
-  });
-
+edgeSuite('missing containers, deleting a created one, and when a container counts as stopped (a zombie init, a reused pid)', ({ rt, scratch }) => {
   describe('missing containers', () => {
     test('delete --force of a missing id exits 0 and prints nothing', () => {
       const r = rt.run(['delete', '--force', uniqueId('missing')]);

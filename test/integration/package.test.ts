@@ -51,6 +51,15 @@ test('npm pack, installed offline into a project: docs/library.md type-checks ag
     assert.ok(fs.existsSync(path.join(installed, 'build', 'Release', 'tsrun_native.node')), 'the install script built no addon');
     assert.ok(fs.existsSync(path.join(installed, 'build', 'Release', 'tsrun-init')), 'the install script built no tsrun-init');
     assert.ok(!fs.existsSync(path.join(proj, 'node_modules', 'typescript')), 'a devDependency came along');
+    // The install step made the code caches and the start-up snapshot for this node and this place:
+    // the installed CLI takes the snapshot, with no hint on stderr.
+    const stamp = fs.readFileSync(path.join(installed, 'dist', 'tsrun.blob.stamp'), 'utf8').split('\n');
+    assert.equal(fs.realpathSync(stamp[1]), fs.realpathSync(path.join(installed, 'dist')));
+    const version = spawnSync(path.join(installed, 'bin', 'tsrun'), ['--version'], { encoding: 'utf8' });
+    assert.equal(version.status, 0, version.stderr);
+    assert.equal(version.stderr, '', 'the installed tsrun took the slow path');
+    const traced = spawnSync('sh', ['-x', path.join(installed, 'bin', 'tsrun'), '--version'], { encoding: 'utf8' });
+    assert.match(traced.stderr, /exec env -i .* --snapshot-blob /);
 
     const blocks = examples();
     assert.equal(blocks.length, EXPECTED.length, 'docs/library.md has another number of examples than this test expects');

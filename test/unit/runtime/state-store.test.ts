@@ -92,6 +92,7 @@ test('create makes the container directory (and the root), locked', () => {
     assert.equal(dir.dir, join(root, 'c1'));
     assert.ok(statSync(join(root, 'c1')).isDirectory());
     assert.equal(statSync(join(root, 'c1')).mode & 0o777, 0o711 & ~process.umask());
+    assert.equal(statSync(root).mode & 0o777, 0o700 & ~process.umask(), 'a new root is 0700, as runc makes it');
     assert.equal(dir.fifoPath, join(root, 'c1', FIFO_FILE));
     assert.equal(dir.hasState(), false);
     assert.equal(dir.hasFifo(), false);
