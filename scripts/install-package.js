@@ -3,14 +3,16 @@
 // caches, node-path and start-up snapshot are the packer's, made with the
 // packer's node in the packer's directory, so bin/tsrun would take the slow
 // path and say so. They are made again here, with the node npm runs this with.
-// In a checkout dist/ does not exist yet (prepare builds it): nothing to do.
+// A checkout (its tsconfig.json is not packed) builds dist/ in prepare, right
+// after this step: nothing to do here, even over a dist/ of an earlier build.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-if (fs.existsSync(path.join(root, 'dist', 'tsrun.cjs')) && fs.existsSync(path.join(root, 'dist', 'src', 'code-cache.js'))) {
+const installed = !fs.existsSync(path.join(root, 'tsconfig.json'));
+if (installed && fs.existsSync(path.join(root, 'dist', 'tsrun.cjs')) && fs.existsSync(path.join(root, 'dist', 'src', 'code-cache.js'))) {
   for (const script of ['build-code-cache.js', 'build-snapshot.js']) {
     const r = spawnSync(process.execPath, [path.join(root, 'scripts', script)], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
