@@ -406,6 +406,26 @@ class PoolCall : public Napi::AsyncWorker {
   std::unique_ptr<SysError> err_;
 };
 
+// WaitReadable on a libuv pool thread: the event loop (signal handlers) runs meanwhile.
+Napi::Value WaitReadableAsync(const Napi::CallbackInfo &info) {
+  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "fds must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "fds must be numbers");
+    fds.push_back(v.As<Napi::Number>().Int32Value());
+  }
+  int timeout = int_arg(info, 1, "timeoutMs");
+  return PoolCall<std::vector<bool>>::Queue(
+      info.Env(), [=] { return tsrun::wait_readable(fds, timeout); },
+      [](Napi::Env env, const std::vector<bool> &ready) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(env, ready.size());
+        for (uint32_t i = 0; i < ready.size(); i++) out.Set(i, Napi::Boolean::New(env, ready[i]));
+        return out;
+      });
+}
+
 Napi::Value NotifyBind(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
@@ -453,6 +473,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("waitReadable", Napi::Function::New(env, WaitReadable));
+  exports.Set("waitReadableAsync", Napi::Function::New(env, WaitReadableAsync));
   exports.Set("unmountById", Napi::Function::New(env, UnmountById));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));

@@ -34,6 +34,8 @@ export interface NativeCore {
   pidfdOpen(pid: number): number;
   /** Sleeps in poll(2) until one of fds is readable or hung up, or timeoutMs (-1: none); which are. Blocks the thread. */
   waitReadable(fds: number[], timeoutMs: number): boolean[];
+  /** waitReadable on a pool thread: the event loop (signal handlers) runs while it sleeps. */
+  waitReadableAsync(fds: number[], timeoutMs: number): Promise<boolean[]>;
   /** host-mounts.ts: detach mount mntId after verifying it (unique id "0": unknown). */
   unmountById(mntId: number, uniqueId: string): 'unmounted' | 'gone';
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */

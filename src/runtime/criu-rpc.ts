@@ -5,6 +5,7 @@
 // fds are ours; inherit_fd numbers are fds of the criu process itself.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import createDebug from 'debug';
 import { packageRoot } from '../core/package-root.js';
@@ -44,6 +45,12 @@ export interface CriuRunOptions {
    * master), which the callback owns; any other is closed.
    */
   onNotify?(script: string, pid: number, fd: number | undefined): void;
+  /**
+   * Signals that end the request: criu is killed at once and runCriu throws
+   * CriuInterruptedError once it has exited (the caller undoes what it made).
+   * Others keep their handlers, or end tsrun as they would.
+   */
+  interruptOn?: NodeJS.Signals[];
 }
 
 export interface CriuResponse {
@@ -59,6 +66,17 @@ export interface CriuResponse {
 
 /** CRIU refused or failed: its own words, and the log that has the rest. */
 export class CriuError extends TsrunError {}
+
+/** tsrun got one of interruptOn while CRIU worked: CRIU was killed; the exit code is the signal's, 128+N. */
+export class CriuInterruptedError extends CriuError {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message: string,
+  ) {
+    super(message);
+    this.exitCode = 128 + osConstants.signals[signal];
+  }
+}
 
 interface Codec {
   encodeReq(req: Record<string, unknown>): Uint8Array;
@@ -133,10 +151,28 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   debug('criu swrk pid %d, %s %o', pid, o.type, o.opts);
   let answer: CriuResponse | undefined;
   let failure: unknown;
+  let interrupted: NodeJS.Signals | undefined;
+  const interrupt = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = sig;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  for (const sig of o.interruptOn ?? []) process.on(sig, interrupt);
+  // criu's end of the socket lives on in what it forked (the restored tasks, its cgroupd): its
+  // exit, not the socket's EOF, tells that it is gone. -1: it has exited already.
+  const criuFd = native().pidfdOpen(pid);
   try {
     o.onStarted?.(pid);
     send(ours, encodeReq({ type: o.type, opts: o.opts, features: o.features }));
     for (;;) {
+      // Asleep off the main thread, so that a signal's handler runs while CRIU works.
+      const [readable] = await native().waitReadableAsync(criuFd < 0 ? [ours] : [ours, criuFd], -1);
+      if (interrupted) break;
+      if (!readable) break; // criu exited without a word
       const packet = native().recvPacket(ours, MAX_MESSAGE);
       if (packet.data.length === 0 && packet.fd === undefined) break;
       const resp = decodeResp(packet.data);
@@ -163,6 +199,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
     failure ??= e;
   } finally {
     fs.closeSync(ours);
+    if (criuFd >= 0) fs.closeSync(criuFd);
   }
   if (failure !== undefined) {
     // CRIU cannot go on without us: it must not outlive this command.
@@ -173,7 +210,11 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
     }
   }
   const end = await exited;
+  for (const sig of o.interruptOn ?? []) process.off(sig, interrupt);
   debug('criu exited %o', end);
+  if (interrupted) {
+    throw new CriuInterruptedError(interrupted, `${o.type.toLowerCase().replace('_', '-')} interrupted by ${interrupted}: criu (pid ${pid}) was killed${o.logPath ? `\nlog file: ${o.logPath}` : ''}`);
+  }
   if (failure !== undefined) throw failure;
   if (!answer) {
     const how = end.signal ? `was killed by ${end.signal}` : `exited with status ${end.code}`;

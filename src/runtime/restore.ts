@@ -10,9 +10,9 @@ import type { Config } from '../spec/types.js';
 import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
-import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
+import { commonCriuOpts, externalMounts, imageDir, INTERRUPTING, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { runCriu } from './criu-rpc.js';
-import { DESCRIPTORS_FILE, EXTERNAL_NETNS_KEY } from './checkpoint.js';
+import { DESCRIPTORS_FILE, EXTERNAL_NS_KEYS } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
 import { native } from '../core/native.js';
@@ -40,6 +40,12 @@ export interface RestoreOptions extends CriuCommonOptions {
 
 /** Returns the exit code: 0 once detached, else the restored process's. */
 export async function restoreContainer(store: StateStore, o: RestoreOptions): Promise<number> {
+  if (o.manageCgroupsMode === 'strict') {
+    // runc 1.1.5 takes the flag and restores in soft mode; tsrun says so instead.
+    throw new UnsupportedError(
+      "restore --manage-cgroups-mode strict: CRIU's strict mode restores only into cgroups that do not exist yet, and tsrun makes the container's cgroup from config.json before CRIU runs (the restored processes are born in it, under its limits); use soft (the default), full or ignore",
+    );
+  }
   const { bundle, config, rootfs } = readBundle(o.bundle);
   checkConsole(!!config.process?.terminal, !!o.detach, o.consoleSocket);
   const images = imageDir(o.imagePath);
@@ -55,7 +61,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   let state: StoredState | undefined;
   let imagesFd: number | undefined;
   let workFd: number | undefined;
-  let netnsFd: number | undefined;
+  const nsFds: number[] = [];
   try {
     imagesFd = openCriuDir(images, false, 'image path');
     workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
@@ -74,11 +80,12 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       // The init's pipes (an engine's stdio) and outside files: CRIU puts ours in their place.
       inherit_fd: descriptors.flatMap((d, fd) => (d.startsWith('pipe:') || d.startsWith('file[') ? [{ key: d, fd }] : [])),
     };
-    // A network namespace joined by path: CRIU puts the process into it (criu's fd 4).
-    const netnsPath = config.linux?.namespaces?.find((n) => n.type === 'network' && n.path)?.path;
-    if (netnsPath) {
-      netnsFd = openNamespace(netnsPath);
-      (opts.inherit_fd as Array<{ key: string; fd: number }>).push({ key: EXTERNAL_NETNS_KEY, fd: 4 });
+    // A network or pid namespace joined by path: CRIU puts the process into it (criu's fds 4, 5).
+    for (const [type, key] of Object.entries(EXTERNAL_NS_KEYS)) {
+      const nsPath = config.linux?.namespaces?.find((n) => n.type === type && n.path)?.path;
+      if (!nsPath) continue;
+      nsFds.push(openNamespace(type, nsPath));
+      (opts.inherit_fd as Array<{ key: string; fd: number }>).push({ key, fd: 3 + nsFds.length });
     }
     if (o.lsmProfile) opts.lsm_profile = o.lsmProfile;
     if (o.lsmMountContext) opts.lsm_mount_context = o.lsmMountContext;
@@ -93,7 +100,10 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       opts,
       logPath: path.join(work, 'restore.log'),
       stdio: [0, 1, 2],
-      extraFds: netnsFd === undefined ? [] : [netnsFd],
+      extraFds: nsFds,
+      // A detached restore would die of these, leaving CRIU to go on alone: CRIU is killed and
+      // the restore undone instead. In the foreground they wait for the process, as `run`'s do.
+      interruptOn: signals ? undefined : INTERRUPTING,
       onStarted(criuPid) {
         // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
         cgroup = openCgroup(record);
@@ -123,7 +133,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     unmountCriuYard(work, o.onWarning);
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
-    if (netnsFd !== undefined) fs.closeSync(netnsFd);
+    for (const fd of nsFds) fs.closeSync(fd);
   }
   dir.close();
   runHooksWarning(config, 'poststart', { ...hookBase, status: 'running', pid: state!.pid }, (m) => o.onWarning?.(m));
@@ -218,11 +228,11 @@ function unmountCriuYard(work: string, warn?: (m: string) => void): void {
   }
 }
 
-function openNamespace(nsPath: string): number {
+function openNamespace(type: string, nsPath: string): number {
   try {
     return fs.openSync(nsPath, fs.constants.O_RDONLY);
   } catch (e) {
-    throw new ConfigPathError('/linux/namespaces', `cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new ConfigPathError('/linux/namespaces', `cannot open the ${type} namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
   }
 }
 

@@ -107,6 +107,9 @@ export class RecordingCore implements NativeCore {
     this.init?.execd();
     return fds.map(() => true);
   }
+  waitReadableAsync(fds: number[], timeoutMs: number): Promise<boolean[]> {
+    return Promise.resolve(this.waitReadable(fds, timeoutMs));
+  }
   waitPid(pid: number, block: boolean): WaitResult {
     this.record('waitPid', [pid, block]);
     return this.exits.get(pid) ?? { exited: true, code: 0, signal: 0 };
