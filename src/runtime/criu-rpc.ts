@@ -9,7 +9,7 @@ import path from 'node:path';
 import createDebug from 'debug';
 import { packageRoot } from '../core/package-root.js';
 import { TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 
 const debug = createDebug('tsrun:criu');
 
@@ -25,6 +25,8 @@ export interface CriuFeatures {
 }
 
 export interface CriuRunOptions {
+  /** The kernel calls of the RPC (the runtime's core). */
+  core: Pick<NativeCore, 'socketPair' | 'recvPacket'>;
   /** --criu, or `criu` from PATH. */
   criuPath?: string;
   type: CriuRequestType;
@@ -106,7 +108,7 @@ interface Ending {
 export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   const { encodeReq, decodeResp } = await loadCodec();
   const criuPath = o.criuPath || 'criu';
-  const [ours, theirs] = native().socketPair(true);
+  const [ours, theirs] = o.core.socketPair(true);
   let child: ChildProcess;
   try {
     // child_process at first use: only checkpoint and restore run CRIU (README, Start-up).
@@ -137,7 +139,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
     o.onStarted?.(pid);
     send(ours, encodeReq({ type: o.type, opts: o.opts, features: o.features }));
     for (;;) {
-      const packet = native().recvPacket(ours, MAX_MESSAGE);
+      const packet = o.core.recvPacket(ours, MAX_MESSAGE);
       if (packet.data.length === 0 && packet.fd === undefined) break;
       const resp = decodeResp(packet.data);
       debug('criu says %o', resp);
@@ -213,10 +215,14 @@ export function logExcerpt(logPath: string | undefined): string {
  * Asks CRIU which of wanted it can do on this kernel; throws naming what
  * it cannot, and why it was needed.
  */
-export async function requireCriuFeatures(criuPath: string | undefined, wanted: Array<[keyof CriuFeatures, string]>): Promise<void> {
+export async function requireCriuFeatures(
+  core: CriuRunOptions['core'],
+  criuPath: string | undefined,
+  wanted: Array<[keyof CriuFeatures, string]>,
+): Promise<void> {
   if (!wanted.length) return;
   const features = Object.fromEntries(wanted.map(([f]) => [f, true])) as CriuFeatures;
-  const answer = await runCriu({ criuPath, type: 'FEATURE_CHECK', features });
+  const answer = await runCriu({ core, criuPath, type: 'FEATURE_CHECK', features });
   const missing = wanted.filter(([f]) => answer.features?.[f] !== true);
   if (missing.length) {
     throw new CriuError(missing.map(([f, why]) => `${why} needs CRIU's ${f === 'mem_track' ? 'memory tracking (soft-dirty pages; `criu check --feature mem_dirty_track`)' : 'lazy pages (userfaultfd; `criu check --feature uffd-noncoop`)'}, which this kernel or criu does not offer`).join('; '));

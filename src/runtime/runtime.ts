@@ -10,17 +10,18 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
-import { DamagedStateError } from '../core/errors.js';
+import { DamagedStateError, type ConfigSource } from '../core/errors.js';
 import type { NativeCore } from '../core/native.js';
 import { Container, withContainer } from './container.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { deleteContainer } from './delete.js';
 import { containerEvents, type ContainerEvent, type EventsOptions } from './events.js';
-import { execInContainer, type ExecOptions } from './exec.js';
+import { execInContainer, execWithStdio, type ExecOptions } from './exec.js';
 import { killContainer, parseSignal } from './kill.js';
 import { pauseContainer, resumeContainer } from './pause.js';
 import { containerPids } from './ps.js';
-import { runContainer, type RunOptions } from './run.js';
+import { runContainer, runContainerWithStdio, type RunOptions } from './run.js';
+import type { ContainerProcess, PipedContainerProcess, StdioOptions } from './stdio.js';
 import { startContainer, type StartOptions } from './start.js';
 import { StateStore } from './state.js';
 import type { OciState } from './status.js';
@@ -50,11 +51,17 @@ export interface RuntimeOptions {
 export type ContainerSource = { bundle: string } | { config: Config; rootfs: string };
 
 /** create's and run's options, beyond the source (create.ts documents each). */
-export type CreateContainerOptions = Omit<CreateOptions, 'id' | 'bundle' | 'config' | 'rootfs' | 'onWarning' | 'onConsole'>;
+export type CreateContainerOptions = Omit<CreateOptions, 'id' | 'bundle' | 'config' | 'rootfs' | 'onWarning' | 'onConsole' | 'stdio'>;
 
-export type RunContainerOptions = CreateContainerOptions & Pick<RunOptions, 'detach' | 'keep' | 'forwardSignals'>;
+export type RunContainerOptions = CreateContainerOptions & Pick<RunOptions, 'detach' | 'keep' | 'forwardSignals'> & {
+  /** As child_process.spawn's: with it, run resolves to the process (its streams and exit) instead of its exit status. */
+  stdio?: StdioOptions;
+};
 
-export type ExecProcessOptions = Omit<ExecOptions, 'id' | 'onWarning'>;
+export type ExecProcessOptions = Omit<ExecOptions, 'id' | 'onWarning'> & {
+  /** As child_process.spawn's: with it, exec resolves to the process (its streams and exit) instead of its exit status. */
+  stdio?: StdioOptions;
+};
 
 export class Runtime {
   /** Rootless cgroups: a cgroup the caller may not make is done without when the config sets no limits (rootless-cgroup.ts). */
@@ -113,14 +120,26 @@ export class Runtime {
   /**
    * Creates and starts container id; unless detached, waits for its process
    * and removes it, and resolves to its exit status (128+N if signal N killed it).
+   * With stdio, resolves as soon as the process runs, to its streams and exit
+   * (which resolves once the container is removed, unless detached or kept).
    */
-  run(id: string, source: ContainerSource, opts: RunContainerOptions = {}): Promise<number> {
-    return runContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+  run(id: string, source: ContainerSource, opts: RunContainerOptions & { stdio: 'pipe' }): Promise<PipedContainerProcess>;
+  run(id: string, source: ContainerSource, opts: RunContainerOptions & { stdio: StdioOptions }): Promise<ContainerProcess>;
+  run(id: string, source: ContainerSource, opts?: RunContainerOptions & { stdio?: undefined }): Promise<number>;
+  run(id: string, source: ContainerSource, opts: RunContainerOptions = {}): Promise<number | ContainerProcess> {
+    const { stdio, ...rest } = opts;
+    const o = { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...rest, ...sourceOptions(source), id, onWarning: this.warn };
+    return stdio === undefined ? runContainer(this.store, o) : runContainerWithStdio(this.store, o, stdio);
   }
 
-  /** Runs one more process in the container; unless detached, resolves to its exit status. */
-  exec(id: string, opts: ExecProcessOptions): Promise<number> {
-    return execInContainer(this.store, { ...opts, id, onWarning: this.warn });
+  /** Runs one more process in the container; unless detached, resolves to its exit status. With stdio, to the process, as run does. */
+  exec(id: string, opts: ExecProcessOptions & { stdio: 'pipe' }): Promise<PipedContainerProcess>;
+  exec(id: string, opts: ExecProcessOptions & { stdio: StdioOptions }): Promise<ContainerProcess>;
+  exec(id: string, opts: ExecProcessOptions & { stdio?: undefined }): Promise<number>;
+  exec(id: string, opts: ExecProcessOptions): Promise<number | ContainerProcess> {
+    const { stdio, ...rest } = opts;
+    const o = { ...rest, id, onWarning: this.warn };
+    return stdio === undefined ? execInContainer(this.store, o) : execWithStdio(this.store, o, stdio);
   }
 
   /** signal: a number, or a name (KILL, SIGKILL); all: every process in the container's cgroup. */
@@ -171,9 +190,13 @@ export class Runtime {
     resumeContainer(this.store, id);
   }
 
-  /** New limits (linux.resources, only the fields that change). relabel rewords a refused field's error (the CLI names its flag). */
-  update(id: string, resources: Resources, relabel?: (e: CgroupError) => void): void {
-    updateContainer(this.store, id, resources, relabel);
+  /**
+   * New limits (linux.resources, only the fields that change). A refused field
+   * is a CgroupError (a ConfigPathError at /linux/resources/...); sourceOf says
+   * where it came from (the CLI names its --resources file or its flag).
+   */
+  update(id: string, resources: Resources, sourceOf?: (e: CgroupError) => ConfigSource): void {
+    updateContainer(this.store, id, resources, sourceOf);
   }
 
   /** The pids (as the host sees them) in the container's cgroup. */
