@@ -9,6 +9,7 @@ import type { CgroupError } from '../cgroups/errors.js';
 import { TsrunError, UnsupportedError } from '../core/errors.js';
 import { intelRdtRefusal, readRdtFacts } from '../runtime/intel-rdt.js';
 import { command, type GlobalArgs } from './context.js';
+import { Runtime } from '../runtime/runtime.js';
 
 // Each flag: the linux.resources field it sets, and how its value is read.
 type Kind = 'uint' | 'int' | 'bytes' | 'string';
@@ -111,7 +112,7 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
   command: 'update <container-id>',
   describe: "change a running container's resource limits",
   builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }).options(UPDATE_OPTIONS) as never,
-  handler: command<UpdateArgs>((ctx, argv) => {
+  handler: command<UpdateArgs, Runtime>((ctx, argv) => {
     if (argv.resources !== undefined) {
       const file = String(argv.resources);
       const label = file === '-' ? 'stdin' : file;
@@ -127,5 +128,5 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
       if (flag) e.relabel(flag, false);
       else e.relabel('update: linux.resources');
     });
-  }),
+  }, Runtime),
 };
