@@ -61,7 +61,17 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "initPath must be a string");
     int preserve = int_arg(info, 1, "preserveFds");
-    tsrun::SpawnedInit s = tsrun::spawn_init(info[0].As<Napi::String>().Utf8Value(), preserve);
+    std::array<int, 3> stdio = {-1, -1, -1};
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != 3) throw Napi::TypeError::New(info.Env(), "stdio must be an array of 3 fds");
+      auto a = info[2].As<Napi::Array>();
+      for (uint32_t i = 0; i < 3; i++) {
+        Napi::Value v = a.Get(i);
+        if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "stdio must be an array of 3 fds");
+        stdio[i] = v.As<Napi::Number>().Int32Value();
+      }
+    }
+    tsrun::SpawnedInit s = tsrun::spawn_init(info[0].As<Napi::String>().Utf8Value(), preserve, stdio);
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("pid", s.pid);
     o.Set("fd", s.sock);

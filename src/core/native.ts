@@ -11,8 +11,11 @@ export interface WaitResult {
 }
 
 export interface NativeCore {
-  /** Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds. */
-  spawnInit(initPath: string, preserveFds: number): { pid: number; fd: number };
+  /**
+   * Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds.
+   * stdio: the fds it gets as 0, 1 and 2 (-1, or none given: ours).
+   */
+  spawnInit(initPath: string, preserveFds: number, stdio?: [number, number, number]): { pid: number; fd: number };
   /** passFd, when given, travels with the message (SCM_RIGHTS); init keeps it as g_received_fd. */
   channelSend(fd: number, type: number, payload: Buffer, passFd?: number): void;
   /** Blocks for one message; null when init has closed its end (exited). fd: one passed with SCM_RIGHTS, the caller's to close. */

@@ -59,7 +59,7 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       throw new TsrunError('--lazy-pages needs --page-server ADDRESS:PORT: the dump serves the memory there to `criu lazy-pages` on the restoring side');
     }
     const statusFd = o.lazyPages && o.statusFd !== undefined ? checkStatusFd(o.statusFd) : undefined;
-    await requireCriuFeatures(o.criuPath, needs);
+    await requireCriuFeatures(store.core, o.criuPath, needs);
     const images = imageDir(o.imagePath);
     const work = o.workPath ? path.resolve(o.workPath) : images;
     const imagesFd = openCriuDir(images, true, 'image path');
@@ -74,6 +74,7 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       const cg = state.cgroup ? openCgroup(state.cgroup) : undefined;
       try {
         await runCriu({
+          core: store.core,
           criuPath: o.criuPath,
           type: o.preDump ? 'PRE_DUMP' : 'DUMP',
           opts,
@@ -108,9 +109,9 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
     } catch {
       // gone, as expected
     }
-    waitUntilGone(state.pid, state.initStartTime);
+    waitUntilGone(state.pid, state.initStartTime, undefined, store.core);
     if (state.config.linux?.namespaces?.some((n) => n.type === 'pid' && n.path)) waitUntilReaped(state, o.onWarning);
-    destroyContainer(dir, state, { onWarning: o.onWarning });
+    destroyContainer(dir, state, store.core, { onWarning: o.onWarning });
   } finally {
     if (checkpointLock !== undefined) fs.closeSync(checkpointLock);
     dir.close();

@@ -10,7 +10,7 @@ import path from 'node:path';
 import createDebug from 'debug';
 import { packageRoot } from '../core/package-root.js';
 import { TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 
 const debug = createDebug('tsrun:criu');
 
@@ -26,6 +26,8 @@ export interface CriuFeatures {
 }
 
 export interface CriuRunOptions {
+  /** The kernel calls of the RPC (the runtime's core). */
+  core: Pick<NativeCore, 'socketPair' | 'recvPacket' | 'waitReadableAsync' | 'pidfdOpen'>;
   /** --criu, or `criu` from PATH. */
   criuPath?: string;
   type: CriuRequestType;
@@ -124,7 +126,7 @@ interface Ending {
 export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   const { encodeReq, decodeResp } = await loadCodec();
   const criuPath = o.criuPath || 'criu';
-  const [ours, theirs] = native().socketPair(true);
+  const [ours, theirs] = o.core.socketPair(true);
   let child: ChildProcess;
   try {
     // child_process at first use: only checkpoint and restore run CRIU (README, Start-up).
@@ -164,16 +166,16 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   for (const sig of o.interruptOn ?? []) process.on(sig, interrupt);
   // criu's end of the socket lives on in what it forked (the restored tasks, its cgroupd): its
   // exit, not the socket's EOF, tells that it is gone. -1: it has exited already.
-  const criuFd = native().pidfdOpen(pid);
+  const criuFd = o.core.pidfdOpen(pid);
   try {
     o.onStarted?.(pid);
     send(ours, encodeReq({ type: o.type, opts: o.opts, features: o.features }));
     for (;;) {
       // Asleep off the main thread, so that a signal's handler runs while CRIU works.
-      const [readable] = await native().waitReadableAsync(criuFd < 0 ? [ours] : [ours, criuFd], -1);
+      const [readable] = await o.core.waitReadableAsync(criuFd < 0 ? [ours] : [ours, criuFd], -1);
       if (interrupted) break;
       if (!readable) break; // criu exited without a word
-      const packet = native().recvPacket(ours, MAX_MESSAGE);
+      const packet = o.core.recvPacket(ours, MAX_MESSAGE);
       if (packet.data.length === 0 && packet.fd === undefined) break;
       const resp = decodeResp(packet.data);
       debug('criu says %o', resp);
@@ -254,10 +256,14 @@ export function logExcerpt(logPath: string | undefined): string {
  * Asks CRIU which of wanted it can do on this kernel; throws naming what
  * it cannot, and why it was needed.
  */
-export async function requireCriuFeatures(criuPath: string | undefined, wanted: Array<[keyof CriuFeatures, string]>): Promise<void> {
+export async function requireCriuFeatures(
+  core: CriuRunOptions['core'],
+  criuPath: string | undefined,
+  wanted: Array<[keyof CriuFeatures, string]>,
+): Promise<void> {
   if (!wanted.length) return;
   const features = Object.fromEntries(wanted.map(([f]) => [f, true])) as CriuFeatures;
-  const answer = await runCriu({ criuPath, type: 'FEATURE_CHECK', features });
+  const answer = await runCriu({ core, criuPath, type: 'FEATURE_CHECK', features });
   const missing = wanted.filter(([f]) => answer.features?.[f] !== true);
   if (missing.length) {
     throw new CriuError(missing.map(([f, why]) => `${why} needs CRIU's ${f === 'mem_track' ? 'memory tracking (soft-dirty pages; `criu check --feature mem_dirty_track`)' : 'lazy pages (userfaultfd; `criu check --feature uffd-noncoop`)'}, which this kernel or criu does not offer`).join('; '));

@@ -15,7 +15,7 @@ import { runCriu } from './criu-rpc.js';
 import { DESCRIPTORS_FILE, EXTERNAL_NS_KEYS } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 import { readBundle } from './bundle.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { OCI_VERSION } from '../spec/version.js';
@@ -53,7 +53,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   const pidFile = o.pidFile ? path.resolve(o.pidFile) : undefined;
   const descriptors = readDescriptors(images);
 
-  const signals = o.detach ? undefined : new SignalForwarder();
+  const signals = o.detach ? undefined : new SignalForwarder(store.core);
   const dir = store.create(o.id);
   const hookBase: HookStateBase = { ociVersion: OCI_VERSION, id: o.id, bundle, annotations: config.annotations };
   const record = planContainerCgroup(config, o.id, store.root, (m) => o.onWarning?.(m));
@@ -95,6 +95,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       state = recordLiveContainer(dir, { id: o.id, pid, bundle, rootfs, config, cgroup: record, pidFile, vanished: `the restored init (pid ${pid}) vanished` });
     };
     const answer = await runCriu({
+      core: store.core,
       criuPath: o.criuPath,
       type: 'RESTORE',
       opts,
@@ -106,13 +107,13 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       interruptOn: signals ? undefined : INTERRUPTING,
       onStarted(criuPid) {
         // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
-        cgroup = openCgroup(record);
+        cgroup = openCgroup(record, store.core);
         setUpCgroup(cgroup, config.linux?.resources, criuPid, { persist: (r) => dir.writeCgroupRecord(r) });
         if (record.mode !== 'v2') opts.cg_root = cgroupRoots(criuPid);
       },
       onNotify(script, pid, fd) {
         if (script === 'orphan-pts-master') {
-          sendMaster(fd, o.consoleSocket);
+          sendMaster(fd, o.consoleSocket, store.core);
         } else if (fd !== undefined) {
           fs.closeSync(fd);
         }
@@ -130,7 +131,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     signals?.stop();
     throw e;
   } finally {
-    unmountCriuYard(work, o.onWarning);
+    unmountCriuYard(work, store.core, o.onWarning);
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
     for (const fd of nsFds) fs.closeSync(fd);
@@ -164,11 +165,11 @@ function checkConsole(terminal: boolean, detach: boolean, consoleSocket: string 
 }
 
 /** orphan-pts-master: the restored terminal's master, with runc's payload, to the console socket. */
-function sendMaster(fd: number | undefined, consoleSocket: string | undefined): void {
+function sendMaster(fd: number | undefined, consoleSocket: string | undefined, core: Pick<NativeCore, 'sendFdToUnixSocket'>): void {
   if (fd === undefined) throw new TsrunError('criu sent orphan-pts-master without the pty master');
   try {
     if (consoleSocket === undefined) throw new TsrunError('the restored container has a terminal, but no --console-socket was given');
-    native().sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
+    core.sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -200,7 +201,7 @@ function requireLazyPagesDaemon(work: string): void {
  * (kill -9, or a hang it was killed out of). Whatever it left goes here: the
  * yard's own tmpfs, detached with what is under it, and the empty directory.
  */
-function unmountCriuYard(work: string, warn?: (m: string) => void): void {
+function unmountCriuYard(work: string, core: Pick<NativeCore, 'unmountById'>, warn?: (m: string) => void): void {
   let real: string;
   try {
     real = fs.realpathSync(work);
@@ -214,7 +215,7 @@ function unmountCriuYard(work: string, warn?: (m: string) => void): void {
   });
   for (const y of yards.reverse()) {
     try {
-      native().unmountById(y.id, '0');
+      core.unmountById(y.id, '0');
     } catch (e) {
       warn?.(`cannot unmount CRIU's cgroup yard ${y.at}: ${(e as Error).message}`);
     }
@@ -300,7 +301,7 @@ function removeAfterExit(store: StateStore, id: string, warn?: (m: string) => vo
   try {
     const dir = store.open(id);
     try {
-      destroyContainer(dir, dir.readState(), { onWarning: warn });
+      destroyContainer(dir, dir.readState(), store.core, { onWarning: warn });
     } finally {
       dir.close();
     }

@@ -306,7 +306,7 @@ export class StateStore {
       if (!fs.readdirSync(dir).every(isOwnEntry)) return false;
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
       // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
-      if (!undoHostMountsQuietly(dir)) return false;
+      if (!undoHostMountsQuietly(dir, this.core)) return false;
       fs.rmSync(dir, { recursive: true, force: true });
       return true;
     } finally {
