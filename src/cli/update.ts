@@ -5,7 +5,6 @@ import fs from 'node:fs';
 import type { CommandModule, Options } from 'yargs';
 import type { Resources } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import type { CgroupError } from '../cgroups/errors.js';
 import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { intelRdtRefusal, readRdtFacts } from '../runtime/intel-rdt.js';
 import { command, type GlobalArgs } from './context.js';
@@ -26,6 +25,9 @@ const FLAGS: Record<string, { field: string; kind: Kind; describe: string }> = {
   'memory-reservation': { field: '/memory/reservation', kind: 'bytes', describe: 'memory soft limit' },
   'memory-swap': { field: '/memory/swap', kind: 'bytes', describe: 'memory+swap limit; -1: unlimited swap' },
   'pids-limit': { field: '/pids/limit', kind: 'int', describe: 'maximum number of pids' },
+  // Taken, and ignored with a warning, as runc 1.1 takes them.
+  'kernel-memory': { field: '/memory/kernel', kind: 'bytes', describe: 'kernel memory limit (ignored, with a warning, as runc ignores it)' },
+  'kernel-memory-tcp': { field: '/memory/kernelTCP', kind: 'bytes', describe: 'kernel TCP buffer limit (ignored, with a warning, as runc ignores it)' },
 };
 
 const RDT_FLAGS = ['l3-cache-schema', 'mem-bw-schema'];
@@ -123,8 +125,8 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
       if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: ${intelRdtRefusal(readRdtFacts())}`);
     }
     const { resources, flagOf } = resourcesFromFlags(argv);
-    ctx.runtime.update(argv.containerId, resources, (e: CgroupError) => {
-      const flag = flagOf.get(e.field);
+    ctx.runtime.update(argv.containerId, resources, ({ field }) => {
+      const flag = flagOf.get(field);
       return flag ? { kind: 'flag', flag } : { kind: 'update' };
     });
   }, Runtime),

@@ -17,7 +17,6 @@ import { runContainer, runContainerWithStdio, type RunOptions } from './run.js';
 import type { ContainerProcess, PipedContainerProcess, StdioOptions } from './stdio.js';
 import type { OciState } from './status.js';
 import { updateContainer } from './update.js';
-import type { CgroupError } from '../cgroups/index.js';
 import type { ConfigSource } from '../core/errors.js';
 import { checkBundle, type CheckReport } from './check.js';
 import { rootlessCaller } from './rootless.js';
@@ -83,8 +82,8 @@ export class Runtime extends RuntimeBase {
    * is a CgroupError (a ConfigPathError at /linux/resources/...); sourceOf says
    * where it came from (the CLI names its --resources file or its flag).
    */
-  update(id: string, resources: Resources, sourceOf?: (e: CgroupError) => ConfigSource): void {
-    updateContainer(this.store, id, resources, sourceOf);
+  update(id: string, resources: Resources, sourceOf?: (where: { field: string }) => ConfigSource): void {
+    updateContainer(this.store, id, resources, sourceOf, this.warn);
   }
 
   /** Stats every intervalMs (default 5 s) and OOM kills, until the container is gone; or, with stats, one stats event. */
