@@ -77,10 +77,17 @@ export function checkPassedFds<T extends { preserveFds: number; listenFds?: numb
       `${flag}: passes fds 3 to ${2 + n}, and tsrun-init's socket goes at fd ${3 + n}: that is not below the open-file limit (RLIMIT_NOFILE ${limit})`,
     );
   }
+  // bin/tsrun counted the fds its caller passed before node opened its own
+  // (an epoll fd, pipes) in the gaps: only those may go to the container.
+  const inherited = Number(process.env.TSRUN_INHERITED_FDS ?? Infinity);
   for (let fd = 3; fd < 3 + n; fd++) {
+    let open = fd < 3 + inherited;
     try {
-      fs.fstatSync(fd);
+      if (open) fs.fstatSync(fd);
     } catch {
+      open = false;
+    }
+    if (!open) {
       const which = fd < 3 + listenFds ? `LISTEN_FDS=${listenFds}` : flag;
       throw new TsrunError(`${which}: fd ${fd} is not open (fds 3 to ${2 + n} go to the container, so each must be open)`);
     }

@@ -40,9 +40,13 @@ export interface NetBundleOptions {
   patch?: (config: Record<string, any>) => void;
 }
 
-/** A temp bundle whose hooks attach it through cni-hook, with the hook's pins and cache in stateDir. */
+/**
+ * A temp bundle whose hooks attach it through cni-hook, with the hook's pins
+ * and cache in stateDir. The bundle is made inside stateDir too, so removing
+ * stateDir removes it.
+ */
 export function netBundle(o: NetBundleOptions): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-net-bundle-'));
+  const dir = fs.mkdtempSync(path.join(o.stateDir, 'bundle-'));
   const args = ['--rootfs', o.rootfs ?? busyboxRootfs(), '--readonly', `--hook-arg=--state-dir=${o.stateDir}`];
   if (o.conflist) args.push('--conflist', o.conflist);
   for (const p of o.publish ?? []) args.push('--publish', p);
