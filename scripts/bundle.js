@@ -2,7 +2,8 @@
 // launcher bin/tsrun runs, dist/tsrun-launch.cjs, which loads the bundle with
 // its V8 code cache (scripts/build-code-cache.js; src/code-cache.ts); and the
 // same CLI as the entry of the start-up snapshot, dist/tsrun-snapshot.cjs
-// (src/cli/snapshot.ts; scripts/build-snapshot.js). One file
+// (src/cli/snapshot.ts; scripts/build-snapshot.js), and the lifecycle
+// commands' smaller one, dist/tsrun-fast-snapshot.cjs (src/cli/fast-main.ts). One file
 // instead of ~100 modules halves start-up; CommonJS, because node 20 can give
 // a code cache only to a script. The addon and the generated validator stay
 // separate and are loaded by path.
@@ -49,13 +50,25 @@ const snapshotEnvGuard = {
 };
 
 await build({ ...cliOptions, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tsrun.cjs' });
-await build({
-  ...cliOptions,
-  entryPoints: ['dist/src/cli/snapshot.js'],
-  outfile: 'dist/tsrun-snapshot.cjs',
-  banner: { js: `${cliOptions.banner.js}\n${snapshotEnvGuard.banner}` },
-  footer: { js: snapshotEnvGuard.footer },
-});
+// The two snapshot entries: the whole CLI (dist/tsrun.blob), and the lifecycle
+// commands' (dist/tsrun-fast.blob; src/cli/fast-main.ts).
+const snapshotEntries = { 'dist/tsrun-snapshot.cjs': 'dist/src/cli/snapshot.js', 'dist/tsrun-fast-snapshot.cjs': 'dist/src/cli/fast-snapshot.js' };
+// What the lifecycle commands' bundle must not hold: it is small because it holds none of these.
+const NOT_IN_FAST = [/node_modules\/(yargs|yargs-parser|ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/, /dist\/src\/runtime\/(create|plan|seccomp|exec|check)\.js$/];
+for (const [outfile, entry] of Object.entries(snapshotEntries)) {
+  const built = await build({
+    ...cliOptions,
+    entryPoints: [entry],
+    outfile,
+    metafile: true,
+    banner: { js: `${cliOptions.banner.js}\n${snapshotEnvGuard.banner}` },
+    footer: { js: snapshotEnvGuard.footer },
+  });
+  if (outfile !== 'dist/tsrun-fast-snapshot.cjs') continue;
+  const inputs = Object.keys(built.metafile.inputs);
+  const held = inputs.filter((f) => NOT_IN_FAST.some((r) => r.test(f)));
+  if (held.length) throw new Error(`bundle.js: ${outfile} holds ${held.join(', ')}: the lifecycle commands' entry (src/cli/fast-main.ts) must not import them`);
+}
 await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: 'dist/tsrun-launch.cjs' });
 // The systemd driver's D-Bus worker (src/cgroups/systemd-bus.ts) with its D-Bus
 // library: a file of its own, loaded only when --systemd-cgroup is used.
@@ -64,7 +77,7 @@ await build({ ...common, entryPoints: ['dist/src/cgroups/systemd-bus-worker.js']
 // esbuild gives each `import fs from 'node:fs'` its own copy of the module's
 // properties (__toESM): ~70 copies of fs, path and os, several ms of every
 // start. One per builtin is enough, as ES module namespaces are one per module.
-for (const file of ['dist/tsrun.cjs', 'dist/tsrun-snapshot.cjs']) {
+for (const file of ['dist/tsrun.cjs', ...Object.keys(snapshotEntries)]) {
   const cli = readFileSync(file, 'utf8');
   const helper = 'var __toESM = ';
   if (!cli.includes(helper)) throw new Error(`bundle.js: no ${helper} in ${file}: esbuild's helpers changed`);

@@ -3,6 +3,7 @@
 import type { CommandModule } from 'yargs';
 import { checkText } from '../runtime/check.js';
 import { command, type GlobalArgs } from './context.js';
+import { Runtime } from '../runtime/runtime.js';
 import { writeStdout } from './stdout.js';
 
 interface CheckArgs {
@@ -17,9 +18,9 @@ export const checkCommand: CommandModule<GlobalArgs, CheckArgs & GlobalArgs> = {
     y
       .option('bundle', { alias: 'b', type: 'string', default: '.', describe: 'path to the bundle directory' })
       .option('format', { alias: 'f', choices: ['text', 'json'] as const, default: 'text' as const, describe: 'output format' }) as never,
-  handler: command<CheckArgs>((ctx, argv) => {
+  handler: command<CheckArgs, Runtime>((ctx, argv) => {
     const report = ctx.runtime.check(argv.bundle);
     writeStdout(argv.format === 'json' ? JSON.stringify(report, null, 2) + '\n' : checkText(report));
     return report.ok ? 0 : 1;
-  }),
+  }, Runtime),
 };

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
 import type { StateStore } from '../runtime/state.js';
-import { Runtime } from '../runtime/runtime.js';
+import { RuntimeBase, type RuntimeOptions } from '../runtime/runtime-base.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { parseRootlessFlag } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
@@ -24,9 +24,9 @@ export interface IdArgs {
   containerId: string;
 }
 
-export interface Context {
-  /** The one code path every command goes through (the library's too). */
-  runtime: Runtime;
+export interface Context<R extends RuntimeBase = RuntimeBase> {
+  /** The one code path every command goes through (the library's too): RuntimeBase, or Runtime for a command that makes or changes containers. */
+  runtime: R;
   /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
   log: Logger;
@@ -50,12 +50,15 @@ export const GLOBAL_OPTIONS = {
   criu: { type: 'string', describe: 'path to criu, for checkpoint/restore', global: true },
 } as const satisfies Record<string, Options>;
 
-function contextFrom(argv: GlobalArgs): Context {
+/** The runtime class a command's context holds (RuntimeBase unless the command names Runtime). */
+export type RuntimeClass<R extends RuntimeBase> = new (opts: RuntimeOptions) => R;
+
+function contextFrom<R extends RuntimeBase>(argv: GlobalArgs, Rt: RuntimeClass<R>): Context<R> {
   const log = new Logger(argv.log, argv.logFormat, argv.debug);
   // Flags engines pass that tsrun cannot honour yet: refuse them by name.
   const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
   const systemdCgroup = argv.systemdCgroup === true;
-  const runtime = new Runtime({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log, systemdCgroup });
+  const runtime = new Rt({ root: argv.root === undefined ? undefined : path.resolve(argv.root), rootless, log, systemdCgroup });
   return {
     runtime,
     // The root is chosen when first used: spec and features need none, so a rootless caller without XDG_RUNTIME_DIR may still run them.
@@ -67,14 +70,19 @@ function contextFrom(argv: GlobalArgs): Context {
   };
 }
 
-type Handler<A> = (ctx: Context, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;
+type Handler<A, R extends RuntimeBase> = (ctx: Context<R>, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;
 
-/** Wraps a command: builds the context, runs it, and maps errors to runc's output and exit codes. */
-export function command<A>(fn: Handler<A>) {
+/**
+ * Wraps a command: builds the context, runs it, and maps errors to runc's
+ * output and exit codes. The context's runtime is a RuntimeBase (the
+ * lifecycle of existing containers), or an instance of Rt (Runtime): a
+ * command that does not name Runtime does not load the code that creates.
+ */
+export function command<A, R extends RuntimeBase = RuntimeBase>(fn: Handler<A, R>, Rt: RuntimeClass<R> = RuntimeBase as RuntimeClass<R>) {
   return async (argv: ArgumentsCamelCase<A & GlobalArgs>): Promise<void> => {
     let log: Logger | undefined;
     try {
-      const ctx = contextFrom(argv);
+      const ctx = contextFrom(argv, Rt);
       log = ctx.log;
       const code = await fn(ctx, argv);
       if (typeof code === 'number') process.exitCode = code;

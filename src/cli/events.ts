@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { TsrunError } from '../core/errors.js';
 import { eventJson } from '../runtime/events.js';
 import { command, type GlobalArgs } from './context.js';
+import { Runtime } from '../runtime/runtime.js';
 
 interface EventsArgs {
   containerId: string;
@@ -39,8 +40,8 @@ export const eventsCommand: CommandModule<GlobalArgs, EventsArgs & GlobalArgs> =
       .positional('container-id', { type: 'string', demandOption: true })
       .option('stats', { type: 'boolean', default: false, describe: "print the container's stats once and exit" })
       .option('interval', { type: 'string', default: '5s', describe: 'how often to print stats (a Go duration: 5s, 500ms)' }) as never,
-  handler: command<EventsArgs>(async (ctx, argv) => {
+  handler: command<EventsArgs, Runtime>(async (ctx, argv) => {
     const events = ctx.runtime.events(argv.containerId, { stats: argv.stats, intervalMs: parseDuration(argv.interval) });
     for await (const event of events) process.stdout.write(eventJson(event) + '\n');
-  }),
+  }, Runtime),
 };

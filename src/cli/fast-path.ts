@@ -1,11 +1,14 @@
-// The command lines engines run most (state, start, kill, delete, list, and
-// --version), in their plain forms, read without yargs: building its parser
+// The command lines engines run most (state, start, kill, delete, list,
+// pause, resume, and --version), in their plain forms, read without yargs: building its parser
 // costs ~15-20 ms of each tsrun start. Anything else, or anything unusual in
 // these (another flag, `--flag=value`, a missing id, help), goes to yargs as
 // before, which then also gives runc's errors. The argv handed to a command's
 // handler is the one yargs would have built.
 import type { CommandModule } from 'yargs';
+import createDebug from 'debug';
 import type { GlobalArgs } from './context.js';
+import { writeStdout } from './stdout.js';
+import { VERSION_TEXT } from './version.js';
 
 type Argv = GlobalArgs & Record<string, unknown>;
 
@@ -36,6 +39,8 @@ function commandArgs(name: string, rest: string[]): Record<string, unknown> | un
   switch (name) {
     case 'state':
     case 'start':
+    case 'pause':
+    case 'resume':
       return rest.length === 1 && plainId(a) ? { containerId: a } : undefined;
     case 'kill':
       if (!plainId(a) || rest.length > 2 || (b !== undefined && !plainId(b))) return undefined;
@@ -65,6 +70,20 @@ export function runPlain(args: string[], commands: Record<string, CommandModule>
   const module = commands[name];
   const own = module && commandArgs(name, rest);
   if (!module?.handler || !own) return false;
+  // As main.ts: --debug turns on the tsrun:* traces too (fast-main.ts comes here first).
+  if (read.globals.debug) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
   const argv = { _: [name], $0: 'tsrun', ...read.globals, ...own };
   return Promise.resolve(module.handler(argv as never)).then(() => undefined);
+}
+
+/**
+ * `--version`, or args as the plain command line of one of commands they
+ * are; false for anything else (yargs then reads it).
+ */
+export function runWithoutYargs(args: string[], commands: Record<string, CommandModule>): Promise<void> | false {
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
+    writeStdout(`${VERSION_TEXT}\n`);
+    return Promise.resolve();
+  }
+  return runPlain(args, commands);
 }

@@ -3,7 +3,6 @@ import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
-import { OCI_VERSION } from '../runtime/create.js';
 import { commandName, GLOBAL_OPTIONS, RUNC_PARSING } from './context.js';
 import { checkCommand } from './check.js';
 import { checkpointCommand } from './checkpoint.js';
@@ -14,9 +13,8 @@ import { eventsCommand } from './events.js';
 import { featuresCommand } from './features.js';
 import { killCommand } from './kill.js';
 import { listCommand } from './list.js';
-import { runPlain } from './fast-path.js';
+import { runWithoutYargs } from './fast-path.js';
 import { Logger } from './log.js';
-import { writeStdout } from './stdout.js';
 import { pauseCommand } from './pause.js';
 import { endPsFlags, psCommand } from './ps.js';
 import { restoreCommand } from './restore.js';
@@ -26,9 +24,7 @@ import { specCommand } from './spec.js';
 import { startCommand } from './start.js';
 import { stateCommand } from './state.js';
 import { updateCommand } from './update.js';
-
-const VERSION = '0.1.0';
-const VERSION_TEXT = `tsrun version ${VERSION}\nspec: ${OCI_VERSION}`;
+import { VERSION_TEXT } from './version.js';
 
 /** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
@@ -36,11 +32,7 @@ export function main(argv: string[] = process.argv): Promise<unknown> {
   // Only tsrun's own --debug, not one in exec's command after `--`.
   const end = args.indexOf('--');
   if ((end < 0 ? args : args.slice(0, end)).includes('--debug')) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
-  if (args.length === 1 && (args[0] === '--version' || args[0] === '-v')) {
-    writeStdout(`${VERSION_TEXT}\n`);
-    return Promise.resolve();
-  }
-  const plain = runPlain(args, PLAIN_COMMANDS);
+  const plain = runWithoutYargs(args, PLAIN_COMMANDS);
   if (plain) return plain;
   const parser = cli(args);
   skipHelpCaching(parser);
@@ -61,11 +53,10 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
-// What fast-path.ts runs without yargs, in their plain forms.
-const PLAIN_COMMANDS = { state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand } as unknown as Record<
-  string,
-  CommandModule
->;
+// What fast-path.ts runs without yargs, in their plain forms (fast-main.ts has the same).
+const PLAIN_COMMANDS = {
+  state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
+} as unknown as Record<string, CommandModule>;
 
 // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
 const COMMANDS = [

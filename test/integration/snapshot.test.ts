@@ -1,8 +1,9 @@
 // bin/tsrun starts node from tsrun's start-up snapshot (dist/tsrun.blob,
-// scripts/build-snapshot.js; src/cli/snapshot.ts) when the stamp beside it
-// fits, and otherwise from the code-cache path with a one-line hint. What a
-// module would read at load is read per start: DEBUG, the terminal, the
-// environment's TSRUN_* paths.
+// scripts/build-snapshot.js; src/cli/snapshot.ts; or, for the lifecycle
+// commands, the smaller dist/tsrun-fast.blob, src/cli/fast-main.ts) when the
+// stamp beside them fits, and otherwise from the code-cache path with a
+// one-line hint. What a module would read at load is read per start: DEBUG,
+// the terminal, the environment's TSRUN_* paths.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -16,7 +17,7 @@ const nodePath = fs.readFileSync(path.join(dist, 'node-path'), 'utf8').trim();
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-snapshot-'));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-const HINT = /^tsrun: .*tsrun\.blob was not built for .* \(run npm run build:snapshot\); starting without it$/;
+const HINT = /^tsrun: .*tsrun(-fast)?\.blob was not built for .* \(run npm run build:snapshot\); starting without it$/;
 const cpu = (() => { try { return fs.readFileSync('/sys/devices/system/cpu/modalias', 'utf8').split('\n')[0]; } catch { return ''; } })();
 
 /**
@@ -45,7 +46,7 @@ const run = (bin: string, args: string[], env: NodeJS.ProcessEnv = process.env) 
 
 describe('bin/tsrun: start-up snapshot', () => {
   test('the build made the blob and its stamp: root-owned, not writable by others, for the recorded node', () => {
-    for (const f of ['tsrun.blob', 'tsrun.blob.stamp']) {
+    for (const f of ['tsrun.blob', 'tsrun-fast.blob', 'tsrun.blob.stamp']) {
       const st = fs.statSync(path.join(dist, f));
       assert.equal(st.uid, 0, `${f} is not root's`);
       assert.equal(st.mode & 0o022, 0, `${f} is writable by group or others`);
@@ -152,7 +153,10 @@ describe('bin/tsrun: start-up snapshot', () => {
         assert.equal(spawnSync('touch', ['-r', nodePath, stamp]).status, 0);
       }],
       ['no stamp', (stamp) => fs.rmSync(stamp)],
-      ['no blob', (_stamp, pkgDist) => fs.rmSync(path.join(pkgDist, 'tsrun.blob'))],
+      ['no blobs', (_stamp, pkgDist) => {
+        fs.rmSync(path.join(pkgDist, 'tsrun.blob'));
+        fs.rmSync(path.join(pkgDist, 'tsrun-fast.blob'));
+      }],
     ];
     for (const [name, edit] of cases) {
       test(name, () => {
@@ -171,5 +175,75 @@ describe('bin/tsrun: start-up snapshot', () => {
         assert.doesNotMatch(traced.stderr, /exec env -i .*--snapshot-blob/);
       });
     }
+    test('one blob missing: its commands take the code-cache path with the hint naming it, the other\'s their blob', () => {
+      for (const [missing, missingArgs, presentArgs] of [
+        ['tsrun-fast.blob', ['--version'], ['--help']],
+        ['tsrun.blob', ['--help'], ['--version']],
+      ] as const) {
+        const bin = packageCopy((_stamp, pkgDist) => fs.rmSync(path.join(pkgDist, missing)));
+        const without = run(bin, [...missingArgs]);
+        assert.equal(without.status, 0, without.stderr);
+        assert.match(without.stderr.trim(), HINT);
+        assert.ok(without.stderr.includes(`/${missing} was not built`), without.stderr);
+        const withBlob = run(bin, [...presentArgs]);
+        assert.equal(withBlob.status, 0, withBlob.stderr);
+        assert.equal(withBlob.stderr, '');
+      }
+    });
+  });
+
+  describe('two blobs: the lifecycle commands\' small one, the whole CLI\'s for the rest', () => {
+    // The launcher's command line, without running it: an `env` first in PATH that prints its arguments.
+    const fakeBin = fs.mkdtempSync(path.join(scratch, 'fake-env-'));
+    fs.writeFileSync(path.join(fakeBin, 'env'), '#!/bin/sh\nprintf "%s\\n" "$@"\n', { mode: 0o755 });
+    const blobOf = (args: string[]): string => {
+      const r = spawnSync(tsrunBin, args, { encoding: 'utf8', env: { ...process.env, PATH: `${fakeBin}:${process.env.PATH}` } });
+      const argv = r.stdout.split('\n');
+      const at = argv.indexOf('--snapshot-blob');
+      assert.ok(at > 0, `${args.join(' ')}: no blob taken: ${r.stdout}${r.stderr}`);
+      return path.basename(argv[at + 1]);
+    };
+    test('bin/tsrun picks the blob by the command word, past runc\'s global flags and their values', () => {
+      const fast: string[][] = [
+        ['--version'], ['-v'], ['state', 'x'], ['start', 'x'], ['kill', 'x', 'KILL'], ['delete', '-f', 'x'], ['list'], ['pause', 'x'], ['resume', 'x'],
+        ['--root', '/r', '--log', '/l', '--log-format', 'json', 'state', 'x'],
+        ['--root=/r', '--log-format=json', '--debug', '--systemd-cgroup', 'list'],
+        ['--rootless', 'false', '--criu', 'criu', 'kill', 'x'],
+        ['state', '--help'],
+      ];
+      const full: string[][] = [
+        [], ['--help'], ['-h'], ['create', '--bundle', 'b', 'x'], ['run', 'x'], ['exec', 'x', 'true'], ['ps', 'x'], ['spec'],
+        ['--root', 'state', 'run', 'x'], // "state" is --root's value
+        ['--log-format', 'json', '--root', '/r', 'events', 'x'],
+        ['--unknown', 'state', 'x'],
+      ];
+      for (const args of fast) assert.equal(blobOf(args), 'tsrun-fast.blob', args.join(' '));
+      for (const args of full) assert.equal(blobOf(args), 'tsrun.blob', args.join(' '));
+    });
+    test('a line the small one does not read itself gives what the whole CLI gives (help, usage errors, flags after the id)', { skip: skipUnlessRoot }, () => {
+      const root = fs.mkdtempSync(path.join(scratch, 'root-'));
+      const noTime = (t: string) => t.replace(/time="[^"]+"/g, 'time=T').replace(/"time":"[^"]+"/g, '"time":"T"');
+      for (const args of [
+        ['state', '--help'], ['state'], ['state', 'nosuch', '--root', root], ['--root', root, 'kill', '--all', 'nosuch'],
+        ['--root', root, 'list', '--format', 'yaml'], ['--log-format', 'json', '--root', root, 'delete', 'nosuch', 'extra'],
+        ['--root', root, 'state', 'nosuch'], ['--root', root, 'list', '-q'], ['--root', root, '--log-format', 'json', 'pause', 'nosuch'],
+      ]) {
+        assert.equal(blobOf(args), 'tsrun-fast.blob');
+        const withBlob = run(tsrunBin, args);
+        const cached = run(tsrunBin, args, { ...process.env, TSRUN_SNAPSHOT: '0' });
+        assert.deepEqual(
+          { status: withBlob.status, stdout: withBlob.stdout, stderr: noTime(withBlob.stderr) },
+          { status: cached.status, stdout: cached.stdout, stderr: noTime(cached.stderr) },
+          args.join(' '),
+        );
+      }
+      assert.deepEqual(fs.readdirSync(root), []);
+    });
+    test('--debug on the small one: the error\'s stack, as on the whole CLI', () => {
+      const root = fs.mkdtempSync(path.join(scratch, 'root-'));
+      const r = run(tsrunBin, ['--debug', '--root', root, 'state', 'nosuch']);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /msg="container does not exist"\nError: container does not exist\n\s+at /);
+    });
   });
 });

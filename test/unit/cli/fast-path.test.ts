@@ -3,12 +3,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CommandModule } from 'yargs';
-import { runPlain } from '../../../src/cli/fast-path.js';
+import { runPlain, runWithoutYargs } from '../../../src/cli/fast-path.js';
+import { VERSION_TEXT } from '../../../src/cli/version.js';
 
 function recorder() {
   const seen: Record<string, unknown>[] = [];
   const module = { command: 'x', describe: 'x', handler: (argv: Record<string, unknown>) => void seen.push(argv) } as unknown as CommandModule;
-  const commands = { state: module, start: module, kill: module, delete: module, list: module };
+  const commands = { state: module, start: module, kill: module, delete: module, list: module, pause: module, resume: module };
   return { seen, run: (args: string[]) => runPlain(args, commands) };
 }
 
@@ -28,6 +29,8 @@ test('plain forms run their handler with what yargs would give it', async () => 
     [['list', '--format', 'json'], { ...globals, format: 'json', quiet: false }],
     // Engines with the systemd driver pass --systemd-cgroup to every command.
     [['--systemd-cgroup', 'delete', 'c1'], { ...globals, systemdCgroup: true, containerId: 'c1', force: false }],
+    [['pause', 'c1'], { ...globals, containerId: 'c1' }],
+    [['--root', '/r', 'resume', 'c1'], { ...globals, root: '/r', containerId: 'c1' }],
   ];
   for (const [args, want] of cases) {
     const { seen, run } = recorder();
@@ -36,7 +39,7 @@ test('plain forms run their handler with what yargs would give it', async () => 
     await p;
     const { _, $0, ...got } = seen[0];
     assert.deepEqual(got, want, args.join(' '));
-    assert.deepEqual([_, $0], [[args.find((a) => ['state', 'start', 'kill', 'delete', 'list'].includes(a))], 'tsrun']);
+    assert.deepEqual([_, $0], [[args.find((a) => ['state', 'start', 'kill', 'delete', 'list', 'pause', 'resume'].includes(a))], 'tsrun']);
   }
 });
 
@@ -60,9 +63,20 @@ test('anything else is left to yargs', () => {
     ['ls'],
     ['create', '--bundle', 'b', 'c1'],
     ['exec', 'c1', 'sh'],
+    ['pause'],
+    ['pause', 'c1', 'c2'],
+    ['resume', '--help'],
+    ['ps', 'c1'],
   ]) {
     const { seen, run } = recorder();
     assert.equal(run(args), false, args.join(' '));
     assert.equal(seen.length, 0);
+  }
+});
+
+test('runWithoutYargs: only --version or -v alone is the version (printed by the launcher tests); other lines as runPlain', () => {
+  assert.match(VERSION_TEXT, /^tsrun version \d+\.\d+\.\d+\nspec: 1\.\d+\.\d+$/);
+  for (const args of [['--version', 'state'], ['state', '--version'], ['--help'], ['-h'], ['-v', '-v']]) {
+    assert.equal(runWithoutYargs(args, {}), false, args.join(' '));
   }
 });
