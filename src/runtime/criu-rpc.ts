@@ -215,7 +215,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   for (const sig of o.interruptOn ?? []) process.off(sig, interrupt);
   debug('criu exited %o', end);
   if (interrupted) {
-    throw new CriuInterruptedError(interrupted, `${o.type.toLowerCase().replace('_', '-')} interrupted by ${interrupted}: criu (pid ${pid}) was killed${o.logPath ? `\nlog file: ${o.logPath}` : ''}`);
+    throw new CriuInterruptedError(interrupted, `${o.type === 'RESTORE' ? 'restore' : 'checkpoint'} interrupted by ${interrupted}: criu (pid ${pid}) was killed${o.logPath ? `\nlog file: ${o.logPath}` : ''}`);
   }
   if (failure !== undefined) throw failure;
   if (!answer) {

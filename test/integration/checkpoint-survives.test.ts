@@ -73,12 +73,16 @@ async function fileAppears(file: string, ms = 20_000): Promise<void> {
 }
 
 /** tsrun (or runc) in the background with this criu; done resolves with its exit code (128+N for signal N) and stderr. */
-function startCommand(rt: Rt, criuPath: string, args: string[]): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
-  const child = spawn(rt.bin, ['--root', rt.root, '--criu', criuPath, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+function startCommand(rt: Rt, criuPath: string, args: string[], log?: string): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
+  // With a log, every stdio is /dev/null, as the detached run's that a foreground restore hands its own in place of.
+  const child = spawn(rt.bin, ['--root', rt.root, ...(log ? ['--log', log] : []), '--criu', criuPath, ...args], { stdio: ['ignore', 'ignore', log ? 'ignore' : 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += d));
+  child.stderr?.on('data', (d) => (stderr += d));
   const done = new Promise<{ code: number; stderr: string }>((resolve) =>
-    child.on('close', (code, sig) => resolve({ code: code ?? 128 + (sig ? (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 }) as Record<string, number>)[sig] ?? 0 : 0), stderr })),
+    child.on('close', (code, sig) => {
+      if (log && fs.existsSync(log)) stderr = fs.readFileSync(log, 'utf8');
+      resolve({ code: code ?? 128 + (sig ? (({ SIGKILL: 9, SIGTERM: 15, SIGINT: 2 }) as Record<string, number>)[sig] ?? 0 : 0), stderr });
+    }),
   );
   return { child, done };
 }
@@ -92,6 +96,7 @@ describe('checkpoint and restore: what survives', { skip }, () => {
     const maskedFiles = ['/proc/kcore', '/proc/keys', '/proc/timer_list'].filter((p) => fs.existsSync(p));
     const maskedDirs = ['/proc/acpi', '/proc/scsi'].filter((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
     assert.ok(maskedFiles.length && maskedDirs.length, 'no masked file or directory to try on this host');
+    const stateKeys = new Map<string, string[]>();
     for (const [name, rt] of runtimes()) {
       const dir = scratchDir(sbs.dirs, `survive-${name}`);
       const hostDir = path.join(dir, 'host');
@@ -126,6 +131,7 @@ describe('checkpoint and restore: what survives', { skip }, () => {
       assert.equal(rs.code, 0, `${name} restore: ${rs.stderr}`);
       // The state: running, the restored pid, the same bundle and annotations, created anew (as runc: the restore's time).
       const st = rt.state(id);
+      stateKeys.set(name, Object.keys(st).sort());
       assert.equal(st.status, 'running', name);
       const pid = st.pid as number;
       assert.equal(fs.readFileSync(pidFile, 'utf8'), String(pid), `${name}: --pid-file`);
@@ -169,8 +175,11 @@ describe('checkpoint and restore: what survives', { skip }, () => {
       assert.equal(readJson(path.join(dir, 'poststop.json')).id, id, `${name}: poststop after delete`);
       assert.deepEqual(rt.ids(), [], name);
       assert.deepEqual(dirs.filter((d) => fs.existsSync(d)), [], `${name}: the cgroup is left`);
-      assert.deepEqual(hostMountsUnder([dir, bundle]), [], `${name}: mounts are left`);
+      assert.deepEqual(hostMountsUnder([dir, bundle]), [], `${name}: mounts are left (CRIU's cgroup yard among them)`);
+      assert.ok(!processLives(pid), `${name}: the restored init outlived delete -f`);
     }
+    // The restored state has runc's fields, no more, no fewer.
+    if (stateKeys.has('runc')) assert.deepEqual(stateKeys.get('tsrun'), stateKeys.get('runc'));
   });
 
   test('--manage-cgroups-mode soft, full and ignore restore into the config\'s cgroup with its limits; strict is refused (config-linux.md Control groups)', async () => {
@@ -196,6 +205,8 @@ describe('checkpoint and restore: what survives', { skip }, () => {
         await countAtLeast(rt, id, before + 2);
         assert.equal(rt.run(['delete', '-f', id]).code, 0);
         assert.deepEqual(dirs.filter((d) => fs.existsSync(d)), [], `${name} ${mode}: the cgroup is left`);
+        assert.ok(!processLives(pid), `${name} ${mode}: the restored init outlived delete -f`);
+        assert.deepEqual(criuMountsUnder(images), [], `${name} ${mode}: CRIU's cgroup yard is left`);
       }
     }
     // strict: CRIU restores only into cgroups it makes, tsrun makes the config's first. runc 1.1.5
@@ -243,8 +254,13 @@ describe('checkpoint and restore: what survives', { skip }, () => {
         assert.equal(fs.statSync(`/proc/${pidOf(rt, id)}/ns/net`).ino, ino, `${name}: restored into another network namespace`);
         assert.match(exec(rt, id, 'ip addr show dev lo').stdout, /10\.213\.7\.1\/32/, name);
         await countAtLeast(rt, id, before + 2);
+        const pid = pidOf(rt, id);
+        const dirs = cgroupDirs(pid);
         assert.equal(rt.run(['delete', '-f', id]).code, 0);
         assert.deepEqual(rt.ids(), [], name);
+        assert.ok(!processLives(pid), `${name}: the restored init outlived delete -f`);
+        assert.deepEqual(dirs.filter((d) => fs.existsSync(d)), [], `${name}: the cgroup is left`);
+        assert.deepEqual(criuMountsUnder(images), [], `${name}: CRIU's cgroup yard is left`);
       }
     } finally {
       spawnSync('ip', ['netns', 'del', netns]);
@@ -284,10 +300,15 @@ describe('checkpoint and restore: what survives', { skip }, () => {
         for (let i = 0; i < 500 && fs.existsSync(`/proc/${oldPid}`); i++) await sleep(20);
         const rs = detached(rt, ['restore', '-d', '--image-path', images, '--bundle', bundle, id]);
         assert.equal(rs.code, 0, `${name} restore: ${rs.stderr}`);
-        assert.deepEqual(pidNs(pidOf(rt, id)), before, `${name}: another pid namespace, or another pid in it`);
+        const pid = pidOf(rt, id);
+        assert.deepEqual(pidNs(pid), before, `${name}: another pid namespace, or another pid in it`);
         await countAtLeast(rt, id, counted + 2);
+        const dirs = cgroupDirs(pid);
         assert.equal(rt.run(['delete', '-f', id]).code, 0);
         assert.deepEqual(rt.ids(), [], name);
+        assert.ok(!processLives(pid), `${name}: the restored init outlived delete -f`);
+        assert.deepEqual(dirs.filter((d) => fs.existsSync(d)), [], `${name}: the cgroup is left`);
+        assert.deepEqual(criuMountsUnder(images), [], `${name}: CRIU's cgroup yard is left`);
       }
     } finally {
       if (inner) process.kill(inner, 'SIGKILL');
@@ -373,6 +394,57 @@ describe('checkpoint and restore: what survives', { skip }, () => {
         assert.deepEqual(cgroupsNamed(c.id), []);
       });
     }
+
+    test('SIGTERM during a checkpoint: criu is killed, exit 143, the container goes on running and thawed', async () => {
+      const rt = sbs.rt;
+      const dir = scratchDir(sbs.dirs, 'sig-cp');
+      const bundle = makeBundle(COUNTER);
+      const id = uniqueId('sigcp');
+      assert.equal(detached(rt, ['run', '-d', '--bundle', bundle, id]).code, 0);
+      const pid = pidOf(rt, id);
+      const before = await countAtLeast(rt, id, 3);
+      const slow = criuWrapper(dir, 'slow-criu', 2);
+      const cp = startCommand(rt, slow, ['checkpoint', '--image-path', path.join(dir, 'images'), id]);
+      await fileAppears(`${slow}.pid`);
+      cp.child.kill('SIGTERM');
+      const end = await within(cp.done, 30_000);
+      assert.ok(end, 'the checkpoint did not end');
+      assert.equal(end.code, 143, end.stderr);
+      assert.match(end.stderr, /checkpoint interrupted by SIGTERM: criu \(pid \d+\) was killed/, end.stderr);
+      assert.ok(!processLives(Number(fs.readFileSync(`${slow}.pid`, 'utf8'))), 'criu is left running');
+      assert.equal(rt.state(id).status, 'running');
+      assert.ok(!isFrozen(pid), 'left frozen');
+      await countAtLeast(rt, id, before + 2);
+      // The lock went with the interrupted checkpoint.
+      assert.equal(criu(rt, ['checkpoint', '--leave-running', '--image-path', path.join(dir, 'again'), id]).code, 0);
+      assert.equal(rt.run(['delete', '-f', id]).code, 0);
+      assert.deepEqual(rt.ids(), []);
+    });
+
+    test('in the foreground, SIGTERM is held while CRIU works and then goes to the restored process, as with run', async () => {
+      for (const [name, rt] of runtimes()) {
+        const dir = scratchDir(sbs.dirs, `sig-fg-${name}`);
+        const images = path.join(dir, 'images');
+        const id = uniqueId('sigfg');
+        // The init of a pid namespace gets SIGTERM only through a handler of its own.
+        const bundle = makeBundle(['/bin/sh', '-c', `trap 'exit 42' TERM; ${COUNTER[2]}`], (c) => {
+          c.hooks = { prestart: [{ path: '/bin/sh', args: ['sh', '-c', `if [ -e ${dir}/slow ]; then touch ${dir}/in-hook; sleep 1; fi`] }] };
+        });
+        assert.equal(detached(rt, ['run', '-d', '--bundle', bundle, id]).code, 0);
+        await countAtLeast(rt, id, 3);
+        assert.equal(criu(rt, ['checkpoint', '--image-path', images, id]).code, 0);
+        fs.writeFileSync(path.join(dir, 'slow'), '');
+        const rs = startCommand(rt, CRIU!, ['restore', '--image-path', images, '--bundle', bundle, id], path.join(dir, 'log'));
+        await fileAppears(path.join(dir, 'in-hook'));
+        rs.child.kill('SIGTERM');
+        const end = await within(rs.done, 30_000);
+        assert.ok(end, `${name}: the restore did not end`);
+        assert.equal(end.code, 42, `${name}: ${end.stderr}`);
+        if (name === 'tsrun') assert.deepEqual(rt.ids(), [], 'the container is removed once its process exits');
+        else rt.run(['delete', '-f', id]);
+        assert.deepEqual(cgroupsNamed(id), [], name);
+      }
+    });
 
     test('SIGKILL: criu sees its socket close and gives up by itself; delete -f clears the rest', async () => {
       const rt = sbs.rt;
