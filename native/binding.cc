@@ -61,7 +61,17 @@ Napi::Value SpawnInit(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "initPath must be a string");
     int preserve = int_arg(info, 1, "preserveFds");
-    tsrun::SpawnedInit s = tsrun::spawn_init(info[0].As<Napi::String>().Utf8Value(), preserve);
+    std::array<int, 3> stdio = {-1, -1, -1};
+    if (info.Length() > 2 && !info[2].IsUndefined()) {
+      if (!info[2].IsArray() || info[2].As<Napi::Array>().Length() != 3) throw Napi::TypeError::New(info.Env(), "stdio must be an array of 3 fds");
+      auto a = info[2].As<Napi::Array>();
+      for (uint32_t i = 0; i < 3; i++) {
+        Napi::Value v = a.Get(i);
+        if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "stdio must be an array of 3 fds");
+        stdio[i] = v.As<Napi::Number>().Int32Value();
+      }
+    }
+    tsrun::SpawnedInit s = tsrun::spawn_init(info[0].As<Napi::String>().Utf8Value(), preserve, stdio);
     Napi::Object o = Napi::Object::New(info.Env());
     o.Set("pid", s.pid);
     o.Set("fd", s.sock);
@@ -406,6 +416,26 @@ class PoolCall : public Napi::AsyncWorker {
   std::unique_ptr<SysError> err_;
 };
 
+// WaitReadable on a libuv pool thread: the event loop (signal handlers) runs meanwhile.
+Napi::Value WaitReadableAsync(const Napi::CallbackInfo &info) {
+  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "fds must be an array");
+  Napi::Array arr = info[0].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t i = 0; i < arr.Length(); i++) {
+    Napi::Value v = arr.Get(i);
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "fds must be numbers");
+    fds.push_back(v.As<Napi::Number>().Int32Value());
+  }
+  int timeout = int_arg(info, 1, "timeoutMs");
+  return PoolCall<std::vector<bool>>::Queue(
+      info.Env(), [=] { return tsrun::wait_readable(fds, timeout); },
+      [](Napi::Env env, const std::vector<bool> &ready) -> Napi::Value {
+        Napi::Array out = Napi::Array::New(env, ready.size());
+        for (uint32_t i = 0; i < ready.size(); i++) out.Set(i, Napi::Boolean::New(env, ready[i]));
+        return out;
+      });
+}
+
 Napi::Value NotifyBind(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
     if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "path must be a string");
@@ -453,6 +483,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo));
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen));
   exports.Set("waitReadable", Napi::Function::New(env, WaitReadable));
+  exports.Set("waitReadableAsync", Napi::Function::New(env, WaitReadableAsync));
   exports.Set("unmountById", Napi::Function::New(env, UnmountById));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("seccompSupport", Napi::Function::New(env, SeccompSupport));

@@ -59,9 +59,18 @@ int away_from(int fd, int avoid) {
 
 }  // namespace
 
-SpawnedInit spawn_init(const std::string &init_path, int preserve_fds) {
+SpawnedInit spawn_init(const std::string &init_path, int preserve_fds, const std::array<int, 3> &stdio) {
   const int target = 3 + preserve_fds;
   Fd memfd, child_end;
+  // Given stdio is copied above every fd the child gets (0 to target), so no
+  // dup2 below overwrites one before it is used: [1, 0, 2] swaps, fd 3 is
+  // not the socket's.
+  Fd given[3];
+  for (int i = 0; i < 3; i++) {
+    if (stdio[i] < 0) continue;
+    given[i].fd = fcntl(stdio[i], F_DUPFD_CLOEXEC, target + 1);
+    if (given[i].fd < 0) throw_errno("fcntl", "cannot take stdio fd " + std::to_string(stdio[i]) + " for tsrun-init");
+  }
   memfd.fd = away_from(sealed_copy(init_path), target);
   int sv[2];
   if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) throw_errno("socketpair", "init socket");
@@ -78,7 +87,8 @@ SpawnedInit spawn_init(const std::string &init_path, int preserve_fds) {
   // Node marks stdio close-on-exec, and the preserved fds may be too: a dup2
   // onto itself clears the flag in the child (POSIX 2017, glibc >= 2.29).
   for (int fd = 0; fd < target; fd++)
-    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
+    if (fd <= 2 && given[fd].fd >= 0) posix_spawn_file_actions_adddup2(&fa, given[fd].fd, fd);
+    else if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&fa, fd, fd);
   // Node ignores SIGPIPE and blocks signals in its threads; none of that may reach the container.
   sigset_t all, none;
   sigfillset(&all);

@@ -11,6 +11,7 @@ export type {
   RuntimeOptions,
 } from './runtime/runtime.js';
 export type { OciState, Status } from './runtime/status.js';
+export type { ContainerProcess, PipedContainerProcess, ProcessExit, StdioOption, StdioOptions } from './runtime/stdio.js';
 export type { ContainerEvent, EventsOptions } from './runtime/events.js';
 export type { CheckProblem, CheckReport } from './runtime/check.js';
 export type { ExecFlags } from './runtime/exec-plan.js';

@@ -1,25 +1,21 @@
 // Errors about linux.resources: each names the field, the controller and what
-// would be right. The prefix says where the field came from: config.json for
-// create, the --resources file or a flag for update.
-import { TsrunError } from '../core/errors.js';
+// would be right. They are ConfigPathErrors (path /linux/resources<field>),
+// worded by describeConfigProblem alone: config.json for create; for update,
+// the --resources file or a flag (ConfigError.from).
+import { ConfigPathError, TsrunError } from '../core/errors.js';
 
-export class CgroupError extends TsrunError {
+/** Where linux.resources is in a config. */
+export const RESOURCES_PATH = '/linux/resources';
+
+export class CgroupError extends ConfigPathError {
   constructor(
-    /** The field under linux.resources, e.g. '/memory/kernel'; '' for the cgroup as a whole. */
+    /** The field under linux.resources, e.g. '/memory/kernel'; '' for the resources as a whole. */
     readonly field: string,
     readonly controller: string,
-    readonly reason: string,
-    source = 'config.json: /linux/resources',
+    /** What is wrong, without the controller (reason has it in front). */
+    readonly problem: string,
   ) {
-    super('');
-    this.relabel(source);
-  }
-
-  /** Rewrites the message for another source: `update`'s file (the field follows it) or a flag (which names the field itself). */
-  relabel(source: string, appendField = true): this {
-    const where = appendField && this.field ? `${source}${this.field}` : source;
-    this.message = `${where}: ${this.controller ? `the ${this.controller} controller: ` : ''}${this.reason}`;
-    return this;
+    super(`${RESOURCES_PATH}${field}`, `${controller ? `the ${controller} controller: ` : ''}${problem}`);
   }
 }
 

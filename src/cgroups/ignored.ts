@@ -3,23 +3,26 @@
 // Linux 5.16 and later enforce none, cgroup v2 never had them, and runc has
 // ignored both since 1.0. Ignoring them on every host (also on an old v1
 // kernel that still has the files) keeps one behaviour everywhere, as runc 1.1.
-import { configWarning } from '../core/errors.js';
+import { configWarning, type ConfigProblem } from '../core/errors.js';
 import type { Resources } from '../spec/types.js';
 
-/** The warnings for the ignored fields r sets; prefix is where r sits ('/linux/resources'). */
-export function ignoredResourceWarnings(r: Resources | undefined, prefix = '/linux/resources'): string[] {
+/** The ignored fields r sets, as problems at /linux/resources/...; the caller words them for its source. */
+export function ignoredResourceFields(r: Resources | undefined): ConfigProblem[] {
   const m = r?.memory;
   if (!m) return [];
-  const out: string[] = [];
-  for (const field of ['kernel', 'kernelTCP'] as const) {
-    if (m[field] === undefined) continue;
-    out.push(
-      configWarning(
-        `${prefix}/memory/${field}`,
+  return (['kernel', 'kernelTCP'] as const)
+    .filter((field) => m[field] !== undefined)
+    .map((field) => ({
+      source: { kind: 'config' },
+      path: `/linux/resources/memory/${field}`,
+      reason:
         'kernel memory limits are ignored (not recommended by the runtime spec, not enforced since Linux 5.16, ' +
-          'absent from cgroup v2; runc ignores them too); remove the field',
-      ),
-    );
-  }
-  return out;
+        'absent from cgroup v2; runc ignores them too)',
+      hint: 'remove it',
+    }));
+}
+
+/** The warnings for the ignored fields a config's linux.resources sets. */
+export function ignoredResourceWarnings(r: Resources | undefined): string[] {
+  return ignoredResourceFields(r).map((p) => configWarning(p.path, `${p.reason}; ${p.hint}`));
 }

@@ -4,18 +4,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
-import { native } from '../core/native.js';
 import { Cgroup, type CgroupSyscalls } from './cgroup.js';
 export type { CgroupSyscalls } from './cgroup.js';
 import type { CgroupRecord } from './record.js';
 import { hostHugepageSizes, kernelVersion } from './convert.js';
-import { CgroupOpError } from './errors.js';
+import { PlanError } from '../core/errors.js';
 import { readPids } from './fs.js';
 import { hostLayout, type HostLayout } from './hierarchy.js';
 import { cgroupParentOf, placeCgroup } from './paths.js';
 import { checkUnifiedKeys } from './common-writes.js';
-import { ignoredResourceWarnings } from './ignored.js';
-export { cgroupParentOf, checkUnifiedKeys, ignoredResourceWarnings };
+import { ignoredResourceFields, ignoredResourceWarnings } from './ignored.js';
+export { cgroupParentOf, checkUnifiedKeys, ignoredResourceFields, ignoredResourceWarnings };
 import { V1Cgroup } from './v1.js';
 import { V2Cgroup } from './v2.js';
 import { SystemdCgroup, planSystemdRecord } from './systemd.js';
@@ -24,7 +23,7 @@ export type { CgroupRecord } from './record.js';
 export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
 export { emptyStats, statsJson, type Stats } from './stats.js';
-export { watchOom } from './oom.js';
+export { watchOom, type CgroupEventfd } from './oom.js';
 export { resourceProblems } from './dry-run.js';
 
 /**
@@ -57,12 +56,19 @@ export function planContainerCgroup(
   return record;
 }
 
-const nativeSyscalls: CgroupSyscalls = {
-  attachDeviceProgram: (dir, program) => native().attachDeviceProgram(dir, program),
+/** What a cgroup opened to read, signal, freeze or remove has: it attaches no device program. */
+const noSyscalls: CgroupSyscalls = {
+  attachDeviceProgram() {
+    throw new Error('a device program is attached only by create and restore, which open the cgroup with the runtime\'s core');
+  },
 };
 
-/** The container's cgroup, from its stored record. */
-export function openCgroup(record: CgroupRecord, sys: CgroupSyscalls = nativeSyscalls): Cgroup {
+/**
+ * The container's cgroup, from its stored record. sys: the kernel calls a
+ * new cgroup needs (create and restore give the runtime's core; the rootless
+ * create its own); others need none.
+ */
+export function openCgroup(record: CgroupRecord, sys: CgroupSyscalls = noSyscalls): Cgroup {
   if (record.systemd) return new SystemdCgroup(record, sys);
   return record.mode === 'v2' ? new V2Cgroup(record, sys) : new V1Cgroup(record, sys);
 }
@@ -101,12 +107,9 @@ export function setUpCgroup(
   const preexisting = cg.dirs().filter((d) => !made.includes(d));
   const others = [...new Set(preexisting.flatMap((d) => readPids(d)))];
   if (others.length) {
-    throw new CgroupOpError(
-      `config.json: /linux/cgroupsPath: the cgroup ${record.path} already holds processes (${others.slice(0, 5).join(', ')}); ` +
-        'a container needs a cgroup of its own',
-    );
+    throw new PlanError('/linux/cgroupsPath', `the cgroup ${record.path} already holds processes (${others.slice(0, 5).join(', ')})`, 'a container needs a cgroup of its own');
   }
-  if (preexisting.length && cg.isFrozen()) throw new CgroupOpError(`config.json: /linux/cgroupsPath: the cgroup ${record.path} is frozen; thaw it or use another`);
+  if (preexisting.length && cg.isFrozen()) throw new PlanError('/linux/cgroupsPath', `the cgroup ${record.path} is frozen`, 'thaw it or use another');
   cg.apply(resources ?? {}, { create: true, ...(opts.facts ?? hostApplyFacts()) });
   cg.addProcess(pid, !opts.unifiedByClone);
 }

@@ -4,7 +4,6 @@
 // memory.events, says when to look at it.
 import fs from 'node:fs';
 import path from 'node:path';
-import { native } from '../core/native.js';
 import type { CgroupRecord } from './record.js';
 import { parseKeyed } from './convert.js';
 import { readText } from './fs.js';
@@ -15,20 +14,23 @@ export interface OomWatch {
   close(): void;
 }
 
+/** The kernel call a v1 watch needs (the runtime's core has it): a non-blocking eventfd for file, registered in cgroup.event_control. */
+export type CgroupEventfd = (cgroupDir: string, file: string, args: string) => number;
+
 /** notify(fired): the kernel signalled; fired is true for a v1 eventfd, which signals only OOMs (and removal). */
-export function watchOom(record: CgroupRecord, notify: (fired: boolean) => void): OomWatch | undefined {
+export function watchOom(record: CgroupRecord, notify: (fired: boolean) => void, eventfd: CgroupEventfd): OomWatch | undefined {
   const memory = record.v1.find((h) => h.controllers.includes('memory'));
-  if (memory) return watchV1(memory.dir, notify);
+  if (memory) return watchV1(memory.dir, notify, eventfd);
   if (record.mode === 'v2' && record.unified && fs.existsSync(path.join(record.unified.dir, 'memory.events'))) {
     return watchV2(record.unified.dir, notify);
   }
   return undefined;
 }
 
-function watchV1(dir: string, notify: (fired: boolean) => void): OomWatch {
+function watchV1(dir: string, notify: (fired: boolean) => void, eventfd: CgroupEventfd): OomWatch {
   const count = () => parseKeyed(readText(path.join(dir, 'memory.oom_control')) ?? '').oom_kill ?? 0;
   // The eventfd is non-blocking and polled: a read parked on node's pool would keep the process from exiting.
-  const fd = native().cgroupEventfd(dir, 'memory.oom_control', '');
+  const fd = eventfd(dir, 'memory.oom_control', '');
   const buf = Buffer.alloc(8);
   const timer = setInterval(() => {
     try {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import type { Config, Resources } from '../spec/types.js';
-import { UnsupportedError } from '../core/errors.js';
+import { PlanError, UnsupportedError } from '../core/errors.js';
 import type { ApplyOptions, CgroupSyscalls } from './cgroup.js';
 import type { CgroupRecord } from './record.js';
 import { CgroupOpError } from './errors.js';
@@ -91,9 +91,10 @@ export class SystemdCgroup extends V2Cgroup {
       this.bus.startUnit(this.sd.unit, properties);
     } catch (e) {
       if (/UnitExists/.test((e as Error).message)) {
-        throw new CgroupOpError(
-          `config.json: /linux/cgroupsPath: systemd already has a unit ${this.sd.unit}: a container needs a scope of its own; ` +
-            'delete the container that has it, or give another "slice:prefix:name"',
+        throw new PlanError(
+          '/linux/cgroupsPath',
+          `systemd already has a unit ${this.sd.unit}: a container needs a scope of its own`,
+          'delete the container that has it, or give another "slice:prefix:name"',
         );
       }
       throw e;

@@ -29,7 +29,7 @@ export function createFlags<T>(y: Argv<T>) {
     .option('preserve-fds', { type: 'number', default: 0, describe: 'pass N more fds (3 .. 3+N-1) to the container' });
 }
 
-export function createOptions(argv: CreateArgs): CreateOptions & { id: string; bundle: string } {
+export function createOptions(argv: CreateArgs): Omit<CreateOptions, 'stdio'> & { id: string; bundle: string } {
   return {
     consoleSocket: argv.consoleSocket,
     pidfdSocket: argv.pidfdSocket,

@@ -5,8 +5,7 @@ import fs from 'node:fs';
 import type { CommandModule, Options } from 'yargs';
 import type { Resources } from '../spec/types.js';
 import { ConfigError, validateSchema } from '../spec/validate.js';
-import type { CgroupError } from '../cgroups/errors.js';
-import { TsrunError, UnsupportedError } from '../core/errors.js';
+import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { intelRdtRefusal, readRdtFacts } from '../runtime/intel-rdt.js';
 import { command, type GlobalArgs } from './context.js';
 import { Runtime } from '../runtime/runtime.js';
@@ -26,6 +25,9 @@ const FLAGS: Record<string, { field: string; kind: Kind; describe: string }> = {
   'memory-reservation': { field: '/memory/reservation', kind: 'bytes', describe: 'memory soft limit' },
   'memory-swap': { field: '/memory/swap', kind: 'bytes', describe: 'memory+swap limit; -1: unlimited swap' },
   'pids-limit': { field: '/pids/limit', kind: 'int', describe: 'maximum number of pids' },
+  // Taken, and ignored with a warning, as runc 1.1 takes them.
+  'kernel-memory': { field: '/memory/kernel', kind: 'bytes', describe: 'kernel memory limit (ignored, with a warning, as runc ignores it)' },
+  'kernel-memory-tcp': { field: '/memory/kernelTCP', kind: 'bytes', describe: 'kernel TCP buffer limit (ignored, with a warning, as runc ignores it)' },
 };
 
 const RDT_FLAGS = ['l3-cache-schema', 'mem-bw-schema'];
@@ -98,7 +100,7 @@ function readResources(file: string): Resources {
     return validateSchema({ ociVersion: '1.0.0', linux: { resources: doc } }, label).linux!.resources!;
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    throw new TsrunError(`${label}: ${e.path.replace(/^\/linux\/resources/, '') || '/'}: ${e.reason}`);
+    throw new ConfigPathError(e.path, e.reason).from({ kind: 'update', file: label });
   }
 }
 
@@ -116,17 +118,16 @@ export const updateCommand: CommandModule<GlobalArgs, UpdateArgs & GlobalArgs> =
     if (argv.resources !== undefined) {
       const file = String(argv.resources);
       const label = file === '-' ? 'stdin' : file;
-      ctx.runtime.update(argv.containerId, readResources(file), (e: CgroupError) => e.relabel(`${label}: `));
+      ctx.runtime.update(argv.containerId, readResources(file), () => ({ kind: 'update', file: label }));
       return;
     }
     for (const name of RDT_FLAGS) {
       if (argv[name] !== undefined) throw new UnsupportedError(`--${name}: ${intelRdtRefusal(readRdtFacts())}`);
     }
     const { resources, flagOf } = resourcesFromFlags(argv);
-    ctx.runtime.update(argv.containerId, resources, (e: CgroupError) => {
-      const flag = flagOf.get(e.field);
-      if (flag) e.relabel(flag, false);
-      else e.relabel('update: linux.resources');
+    ctx.runtime.update(argv.containerId, resources, ({ field }) => {
+      const flag = flagOf.get(field);
+      return flag ? { kind: 'flag', flag } : { kind: 'update' };
     });
   }, Runtime),
 };

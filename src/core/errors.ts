@@ -20,13 +20,16 @@ export class StatusError extends TsrunError {}
  * Where a config path is read from: the bundle's config.json; for exec, the
  * container's saved config.json, a --process file (whose paths are those
  * below /process) or a command-line flag that set the field ('' for the
- * command's own arguments, which speak for themselves).
+ * command's own arguments, which speak for themselves); for update, the
+ * linux.resources it was given: a --resources file (whose paths are those
+ * below /linux/resources), or flags or a program's object (no file).
  */
 export type ConfigSource =
   | { kind: 'config' }
   | { kind: 'saved-config' }
   | { kind: 'process-file'; file: string }
-  | { kind: 'flag'; flag: string };
+  | { kind: 'flag'; flag: string }
+  | { kind: 'update'; file?: string };
 
 const CONFIG_JSON: ConfigSource = { kind: 'config' };
 
@@ -59,6 +62,10 @@ export function describeConfigProblem(p: ConfigProblem): string {
     }
     case 'flag':
       return p.source.flag ? `${p.source.flag}: ${text}` : text;
+    case 'update': {
+      const inResources = p.path.startsWith('/linux/resources') ? p.path.slice('/linux/resources'.length) : p.path;
+      return p.source.file ? `${p.source.file}: ${inResources || '/'}: ${text}` : `update: linux.resources${inResources}: ${text}`;
+    }
   }
 }
 

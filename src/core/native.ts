@@ -11,8 +11,11 @@ export interface WaitResult {
 }
 
 export interface NativeCore {
-  /** Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds. */
-  spawnInit(initPath: string, preserveFds: number): { pid: number; fd: number };
+  /**
+   * Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds.
+   * stdio: the fds it gets as 0, 1 and 2 (-1, or none given: ours).
+   */
+  spawnInit(initPath: string, preserveFds: number, stdio?: [number, number, number]): { pid: number; fd: number };
   /** passFd, when given, travels with the message (SCM_RIGHTS); init keeps it as g_received_fd. */
   channelSend(fd: number, type: number, payload: Buffer, passFd?: number): void;
   /** Blocks for one message; null when init has closed its end (exited). fd: one passed with SCM_RIGHTS, the caller's to close. */
@@ -34,6 +37,8 @@ export interface NativeCore {
   pidfdOpen(pid: number): number;
   /** Sleeps in poll(2) until one of fds is readable or hung up, or timeoutMs (-1: none); which are. Blocks the thread. */
   waitReadable(fds: number[], timeoutMs: number): boolean[];
+  /** waitReadable on a pool thread: the event loop (signal handlers) runs while it sleeps. */
+  waitReadableAsync(fds: number[], timeoutMs: number): Promise<boolean[]>;
   /** host-mounts.ts: detach mount mntId after verifying it (unique id "0": unknown). */
   unmountById(mntId: number, uniqueId: string): 'unmounted' | 'gone';
   /** Builds a filter with libseccomp and exports it as BPF; throws SeccompCompileError. */

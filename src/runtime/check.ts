@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CgroupError, hostApplyFacts, planContainerCgroup, resourceProblems, type CgroupRecord } from '../cgroups/index.js';
+import { hostApplyFacts, planContainerCgroup, resourceProblems, type CgroupRecord } from '../cgroups/index.js';
 import { ConfigPathError, PlanError } from '../core/errors.js';
 import { ConfigError, schemaProblems, validateConfig } from '../spec/validate.js';
 import type { Config, HookName } from '../spec/types.js';
@@ -62,19 +62,13 @@ function causeAndFix(reason: string): { cause: string; fix: string } {
   return at < 0 ? { cause: reason, fix: '' } : { cause: reason.slice(0, at), fix: reason.slice(at + 2) };
 }
 
-const CONFIG_PREFIX = /^config\.json: (\/[^:]*): /;
-
 /** A thrown error as a problem: its config path, cause and fix. */
 export function problemOf(e: unknown, severity: CheckProblem['severity'] = 'error'): CheckProblem {
   if (e instanceof ConfigError) return { severity, path: e.path, ...causeAndFix(e.reason) };
-  // Plan, init, hook and unsupported-field errors alike: the path and reason as data.
+  // Plan, init, hook, cgroup and unsupported-field errors alike: the path and reason as data.
   if (e instanceof ConfigPathError) return { severity, path: e.path, ...(e.hint ? { cause: e.reason, fix: e.hint } : causeAndFix(e.reason)) };
-  if (e instanceof CgroupError) {
-    return { severity, path: `/linux/resources${e.field}`, ...causeAndFix(`${e.controller ? `the ${e.controller} controller: ` : ''}${e.reason}`) };
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  const m = CONFIG_PREFIX.exec(message);
-  return m ? { severity, path: m[1], ...causeAndFix(message.slice(m[0].length)) } : { severity, path: '', ...causeAndFix(message) };
+  // Anything else has no place in the config.
+  return { severity, path: '', ...causeAndFix(e instanceof Error ? e.message : String(e)) };
 }
 
 /** Runs probe; what it throws becomes a problem too (a probe must not hide the others). */

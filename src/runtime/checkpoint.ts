@@ -5,12 +5,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { openCgroup } from '../cgroups/index.js';
+import { sleepMs } from '../cgroups/fs.js';
 import { StatusError, TsrunError } from '../core/errors.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
-import { commonCriuOpts, externalMounts, freezerDir, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
+import { commonCriuOpts, externalMounts, freezerDir, imageDir, INTERRUPTING, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { requireCriuFeatures, runCriu, type CriuFeatures } from './criu-rpc.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
 import { statusOf } from './status.js';
+import { readProcStat } from './proc.js';
 
 export interface CheckpointOptions extends CriuCommonOptions {
   id: string;
@@ -26,16 +28,26 @@ export interface CheckpointOptions extends CriuCommonOptions {
 
 /** runc's name for the file with the init's stdio, which restore reattaches. */
 export const DESCRIPTORS_FILE = 'descriptors.json';
-/** runc's name for an external network namespace in the images. */
-export const EXTERNAL_NETNS_KEY = 'extRootNetNS';
+/**
+ * runc's names for the namespaces a config joins by path, in the images:
+ * CRIU neither dumps nor makes them; restore hands it the config's.
+ */
+export const EXTERNAL_NS_KEYS = { network: 'extRootNetNS', pid: 'extRootPidNS' } as const;
 
 export async function checkpointContainer(store: StateStore, o: CheckpointOptions): Promise<void> {
   // Shared while CRIU works, as runc's other commands go on during a dump: a lazy
   // dump lasts until the restoring side has every page, and state, list, kill
   // must answer meanwhile. Exclusive for the removal.
   const dir = store.open(o.id, true);
+  let checkpointLock: number | undefined;
   try {
     const state = dir.readState();
+    // One dump at a time: a second CRIU would find the cgroup frozen by the first, and its
+    // ending would thaw the container under the first's dump. Held until this one ends.
+    checkpointLock = dir.tryLockCheckpoint(store.core);
+    if (checkpointLock === undefined) {
+      throw new StatusError(`container ${o.id} is being checkpointed by another tsrun checkpoint: wait until it ends, then checkpoint again`);
+    }
     const status = statusOf(dir, state);
     if (status !== 'running' && status !== 'paused') throw new StatusError('container not running');
     const needs: Array<[keyof CriuFeatures, string]> = [];
@@ -47,7 +59,7 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       throw new TsrunError('--lazy-pages needs --page-server ADDRESS:PORT: the dump serves the memory there to `criu lazy-pages` on the restoring side');
     }
     const statusFd = o.lazyPages && o.statusFd !== undefined ? checkStatusFd(o.statusFd) : undefined;
-    await requireCriuFeatures(o.criuPath, needs);
+    await requireCriuFeatures(store.core, o.criuPath, needs);
     const images = imageDir(o.imagePath);
     const work = o.workPath ? path.resolve(o.workPath) : images;
     const imagesFd = openCriuDir(images, true, 'image path');
@@ -62,10 +74,13 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
       const cg = state.cgroup ? openCgroup(state.cgroup) : undefined;
       try {
         await runCriu({
+          core: store.core,
           criuPath: o.criuPath,
           type: o.preDump ? 'PRE_DUMP' : 'DUMP',
           opts,
           logPath: path.join(work, 'dump.log'),
+          // CRIU is killed, the container thawed and left as it was.
+          interruptOn: INTERRUPTING,
           // Lazy pages: the images are written and the page server listens; the dump now waits
           // until the restoring side has every page. runc's signal to whoever waits: \0, then close.
           onNotify(script) {
@@ -94,11 +109,35 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
     } catch {
       // gone, as expected
     }
-    waitUntilGone(state.pid, state.initStartTime);
-    destroyContainer(dir, state, { onWarning: o.onWarning });
+    waitUntilGone(state.pid, state.initStartTime, undefined, store.core);
+    if (state.config.linux?.namespaces?.some((n) => n.type === 'pid' && n.path)) waitUntilReaped(state, o.onWarning);
+    destroyContainer(dir, state, store.core, { onWarning: o.onWarning });
   } finally {
+    if (checkpointLock !== undefined) fs.closeSync(checkpointLock);
     dir.close();
   }
+}
+
+/**
+ * In a pid namespace joined by path, the dumped init's pid there stays taken
+ * until its parent (not tsrun's, after a detached run) reaps it, and CRIU
+ * restores it under that very pid: a restore right after would fail with
+ * "Can't fork for N: File exists". Waits (a few seconds at most) until it is.
+ */
+function waitUntilReaped(state: StoredState, warn?: (m: string) => void): void {
+  const deadline = Date.now() + 5_000;
+  while (isProcess(state.pid, state.initStartTime)) {
+    if (Date.now() > deadline) {
+      warn?.(`the checkpointed init (pid ${state.pid}) is not reaped yet by its parent: a restore into its pid namespace needs its pid free`);
+      return;
+    }
+    sleepMs(20);
+  }
+}
+
+/** pid is (still) the process that started at startTime, a zombie too. */
+function isProcess(pid: number, startTime: number): boolean {
+  return readProcStat(pid)?.startTime === startTime;
 }
 
 function dumpOpts(state: StoredState, o: CheckpointOptions, imagesFd: number, workFd: number): Record<string, unknown> & { images_dir_fd: number } {
@@ -173,15 +212,22 @@ function maskedFiles(state: StoredState): string[] {
 }
 
 /**
- * A network namespace the config joins by path (an engine's, with its
- * veth) is not the container's to dump: CRIU records it under runc's key,
- * and restore gives it the namespace its config names.
+ * A network or pid namespace the config joins by path (an engine's netns
+ * with its veth, a pod's pid namespace) is not the container's to dump:
+ * CRIU records it under runc's key, and restore gives it the namespace its
+ * config names. (A pid namespace joined by path has its init outside the
+ * container, which CRIU cannot dump otherwise: "Can't dump a pid namespace
+ * without the process init".)
  */
 function externalNamespaces(state: StoredState): string[] {
-  const net = state.config.linux?.namespaces?.find((n) => n.type === 'network' && n.path);
-  if (!net) return [];
-  const ino = fs.statSync(`/proc/${state.pid}/ns/net`).ino;
-  return [`net[${ino}]:${EXTERNAL_NETNS_KEY}`];
+  const out: string[] = [];
+  for (const [type, key] of Object.entries(EXTERNAL_NS_KEYS)) {
+    if (!state.config.linux?.namespaces?.some((n) => n.type === type && n.path)) continue;
+    const proc = type === 'network' ? 'net' : type;
+    const ino = fs.statSync(`/proc/${state.pid}/ns/${proc}`).ino;
+    out.push(`${proc}[${ino}]:${key}`);
+  }
+  return out;
 }
 
 /**

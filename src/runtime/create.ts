@@ -19,6 +19,7 @@ import { planIdMaps, writeIdMaps, type RootlessCaller } from './userns.js';
 import { placeRootless, planRootlessCgroup, rootlessCgroupSyscalls } from './rootless-cgroup.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
+import type { Stdio } from './stdio.js';
 
 const debug = createDebug('tsrun:create');
 
@@ -54,6 +55,8 @@ export interface CreateOptions {
   rootless?: RootlessCaller;
   /** Rootless cgroups: without limits, a cgroup that cannot be made is done without (rootless-cgroup.ts). */
   rootlessCgroups?: boolean;
+  /** The library's stdio for the container's process (stdio.ts); the caller closes it. Default: ours. */
+  stdio?: Stdio;
 }
 
 /** Returns the container init's pid. */
@@ -103,19 +106,21 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       rootless: opts.rootless !== undefined,
       warn: (m) => opts.onWarning?.(m),
     });
-    consoleChannel = openConsole(plan.process.terminal, opts.detach ?? true, opts.consoleSocket);
-    pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket);
+    opts.stdio?.checkNoTerminal(plan.process.terminal);
+    consoleChannel = openConsole(plan.process.terminal, opts.detach ?? true, opts.consoleSocket, store.core);
+    pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket, store.core);
     debug('plan %o', plan);
     started = true;
     runCreateProtocol(plan, {
       consoleFd: consoleChannel?.passFd,
       pidfdSocketFd,
+      stdio: opts.stdio?.childFds,
       onWarning: opts.onWarning,
       runCreateHooks: (pid, containerPid) => runCreateRuntimeHooks(config, hookBase, pid, containerPid),
       writeIdMaps: idMaps && ((pid) => writeIdMaps(pid, idMaps)),
       placeInCgroup(pid, unifiedByClone) {
         if (!cgroupRecord) return;
-        cgroup = opts.rootlessCgroups ? openCgroup(cgroupRecord, rootlessCgroupSyscalls) : openCgroup(cgroupRecord);
+        cgroup = openCgroup(cgroupRecord, opts.rootlessCgroups ? rootlessCgroupSyscalls : store.core);
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
         const setUp = (resources = config.linux?.resources) =>
           setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });
@@ -154,7 +159,7 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
       opts.onWarning?.(`${(c as Error).message}`);
     }
     try {
-      undoHostMounts(dir.dir);
+      undoHostMounts(dir.dir, store.core);
       dir.destroy();
     } catch (m) {
       // The record stays (no state: the sweep of dead creates tries again).

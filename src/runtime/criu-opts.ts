@@ -21,6 +21,9 @@ export interface CriuCommonOptions {
   lazyPages?: boolean;
 }
 
+/** The signals that end a detached restore (or a checkpoint) midway: CRIU is killed, what was made undone. */
+export const INTERRUPTING: NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT'];
+
 const CG_MODES: Record<string, string> = { soft: 'SOFT', full: 'FULL', strict: 'STRICT', ignore: 'IGNORE' };
 
 // runc's names for --empty-ns, as clone flags.

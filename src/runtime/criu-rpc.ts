@@ -5,11 +5,12 @@
 // fds are ours; inherit_fd numbers are fds of the criu process itself.
 import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import createDebug from 'debug';
 import { packageRoot } from '../core/package-root.js';
 import { TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 
 const debug = createDebug('tsrun:criu');
 
@@ -25,6 +26,8 @@ export interface CriuFeatures {
 }
 
 export interface CriuRunOptions {
+  /** The kernel calls of the RPC (the runtime's core). */
+  core: Pick<NativeCore, 'socketPair' | 'recvPacket' | 'waitReadableAsync' | 'pidfdOpen'>;
   /** --criu, or `criu` from PATH. */
   criuPath?: string;
   type: CriuRequestType;
@@ -44,6 +47,12 @@ export interface CriuRunOptions {
    * master), which the callback owns; any other is closed.
    */
   onNotify?(script: string, pid: number, fd: number | undefined): void;
+  /**
+   * Signals that end the request: criu is killed at once and runCriu throws
+   * CriuInterruptedError once it has exited (the caller undoes what it made).
+   * Others keep their handlers, or end tsrun as they would.
+   */
+  interruptOn?: NodeJS.Signals[];
 }
 
 export interface CriuResponse {
@@ -59,6 +68,17 @@ export interface CriuResponse {
 
 /** CRIU refused or failed: its own words, and the log that has the rest. */
 export class CriuError extends TsrunError {}
+
+/** tsrun got one of interruptOn while CRIU worked: CRIU was killed; the exit code is the signal's, 128+N. */
+export class CriuInterruptedError extends CriuError {
+  constructor(
+    readonly signal: NodeJS.Signals,
+    message: string,
+  ) {
+    super(message);
+    this.exitCode = 128 + osConstants.signals[signal];
+  }
+}
 
 interface Codec {
   encodeReq(req: Record<string, unknown>): Uint8Array;
@@ -106,7 +126,7 @@ interface Ending {
 export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   const { encodeReq, decodeResp } = await loadCodec();
   const criuPath = o.criuPath || 'criu';
-  const [ours, theirs] = native().socketPair(true);
+  const [ours, theirs] = o.core.socketPair(true);
   let child: ChildProcess;
   try {
     // child_process at first use: only checkpoint and restore run CRIU (README, Start-up).
@@ -133,11 +153,29 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
   debug('criu swrk pid %d, %s %o', pid, o.type, o.opts);
   let answer: CriuResponse | undefined;
   let failure: unknown;
+  let interrupted: NodeJS.Signals | undefined;
+  const interrupt = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = sig;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // gone already
+    }
+  };
+  for (const sig of o.interruptOn ?? []) process.on(sig, interrupt);
+  // criu's end of the socket lives on in what it forked (the restored tasks, its cgroupd): its
+  // exit, not the socket's EOF, tells that it is gone. -1: it has exited already.
+  const criuFd = o.core.pidfdOpen(pid);
   try {
     o.onStarted?.(pid);
     send(ours, encodeReq({ type: o.type, opts: o.opts, features: o.features }));
     for (;;) {
-      const packet = native().recvPacket(ours, MAX_MESSAGE);
+      // Asleep off the main thread, so that a signal's handler runs while CRIU works.
+      const [readable] = await o.core.waitReadableAsync(criuFd < 0 ? [ours] : [ours, criuFd], -1);
+      if (interrupted) break;
+      if (!readable) break; // criu exited without a word
+      const packet = o.core.recvPacket(ours, MAX_MESSAGE);
       if (packet.data.length === 0 && packet.fd === undefined) break;
       const resp = decodeResp(packet.data);
       debug('criu says %o', resp);
@@ -163,6 +201,7 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
     failure ??= e;
   } finally {
     fs.closeSync(ours);
+    if (criuFd >= 0) fs.closeSync(criuFd);
   }
   if (failure !== undefined) {
     // CRIU cannot go on without us: it must not outlive this command.
@@ -173,7 +212,11 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
     }
   }
   const end = await exited;
+  for (const sig of o.interruptOn ?? []) process.off(sig, interrupt);
   debug('criu exited %o', end);
+  if (interrupted) {
+    throw new CriuInterruptedError(interrupted, `${o.type === 'RESTORE' ? 'restore' : 'checkpoint'} interrupted by ${interrupted}: criu (pid ${pid}) was killed${o.logPath ? `\nlog file: ${o.logPath}` : ''}`);
+  }
   if (failure !== undefined) throw failure;
   if (!answer) {
     const how = end.signal ? `was killed by ${end.signal}` : `exited with status ${end.code}`;
@@ -213,10 +256,14 @@ export function logExcerpt(logPath: string | undefined): string {
  * Asks CRIU which of wanted it can do on this kernel; throws naming what
  * it cannot, and why it was needed.
  */
-export async function requireCriuFeatures(criuPath: string | undefined, wanted: Array<[keyof CriuFeatures, string]>): Promise<void> {
+export async function requireCriuFeatures(
+  core: CriuRunOptions['core'],
+  criuPath: string | undefined,
+  wanted: Array<[keyof CriuFeatures, string]>,
+): Promise<void> {
   if (!wanted.length) return;
   const features = Object.fromEntries(wanted.map(([f]) => [f, true])) as CriuFeatures;
-  const answer = await runCriu({ criuPath, type: 'FEATURE_CHECK', features });
+  const answer = await runCriu({ core, criuPath, type: 'FEATURE_CHECK', features });
   const missing = wanted.filter(([f]) => answer.features?.[f] !== true);
   if (missing.length) {
     throw new CriuError(missing.map(([f, why]) => `${why} needs CRIU's ${f === 'mem_track' ? 'memory tracking (soft-dirty pages; `criu check --feature mem_dirty_track`)' : 'lazy pages (userfaultfd; `criu check --feature uffd-noncoop`)'}, which this kernel or criu does not offer`).join('; '));

@@ -43,7 +43,7 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, o
       }
       waitUntilGone(state.pid, state.initStartTime, undefined, store.core);
     }
-    destroyContainer(dir, state, opts);
+    destroyContainer(dir, state, store.core, opts);
   } finally {
     dir.close();
   }
@@ -53,12 +53,12 @@ export function deleteContainer(store: StateStore, id: string, force: boolean, o
  * Removes a stopped container's state, then runs its poststop hooks: after
  * the container is gone, before delete returns; a failure only warns.
  */
-export function destroyContainer(dir: ContainerDir, state: StoredState, opts: DeleteOptions = {}): void {
+export function destroyContainer(dir: ContainerDir, state: StoredState, core: NativeCore, opts: DeleteOptions = {}): void {
   // What is left in the cgroup dies with it (processes outside the pid namespace's reach);
   // if the cgroup will not go, the state stays so that delete can be tried again.
   if (state.cgroup) openCgroup(state.cgroup).destroy();
   // Without a mount namespace its mounts are the host's: undone by their recorded ids, once nothing runs in it.
-  undoHostMounts(dir.dir);
+  undoHostMounts(dir.dir, core);
   dir.destroy();
   const { ociVersion, id, bundle, annotations } = state;
   runHooksWarning(state.config, 'poststop', { ociVersion, id, status: 'stopped', bundle, annotations }, (m) =>
@@ -72,7 +72,7 @@ export function destroyContainer(dir: ContainerDir, state: StoredState, opts: De
  * what to kill and remove. A pid whose start time differs is someone else's
  * now and is left alone. The poststop hooks were in the lost config.
  */
-export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts: DeleteOptions = {}, core: NativeCore = nativeCore): void {
+export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts: DeleteOptions, core: NativeCore): void {
   const init = dir.readInitRecord();
   const record = dir.readCgroupRecord();
   const cgroup = typeof record === 'string' ? undefined : openCgroup(record);
@@ -88,7 +88,7 @@ export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts
   }
   cgroup?.destroy();
   // Without a mount namespace its mounts are the host's: their record is a file of its own, still readable.
-  undoHostMounts(dir.dir);
+  undoHostMounts(dir.dir, core);
   dir.destroy();
   let left = '';
   if (typeof record === 'string') left += `; ${record}: its cgroup, if it had one, is left`;

@@ -61,7 +61,7 @@ export async function* containerEvents(store: StateStore, id: string, opts: Even
     for (let i = 0; i < n; i++) push({ type: 'oom', id });
     emitted += n;
   };
-  const watch = watchOom(state.cgroup!, report);
+  const watch = watchOom(state.cgroup!, report, (dir, file, args) => store.core.cgroupEventfd(dir, file, args));
   base = watch?.count() ?? 0;
   let ended = false;
   const stats = setInterval(() => {

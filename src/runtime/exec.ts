@@ -21,6 +21,7 @@ import { Container } from './container.js';
 import { closeConsole, openConsole, relayTerminal, type ConsoleChannel } from './terminal.js';
 import { closePidfdSocket, connectPidfdSocket } from './pidfd-socket.js';
 import { closeSync, readFileSync } from 'node:fs';
+import { Stdio, type ContainerProcess, type ProcessExit, type StdioOptions } from './stdio.js';
 
 const debug = createDebug('tsrun:exec');
 
@@ -49,25 +50,70 @@ export interface ExecOptions {
 
 /** Returns the exit code for tsrun: the process's (128+N if killed by signal N), or 0 when detached. */
 export async function execInContainer(store: StateStore, opts: ExecOptions): Promise<number> {
+  const { done } = await launch(store, opts);
+  return done ? (await done).status : 0;
+}
+
+/**
+ * exec for a library caller that asked for stdio: resolves once the process
+ * has exec'd, with its streams; exit resolves when it ends (detached: the
+ * wait starts when exit is first read).
+ */
+export async function execWithStdio(store: StateStore, opts: ExecOptions, options: StdioOptions): Promise<ContainerProcess> {
+  const stdio = Stdio.open(options, store.core);
+  let launched: { pid: number; done?: Promise<ProcessExit> };
+  try {
+    launched = await launch(store, opts, stdio);
+  } catch (e) {
+    stdio?.close();
+    throw e;
+  }
+  const { pid, done } = launched;
+  const streams = stdio?.streams() ?? { stdin: null, stdout: null, stderr: null };
+  let waiting = done;
+  return {
+    pid,
+    ...streams,
+    get exit() {
+      return (waiting ??= new ChildWaiter(store.core).waitExit(pid));
+    },
+  };
+}
+
+async function launch(store: StateStore, opts: ExecOptions, stdio?: Stdio): Promise<{ pid: number; done?: Promise<ProcessExit> }> {
   const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder(store.core) : new ChildWaiter(store.core);
   let receiveOn: number | undefined;
+  let waiting = false;
   try {
-    const start = () => startProcess(store, opts, (fd) => (receiveOn = fd));
+    const start = () => {
+      const r = startProcess(store, opts, (fd) => (receiveOn = fd), stdio);
+      // tsrun-init has its copies: ours would keep the pipes open. (Paused: nothing started yet; a failure closes them all.)
+      if (typeof r === 'number') stdio?.closeGiven();
+      return r;
+    };
     let started = start();
     while (typeof started !== 'number') {
       await waitUntilThawed(started.state, signals);
       started = start();
     }
     const pid = started;
-    if (!signals) return 0;
+    if (!signals) return { pid };
     // -t without a console socket: we are the terminal's other end.
-    const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn);
+    const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn, store.core);
     receiveOn = undefined;
-    const code = await signals.wait(pid);
-    await relay;
-    return code;
+    waiting = true;
+    const done = (async () => {
+      try {
+        const exit = await signals.waitExit(pid);
+        await relay;
+        return exit;
+      } finally {
+        signals.stop();
+      }
+    })();
+    return { pid, done };
   } finally {
-    signals?.stop();
+    if (!waiting) signals?.stop();
     if (receiveOn !== undefined) closeSync(receiveOn);
   }
 }
@@ -94,7 +140,7 @@ async function waitUntilThawed(state: StoredState, signals: ChildWaiter | undefi
 }
 
 /** Starts the process and returns its host pid, once it has exec'd; or, with --ignore-paused, reports a paused container. */
-function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void): number | Paused {
+function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void, stdio?: Stdio): number | Paused {
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
   // Shared, so execs run side by side; start and delete wait until the process
   // has started. Pause needs the lock too, so the container stays thawed meanwhile.
@@ -124,11 +170,13 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
         cgroup: placement,
       });
       debug('plan %o', plan);
-      consoleChannel = openConsole(plan.process.terminal, opts.detach === true, opts.consoleSocket);
-      pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket);
+      stdio?.checkNoTerminal(plan.process.terminal);
+      consoleChannel = openConsole(plan.process.terminal, opts.detach === true, opts.consoleSocket, store.core);
+      pidfdSocketFd = connectPidfdSocket(opts.pidfdSocket, store.core);
       pid = runExecProtocol(plan, {
         consoleFd: consoleChannel?.passFd,
         pidfdSocketFd,
+        stdio: stdio?.childFds,
         onWarning: opts.onWarning,
         // The process is born in the container's cgroup(s) (or the --cgroup ones), as runc's exec is.
         placeInCgroup: placement && ((stage0, unifiedByClone) => placeProcess(placement, stage0, !unifiedByClone)),

@@ -3,6 +3,7 @@
 // becomes runc's exit code.
 import { constants as osConstants } from 'node:os';
 import { nativeCore, type NativeCore } from '../core/native.js';
+import { processExit, type ProcessExit } from './stdio.js';
 
 // Every signal a caller may send to tsrun that the process should get.
 const FORWARDED: NodeJS.Signals[] = [
@@ -19,9 +20,13 @@ export class ChildWaiter {
 
   /** Waits for pid (our child) and returns its exit code, or 128+N if signal N killed it. */
   async wait(pid: number): Promise<number> {
+    return (await this.waitExit(pid)).status;
+  }
+
+  /** Waits for pid (our child): its exit status and the signal that killed it. */
+  async waitExit(pid: number): Promise<ProcessExit> {
     try {
-      const res = await this.core.waitPidAsync(pid);
-      return res.signal ? 128 + res.signal : res.code;
+      return processExit(await this.core.waitPidAsync(pid));
     } finally {
       this.stop();
     }
@@ -65,10 +70,10 @@ export class SignalForwarder extends ChildWaiter {
     for (const sig of FORWARDED) process.on(sig, this.forward);
   }
 
-  override wait(pid: number): Promise<number> {
+  override waitExit(pid: number): Promise<ProcessExit> {
     this.pid = pid;
     for (const sig of this.held.splice(0)) this.forward(sig);
-    return super.wait(pid);
+    return super.waitExit(pid);
   }
 
   /** A signal held so far that would end a process by default (SIGTERM, SIGINT, …). */

@@ -7,7 +7,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
+
+/** The kernel calls undoing needs (the runtime's core). */
+export type HostMountSyscalls = Pick<NativeCore, 'flock' | 'unmountById'>;
 
 export const HOST_MOUNTS_FILE = 'host-mounts';
 
@@ -29,7 +32,7 @@ export function parseHostMounts(text: string): RecordedMount[] {
  * Unmounts what stateDir's record names, then removes the record. Throws (the
  * record stays, so delete can be tried again) when a mount cannot be verified.
  */
-export function undoHostMounts(stateDir: string): void {
+export function undoHostMounts(stateDir: string, core: HostMountSyscalls): void {
   const file = path.join(stateDir, HOST_MOUNTS_FILE);
   let fd: number;
   try {
@@ -41,7 +44,7 @@ export function undoHostMounts(stateDir: string): void {
   let text: string;
   try {
     // An init still attaching mounts holds this lock (native/init/host-mounts.cc): wait for it.
-    native().flock(fd, true, true);
+    core.flock(fd, true, true);
     text = fs.readFileSync(fd, 'utf8');
   } finally {
     fs.closeSync(fd);
@@ -49,7 +52,7 @@ export function undoHostMounts(stateDir: string): void {
   const failed: string[] = [];
   for (const m of parseHostMounts(text).reverse()) {
     try {
-      native().unmountById(m.mntId, m.uniqueId);
+      core.unmountById(m.mntId, m.uniqueId);
     } catch (e) {
       failed.push(`${m.configPath} (mount ${m.mntId}): ${(e as Error).message}`);
     }
@@ -59,9 +62,9 @@ export function undoHostMounts(stateDir: string): void {
 }
 
 /** For the sweep of dead creates: a failure is left in the record, not thrown. */
-export function undoHostMountsQuietly(stateDir: string): boolean {
+export function undoHostMountsQuietly(stateDir: string, core: HostMountSyscalls): boolean {
   try {
-    undoHostMounts(stateDir);
+    undoHostMounts(stateDir, core);
     return true;
   } catch {
     return false;

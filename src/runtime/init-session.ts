@@ -39,10 +39,12 @@ export interface SyncHandlers {
   consoleFd?: number;
   /** The connected --pidfd-socket: sent to init right after the plan (plan.process.pidfdSocket says it comes). */
   pidfdSocketFd?: number;
+  /** The fds tsrun-init (and so the process) gets as 0, 1, 2 (a library caller's stdio; -1: ours). */
+  stdio?: [number, number, number];
 }
 
 /** exec has no create steps: no maps to write, no hooks, no exec.fifo. */
-export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd' | 'pidfdSocketFd' | 'placeInCgroup'>;
+export type ExecHandlers = Pick<SyncHandlers, 'onChildPid' | 'onWarning' | 'onSeccompListener' | 'consoleFd' | 'pidfdSocketFd' | 'placeInCgroup' | 'stdio'>;
 
 export type Payload = { [key: string]: WireValue | undefined };
 
@@ -66,7 +68,7 @@ export function runExecProtocol(plan: ExecPlan, handlers: ExecHandlers, core: Na
 
 function runSession(plan: CreatePlan | ExecPlan, handlers: Partial<SyncHandlers>, core: NativeCore): number {
   const exec = plan.mode === 'exec';
-  const { pid: stage0, fd } = core.spawnInit(initBinaryPath(), plan.process.preserveFds);
+  const { pid: stage0, fd } = core.spawnInit(initBinaryPath(), plan.process.preserveFds, handlers.stdio);
   debug('spawned tsrun-init stage 0 as %d', stage0);
   let initPid = 0;
   let stage0Reaped = false;

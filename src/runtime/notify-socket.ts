@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, Mount } from '../spec/types.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
 
 export const NOTIFY_DIR = 'notify';
@@ -41,16 +41,20 @@ export function withNotifySocket(config: Config, stateDir: string): Config {
   };
 }
 
+/** The kernel calls of the proxy (the runtime's core; a fake in unit tests). */
+export type NotifySyscalls = Pick<NativeCore, 'notifyBind' | 'notifyConnect' | 'notifyRecvReady' | 'notifyReady'>;
+
 /** The container's end: bound before its process runs, so that no datagram is lost. */
 export class NotifyProxy {
   private constructor(
     private fd: number,
     private readonly host: string,
+    private readonly core: NotifySyscalls,
   ) {}
 
   /** Binds <stateDir>/notify/notify.sock (0777: any user in the container may notify). */
-  static bind(stateDir: string, host: string): NotifyProxy {
-    return new NotifyProxy(native().notifyBind(path.join(stateDir, NOTIFY_DIR, NOTIFY_SOCKET_NAME)), host);
+  static bind(stateDir: string, host: string, core: NotifySyscalls): NotifyProxy {
+    return new NotifyProxy(core.notifyBind(path.join(stateDir, NOTIFY_DIR, NOTIFY_SOCKET_NAME)), host, core);
   }
 
   /**
@@ -62,11 +66,11 @@ export class NotifyProxy {
     let hostFd = -1;
     try {
       // Dialled first, as runc does: a host socket that is not there fails now, not at READY.
-      hostFd = native().notifyConnect(this.host);
+      hostFd = this.core.notifyConnect(this.host);
       for (;;) {
-        const ready = await native().notifyRecvReady(this.fd, POLL_MS);
+        const ready = await this.core.notifyRecvReady(this.fd, POLL_MS);
         if (ready !== null) {
-          if (!(await native().notifyReady(hostFd, ready, mainPid, BARRIER_TIMEOUT_MS))) {
+          if (!(await this.core.notifyReady(hostFd, ready, mainPid, BARRIER_TIMEOUT_MS))) {
             onWarning?.('Timeout after waiting 30s for barrier. Ignored.');
           }
           return;

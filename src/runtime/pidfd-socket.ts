@@ -3,13 +3,13 @@
 // (native/init/pidfd.cc), as runc's init does.
 import fs from 'node:fs';
 import { TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 
 /** The connected socket for init, or undefined without the flag. */
-export function connectPidfdSocket(socketPath: string | undefined): number | undefined {
+export function connectPidfdSocket(socketPath: string | undefined, core: Pick<NativeCore, 'connectUnix'>): number | undefined {
   if (socketPath === undefined) return undefined;
   try {
-    return native().connectUnix(socketPath);
+    return core.connectUnix(socketPath);
   } catch (e) {
     throw new TsrunError(`--pidfd-socket ${socketPath}: cannot connect to it: ${(e as Error).message}`);
   }

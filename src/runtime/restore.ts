@@ -10,12 +10,12 @@ import type { Config } from '../spec/types.js';
 import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
-import { commonCriuOpts, externalMounts, imageDir, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
+import { commonCriuOpts, externalMounts, imageDir, INTERRUPTING, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
 import { runCriu } from './criu-rpc.js';
-import { DESCRIPTORS_FILE, EXTERNAL_NETNS_KEY } from './checkpoint.js';
+import { DESCRIPTORS_FILE, EXTERNAL_NS_KEYS } from './checkpoint.js';
 import { destroyContainer, waitUntilGone } from './delete.js';
 import { SignalForwarder } from './foreground.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 import { readBundle } from './bundle.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { OCI_VERSION } from '../spec/version.js';
@@ -40,6 +40,12 @@ export interface RestoreOptions extends CriuCommonOptions {
 
 /** Returns the exit code: 0 once detached, else the restored process's. */
 export async function restoreContainer(store: StateStore, o: RestoreOptions): Promise<number> {
+  if (o.manageCgroupsMode === 'strict') {
+    // runc 1.1.5 takes the flag and restores in soft mode; tsrun says so instead.
+    throw new UnsupportedError(
+      "restore --manage-cgroups-mode strict: CRIU's strict mode restores only into cgroups that do not exist yet, and tsrun makes the container's cgroup from config.json before CRIU runs (the restored processes are born in it, under its limits); use soft (the default), full or ignore",
+    );
+  }
   const { bundle, config, rootfs } = readBundle(o.bundle);
   checkConsole(!!config.process?.terminal, !!o.detach, o.consoleSocket);
   const images = imageDir(o.imagePath);
@@ -47,7 +53,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   const pidFile = o.pidFile ? path.resolve(o.pidFile) : undefined;
   const descriptors = readDescriptors(images);
 
-  const signals = o.detach ? undefined : new SignalForwarder();
+  const signals = o.detach ? undefined : new SignalForwarder(store.core);
   const dir = store.create(o.id);
   const hookBase: HookStateBase = { ociVersion: OCI_VERSION, id: o.id, bundle, annotations: config.annotations };
   const record = planContainerCgroup(config, o.id, store.root, (m) => o.onWarning?.(m));
@@ -55,7 +61,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   let state: StoredState | undefined;
   let imagesFd: number | undefined;
   let workFd: number | undefined;
-  let netnsFd: number | undefined;
+  const nsFds: number[] = [];
   try {
     imagesFd = openCriuDir(images, false, 'image path');
     workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
@@ -74,11 +80,12 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       // The init's pipes (an engine's stdio) and outside files: CRIU puts ours in their place.
       inherit_fd: descriptors.flatMap((d, fd) => (d.startsWith('pipe:') || d.startsWith('file[') ? [{ key: d, fd }] : [])),
     };
-    // A network namespace joined by path: CRIU puts the process into it (criu's fd 4).
-    const netnsPath = config.linux?.namespaces?.find((n) => n.type === 'network' && n.path)?.path;
-    if (netnsPath) {
-      netnsFd = openNamespace(netnsPath);
-      (opts.inherit_fd as Array<{ key: string; fd: number }>).push({ key: EXTERNAL_NETNS_KEY, fd: 4 });
+    // A network or pid namespace joined by path: CRIU puts the process into it (criu's fds 4, 5).
+    for (const [type, key] of Object.entries(EXTERNAL_NS_KEYS)) {
+      const nsPath = config.linux?.namespaces?.find((n) => n.type === type && n.path)?.path;
+      if (!nsPath) continue;
+      nsFds.push(openNamespace(type, nsPath));
+      (opts.inherit_fd as Array<{ key: string; fd: number }>).push({ key, fd: 3 + nsFds.length });
     }
     if (o.lsmProfile) opts.lsm_profile = o.lsmProfile;
     if (o.lsmMountContext) opts.lsm_mount_context = o.lsmMountContext;
@@ -88,21 +95,25 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       state = recordLiveContainer(dir, { id: o.id, pid, bundle, rootfs, config, cgroup: record, pidFile, vanished: `the restored init (pid ${pid}) vanished` });
     };
     const answer = await runCriu({
+      core: store.core,
       criuPath: o.criuPath,
       type: 'RESTORE',
       opts,
       logPath: path.join(work, 'restore.log'),
       stdio: [0, 1, 2],
-      extraFds: netnsFd === undefined ? [] : [netnsFd],
+      extraFds: nsFds,
+      // A detached restore would die of these, leaving CRIU to go on alone: CRIU is killed and
+      // the restore undone instead. In the foreground they wait for the process, as `run`'s do.
+      interruptOn: signals ? undefined : INTERRUPTING,
       onStarted(criuPid) {
         // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
-        cgroup = openCgroup(record);
+        cgroup = openCgroup(record, store.core);
         setUpCgroup(cgroup, config.linux?.resources, criuPid, { persist: (r) => dir.writeCgroupRecord(r) });
         if (record.mode !== 'v2') opts.cg_root = cgroupRoots(criuPid);
       },
       onNotify(script, pid, fd) {
         if (script === 'orphan-pts-master') {
-          sendMaster(fd, o.consoleSocket);
+          sendMaster(fd, o.consoleSocket, store.core);
         } else if (fd !== undefined) {
           fs.closeSync(fd);
         }
@@ -120,10 +131,10 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     signals?.stop();
     throw e;
   } finally {
-    unmountCriuYard(work, o.onWarning);
+    unmountCriuYard(work, store.core, o.onWarning);
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
-    if (netnsFd !== undefined) fs.closeSync(netnsFd);
+    for (const fd of nsFds) fs.closeSync(fd);
   }
   dir.close();
   runHooksWarning(config, 'poststart', { ...hookBase, status: 'running', pid: state!.pid }, (m) => o.onWarning?.(m));
@@ -154,11 +165,11 @@ function checkConsole(terminal: boolean, detach: boolean, consoleSocket: string 
 }
 
 /** orphan-pts-master: the restored terminal's master, with runc's payload, to the console socket. */
-function sendMaster(fd: number | undefined, consoleSocket: string | undefined): void {
+function sendMaster(fd: number | undefined, consoleSocket: string | undefined, core: Pick<NativeCore, 'sendFdToUnixSocket'>): void {
   if (fd === undefined) throw new TsrunError('criu sent orphan-pts-master without the pty master');
   try {
     if (consoleSocket === undefined) throw new TsrunError('the restored container has a terminal, but no --console-socket was given');
-    native().sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
+    core.sendFdToUnixSocket(consoleSocket, Buffer.from('orphan-pts-master'), fd);
   } finally {
     fs.closeSync(fd);
   }
@@ -190,7 +201,7 @@ function requireLazyPagesDaemon(work: string): void {
  * (kill -9, or a hang it was killed out of). Whatever it left goes here: the
  * yard's own tmpfs, detached with what is under it, and the empty directory.
  */
-function unmountCriuYard(work: string, warn?: (m: string) => void): void {
+function unmountCriuYard(work: string, core: Pick<NativeCore, 'unmountById'>, warn?: (m: string) => void): void {
   let real: string;
   try {
     real = fs.realpathSync(work);
@@ -204,7 +215,7 @@ function unmountCriuYard(work: string, warn?: (m: string) => void): void {
   });
   for (const y of yards.reverse()) {
     try {
-      native().unmountById(y.id, '0');
+      core.unmountById(y.id, '0');
     } catch (e) {
       warn?.(`cannot unmount CRIU's cgroup yard ${y.at}: ${(e as Error).message}`);
     }
@@ -218,11 +229,11 @@ function unmountCriuYard(work: string, warn?: (m: string) => void): void {
   }
 }
 
-function openNamespace(nsPath: string): number {
+function openNamespace(type: string, nsPath: string): number {
   try {
     return fs.openSync(nsPath, fs.constants.O_RDONLY);
   } catch (e) {
-    throw new ConfigPathError('/linux/namespaces', `cannot open the network namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
+    throw new ConfigPathError('/linux/namespaces', `cannot open the ${type} namespace ${nsPath}: ${(e as NodeJS.ErrnoException).code}`);
   }
 }
 
@@ -290,7 +301,7 @@ function removeAfterExit(store: StateStore, id: string, warn?: (m: string) => vo
   try {
     const dir = store.open(id);
     try {
-      destroyContainer(dir, dir.readState(), { onWarning: warn });
+      destroyContainer(dir, dir.readState(), store.core, { onWarning: warn });
     } finally {
       dir.close();
     }

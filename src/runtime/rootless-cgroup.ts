@@ -8,7 +8,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import type { Cgroup, CgroupRecord, CgroupSyscalls } from '../cgroups/index.js';
-import { CgroupOpError, planCgroupRecord, planContainerCgroup } from '../cgroups/index.js';
+import { planCgroupRecord, planContainerCgroup } from '../cgroups/index.js';
+import { PlanError } from '../core/errors.js';
 
 const PERMISSION = new Set(['EACCES', 'EPERM', 'EROFS']);
 
@@ -65,20 +66,26 @@ export function placeRootless(cgroup: Cgroup, config: Config, setUp: (resources:
 }
 
 /** runc's reason a rootless create cannot go on without a cgroup, explained. */
-function refusal(mode: CgroupRecord['mode'], limits: string[], given: string | undefined, why: string): CgroupOpError {
+function refusal(mode: CgroupRecord['mode'], limits: string[], given: string | undefined, why: string): PlanError {
   if (mode === 'v2') {
-    return new CgroupOpError(
-      `config.json: ${given ? '/linux/cgroupsPath' : `/linux/resources/${limits[0]}`}: rootless needs no limits and no cgroupsPath when no permission is granted for cgroups (${why}): ` +
+    return new PlanError(
+      given ? '/linux/cgroupsPath' : `/linux/resources/${limits[0]}`,
+      `rootless needs no limits and no cgroupsPath when no permission is granted for cgroups (${why}): ` +
         'remove linux.resources limits and linux.cgroupsPath, or delegate a cgroup v2 subtree to this user (chown it and its cgroup.procs, cgroup.threads and cgroup.subtree_control)',
     );
   }
   const field = limits[0];
-  return new CgroupOpError(
-    field
-      ? `config.json: /linux/resources/${field}: cannot set the ${CONTROLLER[field] ?? field} limit: the container could not join or create a cgroup (${why}); ` +
-          'a rootless container on cgroup v1 gets no cgroup of its own: remove the limits in linux.resources'
-      : `config.json: /linux/cgroupsPath: the container could not join or create the cgroup ${given} (${why}); a rootless container on cgroup v1 gets no cgroup of its own: remove linux.cgroupsPath`,
-  );
+  return field
+    ? new PlanError(
+      `/linux/resources/${field}`,
+      `cannot set the ${CONTROLLER[field] ?? field} limit: the container could not join or create a cgroup (${why})`,
+      'a rootless container on cgroup v1 gets no cgroup of its own: remove the limits in linux.resources',
+    )
+    : new PlanError(
+      '/linux/cgroupsPath',
+      `the container could not join or create the cgroup ${given} (${why})`,
+      'a rootless container on cgroup v1 gets no cgroup of its own: remove linux.cgroupsPath',
+    );
 }
 
 /** tsrun's own cgroup in each hierarchy, from /proc/self/cgroup: "N:controllers:/path" (v1), "0::/path" (unified). */

@@ -10,23 +10,71 @@ import type { StateStore } from './state.js';
 import { startContainer } from './start.js';
 import { relayTerminal } from './terminal.js';
 import { closeSync } from 'node:fs';
+import { Stdio, type ContainerProcess, type ProcessExit, type StdioOptions } from './stdio.js';
 
-export interface RunOptions extends CreateOptions {
+export interface RunOptions extends Omit<CreateOptions, 'stdio'> {
   detach?: boolean;
   keep?: boolean;
   /** The signals this process gets go on to the container's process while run waits (the CLI's way; a library's caller keeps its own). */
   forwardSignals?: boolean;
 }
 
+/** Creates and starts the container; unless detached, waits and removes it. Resolves to runc's exit code (0 when detached). */
 export async function runContainer(store: StateStore, opts: RunOptions): Promise<number> {
+  const { done } = await launch(store, opts);
+  return done ? (await done).status : 0;
+}
+
+/**
+ * run for a library caller that asked for stdio: resolves once the process
+ * runs, with its streams; exit resolves when it ends (and, unless detached
+ * or kept, the container is removed). Detached, the wait starts when exit is
+ * first read, and the container stays.
+ */
+export async function runContainerWithStdio(store: StateStore, opts: RunOptions, options: StdioOptions): Promise<ContainerProcess> {
+  const stdio = Stdio.open(options, store.core);
+  let launched: Launched;
+  try {
+    launched = await launch(store, opts, stdio);
+  } catch (e) {
+    stdio?.close();
+    throw e;
+  }
+  const { pid, done } = launched;
+  const streams = stdio?.streams() ?? { stdin: null, stdout: null, stderr: null };
+  let waiting = done;
+  return {
+    pid,
+    ...streams,
+    get exit() {
+      return (waiting ??= new ChildWaiter(store.core).waitExit(pid));
+    },
+  };
+}
+
+interface Launched {
+  /** The container's init. */
+  pid: number;
+  /** Unless detached: the init's end, once the container is removed (unless kept). */
+  done?: Promise<ProcessExit>;
+}
+
+async function launch(store: StateStore, opts: RunOptions, stdio?: Stdio): Promise<Launched> {
   const signals = opts.detach ? undefined : opts.forwardSignals ? new SignalForwarder(store.core) : new ChildWaiter(store.core);
   let receiveOn: number | undefined;
+  let waiting = false;
   try {
-    const state = createContainer(store, { ...opts, detach: opts.detach === true, onConsole: (fd) => (receiveOn = fd) });
+    let state;
+    try {
+      state = createContainer(store, { ...opts, detach: opts.detach === true, stdio, onConsole: (fd) => (receiveOn = fd) });
+    } finally {
+      // tsrun-init has its copies (or failed): ours would keep the pipes open.
+      stdio?.closeGiven();
+    }
     let notify: NotifyProxy | undefined;
     try {
       // Bound before start, which then leaves the waiting to us.
-      if (opts.notifySocket) notify = NotifyProxy.bind(store.dirOf(opts.id), opts.notifySocket);
+      if (opts.notifySocket) notify = NotifyProxy.bind(store.dirOf(opts.id), opts.notifySocket, store.core);
       await startContainer(store, opts.id, { onWarning: opts.onWarning });
     } catch (e) {
       notify?.close();
@@ -41,22 +89,30 @@ export async function runContainer(store: StateStore, opts: RunOptions): Promise
       .catch((e) => opts.onWarning?.(`NOTIFY_SOCKET: ${(e as Error).message}`));
     if (!signals) {
       await notified;
-      return 0;
+      return { pid: state.pid };
     }
     // A terminal and no console socket: we are the terminal's other end.
-    const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn);
+    const relay = receiveOn === undefined ? undefined : relayTerminal(receiveOn, store.core);
     receiveOn = undefined;
-    try {
-      // The init is our child (tsrun-init clones it with CLONE_PARENT).
-      const code = await signals.wait(state.pid);
-      await relay;
-      await notified;
-      return code;
-    } finally {
-      if (!opts.keep) removeQuietly(store, opts.id, opts);
-    }
+    waiting = true;
+    const done = (async () => {
+      try {
+        // The init is our child (tsrun-init clones it with CLONE_PARENT).
+        const exit = await signals.waitExit(state.pid);
+        await relay;
+        await notified;
+        return exit;
+      } finally {
+        try {
+          if (!opts.keep) removeQuietly(store, opts.id, opts);
+        } finally {
+          signals.stop();
+        }
+      }
+    })();
+    return { pid: state.pid, done };
   } finally {
-    signals?.stop();
+    if (!waiting) signals?.stop();
     if (receiveOn !== undefined) closeSync(receiveOn);
   }
 }
@@ -78,13 +134,13 @@ function removeQuietly(store: StateStore, id: string, opts: DeleteOptions): void
         deleteDamaged(dir, e, opts, store.core);
         return;
       }
-      undoHostMountsQuietly(dir.dir);
+      undoHostMountsQuietly(dir.dir, store.core);
       dir.destroy(); // an unreadable state: nothing to run hooks with
       return;
     }
     // As `delete` does it: the poststop hooks run once the state is gone. What
     // cannot be undone (a cgroup, a host mount) keeps the state, for `delete`.
-    destroyContainer(dir, state, opts);
+    destroyContainer(dir, state, store.core, opts);
   } catch (e) {
     opts.onWarning?.((e as Error).message);
   } finally {

@@ -12,11 +12,12 @@ import path from 'node:path';
 import type { Config, Resources } from '../spec/types.js';
 import { createContainer, type CreateOptions } from './create.js';
 import { containerEvents, type ContainerEvent, type EventsOptions } from './events.js';
-import { execInContainer, type ExecOptions } from './exec.js';
-import { runContainer, type RunOptions } from './run.js';
+import { execInContainer, execWithStdio, type ExecOptions } from './exec.js';
+import { runContainer, runContainerWithStdio, type RunOptions } from './run.js';
+import type { ContainerProcess, PipedContainerProcess, StdioOptions } from './stdio.js';
 import type { OciState } from './status.js';
 import { updateContainer } from './update.js';
-import type { CgroupError } from '../cgroups/index.js';
+import type { ConfigSource } from '../core/errors.js';
 import { checkBundle, type CheckReport } from './check.js';
 import { rootlessCaller } from './rootless.js';
 import { RuntimeBase } from './runtime-base.js';
@@ -27,11 +28,17 @@ export type { RuntimeLog, RuntimeOptions } from './runtime-base.js';
 export type ContainerSource = { bundle: string } | { config: Config; rootfs: string };
 
 /** create's and run's options, beyond the source (create.ts documents each). */
-export type CreateContainerOptions = Omit<CreateOptions, 'id' | 'bundle' | 'config' | 'rootfs' | 'onWarning' | 'onConsole'>;
+export type CreateContainerOptions = Omit<CreateOptions, 'id' | 'bundle' | 'config' | 'rootfs' | 'onWarning' | 'onConsole' | 'stdio'>;
 
-export type RunContainerOptions = CreateContainerOptions & Pick<RunOptions, 'detach' | 'keep' | 'forwardSignals'>;
+export type RunContainerOptions = CreateContainerOptions & Pick<RunOptions, 'detach' | 'keep' | 'forwardSignals'> & {
+  /** As child_process.spawn's: with it, run resolves to the process (its streams and exit) instead of its exit status. */
+  stdio?: StdioOptions;
+};
 
-export type ExecProcessOptions = Omit<ExecOptions, 'id' | 'onWarning'>;
+export type ExecProcessOptions = Omit<ExecOptions, 'id' | 'onWarning'> & {
+  /** As child_process.spawn's: with it, exec resolves to the process (its streams and exit) instead of its exit status. */
+  stdio?: StdioOptions;
+};
 
 export class Runtime extends RuntimeBase {
   /** Rootless by euid: the caller's ids for the maps; and rootless cgroups. */
@@ -48,19 +55,35 @@ export class Runtime extends RuntimeBase {
   /**
    * Creates and starts container id; unless detached, waits for its process
    * and removes it, and resolves to its exit status (128+N if signal N killed it).
+   * With stdio, resolves as soon as the process runs, to its streams and exit
+   * (which resolves once the container is removed, unless detached or kept).
    */
-  run(id: string, source: ContainerSource, opts: RunContainerOptions = {}): Promise<number> {
-    return runContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+  run(id: string, source: ContainerSource, opts: RunContainerOptions & { stdio: 'pipe' }): Promise<PipedContainerProcess>;
+  run(id: string, source: ContainerSource, opts: RunContainerOptions & { stdio: StdioOptions }): Promise<ContainerProcess>;
+  run(id: string, source: ContainerSource, opts?: RunContainerOptions & { stdio?: undefined }): Promise<number>;
+  run(id: string, source: ContainerSource, opts: RunContainerOptions = {}): Promise<number | ContainerProcess> {
+    const { stdio, ...rest } = opts;
+    const o = { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...rest, ...sourceOptions(source), id, onWarning: this.warn };
+    return stdio === undefined ? runContainer(this.store, o) : runContainerWithStdio(this.store, o, stdio);
   }
 
-  /** Runs one more process in the container; unless detached, resolves to its exit status. */
-  exec(id: string, opts: ExecProcessOptions): Promise<number> {
-    return execInContainer(this.store, { ...opts, id, onWarning: this.warn });
+  /** Runs one more process in the container; unless detached, resolves to its exit status. With stdio, to the process, as run does. */
+  exec(id: string, opts: ExecProcessOptions & { stdio: 'pipe' }): Promise<PipedContainerProcess>;
+  exec(id: string, opts: ExecProcessOptions & { stdio: StdioOptions }): Promise<ContainerProcess>;
+  exec(id: string, opts: ExecProcessOptions & { stdio?: undefined }): Promise<number>;
+  exec(id: string, opts: ExecProcessOptions): Promise<number | ContainerProcess> {
+    const { stdio, ...rest } = opts;
+    const o = { ...rest, id, onWarning: this.warn };
+    return stdio === undefined ? execInContainer(this.store, o) : execWithStdio(this.store, o, stdio);
   }
 
-  /** New limits (linux.resources, only the fields that change). relabel rewords a refused field's error (the CLI names its flag). */
-  update(id: string, resources: Resources, relabel?: (e: CgroupError) => void): void {
-    updateContainer(this.store, id, resources, relabel);
+  /**
+   * New limits (linux.resources, only the fields that change). A refused field
+   * is a CgroupError (a ConfigPathError at /linux/resources/...); sourceOf says
+   * where it came from (the CLI names its --resources file or its flag).
+   */
+  update(id: string, resources: Resources, sourceOf?: (where: { field: string }) => ConfigSource): void {
+    updateContainer(this.store, id, resources, sourceOf, this.warn);
   }
 
   /** Stats every intervalMs (default 5 s) and OOM kills, until the container is gone; or, with stats, one stats event. */

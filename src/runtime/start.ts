@@ -24,7 +24,7 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
   let fifo: number | undefined;
   try {
     container.require('start');
-    if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket);
+    if (opts.notifySocket) notify = NotifyProxy.bind(dir.dir, opts.notifySocket, store.core);
     // Last: the claim releases init, so nothing may fail after it.
     fifo = claimFifo(dir.fifoPath, store.core);
   } catch (e) {

@@ -66,6 +66,8 @@ export const FIFO_FILE = 'exec.fifo';
 export const CGROUP_FILE = 'cgroup.json';
 /** The init's pid and start time, written before state.json: `delete -f` finds the init with it if state.json is damaged. */
 export const INIT_FILE = 'init.json';
+/** A checkpoint holds an exclusive flock on it while CRIU dumps: one checkpoint at a time. */
+export const CHECKPOINT_LOCK_FILE = 'checkpoint.lock';
 
 /** An open, locked container directory. Close it to release the lock. */
 export class ContainerDir {
@@ -83,6 +85,14 @@ export class ContainerDir {
   lockExclusive(core: Pick<NativeCore, 'flock'>): boolean {
     core.flock(this.fd, true, true);
     return this.hasState();
+  }
+
+  /** The checkpoint lock's fd (the caller closes it to release), or undefined if another checkpoint holds it. */
+  tryLockCheckpoint(core: Pick<NativeCore, 'flock'>): number | undefined {
+    const fd = fs.openSync(path.join(this.dir, CHECKPOINT_LOCK_FILE), fs.constants.O_RDWR | fs.constants.O_CREAT, 0o600);
+    if (core.flock(fd, true, false)) return fd;
+    fs.closeSync(fd);
+    return undefined;
   }
 
   get fifoPath(): string {
@@ -296,7 +306,7 @@ export class StateStore {
       if (!fs.readdirSync(dir).every(isOwnEntry)) return false;
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
       // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
-      if (!undoHostMountsQuietly(dir)) return false;
+      if (!undoHostMountsQuietly(dir, this.core)) return false;
       fs.rmSync(dir, { recursive: true, force: true });
       return true;
     } finally {
@@ -306,7 +316,7 @@ export class StateStore {
 }
 
 /** What tsrun itself writes into a container's directory (and writeFileAtomic's temp files). */
-const OWN_ENTRIES = new Set([STATE_FILE, FIFO_FILE, CGROUP_FILE, INIT_FILE, HOST_MOUNTS_FILE, NOTIFY_DIR]);
+const OWN_ENTRIES = new Set([STATE_FILE, FIFO_FILE, CGROUP_FILE, INIT_FILE, HOST_MOUNTS_FILE, NOTIFY_DIR, CHECKPOINT_LOCK_FILE]);
 const isOwnEntry = (name: string) => OWN_ENTRIES.has(name) || /^\..+\.\d+\.tmp$/.test(name);
 
 /** JSON.parse, then shape-checked: the value, or what is wrong with it. */

@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import type tty from 'node:tty';
 import { TsrunError } from '../core/errors.js';
-import { native } from '../core/native.js';
+import type { NativeCore } from '../core/native.js';
 
 /** Where init sends the pty master: passFd goes to init; we read it on receiveOn, if we keep the terminal. */
 export interface ConsoleChannel {
@@ -17,7 +17,12 @@ export interface ConsoleChannel {
  * the master; a console socket without a detached terminal has nothing to do.
  * Returns the channel to use, or undefined when there is no terminal.
  */
-export function openConsole(terminal: boolean, detach: boolean, consoleSocket: string | undefined): ConsoleChannel | undefined {
+export function openConsole(
+  terminal: boolean,
+  detach: boolean,
+  consoleSocket: string | undefined,
+  core: Pick<NativeCore, 'connectUnix' | 'socketPair'>,
+): ConsoleChannel | undefined {
   if (detach && terminal && consoleSocket === undefined) {
     throw new TsrunError('cannot allocate tty if tsrun will detach without setting console socket');
   }
@@ -25,8 +30,8 @@ export function openConsole(terminal: boolean, detach: boolean, consoleSocket: s
     throw new TsrunError('cannot use console socket if tsrun will not detach or allocate tty');
   }
   if (!terminal) return undefined;
-  if (consoleSocket !== undefined) return { passFd: native().connectUnix(consoleSocket) };
-  const [ours, theirs] = native().socketPair();
+  if (consoleSocket !== undefined) return { passFd: core.connectUnix(consoleSocket) };
+  const [ours, theirs] = core.socketPair();
   return { passFd: theirs, receiveOn: ours };
 }
 
@@ -42,15 +47,15 @@ export function closeConsole(channel: ConsoleChannel | undefined, keepReceiver =
  * our terminal (if stdin is one) in raw mode and its size kept in step.
  * Resolves when the container side closes (every slave fd is gone).
  */
-export function relayTerminal(receiveOn: number): Promise<void> {
-  const master = native().recvFd(receiveOn);
+export function relayTerminal(receiveOn: number, core: Pick<NativeCore, 'recvFd' | 'setWinsize'>): Promise<void> {
+  const master = core.recvFd(receiveOn);
   fs.closeSync(receiveOn);
   const stdin = process.stdin;
   const raw = stdin.isTTY ? (stdin as tty.ReadStream) : undefined;
   const resize = () => {
     // A terminal of unknown size (0x0) says nothing: keep process.consoleSize then.
     const { rows, columns } = process.stdout;
-    if (process.stdout.isTTY && rows > 0 && columns > 0) native().setWinsize(master, rows, columns);
+    if (process.stdout.isTTY && rows > 0 && columns > 0) core.setWinsize(master, rows, columns);
   };
   resize();
   raw?.setRawMode(true);

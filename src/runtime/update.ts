@@ -1,7 +1,7 @@
 // `update`: new limits for a live container's cgroup, recorded in its state.
 import type { Resources } from '../spec/types.js';
-import { hostApplyFacts, type CgroupError } from '../cgroups/index.js';
-import { CgroupError as CgroupFieldError } from '../cgroups/errors.js';
+import { CgroupError, hostApplyFacts, ignoredResourceFields } from '../cgroups/index.js';
+import { describeConfigProblem, type ConfigSource } from '../core/errors.js';
 import type { StateStore } from './state.js';
 import { withContainer } from './container.js';
 
@@ -25,11 +25,22 @@ export function mergeResources(base: Resources, change: Resources): Resources {
  * Applies change to the running container's cgroup, then records the merged
  * resources in its state, so later updates and `exec` see them. If the kernel
  * refuses part of it, what was in force is written back (runc does the same).
- * relabel says where a refused field came from.
+ * sourceOf says where a field came from (default: no file, no flag), for a
+ * refused field's error and an ignored field's warning (kernel memory, as
+ * runc 1.1 warns of it).
  */
-export function updateContainer(store: StateStore, id: string, change: Resources, relabel: (e: CgroupError) => void = () => {}): void {
+export function updateContainer(
+  store: StateStore,
+  id: string,
+  change: Resources,
+  sourceOf: (where: { field: string }) => ConfigSource = () => ({ kind: 'update' }),
+  warn: (message: string) => void = () => {},
+): void {
   withContainer(store, id, 'exclusive', (c) => {
     c.require('update');
+    for (const p of ignoredResourceFields(change)) {
+      warn(describeConfigProblem({ ...p, source: sourceOf({ field: p.path.slice('/linux/resources'.length) }) }));
+    }
     const { state } = c;
     const cg = c.cgroup();
     const current = state.config.linux?.resources ?? {};
@@ -43,7 +54,7 @@ export function updateContainer(store: StateStore, id: string, change: Resources
       } catch {
         // best effort, as runc's
       }
-      if (e instanceof CgroupFieldError) relabel(e);
+      if (e instanceof CgroupError) e.from(sourceOf(e));
       throw e;
     }
     const linux = { ...(state.config.linux ?? {}), resources: mergeResources(current, change) };

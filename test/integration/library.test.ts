@@ -53,6 +53,39 @@ test('run: a config built in code runs, its exit status comes back, and the host
   assert.deepEqual(JSON.parse(lines.at(-1)!), { status: 7, same: true, left: 0 });
 });
 
+test('run and exec with stdio: stdin is written, stdout and stderr come back apart, and the exit status and signal', { skip: skipUnlessRoot }, () => {
+  const id = uniqueId('h15lib');
+  const r = program(`
+    const runtime = new tsrun.Runtime({ root: process.env.STATE_ROOT });
+    const text = (s) => new Promise((resolve, reject) => { let t = ''; s.setEncoding('utf8'); s.on('data', (d) => (t += d)); s.on('end', () => resolve(t)); s.on('error', reject); });
+    const seen = {};
+    // run: the container's process reads stdin to its end, writes both streams, and exits 4.
+    const config = tsrun.validateConfig(${config(['sh', '-c', 'tr a-z A-Z; echo to-stderr >&2; exit 4'])});
+    const p = await runtime.run(${JSON.stringify(id)}, { config, rootfs: config.root.path }, { stdio: 'pipe' });
+    p.stdin.end('written to stdin\\n');
+    const [out, err, exit] = await Promise.all([text(p.stdout), text(p.stderr), p.exit]);
+    seen.run = { out, err, exit, pidNumber: Number.isInteger(p.pid), left: runtime.list().length };
+
+    // exec into a running container: stdout piped, stdin and stderr ignored; then one killed by a signal.
+    const id2 = ${JSON.stringify(id)} + '-2';
+    await runtime.run(id2, { config: tsrun.validateConfig(${config(['sleep', '1000'])}), rootfs: config.root.path }, { detach: true });
+    const e = await runtime.exec(id2, { flags: { args: ['sh', '-c', 'cat; echo exec-out; echo gone >&2; exit 2'] }, stdio: ['ignore', 'pipe', 'ignore'] });
+    seen.exec = { nulls: [e.stdin, e.stderr], out: await text(e.stdout), exit: await e.exit };
+    const k = await runtime.exec(id2, { flags: { args: ['sh', '-c', 'kill -TERM $$'] }, stdio: 'pipe' });
+    seen.killed = await k.exit;
+    // A terminal is the process's stdio: asking for pipes with it is refused, and nothing is left open.
+    try { await runtime.exec(id2, { flags: { args: ['true'], tty: true }, stdio: 'pipe' }); } catch (x) { seen.terminal = x.constructor.name + ': ' + x.message; }
+    runtime.delete(id2, { force: true });
+    console.log(JSON.stringify(seen));
+  `);
+  assert.equal(r.code, 0, r.stderr);
+  const seen = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+  assert.deepEqual(seen.run, { out: 'WRITTEN TO STDIN\n', err: 'to-stderr\n', exit: { status: 4, signal: null }, pidNumber: true, left: 0 });
+  assert.deepEqual(seen.exec, { nulls: [null, null], out: 'exec-out\n', exit: { status: 2, signal: null } });
+  assert.deepEqual(seen.killed, { status: 128 + 15, signal: 'SIGTERM' });
+  assert.match(seen.terminal, /^PlanError: .*terminal.*stdio/);
+});
+
 test('create/start/state/exec/pause/resume/ps/events/kill/delete, and typed errors', { skip: skipUnlessRoot }, () => {
   const id = uniqueId('h15lib');
   const r = program(`

@@ -26,6 +26,7 @@ function examples(): string[] {
 // What each example prints, in order (docs/library.md says the same in its comments).
 const EXPECTED: RegExp[][] = [
   [/^hello from docs-example$/m, /^exit status 3$/m],
+  [/^stdout SHOUT THIS\nstderr done\nexit 2 null$/m],
   [/^created\nrunning\n5\n0\ncontainer not running\ntrue\npids \d+\ngone$/m],
   [/^error \/mounts\/0\/source: the bind mount's source \/no\/such\/dir does not exist/m, /^error \/hooks\/prestart\/0\/path: \/no\/such\/hook does not exist/m, /^create would fail$/m],
 ];

@@ -7,6 +7,7 @@ import type { Resources } from '../../../src/spec/types.js';
 import { planV1 } from '../../../src/cgroups/v1-writes.js';
 import { planV2 } from '../../../src/cgroups/v2-writes.js';
 import { CgroupError } from '../../../src/cgroups/errors.js';
+import { ConfigPathError, describeConfigProblem } from '../../../src/core/errors.js';
 import type { CgroupOp, CgroupView, FileWrite, PlanContext } from '../../../src/cgroups/writes.js';
 
 // What a fresh v1 cgroup holds on this host (Linux 6.18, BFQ, no CFQ).
@@ -228,9 +229,15 @@ test('v2 devices: a BPF program is attached at create, and update refuses device
   refused(() => planV2({ devices: [{ allow: true }] }, ctx(v2View()), false), '/devices', 'devices', /update does not change device rules/);
 });
 
-test('errors can be relabelled for update: a file or a flag', () => {
+test('a cgroup error is a ConfigPathError, worded by describeConfigProblem for each source: config.json, update\'s file, a flag, update\'s own', () => {
   const e = new CgroupError('/memory/limit', 'memory', 'too small');
+  assert.ok(e instanceof ConfigPathError);
+  assert.deepEqual([e.path, e.reason, e.field, e.controller, e.problem], ['/linux/resources/memory/limit', 'the memory controller: too small', '/memory/limit', 'memory', 'too small']);
   assert.equal(e.message, 'config.json: /linux/resources/memory/limit: the memory controller: too small');
-  assert.equal(e.relabel('res.json: ').message, 'res.json: /memory/limit: the memory controller: too small');
-  assert.equal(e.relabel('--memory', false).message, '--memory: the memory controller: too small');
+  assert.equal(e.message, describeConfigProblem(e));
+  assert.equal(e.from({ kind: 'update', file: 'res.json' }).message, 'res.json: /memory/limit: the memory controller: too small');
+  assert.equal(e.from({ kind: 'flag', flag: '--memory' }).message, '--memory: the memory controller: too small');
+  assert.equal(e.from({ kind: 'update' }).message, 'update: linux.resources/memory/limit: the memory controller: too small');
+  // The resources as a whole, from a file: the file's top.
+  assert.equal(new CgroupError('', '', 'no').from({ kind: 'update', file: 'stdin' }).message, 'stdin: /: no');
 });

@@ -12,6 +12,7 @@ import { openCgroup, type CgroupRecord } from '../../../src/cgroups/index.js';
 import { hostLayout } from '../../../src/cgroups/hierarchy.js';
 import { CgroupError } from '../../../src/cgroups/errors.js';
 import { statsV2 } from '../../../src/cgroups/stats.js';
+import { nativeCore } from '../../../src/core/native.js';
 
 const FACTS = { kernel: [6, 18] as [number, number], hugepageSizes: ['2MB'] };
 
@@ -139,7 +140,8 @@ test('v2 (real unified hierarchy): create, join, freeze, device program, cgroup.
     mode: 'v2', path: `/tsrun/unit-${process.pid}`, ownedFrom: '/tsrun', v1: [],
     unified: { mount: unified!, dir: path.join(unified!, `tsrun/unit-${process.pid}`) }, created: [],
   };
-  const cg = openCgroup(record);
+  // A device program is attached through the kernel calls given (create's: the runtime's core).
+  const cg = openCgroup(record, nativeCore);
   const scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-unit-dev-'));
   // /dev/kmsg's numbers: not among the devices a container is allowed.
   const node = path.join(scratch, 'kmsg');

@@ -70,6 +70,14 @@ export class RecordingCore implements NativeCore {
   exits = new Map<number, WaitResult>();
   /** Plays tsrun-init (spawnInit, channelSend, channelRecv) when a test sets it. */
   init?: FakeInit;
+  /**
+   * Plays NOTIFY_SOCKET's two ends when a test sets it: the datagrams the
+   * container sends (notifyRecvReady's answers, in order; then none), and
+   * whether the host acknowledges the barrier. Sockets are /dev/null fds.
+   */
+  notify?: { lines: string[]; barrierAcked: boolean };
+  /** Runs at spawnInit, while the fds it is given are open: a test looks at them here. */
+  onSpawnInit?: (preserveFds: number, stdio?: [number, number, number]) => void;
   /** The pid spawnInit reports for stage 0 (no such process is made). */
   static readonly STAGE0 = 0x7ffffff0;
 
@@ -107,6 +115,9 @@ export class RecordingCore implements NativeCore {
     this.init?.execd();
     return fds.map(() => true);
   }
+  waitReadableAsync(fds: number[], timeoutMs: number): Promise<boolean[]> {
+    return Promise.resolve(this.waitReadable(fds, timeoutMs));
+  }
   waitPid(pid: number, block: boolean): WaitResult {
     this.record('waitPid', [pid, block]);
     return this.exits.get(pid) ?? { exited: true, code: 0, signal: 0 };
@@ -116,9 +127,10 @@ export class RecordingCore implements NativeCore {
     return this.exits.get(pid) ?? { exited: true, code: 0, signal: 0 };
   }
 
-  spawnInit(initPath: string, preserveFds: number): { pid: number; fd: number } {
-    if (!this.init) return this.notFaked('spawnInit', [initPath, preserveFds]);
-    this.record('spawnInit', [initPath, preserveFds]);
+  spawnInit(initPath: string, preserveFds: number, stdio?: [number, number, number]): { pid: number; fd: number } {
+    if (!this.init) return this.notFaked('spawnInit', [initPath, preserveFds, stdio]);
+    this.record('spawnInit', [initPath, preserveFds, stdio]);
+    this.onSpawnInit?.(preserveFds, stdio);
     // The channel: an fd the session may close; the messages go through this.init.
     return { pid: RecordingCore.STAGE0, fd: fs.openSync('/dev/null', 'r') };
   }
@@ -145,8 +157,24 @@ export class RecordingCore implements NativeCore {
   sendFdToUnixSocket(...args: unknown[]): never { return this.notFaked('sendFdToUnixSocket', args); }
   attachDeviceProgram(...args: unknown[]): never { return this.notFaked('attachDeviceProgram', args); }
   cgroupEventfd(...args: unknown[]): never { return this.notFaked('cgroupEventfd', args); }
-  notifyBind(...args: unknown[]): never { return this.notFaked('notifyBind', args); }
-  notifyRecvReady(...args: unknown[]): never { return this.notFaked('notifyRecvReady', args); }
-  notifyConnect(...args: unknown[]): never { return this.notFaked('notifyConnect', args); }
-  notifyReady(...args: unknown[]): never { return this.notFaked('notifyReady', args); }
+  notifyBind(path: string): number {
+    if (!this.notify) return this.notFaked('notifyBind', [path]);
+    this.record('notifyBind', [path]);
+    return fs.openSync('/dev/null', 'r');
+  }
+  notifyConnect(host: string): number {
+    if (!this.notify) return this.notFaked('notifyConnect', [host]);
+    this.record('notifyConnect', [host]);
+    return fs.openSync('/dev/null', 'r');
+  }
+  async notifyRecvReady(fd: number, timeoutMs: number): Promise<string | null> {
+    if (!this.notify) return this.notFaked('notifyRecvReady', [fd, timeoutMs]);
+    this.record('notifyRecvReady', [timeoutMs]);
+    return this.notify.lines.shift() ?? null;
+  }
+  async notifyReady(sock: number, ready: string, mainPid: number, barrierTimeoutMs: number): Promise<boolean> {
+    if (!this.notify) return this.notFaked('notifyReady', [sock, ready, mainPid, barrierTimeoutMs]);
+    this.record('notifyReady', [ready, mainPid, barrierTimeoutMs]);
+    return this.notify.barrierAcked;
+  }
 }

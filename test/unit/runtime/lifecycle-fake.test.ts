@@ -253,3 +253,94 @@ test('run through a fake tsrun-init: the exit status the core reports for the in
     fs.rmSync(bundle, { recursive: true, force: true });
   }
 });
+
+test('run with stdio through a fake tsrun-init: spawnInit gets /dev/null and the caller\'s fd as 0-2, ours are closed after, and exit says which signal', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-root-'));
+  const bundle = fakeBundle();
+  const init = spawn('sleep', ['100'], { stdio: 'ignore' });
+  await new Promise((r) => init.once('spawn', r));
+  const core = new RecordingCore();
+  core.init = new FakeInit(() => init.pid!);
+  core.exits.set(init.pid!, { exited: false, code: 0, signal: 15 });
+  const mine = fs.openSync(path.join(root, 'err.log'), 'w');
+  let given: string[] = [];
+  core.onSpawnInit = (_n, stdio) => (given = (stdio ?? []).map((fd) => fs.readlinkSync(`/proc/self/fd/${fd}`)));
+  const runtime = new Runtime({ root, core });
+  try {
+    const p = await runtime.run('s1', { bundle }, { stdio: ['ignore', 'ignore', mine] });
+    const [, preserve, stdio] = core.calls.find((c) => c.name === 'spawnInit')!.args as [string, number, number[]];
+    assert.equal(preserve, 0);
+    assert.equal(stdio[2], mine, 'a number is the caller\'s own fd');
+    assert.deepEqual(given, ['/dev/null', '/dev/null', path.join(root, 'err.log')]);
+    assert.deepEqual([p.stdin, p.stdout, p.stderr], [null, null, null]);
+    assert.equal(p.pid, init.pid);
+    assert.deepEqual(await p.exit, { status: 128 + 15, signal: 'SIGTERM' });
+    // The /dev/null fds were ours to close; the caller's stays the caller's.
+    for (const fd of stdio.slice(0, 2)) assert.notEqual(readlinkOrGone(fd), '/dev/null');
+    assert.equal(fs.readlinkSync(`/proc/self/fd/${mine}`), path.join(root, 'err.log'));
+    assert.deepEqual(runtime.list(), []);
+
+    // stdio with a terminal is refused before anything starts, and nothing is left.
+    const cfg = JSON.parse(fs.readFileSync(path.join(bundle, 'config.json'), 'utf8'));
+    fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify({ ...cfg, process: { ...cfg.process, terminal: true } }));
+    core.calls.length = 0;
+    await assert.rejects(runtime.run('s2', { bundle }, { stdio: 'ignore' }), (e: Error) => e.constructor.name === 'PlanError' && /\/process\/terminal: .*stdio/.test(e.message));
+    assert.ok(!core.names().includes('spawnInit'));
+    assert.deepEqual(fs.readdirSync(root), ['err.log']);
+    await assert.rejects(runtime.run('s3', { bundle }, { stdio: ['pipe', 'pipe'] as never }), /three options/);
+  } finally {
+    fs.closeSync(mine);
+    init.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(bundle, { recursive: true, force: true });
+  }
+});
+
+function readlinkOrGone(fd: number): string {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return 'closed';
+  }
+}
+
+test('NOTIFY_SOCKET through the fake core: run binds the container\'s socket in the state dir, dials the host, and passes READY= on with our pid', async () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-fake-root-'));
+  const bundle = fakeBundle();
+  const init = spawn('sleep', ['100'], { stdio: 'ignore' });
+  await new Promise((r) => init.once('spawn', r));
+  const core = new RecordingCore();
+  core.init = new FakeInit(() => init.pid!);
+  core.notify = { lines: ['READY=1'], barrierAcked: false };
+  // The init ends once READY= is through: run's wait returns then.
+  let released!: () => void;
+  const ready = new Promise<void>((r) => (released = r));
+  const exitAfterReady = ready.then(() => ({ exited: true, code: 0, signal: 0 }));
+  const waitPidAsync = core.waitPidAsync.bind(core);
+  core.waitPidAsync = async (pid) => (pid === init.pid ? (await waitPidAsync(pid), exitAfterReady) : waitPidAsync(pid));
+  const notifyReady = core.notifyReady.bind(core);
+  core.notifyReady = async (...a) => {
+    const r = await notifyReady(...a);
+    released();
+    return r;
+  };
+  const warnings: string[] = [];
+  const runtime = new Runtime({ root, core, log: { warn: (m) => warnings.push(m) } });
+  try {
+    assert.equal(await runtime.run('n1', { bundle }, { notifySocket: '/run/host-notify.sock' }), 0);
+    const plan = core.init.plans[0] as Record<string, any>;
+    assert.ok((plan.process.env as string[]).includes('NOTIFY_SOCKET=/run/notify/notify.sock'), 'the container is told where its socket is');
+    const calls = core.calls.filter((c) => c.name.startsWith('notify'));
+    assert.deepEqual(calls.map((c) => c.name), ['notifyBind', 'notifyConnect', 'notifyRecvReady', 'notifyReady']);
+    assert.deepEqual(calls[0].args, [path.join(root, 'n1', 'notify', 'notify.sock')]);
+    assert.deepEqual(calls[1].args, ['/run/host-notify.sock']);
+    // In the foreground tsrun is the process to watch: MAINPID is ours.
+    assert.deepEqual(calls[3].args, ['READY=1', process.pid, 30_000]);
+    assert.deepEqual(warnings, ['Timeout after waiting 30s for barrier. Ignored.']);
+    assert.deepEqual(fs.readdirSync(root), []);
+  } finally {
+    init.kill('SIGKILL');
+    fs.rmSync(root, { recursive: true, force: true });
+    fs.rmSync(bundle, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,155 @@
+// What the checkpoint and restore tests share: the criu both runtimes are
+// given (one that passes `criu check`), commands run with it, and probes of
+// a container's counter, cgroups, frozen state and CRIU's own mounts.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { cgroupsOf } from './fuzz-leaks.js';
+import { repoRoot, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
+
+/** The criu both runtimes are given; the tests need one that passes `criu check`. */
+export function findCriu(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/local/sbin', '/usr/sbin')) {
+    const p = path.join(dir, 'criu');
+    if (fs.existsSync(p) && spawnSync(p, ['check'], { stdio: 'ignore' }).status === 0) return p;
+  }
+  return undefined;
+}
+export const CRIU = skipUnlessRoot ? undefined : findCriu();
+export const skip = skipUnlessRoot || (CRIU ? false : 'no criu that passes `criu check` (run scripts/setup-criu)');
+
+export type Rt = Runtime;
+
+/** A command whose stdio is /dev/null (a detached container keeps it); errors come from --log. */
+export function detached(rt: Rt, args: string[], cwd?: string): Result {
+  const log = path.join(rt.root, `.log-${process.pid}`);
+  fs.rmSync(log, { force: true });
+  const r = spawnSync(rt.bin, ['--root', rt.root, '--log', log, '--criu', CRIU!, ...args], { cwd, stdio: 'ignore', timeout: 60_000 });
+  const stderr = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+  fs.rmSync(log, { force: true });
+  return { code: r.status ?? 128, stdout: '', stderr };
+}
+
+export function criu(rt: Rt, args: string[]): Result {
+  return rt.run(['--criu', CRIU!, ...args], { timeout: 60_000 });
+}
+
+/** The counter the container keeps in a shell variable, as it last wrote it to its tmpfs. */
+export function count(rt: Rt, id: string): number {
+  const r = rt.run(['exec', id, 'cat', '/tmp/count']);
+  assert.equal(r.code, 0, `exec in ${id}: ${r.stderr}`);
+  return Number(r.stdout.trim());
+}
+
+export async function countAtLeast(rt: Rt, id: string, n: number): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const c = rt.run(['exec', id, 'cat', '/tmp/count']);
+    if (c.code === 0 && Number(c.stdout.trim()) >= n) return Number(c.stdout.trim());
+    await sleep(50);
+  }
+  assert.fail(`${id}'s counter did not reach ${n}`);
+}
+
+export const COUNTER = ['/bin/sh', '-c', 'i=0; while true; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'];
+
+/** The container's cgroup directories (every hierarchy), from its init. */
+export function cgroupDirs(pid: number): string[] {
+  return fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n').map((l) => {
+    const [, ctrl, p] = l.split(':');
+    const name = ctrl === '' ? 'unified' : ctrl.replace(/^name=/, '');
+    return path.join('/sys/fs/cgroup', name, p);
+  }).filter((d) => fs.existsSync(d) && d !== '/sys/fs/cgroup/unified/');
+}
+
+/** tsrun's cgroups for id, wherever the root's parent put them, in any hierarchy. */
+export function cgroupsNamed(id: string): string[] {
+  return cgroupsOf(id).filter((d) => path.basename(d) === id);
+}
+
+/** Whether the cgroup pid is in now is frozen; its directories are read once, here (pid may die meanwhile). */
+export function frozenProbe(pid: number): () => boolean {
+  const dirs = cgroupDirs(pid);
+  const freezer = dirs.find((d) => d.includes('/freezer/'));
+  const unified = dirs.find((d) => d.includes('/unified/') || !d.slice('/sys/fs/cgroup/'.length).includes('/'));
+  return () => {
+    try {
+      if (freezer) return fs.readFileSync(path.join(freezer, 'freezer.state'), 'utf8').trim() !== 'THAWED';
+      return !!unified && fs.readFileSync(path.join(unified, 'cgroup.freeze'), 'utf8').trim() === '1';
+    } catch {
+      return false; // the cgroup is gone
+    }
+  };
+}
+
+export function isFrozen(pid: number): boolean {
+  return frozenProbe(pid)();
+}
+
+export function pidOf(rt: Rt, id: string): number {
+  return rt.state(id).pid as number;
+}
+
+export function scratchDir(dirs: string[], name: string): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), `tsrun-criu-${name}-`));
+  dirs.push(d);
+  return d;
+}
+
+/** bundles/console-receiver on a fresh socket; done resolves with what the terminal printed. */
+export async function startReceiver(dir: string) {
+  const sock = path.join(dir, `console-${uniqueId('s')}.sock`);
+  const ready = `${sock}.ready`;
+  const out = `${sock}.out`;
+  const child = spawn(path.join(repoRoot, 'bundles', 'console-receiver'), [sock, '--once-ready', ready, '--output', out, '--input', ''], { stdio: 'ignore' });
+  const done = new Promise<string>((resolve) => child.on('close', () => resolve(fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '')));
+  for (let i = 0; i < 200 && !fs.existsSync(ready); i++) await sleep(10);
+  assert.ok(fs.existsSync(ready), 'console-receiver did not start');
+  return { sock, done, child };
+}
+
+/** A command run in the background; done resolves with its exit code and stderr. */
+export function background(rt: Rt, args: string[], o: { cwd?: string; fds?: number[] } = {}) {
+  const child = spawn(rt.bin, ['--root', rt.root, '--criu', CRIU!, ...args], { cwd: o.cwd, stdio: ['ignore', 'ignore', 'pipe', ...(o.fds ?? [])] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const done = new Promise<Result>((r) => child.on('close', (c, sig) => r({ code: c ?? (sig ? 128 : 1), stdout: '', stderr })));
+  return { child, done };
+}
+
+/** Resolves with what came first: p's value, or undefined after ms. */
+export function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  return Promise.race([p, sleep(ms).then(() => undefined)]);
+}
+
+/** The pids under pid (children, theirs, ...). */
+export function descendants(pid: number): number[] {
+  let kids: number[] = [];
+  try {
+    kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+  return kids.flatMap((k) => [k, ...descendants(k)]);
+}
+
+/** CRIU's own mounts (the restore's cgroup yard) still under dir. */
+export function criuMountsUnder(dir: string): string[] {
+  const real = fs.realpathSync(dir);
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(`${real}/`));
+}
+
+/** A free TCP port on 127.0.0.1 for a page server. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
