@@ -3,7 +3,7 @@ import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
-import { commandName, GLOBAL_OPTIONS } from './context.js';
+import { commandName, GLOBAL_OPTIONS, RUNC_PARSING } from './context.js';
 import { checkCommand } from './check.js';
 import { checkpointCommand } from './checkpoint.js';
 import { createCommand } from './create.js';
@@ -93,8 +93,7 @@ function cli(args: string[]) {
     .scriptName('tsrun')
     .usage('tsrun [global options] <command> [options]\n\nAn OCI runtime-spec container runtime with runc\'s interface.')
     .options(GLOBAL_OPTIONS)
-    // runc's --no-pivot, --no-new-keyring, --no-new-privs are flags of their own, not negations.
-    .parserConfiguration({ 'boolean-negation': false })
+    .parserConfiguration(RUNC_PARSING)
     .command(commandsFor(args))
     .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
     .strict()

@@ -96,6 +96,7 @@ describe('checkpoint and restore: what survives', { skip }, () => {
     const maskedFiles = ['/proc/kcore', '/proc/keys', '/proc/timer_list'].filter((p) => fs.existsSync(p));
     const maskedDirs = ['/proc/acpi', '/proc/scsi'].filter((p) => fs.existsSync(p) && fs.statSync(p).isDirectory());
     assert.ok(maskedFiles.length && maskedDirs.length, 'no masked file or directory to try on this host');
+    const stateKeys = new Map<string, string[]>();
     for (const [name, rt] of runtimes()) {
       const dir = scratchDir(sbs.dirs, `survive-${name}`);
       const hostDir = path.join(dir, 'host');
@@ -130,6 +131,7 @@ describe('checkpoint and restore: what survives', { skip }, () => {
       assert.equal(rs.code, 0, `${name} restore: ${rs.stderr}`);
       // The state: running, the restored pid, the same bundle and annotations, created anew (as runc: the restore's time).
       const st = rt.state(id);
+      stateKeys.set(name, Object.keys(st).sort());
       assert.equal(st.status, 'running', name);
       const pid = st.pid as number;
       assert.equal(fs.readFileSync(pidFile, 'utf8'), String(pid), `${name}: --pid-file`);
@@ -176,6 +178,8 @@ describe('checkpoint and restore: what survives', { skip }, () => {
       assert.deepEqual(hostMountsUnder([dir, bundle]), [], `${name}: mounts are left (CRIU's cgroup yard among them)`);
       assert.ok(!processLives(pid), `${name}: the restored init outlived delete -f`);
     }
+    // The restored state has runc's fields, no more, no fewer.
+    if (stateKeys.has('runc')) assert.deepEqual(stateKeys.get('tsrun'), stateKeys.get('runc'));
   });
 
   test('--manage-cgroups-mode soft, full and ignore restore into the config\'s cgroup with its limits; strict is refused (config-linux.md Control groups)', async () => {
