@@ -53,9 +53,9 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
-// What fast-path.ts runs without yargs, in their plain forms (fast-main.ts has the same).
+// What fast-path.ts runs without yargs, in their plain forms (fast-main.ts has the lifecycle ones).
 const PLAIN_COMMANDS = {
-  state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
+  create: createCommand, run: runCommand, state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
 } as unknown as Record<string, CommandModule>;
 
 // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
