@@ -100,13 +100,22 @@ export function reportError(e: unknown, log: Logger, debug: boolean): void {
   if (debug && e instanceof Error && e.stack) process.stderr.write(e.stack + '\n');
 }
 
+/**
+ * runc's flags as Go's flag package reads them. --no-pivot, --no-new-keyring,
+ * --no-new-privs are flags of their own, not negations. One dash is as good
+ * as two (containerd's shim passes `restore ... -no-subreaper`), and short
+ * flags are not grouped (runc: "flag provided but not defined: -dt").
+ */
+export const RUNC_PARSING = { 'boolean-negation': false, 'short-option-groups': false } as const;
+
 /** The flags (global ones and options') that take the next argument as their value. */
 function valueFlags(options: Record<string, Options> = {}): Set<string> {
   const takesValue = new Set<string>();
   for (const [flag, o] of Object.entries({ ...GLOBAL_OPTIONS, ...options }) as Array<[string, Options]>) {
     if (o.type === 'boolean') continue;
-    takesValue.add(`--${flag}`);
-    if (typeof o.alias === 'string') takesValue.add(`-${o.alias}`);
+    // Go's flag package: `--root` and `-root` alike (RUNC_PARSING).
+    takesValue.add(`--${flag}`).add(`-${flag}`);
+    for (const a of [o.alias ?? []].flat()) takesValue.add(`-${a}`).add(`--${a}`);
   }
   return takesValue;
 }

@@ -3,7 +3,7 @@
 // `tsrun exec c1 sh -c 'echo hi'` runs sh with -c.
 import type { CommandModule, Options } from 'yargs';
 import { TsrunError } from '../core/errors.js';
-import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
+import { command, endFlagsAfterId, RUNC_PARSING, type GlobalArgs } from './context.js';
 import { Runtime } from '../runtime/runtime.js';
 import { checkPassedFds, checkPreserveFds } from './create-flags.js';
 
@@ -67,8 +67,8 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
   builder: (y) =>
     y
       // The command after `--` stays as typed: strings, one value per flag.
-      // (This replaces main's parser configuration, so it repeats boolean-negation.)
-      .parserConfiguration({ 'populate--': true, 'greedy-arrays': false, 'parse-positional-numbers': false, 'boolean-negation': false })
+      // (This replaces main's parser configuration, so it repeats RUNC_PARSING.)
+      .parserConfiguration({ ...RUNC_PARSING, 'populate--': true, 'greedy-arrays': false, 'parse-positional-numbers': false })
       .positional('container-id', { type: 'string', demandOption: true, describe: 'the container to run the process in' })
       .positional('command', { type: 'string', array: true, describe: 'the command and its arguments (everything after the id)' })
       .options(EXEC_OPTIONS) as never,

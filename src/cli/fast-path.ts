@@ -1,5 +1,6 @@
-// The command lines engines run most (state, start, kill, delete, list,
-// pause, resume, and --version), in their plain forms, read without yargs: building its parser
+// The command lines engines run most (create, run, state, start, kill,
+// delete, list, pause, resume, and --version), in their plain forms, read
+// without yargs: building its parser
 // costs ~15-20 ms of each tsrun start. Anything else, or anything unusual in
 // these (another flag, `--flag=value`, a missing id, help), goes to yargs as
 // before, which then also gives runc's errors. The argv handed to a command's
@@ -54,9 +55,60 @@ function commandArgs(name: string, rest: string[]): Record<string, unknown> | un
       if (rest.length === 1 && (a === '-q' || a === '--quiet')) return { format: 'table', quiet: true };
       if (rest.length === 2 && (a === '--format' || a === '-f') && (b === 'json' || b === 'table')) return { format: b, quiet: false };
       return undefined;
+    case 'create':
+    case 'run':
+      return createArgs(name, rest);
     default:
       return undefined;
   }
+}
+
+/** create's and run's flags (create-flags.ts) as engines pass them: `--flag value` or a boolean `--flag`, each once. */
+const CREATE_VALUES: Record<string, string> = {
+  '--bundle': 'bundle', '-b': 'bundle', '--pid-file': 'pidFile', '--console-socket': 'consoleSocket', '--pidfd-socket': 'pidfdSocket',
+};
+const CREATE_BOOLEANS: Record<string, string> = { '--no-pivot': 'noPivot', '--no-new-keyring': 'noNewKeyring' };
+const RUN_BOOLEANS: Record<string, string> = { '--detach': 'detach', '-d': 'detach', '--keep': 'keep', '--no-subreaper': 'noSubreaper' };
+
+/**
+ * The plain create or run line: the flags above, in any order, and one id
+ * (anywhere among them, as yargs takes it). Any other flag, a value that
+ * starts with '-' or is empty, a flag given twice, a boolean flag followed by
+ * true or false (yargs reads that as its value), or a --preserve-fds that is
+ * not a plain number, goes to yargs.
+ */
+function createArgs(name: string, rest: string[]): Record<string, unknown> | undefined {
+  const argv: Record<string, unknown> = { bundle: '.', noPivot: false, noNewKeyring: false, preserveFds: 0 };
+  if (name === 'run') Object.assign(argv, { detach: false, keep: false, noSubreaper: false });
+  const seen = new Set<string>();
+  let id: string | undefined;
+  for (let i = 0; i < rest.length; i++) {
+    const arg = rest[i];
+    if (!arg.startsWith('-')) {
+      if (id !== undefined || arg === '') return undefined;
+      id = arg;
+      continue;
+    }
+    const key = CREATE_VALUES[arg] ?? (arg === '--preserve-fds' ? 'preserveFds' : undefined);
+    const flag = CREATE_BOOLEANS[arg] ?? (name === 'run' ? RUN_BOOLEANS[arg] : undefined);
+    const named = key ?? flag;
+    if (named === undefined || seen.has(named)) return undefined;
+    seen.add(named);
+    if (flag) {
+      // yargs would take a following true or false as the flag's value.
+      if (rest[i + 1] === 'true' || rest[i + 1] === 'false') return undefined;
+      argv[flag] = true;
+      continue;
+    }
+    const value = rest[++i];
+    if (value === undefined || value === '' || value.startsWith('-')) return undefined;
+    if (key === 'preserveFds') {
+      if (!/^\d{1,9}$/.test(value)) return undefined;
+      argv.preserveFds = Number(value);
+    } else argv[key!] = value;
+  }
+  if (id === undefined) return undefined;
+  return { containerId: id, ...argv };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
-import { commandName, GLOBAL_OPTIONS } from './context.js';
+import { commandName, GLOBAL_OPTIONS, RUNC_PARSING } from './context.js';
 import { checkCommand } from './check.js';
 import { checkpointCommand } from './checkpoint.js';
 import { createCommand } from './create.js';
@@ -53,9 +53,9 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
-// What fast-path.ts runs without yargs, in their plain forms (fast-main.ts has the same).
+// What fast-path.ts runs without yargs, in their plain forms (fast-main.ts has the lifecycle ones).
 const PLAIN_COMMANDS = {
-  state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
+  create: createCommand, run: runCommand, state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
 } as unknown as Record<string, CommandModule>;
 
 // yargs cannot type a list of commands with different flags; each module is typed where it is defined.
@@ -93,8 +93,7 @@ function cli(args: string[]) {
     .scriptName('tsrun')
     .usage('tsrun [global options] <command> [options]\n\nAn OCI runtime-spec container runtime with runc\'s interface.')
     .options(GLOBAL_OPTIONS)
-    // runc's --no-pivot, --no-new-keyring, --no-new-privs are flags of their own, not negations.
-    .parserConfiguration({ 'boolean-negation': false })
+    .parserConfiguration(RUNC_PARSING)
     .command(commandsFor(args))
     .demandCommand(1, 'tsrun: a command is needed (see tsrun --help)')
     .strict()

@@ -10,6 +10,8 @@ test('commandName: the first argument that is not a global flag or its value', (
     [['--root', '/run/x', 'create', '--bundle', 'b', 'c1'], 'create'],
     [['--log', 'f', '--log-format', 'json', '--debug', 'delete', 'c1'], 'delete'],
     [['--root=/run/x', 'list'], 'list'],
+    // Go's flag package, as runc's: one dash is as good as two.
+    [['-root', '/run/x', '-log-format', 'json', 'restore', '-no-subreaper', 'c1'], 'restore'],
     [['--systemd-cgroup', 'kill', 'c1', 'KILL'], 'kill'],
     [['--criu', '/usr/sbin/criu', '--rootless', 'false', 'ls'], 'ls'],
     [['--help'], undefined],

@@ -80,3 +80,75 @@ test('runWithoutYargs: only --version or -v alone is the version (printed by the
     assert.equal(runWithoutYargs(args, {}), false, args.join(' '));
   }
 });
+
+/** What yargs gives create's or run's handler for args (the builders of src/cli/create.ts and run.ts, runc's global flags). */
+async function yargsArgv(args: string[]): Promise<Record<string, unknown> | undefined> {
+  const { default: yargs } = await import('yargs');
+  const { createCommand } = await import('../../../src/cli/create.js');
+  const { runCommand } = await import('../../../src/cli/run.js');
+  const { GLOBAL_OPTIONS } = await import('../../../src/cli/context.js');
+  let seen: Record<string, unknown> | undefined;
+  const record = (c: CommandModule) => ({ ...c, handler: (argv: Record<string, unknown>) => void (seen = argv) }) as CommandModule;
+  await yargs(args)
+    .options(GLOBAL_OPTIONS)
+    .parserConfiguration({ 'boolean-negation': false })
+    .command([record(createCommand as unknown as CommandModule), record(runCommand as unknown as CommandModule)])
+    .strict()
+    .fail(() => {})
+    .parseAsync();
+  return seen;
+}
+
+test('create and run: the plain forms engines use give the handler what yargs gives it', async () => {
+  const keys = ['containerId', 'bundle', 'pidFile', 'consoleSocket', 'pidfdSocket', 'noPivot', 'noNewKeyring', 'preserveFds', 'detach', 'keep', 'noSubreaper',
+    'root', 'log', 'logFormat', 'debug', 'systemdCgroup'];
+  const pick = (argv: Record<string, unknown>) => Object.fromEntries(keys.filter((k) => argv[k] !== undefined).map((k) => [k, argv[k]]));
+  const cases = [
+    ['create', 'c1'],
+    ['create', '--bundle', '/b', 'c1'],
+    ['--root', '/r', '--log', '/l', '--log-format', 'json', 'create', '--bundle', '/b', '--pid-file', '/p', 'c1'],
+    ['create', '-b', '/b', '--console-socket', '/s', '--pidfd-socket', '/f', '--no-pivot', '--no-new-keyring', '--preserve-fds', '2', 'c1'],
+    ['--systemd-cgroup', 'create', 'c1', '--bundle', '/b'],
+    ['create', '--preserve-fds', '0', '--pid-file', 'rel/p', 'c-1.x'],
+    ['run', '-d', '--bundle', '/b', 'c1'],
+    ['run', '--detach', '--keep', '--no-subreaper', '--pid-file', '/p', 'c1'],
+    ['--debug', 'run', '--bundle', '/b', 'c1'],
+  ];
+  for (const args of cases) {
+    const seen: Record<string, unknown>[] = [];
+    const module = { command: 'x', describe: 'x', handler: (argv: Record<string, unknown>) => void seen.push(argv) } as unknown as CommandModule;
+    const p = runPlain(args, { create: module, run: module });
+    assert.ok(p, `${args.join(' ')}: not taken`);
+    await p;
+    const want = await yargsArgv(args);
+    assert.ok(want, `${args.join(' ')}: yargs ran no handler`);
+    assert.deepEqual(pick(seen[0]), pick(want), args.join(' '));
+  }
+});
+
+test('create and run: anything else is left to yargs', () => {
+  const module = { command: 'x', describe: 'x', handler: () => {} } as unknown as CommandModule;
+  for (const args of [
+    ['create'],
+    ['create', '--bundle', '/b'],
+    ['create', 'c1', 'c2'],
+    ['create', '--bundle=/b', 'c1'],
+    ['create', '--bundle', '', 'c1'],
+    ['create', '--bundle', '-x', 'c1'],
+    ['create', '--bundle', '/a', '--bundle', '/b', 'c1'],
+    ['create', '--preserve-fds', 'x', 'c1'],
+    ['create', '--preserve-fds', '-1', 'c1'],
+    ['create', '--preserve-fds', '1.5', 'c1'],
+    ['create', '--detach', 'c1'],
+    ['create', '--help'],
+    ['create', '--unknown', 'c1'],
+    ['create', '--no-pivot=false', 'c1'],
+    ['create', '--', 'c1'],
+    ['run', '-dk', 'c1'],
+    ['run', '-d', 'true'],
+    ['create', '--no-pivot', 'false', 'c1'],
+    ['--rootless', 'true', 'create', 'c1'],
+  ]) {
+    assert.equal(runPlain(args, { create: module, run: module }), false, args.join(' '));
+  }
+});
