@@ -114,7 +114,10 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
         // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
         cgroup = openCgroup(record, store.core);
         setUpCgroup(cgroup, config.linux?.resources, criuPid, { persist: (r) => dir.writeCgroupRecord(r) });
-        if (record.mode !== 'v2') opts.cg_root = cgroupRoots(criuPid);
+        // As runc does on v1 and v2 alike: the dumped cgroup maps to the new one. Without it a v2
+        // restore under a new id goes to the dumped path, which is the original's while a lazy
+        // checkpoint still serves its pages, and dies with it when that checkpoint removes it.
+        opts.cg_root = cgroupRoots(criuPid);
       },
       onNotify(script, pid, fd) {
         if (script === 'orphan-pts-master') {
@@ -247,7 +250,7 @@ function openNamespace(type: string, nsPath: string): number {
   }
 }
 
-/** runc's cg_root on cgroup v1: each controller's path, as CRIU itself sits in them once moved. */
+/** runc's cg_root: each hierarchy's path, as CRIU itself sits in them once moved. */
 function cgroupRoots(criuPid: number): Array<{ ctrl?: string; path: string }> {
   const out: Array<{ ctrl?: string; path: string }> = [];
   for (const line of fs.readFileSync(`/proc/${criuPid}/cgroup`, 'utf8').split('\n')) {
