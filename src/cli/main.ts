@@ -89,7 +89,8 @@ function helpWidth(args: string[]): number | null {
 }
 
 function cli(args: string[]) {
-  return yargs(args)
+  const parser = yargs(args);
+  return parser
     .scriptName('tsrun')
     .usage('tsrun [global options] <command> [options]\n\nAn OCI runtime-spec container runtime with runc\'s interface.')
     .options(GLOBAL_OPTIONS)
@@ -104,7 +105,31 @@ function cli(args: string[]) {
     .wrap(helpWidth(args))
     .fail((msg, err) => {
       // A usage error: runc prints it and exits 1.
-      new Logger(undefined, 'text', false).error(err ? err.message : msg);
+      const flag = err ? undefined : undefinedFlag(args, parser);
+      new Logger(undefined, 'text', false).error(err ? err.message : flag ? `flag provided but not defined: ${flag}` : msg);
       process.exit(1);
     });
+}
+
+/**
+ * The first flag before `--` that neither tsrun nor the command defines, as
+ * runc names it ("-x" for -x and --x). yargs checks the positionals first,
+ * so `state -x id` (where -x took id as its value) would otherwise say
+ * "Not enough non-option arguments" instead.
+ */
+function undefinedFlag(args: string[], parser: ReturnType<typeof yargs>): string | undefined {
+  // getOptions is yargs' own (untyped in @types/yargs): the options in force, the command's included.
+  const o = (parser as unknown as { getOptions(): { key: Record<string, unknown>; alias: Record<string, string[]>; boolean: string[] } }).getOptions();
+  const known = new Set([...Object.keys(o.key), ...Object.keys(o.alias), ...Object.values(o.alias).flat(), 'help', 'h', 'version', 'v']);
+  const booleans = new Set(o.boolean);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') break;
+    // Not a flag: a positional, `-` (stdin) or a negative number given as a value.
+    if (!a.startsWith('-') || a === '-' || /^-\d/.test(a)) continue;
+    const name = a.replace(/^--?/, '').split('=')[0];
+    if (!known.has(name)) return `-${name}`;
+    if (!booleans.has(name) && !a.includes('=')) i++;
+  }
+  return undefined;
 }

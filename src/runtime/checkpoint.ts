@@ -88,8 +88,10 @@ export async function checkpointContainer(store: StateStore, o: CheckpointOption
           },
         });
       } finally {
-        // CRIU thaws what it froze, unless it died first: a container that was running is thawed.
-        if (status === 'running' && cg?.exists() && cg.isFrozen()) {
+        // CRIU thaws what it froze, unless it died first: a container that was running is thawed,
+        // also when CRIU died halfway through freezing it (v1's FREEZING, which isFrozen() does not count,
+        // goes on to FROZEN by itself).
+        if (status === 'running' && cg?.exists()) {
           try {
             cg.thaw();
           } catch (e) {

@@ -62,6 +62,9 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   let imagesFd: number | undefined;
   let workFd: number | undefined;
   const nsFds: number[] = [];
+  // Yards already there are another restore's, at work in the same directory: not ours to detach.
+  let othersYards = new Set<string>();
+  let criuStarted = false;
   try {
     imagesFd = openCriuDir(images, false, 'image path');
     workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
@@ -94,6 +97,8 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       cgroup?.finishCreate();
       state = recordLiveContainer(dir, { id: o.id, pid, bundle, rootfs, config, cgroup: record, pidFile, vanished: `the restored init (pid ${pid}) vanished` });
     };
+    othersYards = new Set(criuYards(work).map((y) => y.at));
+    criuStarted = true;
     const answer = await runCriu({
       core: store.core,
       criuPath: o.criuPath,
@@ -131,7 +136,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
     signals?.stop();
     throw e;
   } finally {
-    unmountCriuYard(work, store.core, o.onWarning);
+    if (criuStarted) unmountCriuYard(work, othersYards, store.core, o.onWarning);
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
     for (const fd of nsFds) fs.closeSync(fd);
@@ -195,24 +200,29 @@ function requireLazyPagesDaemon(work: string): void {
   }
 }
 
+/** The cgroup yards CRIU has mounted in work (their top mounts), as mountinfo has them. */
+function criuYards(work: string): Array<{ id: number; at: string }> {
+  let real: string;
+  try {
+    real = fs.realpathSync(work);
+  } catch {
+    return [];
+  }
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').flatMap((line) => {
+    const f = line.split(' ');
+    const at = f[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    return at && path.dirname(at) === real && path.basename(at).startsWith(CRIU_YARD_PREFIX) ? [{ id: Number(f[0]), at }] : [];
+  });
+}
+
 /**
  * CRIU's restore mounts the cgroup hierarchies under .criu.cgyard.XXXXXX in
  * its work directory and unmounts them when it ends, unless it was killed
  * (kill -9, or a hang it was killed out of). Whatever it left goes here: the
  * yard's own tmpfs, detached with what is under it, and the empty directory.
  */
-function unmountCriuYard(work: string, core: Pick<NativeCore, 'unmountById'>, warn?: (m: string) => void): void {
-  let real: string;
-  try {
-    real = fs.realpathSync(work);
-  } catch {
-    return;
-  }
-  const yards = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').flatMap((line) => {
-    const f = line.split(' ');
-    const at = f[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    return at && path.dirname(at) === real && path.basename(at).startsWith(CRIU_YARD_PREFIX) ? [{ id: Number(f[0]), at }] : [];
-  });
+function unmountCriuYard(work: string, others: Set<string>, core: Pick<NativeCore, 'unmountById'>, warn?: (m: string) => void): void {
+  const yards = criuYards(work).filter((y) => !others.has(y.at));
   for (const y of yards.reverse()) {
     try {
       core.unmountById(y.id, '0');

@@ -7,7 +7,7 @@
 // from outside (kill -9), delete of a running one, delete --force of a missing
 // one, start twice, list --format json, a bad args[0] three ways, the pid
 // file, the TERM rules for created and PID-1 processes, and a hook asking
-// `state` of the container being created. Skipped when runc
+// `state` of the container being created, and an undefined flag. Skipped when runc
 // is not installed.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -257,6 +257,16 @@ describe('runc parity', { skip }, () => {
         forced: forced.code,
       };
     }, [bundle]);
+  });
+
+  test('an undefined flag, one dash or two, global or a command\'s, or grouped short flags: exit 1, "flag provided but not defined: -x"', async () => {
+    await compare((rt, name) => {
+      const id = uniqueId(`flag-${name}`);
+      return [['state', '-x', id], ['exec', '-dt', id, 'sh'], ['--bogus', 'list'], ['kill', '-bogus', id], ['delete', '--bogus=1', id]].map((args) => {
+        const r = rt.run(args);
+        return { args: args.join(' ').replace(id, 'ID'), code: r.code, msg: errorMsg(r.stderr) };
+      });
+    });
   });
 
   test('commands on a missing id: delete --force 0; others 1, "container does not exist"', async () => {
