@@ -7,6 +7,7 @@ import { openCgroup } from '../cgroups/index.js';
 import { nativeCore, type NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
 import { undoHostMounts } from './host-mounts.js';
+import { undoCriuYards } from './criu-yards.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { Container } from './container.js';
 
@@ -59,6 +60,8 @@ export function destroyContainer(dir: ContainerDir, state: StoredState, core: Na
   if (state.cgroup) openCgroup(state.cgroup).destroy();
   // Without a mount namespace its mounts are the host's: undone by their recorded ids, once nothing runs in it.
   undoHostMounts(dir.dir, core);
+  // A restore killed with its CRIU after recording the container: CRIU's cgroup yard, by the restore's record.
+  undoCriuYards(dir.dir, core, opts.onWarning);
   dir.destroy();
   const { ociVersion, id, bundle, annotations } = state;
   runHooksWarning(state.config, 'poststop', { ociVersion, id, status: 'stopped', bundle, annotations }, (m) =>
@@ -89,6 +92,7 @@ export function deleteDamaged(dir: ContainerDir, damage: DamagedStateError, opts
   cgroup?.destroy();
   // Without a mount namespace its mounts are the host's: their record is a file of its own, still readable.
   undoHostMounts(dir.dir, core);
+  undoCriuYards(dir.dir, core, opts.onWarning);
   dir.destroy();
   let left = '';
   if (typeof record === 'string') left += `; ${record}: its cgroup, if it had one, is left`;

@@ -8,7 +8,7 @@ import { readProcessFile, validateProcess } from '../spec/validate.js';
 import type { Process } from '../spec/types.js';
 import { ConfigPathError, isUnder, StatusError, TsrunError } from '../core/errors.js';
 import { buildExecPlan, checkProcessFile, flagFields, processFromFlags, type ExecFlags } from './exec-plan.js';
-import { ChildWaiter, SignalForwarder } from './foreground.js';
+import { ChildWaiter, launchWithStdio, SignalForwarder } from './foreground.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { runExecProtocol } from './init-session.js';
 import { openCgroup } from '../cgroups/index.js';
@@ -60,24 +60,7 @@ export async function execInContainer(store: StateStore, opts: ExecOptions): Pro
  * wait starts when exit is first read).
  */
 export async function execWithStdio(store: StateStore, opts: ExecOptions, options: StdioOptions): Promise<ContainerProcess> {
-  const stdio = Stdio.open(options, store.core);
-  let launched: { pid: number; done?: Promise<ProcessExit> };
-  try {
-    launched = await launch(store, opts, stdio);
-  } catch (e) {
-    stdio?.close();
-    throw e;
-  }
-  const { pid, done } = launched;
-  const streams = stdio?.streams() ?? { stdin: null, stdout: null, stderr: null };
-  let waiting = done;
-  return {
-    pid,
-    ...streams,
-    get exit() {
-      return (waiting ??= new ChildWaiter(store.core).waitExit(pid));
-    },
-  };
+  return launchWithStdio(store.core, options, (stdio) => launch(store, opts, stdio));
 }
 
 async function launch(store: StateStore, opts: ExecOptions, stdio?: Stdio): Promise<{ pid: number; done?: Promise<ProcessExit> }> {

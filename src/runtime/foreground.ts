@@ -3,7 +3,7 @@
 // becomes runc's exit code.
 import { constants as osConstants } from 'node:os';
 import { nativeCore, type NativeCore } from '../core/native.js';
-import { processExit, type ProcessExit } from './stdio.js';
+import { processExit, Stdio, type ContainerProcess, type ProcessExit, type StdioOptions } from './stdio.js';
 
 // Every signal a caller may send to tsrun that the process should get.
 const FORWARDED: NodeJS.Signals[] = [
@@ -96,4 +96,35 @@ export class SignalForwarder extends ChildWaiter {
   override stop(): void {
     for (const sig of FORWARDED) process.off(sig, this.forward);
   }
+}
+
+/**
+ * A process started with the stdio a library caller asked for (run, exec):
+ * its pid and our ends of its streams at once; exit when it ends. When the
+ * launch did not wait (detached), the wait starts when exit is first read.
+ * A failed launch closes the pipes made for it.
+ */
+export async function launchWithStdio(
+  core: NativeCore,
+  options: StdioOptions,
+  launch: (stdio: Stdio | undefined) => Promise<{ pid: number; done?: Promise<ProcessExit> }>,
+): Promise<ContainerProcess> {
+  const stdio = Stdio.open(options, core);
+  let launched: { pid: number; done?: Promise<ProcessExit> };
+  try {
+    launched = await launch(stdio);
+  } catch (e) {
+    stdio?.close();
+    throw e;
+  }
+  const { pid, done } = launched;
+  const streams = stdio?.streams() ?? { stdin: null, stdout: null, stderr: null };
+  let waiting = done;
+  return {
+    pid,
+    ...streams,
+    get exit() {
+      return (waiting ??= new ChildWaiter(core).waitExit(pid));
+    },
+  };
 }

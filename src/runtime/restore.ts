@@ -18,12 +18,11 @@ import { SignalForwarder } from './foreground.js';
 import type { NativeCore } from '../core/native.js';
 import { readBundle } from './bundle.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
+import { undoCriuYards, YardRecorder } from './criu-yards.js';
 import { OCI_VERSION } from '../spec/version.js';
 
 /** The socket `criu lazy-pages` listens on, in its work directory (CRIU's name). */
 const LAZY_PAGES_SOCKET = 'lazy-pages.socket';
-/** Where CRIU's restore mounts the cgroup hierarchies, in its work directory (CRIU's name). */
-const CRIU_YARD_PREFIX = '.criu.cgyard.';
 
 export interface RestoreOptions extends CriuCommonOptions {
   id: string;
@@ -62,9 +61,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
   let imagesFd: number | undefined;
   let workFd: number | undefined;
   const nsFds: number[] = [];
-  // Yards already there are another restore's, at work in the same directory: not ours to detach.
-  let othersYards = new Set<string>();
-  let criuStarted = false;
+  let yards: YardRecorder | undefined;
   try {
     imagesFd = openCriuDir(images, false, 'image path');
     workFd = work === images ? imagesFd : openCriuDir(work, true, 'work path');
@@ -97,8 +94,8 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       cgroup?.finishCreate();
       state = recordLiveContainer(dir, { id: o.id, pid, bundle, rootfs, config, cgroup: record, pidFile, vanished: `the restored init (pid ${pid}) vanished` });
     };
-    othersYards = new Set(criuYards(work).map((y) => y.at));
-    criuStarted = true;
+    // In the state dir before CRIU starts: a restore killed (with its CRIU) from here on leaves CRIU's yard to delete and the sweep.
+    yards = new YardRecorder(dir.dir, work);
     const answer = await runCriu({
       core: store.core,
       criuPath: o.criuPath,
@@ -111,6 +108,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       // the restore undone instead. In the foreground they wait for the process, as `run`'s do.
       interruptOn: signals ? undefined : INTERRUPTING,
       onStarted(criuPid) {
+        yards!.started(criuPid);
         // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
         cgroup = openCgroup(record, store.core);
         setUpCgroup(cgroup, config.linux?.resources, criuPid, { persist: (r) => dir.writeCgroupRecord(r) });
@@ -120,6 +118,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
         opts.cg_root = cgroupRoots(criuPid);
       },
       onNotify(script, pid, fd) {
+        yards!.claim();
         if (script === 'orphan-pts-master') {
           sendMaster(fd, o.consoleSocket, store.core);
         } else if (fd !== undefined) {
@@ -134,12 +133,14 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
       },
     });
     if (!state) recordState(answer.restore!.pid);
+    // CRIU has exited: what it left of its yard (killed out of a hang), while the state dir still records it.
+    undoYardsWarning(dir.dir, store.core, o.onWarning);
   } catch (e) {
+    if (yards) undoYardsWarning(dir.dir, store.core, o.onWarning);
     failRestore(dir, cgroup, config, hookBase, state, pidFile, o.onWarning);
     signals?.stop();
     throw e;
   } finally {
-    if (criuStarted) unmountCriuYard(work, othersYards, store.core, o.onWarning);
     if (workFd !== undefined && workFd !== imagesFd) fs.closeSync(workFd);
     if (imagesFd !== undefined) fs.closeSync(imagesFd);
     for (const fd of nsFds) fs.closeSync(fd);
@@ -203,42 +204,11 @@ function requireLazyPagesDaemon(work: string): void {
   }
 }
 
-/** The cgroup yards CRIU has mounted in work (their top mounts), as mountinfo has them. */
-function criuYards(work: string): Array<{ id: number; at: string }> {
-  let real: string;
+function undoYardsWarning(stateDir: string, core: Pick<NativeCore, 'unmountById'>, warn?: (m: string) => void): void {
   try {
-    real = fs.realpathSync(work);
-  } catch {
-    return [];
-  }
-  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').flatMap((line) => {
-    const f = line.split(' ');
-    const at = f[4]?.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    return at && path.dirname(at) === real && path.basename(at).startsWith(CRIU_YARD_PREFIX) ? [{ id: Number(f[0]), at }] : [];
-  });
-}
-
-/**
- * CRIU's restore mounts the cgroup hierarchies under .criu.cgyard.XXXXXX in
- * its work directory and unmounts them when it ends, unless it was killed
- * (kill -9, or a hang it was killed out of). Whatever it left goes here: the
- * yard's own tmpfs, detached with what is under it, and the empty directory.
- */
-function unmountCriuYard(work: string, others: Set<string>, core: Pick<NativeCore, 'unmountById'>, warn?: (m: string) => void): void {
-  const yards = criuYards(work).filter((y) => !others.has(y.at));
-  for (const y of yards.reverse()) {
-    try {
-      core.unmountById(y.id, '0');
-    } catch (e) {
-      warn?.(`cannot unmount CRIU's cgroup yard ${y.at}: ${(e as Error).message}`);
-    }
-  }
-  for (const at of new Set(yards.map((y) => y.at))) {
-    try {
-      fs.rmdirSync(at);
-    } catch (e) {
-      warn?.(`cannot remove CRIU's cgroup yard ${at}: ${(e as Error).message}`);
-    }
+    undoCriuYards(stateDir, core, warn);
+  } catch (e) {
+    warn?.((e as Error).message);
   }
 }
 

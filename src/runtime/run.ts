@@ -4,7 +4,7 @@ import { createContainer, type CreateOptions } from './create.js';
 import { deleteDamaged, destroyContainer, type DeleteOptions } from './delete.js';
 import { DamagedStateError } from '../core/errors.js';
 import { undoHostMountsQuietly } from './host-mounts.js';
-import { ChildWaiter, SignalForwarder } from './foreground.js';
+import { ChildWaiter, launchWithStdio, SignalForwarder } from './foreground.js';
 import { NotifyProxy } from './notify-socket.js';
 import type { StateStore } from './state.js';
 import { startContainer } from './start.js';
@@ -32,24 +32,7 @@ export async function runContainer(store: StateStore, opts: RunOptions): Promise
  * first read, and the container stays.
  */
 export async function runContainerWithStdio(store: StateStore, opts: RunOptions, options: StdioOptions): Promise<ContainerProcess> {
-  const stdio = Stdio.open(options, store.core);
-  let launched: Launched;
-  try {
-    launched = await launch(store, opts, stdio);
-  } catch (e) {
-    stdio?.close();
-    throw e;
-  }
-  const { pid, done } = launched;
-  const streams = stdio?.streams() ?? { stdin: null, stdout: null, stderr: null };
-  let waiting = done;
-  return {
-    pid,
-    ...streams,
-    get exit() {
-      return (waiting ??= new ChildWaiter(store.core).waitExit(pid));
-    },
-  };
+  return launchWithStdio(store.core, options, (stdio) => launch(store, opts, stdio));
 }
 
 interface Launched {

@@ -13,6 +13,7 @@ import { readProcStat } from './proc.js';
 import { rfc3339NanoNow } from './time.js';
 import { OCI_VERSION } from '../spec/version.js';
 import { HOST_MOUNTS_FILE, undoHostMountsQuietly } from './host-mounts.js';
+import { CRIU_YARDS_FILE, undoCriuYardsQuietly } from './criu-yards.js';
 import { NOTIFY_DIR } from './notify-socket.js';
 import { cgroupRecordProblem, initRecordProblem, STATE_VERSION, stateProblem, type InitRecord } from './state-shape.js';
 
@@ -307,6 +308,8 @@ export class StateStore {
       destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
       // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
       if (!undoHostMountsQuietly(dir, this.core)) return false;
+      // A restore killed with its CRIU: CRIU's cgroup yard in the restore's work directory.
+      if (!undoCriuYardsQuietly(dir, this.core)) return false;
       fs.rmSync(dir, { recursive: true, force: true });
       return true;
     } finally {
@@ -316,7 +319,7 @@ export class StateStore {
 }
 
 /** What tsrun itself writes into a container's directory (and writeFileAtomic's temp files). */
-const OWN_ENTRIES = new Set([STATE_FILE, FIFO_FILE, CGROUP_FILE, INIT_FILE, HOST_MOUNTS_FILE, NOTIFY_DIR, CHECKPOINT_LOCK_FILE]);
+const OWN_ENTRIES = new Set([STATE_FILE, FIFO_FILE, CGROUP_FILE, INIT_FILE, HOST_MOUNTS_FILE, NOTIFY_DIR, CHECKPOINT_LOCK_FILE, CRIU_YARDS_FILE]);
 const isOwnEntry = (name: string) => OWN_ENTRIES.has(name) || /^\..+\.\d+\.tmp$/.test(name);
 
 /** JSON.parse, then shape-checked: the value, or what is wrong with it. */

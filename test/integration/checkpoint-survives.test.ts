@@ -464,5 +464,52 @@ describe('checkpoint and restore: what survives', { skip }, () => {
       assert.equal(rt.run(['delete', '-f', c.id]).code, 0);
       assertNothingOf(rt, c);
     });
+
+    for (const workPath of [false, true]) {
+      test(`SIGKILL of tsrun and criu together (process group)${workPath ? ', with --work-path' : ''}: CRIU's cgroup yard stays mounted; delete -f removes it, the restored processes, the cgroup and the state dir`, async () => {
+        const rt = sbs.rt;
+        const c = await checkpointed(rt, workPath ? 'pgw' : 'pg');
+        const work = workPath ? path.join(c.dir, 'work') : c.images;
+        if (workPath) fs.mkdirSync(work);
+        const mountsBefore = new Set(mountLines());
+        // Its own process group: tsrun, the criu it runs, the hook.
+        const child = spawn(rt.bin, ['--root', rt.root, '--criu', c.wrapper, 'restore', '-d', '--image-path', c.images, ...(workPath ? ['--work-path', work] : []), '--bundle', c.bundle, c.id], { stdio: 'ignore', detached: true });
+        const closed = new Promise((resolve) => child.on('close', resolve));
+        await fileAppears(path.join(c.dir, 'in-hook'));
+        assert.ok(criuMountsUnder(work).length > 0, 'no cgroup yard is mounted while CRIU waits in setup-namespaces');
+        const restored = cgroupsNamed(c.id).flatMap((d) => fs.readFileSync(path.join(d, 'cgroup.procs'), 'utf8').trim().split('\n').filter(Boolean).map(Number));
+        assert.ok(restored.length > 0, 'nothing runs in the restore\'s cgroup');
+        process.kill(-child.pid!, 'SIGKILL');
+        await closed;
+        const criuPid = Number(fs.readFileSync(`${c.wrapper}.pid`, 'utf8'));
+        for (let i = 0; i < 250 && processLives(criuPid); i++) await sleep(20);
+        assert.ok(!processLives(criuPid), 'criu outlived SIGKILL');
+        // What this test is about: a CRIU killed cannot unmount its yard.
+        assert.ok(criuMountsUnder(work).length > 0, 'the yard went with the killed criu: this test shows nothing');
+        const del = rt.run(['delete', '-f', c.id]);
+        assert.equal(del.code, 0, del.stderr);
+        assertNothingOf(rt, { ...c, images: work });
+        assert.deepEqual(fs.readdirSync(work).filter((n) => n.startsWith('.criu.cgyard.')), [], "CRIU's cgroup yard directory is left");
+        for (const pid of restored) assert.ok(!processLives(pid), `process ${pid} of the restore is left`);
+        // No mount of the restore anywhere on the host: under its directories, CRIU's temporary ones, or a cgroup hierarchy out of place.
+        const left = mountLines().filter((l) => !mountsBefore.has(l)).filter((l) => {
+          const [, at, fstype] = l.split(' ');
+          return at.startsWith(c.dir) || at.includes('.criu') || ((fstype === 'cgroup' || fstype === 'cgroup2') && !at.startsWith('/sys/fs/cgroup'));
+        });
+        assert.deepEqual(left, [], 'mounts of the killed restore are left');
+        // The images restore afterwards, in the same work directory.
+        fs.rmSync(path.join(c.dir, 'slow'));
+        const again = detached(rt, ['restore', '-d', '--image-path', c.images, ...(workPath ? ['--work-path', work] : []), '--bundle', c.bundle, c.id]);
+        assert.equal(again.code, 0, again.stderr);
+        await countAtLeast(rt, c.id, 4);
+        assert.equal(rt.run(['delete', '-f', c.id]).code, 0);
+        assertNothingOf(rt, { ...c, images: work });
+      });
+    }
   });
 });
+
+/** The host's mounts as "<mount id> <mount point> <fstype>" (/proc/self/mountinfo). */
+function mountLines(): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').map((l) => `${l.split(' ')[0]} ${l.split(' ')[4]} ${l.split(' - ')[1]?.split(' ')[0]}`);
+}

@@ -156,3 +156,15 @@ test('a "__proto__" key round-trips as an own key', () => {
   assert.deepEqual(Object.keys(out), ['__proto__', 'y']);
   assert.equal(Object.getPrototypeOf(out), Object.prototype);
 });
+
+test('encode: values past the first 4 kB (the writer grows) come back whole, byte for byte as their parts', () => {
+  const long = 'é'.repeat(5000);
+  const many = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`k${i}`, i % 2 ? `v${i}` : i]));
+  const value = { long, many, list: [Buffer.alloc(3000, 7), long] };
+  const buf = encode(value);
+  assert.deepEqual(decode(buf), { ...value, list: [Buffer.alloc(3000, 7).toString('utf8'), long] });
+  // A string is 's', its UTF-8 length (u32 LE), its bytes: at the start of the long string's entry.
+  const at = buf.indexOf(Buffer.from('long', 'utf8')) + 4;
+  assert.equal(String.fromCharCode(buf[at]), 's');
+  assert.equal(buf.readUInt32LE(at + 1), Buffer.byteLength(long));
+});
