@@ -49,6 +49,25 @@ int32_t int_arg(const Napi::CallbackInfo &info, size_t i, const char *name) {
   return info[i].As<Napi::Number>().Int32Value();
 }
 
+// An array of fds (numbers), as int_arg takes one.
+std::vector<int> fds_arg(const Napi::CallbackInfo &info, size_t i) {
+  if (!info[i].IsArray()) throw Napi::TypeError::New(info.Env(), "fds must be an array");
+  Napi::Array arr = info[i].As<Napi::Array>();
+  std::vector<int> fds;
+  for (uint32_t k = 0; k < arr.Length(); k++) {
+    Napi::Value v = arr.Get(k);
+    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "fds must be numbers");
+    fds.push_back(v.As<Napi::Number>().Int32Value());
+  }
+  return fds;
+}
+
+Napi::Array bool_array(Napi::Env env, const std::vector<bool> &values) {
+  Napi::Array out = Napi::Array::New(env, values.size());
+  for (uint32_t i = 0; i < values.size(); i++) out.Set(i, Napi::Boolean::New(env, values[i]));
+  return out;
+}
+
 Napi::Object wait_result(Napi::Env env, const tsrun::WaitResult &r) {
   Napi::Object o = Napi::Object::New(env);
   o.Set("exited", r.exited);
@@ -162,18 +181,8 @@ Napi::Value PidfdOpen(const Napi::CallbackInfo &info) {
 
 Napi::Value WaitReadable(const Napi::CallbackInfo &info) {
   return guarded(info, [&]() -> Napi::Value {
-    if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "fds must be an array");
-    Napi::Array arr = info[0].As<Napi::Array>();
-    std::vector<int> fds;
-    for (uint32_t i = 0; i < arr.Length(); i++) {
-      Napi::Value v = arr.Get(i);
-      if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "fds must be numbers");
-      fds.push_back(v.As<Napi::Number>().Int32Value());
-    }
-    std::vector<bool> ready = tsrun::wait_readable(fds, int_arg(info, 1, "timeoutMs"));
-    Napi::Array out = Napi::Array::New(info.Env(), ready.size());
-    for (uint32_t i = 0; i < ready.size(); i++) out.Set(i, Napi::Boolean::New(info.Env(), ready[i]));
-    return out;
+    std::vector<bool> ready = tsrun::wait_readable(fds_arg(info, 0), int_arg(info, 1, "timeoutMs"));
+    return bool_array(info.Env(), ready);
   });
 }
 
@@ -418,22 +427,11 @@ class PoolCall : public Napi::AsyncWorker {
 
 // WaitReadable on a libuv pool thread: the event loop (signal handlers) runs meanwhile.
 Napi::Value WaitReadableAsync(const Napi::CallbackInfo &info) {
-  if (!info[0].IsArray()) throw Napi::TypeError::New(info.Env(), "fds must be an array");
-  Napi::Array arr = info[0].As<Napi::Array>();
-  std::vector<int> fds;
-  for (uint32_t i = 0; i < arr.Length(); i++) {
-    Napi::Value v = arr.Get(i);
-    if (!v.IsNumber()) throw Napi::TypeError::New(info.Env(), "fds must be numbers");
-    fds.push_back(v.As<Napi::Number>().Int32Value());
-  }
+  std::vector<int> fds = fds_arg(info, 0);
   int timeout = int_arg(info, 1, "timeoutMs");
   return PoolCall<std::vector<bool>>::Queue(
       info.Env(), [=] { return tsrun::wait_readable(fds, timeout); },
-      [](Napi::Env env, const std::vector<bool> &ready) -> Napi::Value {
-        Napi::Array out = Napi::Array::New(env, ready.size());
-        for (uint32_t i = 0; i < ready.size(); i++) out.Set(i, Napi::Boolean::New(env, ready[i]));
-        return out;
-      });
+      [](Napi::Env env, const std::vector<bool> &ready) -> Napi::Value { return bool_array(env, ready); });
 }
 
 Napi::Value NotifyBind(const Napi::CallbackInfo &info) {

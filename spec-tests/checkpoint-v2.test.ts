@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { hostLayout } from '../src/cgroups/hierarchy.js';
 import { makeBundle, processLives, sideBySide, skipUnlessRoot, sleep, uniqueId, type Runtime } from '../test/integration/harness.js';
-import { background, CRIU as criuOnPath, descendants, freePort, within } from '../test/integration/criu-harness.js';
+import { background, CRIU as criuOnPath, descendants, freePort, statusFdByte, within } from '../test/integration/criu-harness.js';
 
 const layout = (() => {
   try {
@@ -353,27 +353,13 @@ describe('checkpoint and restore on cgroup v2 (runtime.md "Lifecycle", config-li
       const cg = cgroupOf(rt.state(id).pid as number);
       const before = await countAtLeast(rt, id, 10);
       const port = await freePort();
-      // --status-fd: the write end of a fifo (runc wants O_WRONLY); one \0 once the page server listens.
-      const fifo = path.join(dir, 'status');
-      assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
-      const statusR = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      const statusW = fs.openSync(fifo, fs.constants.O_WRONLY);
-      const cp = background(rt, ['checkpoint', '--lazy-pages', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3', '--image-path', images, '--work-path', work, id], { fds: [statusW] });
-      fs.closeSync(statusW);
-      const status = Buffer.alloc(2);
-      let got = 0;
-      for (let i = 0; i < 2400 && got === 0; i++) {
-        try {
-          got = fs.readSync(statusR, status, 0, 2, null);
-          if (got === 0) break; // closed without a byte
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-          await sleep(50);
-        }
-      }
-      fs.closeSync(statusR);
-      steps.statusByte = got === 1 ? status[0] : `${got} bytes`;
-      assert.equal(got, 1, `${name}: no status byte from the checkpoint\n${logTail(work, 'dump.log')}`);
+      // --status-fd: one \0 once the page server listens.
+      let cp!: ReturnType<typeof background>;
+      const status = await statusFdByte(dir, 2400, (fd) => {
+        cp = background(rt, ['checkpoint', '--lazy-pages', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3', '--image-path', images, '--work-path', work, id], { fds: [fd] });
+      });
+      steps.statusByte = status.length === 1 ? status[0] : `${status.length} bytes`;
+      assert.equal(status.length, 1, `${name}: no status byte from the checkpoint\n${logTail(work, 'dump.log')}`);
       steps.imagesFirst = fs.existsSync(path.join(images, 'inventory.img'));
       // The memory stays with the page server: no pages image holds it.
       steps.memoryNotInImages = !fs.readdirSync(images).some((f) => /^pages-.*\.img$/.test(f) && fs.statSync(path.join(images, f)).size > 64 * 4096);

@@ -12,7 +12,7 @@ import path from 'node:path';
 import { makeBundle, processLives, sideBySide, sleep, uniqueId } from './harness.js';
 import {
   background, cgroupDirs, cgroupsNamed, count, countAtLeast, COUNTER, criu, CRIU, criuMountsUnder, descendants, detached, freePort,
-  frozenProbe, isFrozen, pidOf, type Rt, scratchDir, skip, startReceiver, within,
+  frozenProbe, isFrozen, pidOf, type Rt, scratchDir, skip, startReceiver, statusFdByte, within,
 } from './criu-harness.js';
 
 /**
@@ -282,26 +282,12 @@ describe('checkpoint and restore', { skip }, () => {
       assert.equal(detached(rt, ['run', '-d', '--bundle', bundle, id]).code, 0);
       const before = await countAtLeast(rt, id, 10);
       const port = await freePort();
-      // --status-fd: the write end of a fifo (runc wants O_WRONLY); one \0 once the page server listens.
-      const fifo = path.join(dir, 'status');
-      spawnSync('mkfifo', [fifo]);
-      const statusR = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
-      const statusW = fs.openSync(fifo, fs.constants.O_WRONLY);
-      const cp = background(rt, ['checkpoint', '--lazy-pages', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3', '--image-path', images, '--work-path', work, id], { fds: [statusW] });
-      fs.closeSync(statusW);
-      const status = Buffer.alloc(2);
-      let got = 0;
-      for (let i = 0; i < 600 && got === 0; i++) {
-        try {
-          got = fs.readSync(statusR, status, 0, 2, null);
-          if (got === 0) break; // closed without a byte
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
-          await sleep(50);
-        }
-      }
-      fs.closeSync(statusR);
-      assert.equal(got, 1, `${name}: no status byte from the checkpoint`);
+      // --status-fd: one \0 once the page server listens.
+      let cp!: ReturnType<typeof background>;
+      const status = await statusFdByte(dir, 600, (fd) => {
+        cp = background(rt, ['checkpoint', '--lazy-pages', '--page-server', `127.0.0.1:${port}`, '--status-fd', '3', '--image-path', images, '--work-path', work, id], { fds: [fd] });
+      });
+      assert.equal(status.length, 1, `${name}: no status byte from the checkpoint`);
       assert.equal(status[0], 0, `${name}: the status byte is not \\0`);
       assert.ok(fs.existsSync(path.join(images, 'inventory.img')), `${name}: the images are written before the pages move`);
       assert.ok(!fs.readdirSync(images).some((f) => /^pages-.*\.img$/.test(f) && fs.statSync(path.join(images, f)).size > 64 * 4096), `${name}: the memory went to the images, not lazily`);

@@ -153,3 +153,34 @@ export async function freePort(): Promise<number> {
   });
 }
 
+
+/**
+ * checkpoint --status-fd, as runc takes it: a fifo whose write end goes to the
+ * checkpoint as fd 3 (runc wants O_WRONLY); cp runs it. Resolves to what came
+ * back: the bytes read before the fifo closed or tries × 50 ms passed (CRIU
+ * writes one \0 once its page server listens).
+ */
+export async function statusFdByte(dir: string, tries: number, cp: (statusFd: number) => void): Promise<Buffer> {
+  const fifo = path.join(dir, 'status');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  const statusR = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  const statusW = fs.openSync(fifo, fs.constants.O_WRONLY);
+  cp(statusW);
+  fs.closeSync(statusW);
+  const status = Buffer.alloc(2);
+  let got = 0;
+  try {
+    for (let i = 0; i < tries && got === 0; i++) {
+      try {
+        got = fs.readSync(statusR, status, 0, 2, null);
+        if (got === 0) break; // closed without a byte
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EAGAIN') throw e;
+        await sleep(50);
+      }
+    }
+  } finally {
+    fs.closeSync(statusR);
+  }
+  return status.subarray(0, got);
+}
