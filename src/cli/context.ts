@@ -108,6 +108,24 @@ export function reportError(e: unknown, log: Logger, debug: boolean): void {
  */
 export const RUNC_PARSING = { 'boolean-negation': false, 'short-option-groups': false } as const;
 
+/**
+ * Go's flag package takes `-` as a flag's value (`update -r -`: stdin), and
+ * yargs-parser does not when it reads a flag as a long one (RUNC_PARSING):
+ * so a lone `-` after a flag is joined to it (`-r=-`). No runc command takes
+ * `-` as an operand. Nothing after `--` is touched.
+ */
+export function joinDashValues(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '--') return out.concat(args.slice(i));
+    const prev = out[out.length - 1];
+    if (a === '-' && prev !== undefined && /^--?[^-=][^=]*$/.test(prev)) out[out.length - 1] = `${prev}=-`;
+    else out.push(a);
+  }
+  return out;
+}
+
 /** The flags (global ones and options') that take the next argument as their value. */
 function valueFlags(options: Record<string, Options> = {}): Set<string> {
   const takesValue = new Set<string>();

@@ -3,7 +3,7 @@ import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
-import { commandName, GLOBAL_OPTIONS, RUNC_PARSING } from './context.js';
+import { commandName, GLOBAL_OPTIONS, joinDashValues, RUNC_PARSING } from './context.js';
 import { checkCommand } from './check.js';
 import { checkpointCommand } from './checkpoint.js';
 import { createCommand } from './create.js';
@@ -28,7 +28,7 @@ import { VERSION_TEXT } from './version.js';
 
 /** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
-  const args = endPsFlags(endExecFlags(hideBin(argv)));
+  const args = joinDashValues(endPsFlags(endExecFlags(hideBin(argv))));
   // Only tsrun's own --debug, not one in exec's command after `--`.
   const end = args.indexOf('--');
   if ((end < 0 ? args : args.slice(0, end)).includes('--debug')) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');

@@ -23,3 +23,12 @@ test('commandName: the first argument that is not a global flag or its value', (
   ];
   for (const [args, want] of cases) assert.equal(commandName(args), want, args.join(' '));
 });
+
+test('a lone - after a flag is its value, as Go reads it (update -r -), and nothing after -- is touched', async () => {
+  const { joinDashValues } = await import('../../../src/cli/context.js');
+  assert.deepEqual(joinDashValues(['update', '-r', '-', 'c1']), ['update', '-r=-', 'c1']);
+  assert.deepEqual(joinDashValues(['update', '--resources', '-', 'c1']), ['update', '--resources=-', 'c1']);
+  assert.deepEqual(joinDashValues(['update', '--resources=x', '-', 'c1']), ['update', '--resources=x', '-', 'c1']);
+  assert.deepEqual(joinDashValues(['exec', 'c1', '--', 'sh', '-c', '-']), ['exec', 'c1', '--', 'sh', '-c', '-']);
+  assert.deepEqual(joinDashValues(['-', 'x']), ['-', 'x']);
+});
