@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { hostLayout } from '../src/cgroups/hierarchy.js';
 import { makeBundle, processLives, sideBySide, skipUnlessRoot, sleep, uniqueId, type Runtime } from '../test/integration/harness.js';
-import { background, CRIU as criuOnPath, descendants, freePort, statusFdByte, within } from '../test/integration/criu-harness.js';
+import { background, count as countNow, CRIU as criuOnPath, descendants, freePort, statusFdByte, within } from '../test/integration/criu-harness.js';
 
 const layout = (() => {
   try {
@@ -86,11 +86,7 @@ describe('checkpoint and restore on cgroup v2 (runtime.md "Lifecycle", config-li
     return dir;
   }
 
-  function count(rt: Runtime, id: string): number {
-    const r = rt.run(['exec', id, 'cat', '/tmp/count'], { timeout: 120_000 });
-    assert.equal(r.code, 0, `exec in ${id}: ${r.stderr}`);
-    return Number(r.stdout.trim());
-  }
+  const count = (rt: Runtime, id: string): number => countNow(rt, id, 120_000);
 
   async function countAtLeast(rt: Runtime, id: string, n: number): Promise<number> {
     for (let i = 0; i < 300; i++) {

@@ -46,10 +46,13 @@ describe('containerd (ctr, runc shim) checkpoint and restore with --runc-binary 
   const ctr = (args: string[]) => run(which('ctr')!, ['--address', address, '--namespace', NAMESPACE, ...args]);
   const runOpts = (bin: string, name: string) => ['--runtime', 'io.containerd.runc.v2', '--runc-binary', bin, '--cgroup', `/${CGROUP_PARENT}/${name}`];
   const status = (name: string) => taskStatus(ctr(['task', 'ls']).stdout, name);
+  // Read again when empty: the shell's `>` truncates before it writes.
   const count = (name: string): number => {
-    const r = ctr(['task', 'exec', '--exec-id', `count-${++execs}`, name, 'cat', '/dev/shm/count']);
-    assert.equal(r.code, 0, `${name}: ctr task exec: ${r.stderr}`);
-    return Number(r.stdout.trim());
+    for (let i = 0; ; i++) {
+      const r = ctr(['task', 'exec', '--exec-id', `count-${++execs}`, name, 'cat', '/dev/shm/count']);
+      assert.equal(r.code, 0, `${name}: ctr task exec: ${r.stderr}`);
+      if (r.stdout.trim() !== '' || i === 20) return Number(r.stdout.trim());
+    }
   };
   const countAtLeast = async (name: string, n: number): Promise<number> => {
     let c = 0;

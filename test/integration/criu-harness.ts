@@ -36,11 +36,17 @@ export function criu(rt: Rt, args: string[]): Result {
   return rt.run(['--criu', CRIU!, ...args], { timeout: 60_000 });
 }
 
-/** The counter the container keeps in a shell variable, as it last wrote it to its tmpfs. */
-export function count(rt: Rt, id: string): number {
-  const r = rt.run(['exec', id, 'cat', '/tmp/count']);
-  assert.equal(r.code, 0, `exec in ${id}: ${r.stderr}`);
-  return Number(r.stdout.trim());
+/**
+ * The counter the container keeps in a shell variable, as it last wrote it to
+ * its tmpfs. The shell's `>` truncates before it writes, so a read can land in
+ * between and find the file empty: read again then (timeout: each exec's).
+ */
+export function count(rt: Rt, id: string, timeout?: number): number {
+  for (let i = 0; ; i++) {
+    const r = rt.run(['exec', id, 'cat', '/tmp/count'], timeout === undefined ? {} : { timeout });
+    assert.equal(r.code, 0, `exec in ${id}: ${r.stderr}`);
+    if (r.stdout.trim() !== '' || i === 20) return Number(r.stdout.trim());
+  }
 }
 
 export async function countAtLeast(rt: Rt, id: string, n: number): Promise<number> {
