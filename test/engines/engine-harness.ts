@@ -86,7 +86,11 @@ export class Workspace {
   async startDaemon(name: string, cmd: string, args: string[], ready: () => boolean, timeoutMs = 30_000): Promise<void> {
     const log = this.path(`${name}.log`);
     const fd = fs.openSync(log, 'a');
-    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true });
+    // Its temp dirs (containerd's ctrd-checkpoint* hold CRIU images, and are
+    // not always removed) go under the workspace, which cleanup removes.
+    const tmp = this.path('tmp');
+    fs.mkdirSync(tmp, { recursive: true });
+    const child = spawn(cmd, args, { stdio: ['ignore', fd, fd], detached: true, env: { ...process.env, TMPDIR: tmp } });
     fs.closeSync(fd);
     this.daemons.push({ name, child, log });
     const end = Date.now() + timeoutMs;
