@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { hostLayout } from '../src/cgroups/hierarchy.js';
 import { makeBundle, processLives, sideBySide, skipUnlessRoot, sleep, uniqueId, type Runtime } from '../test/integration/harness.js';
-import { background, count as countNow, CRIU as criuOnPath, descendants, freePort, statusFdByte, within } from '../test/integration/criu-harness.js';
+import { background, count as countNow, tcpPairBundle, CRIU as criuOnPath, descendants, freePort, statusFdByte, within } from '../test/integration/criu-harness.js';
 
 const layout = (() => {
   try {
@@ -258,21 +258,8 @@ describe('checkpoint and restore on cgroup v2 (runtime.md "Lifecycle", config-li
   const logTail = (dir: string, file: string) => readOr(path.join(dir, file)).split('\n').filter((l) => /Error|Warn/.test(l)).slice(-8).join('\n');
 
   test('--tcp-established: a TCP connection between two processes of the container survives checkpoint and restore', async (t) => {
-    // A server and a client on 127.0.0.1 in the container's own network namespace; the
-    // client sends a line each time /tmp/go-N appears, the server appends what it reads.
     // Broken by the checkpoint, the client's nc would end and line-2 never arrive.
-    const script = [
-      'ip link set lo up',
-      // busybox nc ends at EOF on its stdin: the server's never comes.
-      'sleep 100000 | nc -l -p 7777 > /tmp/received &',
-      'sleep 0.3',
-      '(n=0; while true; do n=$((n+1)); while [ ! -e /tmp/go-$n ]; do sleep 0.05; done; echo line-$n; done) | nc 127.0.0.1 7777 &',
-      'wait',
-    ].join('\n');
-    const caps = ['CAP_NET_ADMIN'];
-    const tcpBundle = makeBundle(['/bin/sh', '-c', script], (c) => {
-      c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
-    });
+    const tcpBundle = tcpPairBundle();
     const seen = [];
     let runcUnreachable = false;
     for (const [name, rt] of runtimes()) {

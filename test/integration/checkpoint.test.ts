@@ -12,7 +12,7 @@ import path from 'node:path';
 import { makeBundle, processLives, sideBySide, sleep, uniqueId } from './harness.js';
 import {
   background, cgroupDirs, cgroupsNamed, count, countAtLeast, COUNTER, criu, CRIU, criuMountsUnder, descendants, detached, freePort,
-  frozenProbe, isFrozen, pidOf, type Rt, scratchDir, skip, startReceiver, statusFdByte, within,
+  frozenProbe, isFrozen, pidOf, type Rt, scratchDir, skip, startReceiver, statusFdByte, tcpPairBundle, within,
 } from './criu-harness.js';
 
 /**
@@ -181,20 +181,7 @@ describe('checkpoint and restore', { skip }, () => {
   });
 
   test('--tcp-established: a TCP connection between two processes of the container survives', async (t) => {
-    // A server and a client on 127.0.0.1 in the container's own network namespace; the
-    // client sends a line each time /tmp/go-N appears, the server appends what it reads.
-    const script = [
-      'ip link set lo up',
-      // busybox nc ends at EOF on its stdin: the server's never comes.
-      'sleep 100000 | nc -l -p 7777 > /tmp/received &',
-      'sleep 0.3',
-      '(n=0; while true; do n=$((n+1)); while [ ! -e /tmp/go-$n ]; do sleep 0.05; done; echo line-$n; done) | nc 127.0.0.1 7777 &',
-      'wait',
-    ].join('\n');
-    const caps = ['CAP_NET_ADMIN'];
-    const bundle = makeBundle(['/bin/sh', '-c', script], (c) => {
-      c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
-    });
+    const bundle = tcpPairBundle();
     const unsupported: string[] = [];
     for (const [name, rt] of runtimes()) {
       const images = path.join(scratchDir(sbs.dirs, `tcp-${name}`), 'images');

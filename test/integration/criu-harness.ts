@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { cgroupsOf } from './fuzz-leaks.js';
-import { repoRoot, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
+import { makeBundle, repoRoot, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
 
 /** The criu both runtimes are given; the tests need one that passes `criu check`. */
 export function findCriu(): string | undefined {
@@ -189,4 +189,24 @@ export async function statusFdByte(dir: string, tries: number, cp: (statusFd: nu
     fs.closeSync(statusR);
   }
   return status.subarray(0, got);
+}
+
+/**
+ * A bundle with a server and a client on 127.0.0.1 in the container's own
+ * network namespace: the client sends line-N each time /tmp/go-N appears, the
+ * server appends what it reads to /tmp/received.
+ */
+export function tcpPairBundle(): string {
+  const script = [
+    'ip link set lo up',
+    // busybox nc ends at EOF on its stdin: the server's never comes.
+    'sleep 100000 | nc -l -p 7777 > /tmp/received &',
+    'sleep 0.3',
+    '(n=0; while true; do n=$((n+1)); while [ ! -e /tmp/go-$n ]; do sleep 0.05; done; echo line-$n; done) | nc 127.0.0.1 7777 &',
+    'wait',
+  ].join('\n');
+  const caps = ['CAP_NET_ADMIN'];
+  return makeBundle(['/bin/sh', '-c', script], (c) => {
+    c.process.capabilities = { bounding: caps, effective: caps, permitted: caps };
+  });
 }
