@@ -32,14 +32,10 @@ const trueBundle = bundle('true', ['true']);
 const sleepBundle = bundle('sleep', ['sleep', '1000000']);
 const state = stateRoots(RUNTIMES);
 const roots = state.roots;
-// What node itself costs to start from a user-land snapshot, as tsrun does
-// (bin/tsrun; dist/tsrun.blob): one that holds nothing of tsrun's. Node reads
-// the whole blob and deserializes node's heap from it instead of from the
-// snapshot built into its binary.
-const emptyEntry = path.join(work, 'empty-snapshot.js');
-fs.writeFileSync(emptyEntry, "require('node:v8').startupSnapshot.setDeserializeMainFunction(() => {});\n");
-const emptyBlob = path.join(work, 'empty.blob');
-if (spawnSync(node, ['--snapshot-blob', emptyBlob, '--build-snapshot', emptyEntry], { env: {} }).status !== 0) throw new Error('cannot build an empty snapshot');
+// What node itself costs to run a main script, as tsrun does (bin/tsrun runs
+// node on a launch file, dist/<bundle>-launch.cjs): an empty one.
+const emptyScript = path.join(work, 'empty.cjs');
+fs.writeFileSync(emptyScript, '');
 const time = commandTimer(path.join(work, 'stderr'));
 const rt = (r: Runtime, ...args: string[]): [string, string[]] => [bin(r), ['--root', roots[r], ...args]];
 const quiet = (r: Runtime, ...args: string[]) => spawnSync(...rt(r, ...args), { env: benchEnv, stdio: 'ignore' });
@@ -70,12 +66,12 @@ const samples = Object.fromEntries(
   (['version', 'state', 'list', 'kill', 'start', 'delete', 'run', 'lifecycle'] as Row[]).map((k) => [k, { tsrun: [] as number[], runc: [] as number[] }]),
 ) as Record<Row, Record<Runtime, number[]>>;
 const floor: number[] = [];
-const snapshotFloor: number[] = [];
+const scriptFloor: number[] = [];
 
 for (let i = 0; i < iterations; i++) {
   for (const r of RUNTIMES) {
     floor.push(time(node, ['-e', '0']));
-    snapshotFloor.push(time(node, ['--snapshot-blob', emptyBlob]));
+    scriptFloor.push(time(node, [emptyScript]));
     samples.version[r].push(time(bin(r), ['--version']));
     samples.state[r].push(time(...rt(r, 'state', 'created')));
     samples.list[r].push(time(...rt(r, 'list')));
@@ -147,7 +143,7 @@ const goals: Record<Row, [string, string, number]> = {
 const fmt = (x: number, w = 8) => x.toFixed(1).padStart(w);
 const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`tsrun start-up bench: ${iterations} iterations, medians in ms; ${os.cpus().length} CPUs, load average ${load}, node ${process.version}, kernel ${os.release()}`);
-console.log(`floor (node -e 0, same run): ${f.toFixed(1)} ms; node from an empty user-land snapshot: ${median(snapshotFloor).toFixed(1)} ms; ${state.where}`);
+console.log(`floor (node -e 0, same run): ${f.toFixed(1)} ms; node running an empty script: ${median(scriptFloor).toFixed(1)} ms; ${state.where}`);
 console.log('');
 console.log(`| command | tsrun | runc | floor | tsrun − floor | tsrun/runc | goal | ≤ goal |`);
 console.log(`|---|---:|---:|---:|---:|---:|---|---|`);

@@ -10,6 +10,7 @@
 
 #include "cgroup_bpf.h"
 #include "cgroup_event.h"
+#include "cgroup_warm.h"
 #include "channel.h"
 #include "notify.h"
 #include "process.h"
@@ -391,6 +392,19 @@ Napi::Value CgroupEventfd(const Napi::CallbackInfo &info) {
   });
 }
 
+Napi::Value CgroupWarmStart(const Napi::CallbackInfo &info) {
+  if (!info[0].IsString()) throw Napi::TypeError::New(info.Env(), "procsPath must be a string");
+  int interval = int_arg(info, 1, "intervalMs");
+  int cap = int_arg(info, 2, "capMs");
+  if (interval <= 0 || cap < 0) throw Napi::RangeError::New(info.Env(), "intervalMs must be > 0 and capMs >= 0");
+  return Napi::Boolean::New(info.Env(), tsrun::cgroup_warm_start(info[0].As<Napi::String>().Utf8Value(), interval, cap));
+}
+
+Napi::Value CgroupWarmStop(const Napi::CallbackInfo &info) {
+  tsrun::cgroup_warm_stop();
+  return info.Env().Undefined();
+}
+
 // Runs body on a libuv pool thread (it may block); a SysError rejects with to_js.
 template <typename R>
 class PoolCall : public Napi::AsyncWorker {
@@ -489,6 +503,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("sendFdToUnixSocket", Napi::Function::New(env, SendFdToUnixSocket));
   exports.Set("attachDeviceProgram", Napi::Function::New(env, AttachDeviceProgram));
   exports.Set("cgroupEventfd", Napi::Function::New(env, CgroupEventfd));
+  exports.Set("cgroupWarmStart", Napi::Function::New(env, CgroupWarmStart));
+  exports.Set("cgroupWarmStop", Napi::Function::New(env, CgroupWarmStop));
   exports.Set("notifyBind", Napi::Function::New(env, NotifyBind));
   exports.Set("notifyRecvReady", Napi::Function::New(env, NotifyRecvReady));
   exports.Set("notifyConnect", Napi::Function::New(env, NotifyConnect));

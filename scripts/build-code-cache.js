@@ -1,6 +1,11 @@
-// Writes the V8 code caches that src/code-cache.ts loads: for the CLI bundle
-// (as loaded) and for the config validator, warmed by validating the default
+// Writes the V8 code caches that src/code-cache.ts loads: for the CLI's
+// bundles, the whole one and the lean entries' (scripts/bundle.js; as they
+// load), and for the config validator, warmed by validating the default
 // `tsrun spec` config so that its functions are compiled into the cache too.
+// The create bundle's cache holds every function compiled (src/code-cache.ts,
+// compileEagerly): a create calls most of them, and compiling them lazily cost
+// each create about 5 ms of CPU; the lifecycle bundle's commands call few, and
+// reading a cache of all of its functions cost them as much as it saved.
 // Run after scripts/bundle.js, with the node that will run tsrun (npm ci does).
 // It also records that node's absolute path in dist/node-path: bin/tsrun runs
 // that node (the one these caches fit), not whichever `node` the caller's PATH has.
@@ -14,7 +19,8 @@ const { defaultConfig } = await import(path.join(dist, 'src', 'spec', 'defaults.
 const { validatorPath } = await import(path.join(dist, 'src', 'spec', 'validate.js'));
 
 const sizes = {
-  'tsrun.cjs': writeCodeCache(path.join(dist, 'tsrun.cjs')),
+  ...Object.fromEntries(['tsrun.cjs', 'tsrun-fast.cjs'].map((f) => [f, writeCodeCache(path.join(dist, f))])),
+  'tsrun-create.cjs': writeCodeCache(path.join(dist, 'tsrun-create.cjs'), undefined, { eager: true }),
   'config-validator.cjs': writeCodeCache(validatorPath(), (validate) => {
     for (const rootless of [false, true]) if (!validate(defaultConfig({ rootless }))) throw new Error('the default spec does not validate');
   }),

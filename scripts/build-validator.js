@@ -9,15 +9,19 @@ import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const distSpec = new URL('../dist/src/spec/', import.meta.url);
 const { ConfigSchema } = await import(new URL('schema.js', distSpec).href);
+const { hoistRepeated } = await import(new URL('schema-hoist.js', distSpec).href);
 
+// The schema with its repeated parts written once (src/spec/schema-hoist.ts);
+// inlineRefs: false keeps ajv from copying them back in.
 const ajv = new Ajv({
+  inlineRefs: false,
   allErrors: true,
   verbose: true, // errors carry data/parentSchema: validate.ts reports what was found and what is allowed
   strict: true, // TypeBox keeps its metadata in symbol keys, so its output is strict-clean
   validateFormats: false,
   code: { source: true, esm: false },
 });
-const validate = ajv.compile(ConfigSchema);
+const validate = ajv.compile(hoistRepeated(ConfigSchema));
 const out = fileURLToPath(new URL('config-validator.cjs', distSpec));
 // The ajv runtime helpers the code requires (ucs2length) go into the file:
 // resolving a require through node_modules cost each create a few ms, for a

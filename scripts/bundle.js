@@ -1,27 +1,32 @@
-// Bundles the compiled CLI into one CommonJS file, dist/tsrun.cjs, and the
-// launcher bin/tsrun runs, dist/tsrun-launch.cjs, which loads the bundle with
-// its V8 code cache (scripts/build-code-cache.js; src/code-cache.ts); and the
-// same CLI as the entry of the start-up snapshot, dist/tsrun-snapshot.cjs
-// (src/cli/snapshot.ts; scripts/build-snapshot.js), and the lifecycle
-// commands' smaller one, dist/tsrun-fast-snapshot.cjs (src/cli/fast-main.ts). One file
-// instead of ~100 modules halves start-up; CommonJS, because node 20 can give
-// a code cache only to a script. The addon and the generated validator stay
-// separate and are loaded by path.
+// Bundles the compiled CLI into CommonJS files node loads with their V8 code
+// caches (scripts/build-code-cache.js; src/code-cache.ts): the whole CLI,
+// dist/tsrun.cjs (src/cli/main.ts), and two lean entries without yargs,
+// dist/tsrun-fast.cjs for the lifecycle commands (src/cli/fast-main.ts) and
+// dist/tsrun-create.cjs for create, run and exec (src/cli/create-main.ts); and for
+// each, the tiny main script bin/tsrun runs, dist/<name>-launch.cjs
+// (src/cli/launch.ts), which loads it. One file instead of ~100 modules
+// halves start-up; CommonJS, because node 20 can give a code cache only to a
+// script. The addon and the generated validator stay separate and are loaded
+// by path.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 
 const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' };
 
-// The CLI's options, for the bundle the code-cache path loads and for the
-// snapshot's entry (src/cli/snapshot.ts; scripts/build-snapshot.js).
+// The options of the CLI's bundles.
 const cliOptions = {
   ...common,
-  // The sources are ES modules: their import.meta.url is this file's URL.
+  // The sources are ES modules: their import.meta.url is this file's URL,
+  // made when first asked for (yargs asks; src/core/package-root.ts takes
+  // __filename instead).
   // yargs' platform shim reads process.stdout.columns when it loads, which
   // makes process.stdout (node loads tty or net for it: ~8 ms) at every start,
   // for a value only its default wrap uses; main.ts sets the wrap itself.
-  define: { 'import.meta.url': '__tsrunFileUrl', 'process.stdout.columns': 'undefined' },
-  banner: { js: "var __tsrunFileUrl = require('node:url').pathToFileURL(__filename).href;" },
+  define: { 'import.meta.url': '__tsrunImportMeta.url', 'process.stdout.columns': 'undefined' },
+  banner: { js: "var __tsrunImportMeta = { get url() { return require('node:url').pathToFileURL(__filename).href; } };" },
+  // Smaller files to read and keep as source (names kept, for --debug's stacks).
+  minifyWhitespace: true,
+  minifySyntax: true,
   // yargs wants two functions of node's assert, whose loading costs more than they do (src/cli/yargs-assert.ts).
   // The ESM cliui wraps help mid-word: ours wraps at spaces (src/cli/cliui.ts).
   alias: {
@@ -33,58 +38,53 @@ const cliOptions = {
   },
 };
 
-// What the snapshot's modules may read from the environment while they load
-// (that value is then the build's, for every start): yargs-parser's minimum
-// node version check only.
-const SNAPSHOT_LOAD_ENV = ['YARGS_MIN_NODE_VERSION'];
-// Around the snapshot entry: every variable read while the bundle loads is
-// recorded, and the build stops on one not listed above.
-const snapshotEnvGuard = {
-  banner:
-    'var __tsrunEnv = process.env, __tsrunEnvRead = new Set();\n' +
-    'process.env = new Proxy(__tsrunEnv, { get(t, k) { if (typeof k === "string") __tsrunEnvRead.add(k); return Reflect.get(t, k); } });',
-  footer:
-    'process.env = __tsrunEnv;\n' +
-    `for (const k of __tsrunEnvRead) if (!${JSON.stringify(SNAPSHOT_LOAD_ENV)}.includes(k)) ` +
-    'throw new Error(`tsrun-snapshot.cjs reads $${k} while it loads: the snapshot would keep the build\'s value; read it at first use`);',
+// Each bundle, its entry, and what it must not hold: the lean ones are small because they hold none of these.
+const YARGS = /node_modules\/(yargs|yargs-parser)\//;
+const bundles = {
+  'dist/tsrun.cjs': { entry: 'dist/src/cli/main.js', without: [] },
+  'dist/tsrun-fast.cjs': {
+    entry: 'dist/src/cli/fast-main.js',
+    without: [YARGS, /node_modules\/(ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/, /dist\/src\/runtime\/(create|plan|seccomp|exec|check)\.js$/],
+  },
+  'dist/tsrun-create.cjs': { entry: 'dist/src/cli/create-main.js', without: [YARGS, /node_modules\/protobufjs\//] },
 };
-
-await build({ ...cliOptions, entryPoints: ['dist/src/cli/main.js'], outfile: 'dist/tsrun.cjs' });
-// The two snapshot entries: the whole CLI (dist/tsrun.blob), and the lifecycle
-// commands' (dist/tsrun-fast.blob; src/cli/fast-main.ts).
-const snapshotEntries = { 'dist/tsrun-snapshot.cjs': 'dist/src/cli/snapshot.js', 'dist/tsrun-fast-snapshot.cjs': 'dist/src/cli/fast-snapshot.js' };
-// What the lifecycle commands' bundle must not hold: it is small because it holds none of these.
-const NOT_IN_FAST = [/node_modules\/(yargs|yargs-parser|ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/, /dist\/src\/runtime\/(create|plan|seccomp|exec|check)\.js$/];
-for (const [outfile, entry] of Object.entries(snapshotEntries)) {
-  const built = await build({
-    ...cliOptions,
-    entryPoints: [entry],
-    outfile,
-    metafile: true,
-    banner: { js: `${cliOptions.banner.js}\n${snapshotEnvGuard.banner}` },
-    footer: { js: snapshotEnvGuard.footer },
-  });
-  if (outfile !== 'dist/tsrun-fast-snapshot.cjs') continue;
-  const inputs = Object.keys(built.metafile.inputs);
-  const held = inputs.filter((f) => NOT_IN_FAST.some((r) => r.test(f)));
-  if (held.length) throw new Error(`bundle.js: ${outfile} holds ${held.join(', ')}: the lifecycle commands' entry (src/cli/fast-main.ts) must not import them`);
+for (const [outfile, { entry, without }] of Object.entries(bundles)) {
+  const built = await build({ ...cliOptions, entryPoints: [entry], outfile, metafile: true });
+  const held = Object.keys(built.metafile.inputs).filter((f) => without.some((r) => r.test(f)));
+  if (held.length) throw new Error(`bundle.js: ${outfile} holds ${held.join(', ')}: its entry (${entry}) must not import them`);
+  await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: outfile.replace(/\.cjs$/, '-launch.cjs') });
 }
-await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: 'dist/tsrun-launch.cjs' });
 // The systemd driver's D-Bus worker (src/cgroups/systemd-bus.ts) with its D-Bus
 // library: a file of its own, loaded only when --systemd-cgroup is used.
 await build({ ...common, entryPoints: ['dist/src/cgroups/systemd-bus-worker.js'], outfile: 'dist/systemd-bus-worker.cjs' });
 
 // esbuild gives each `import fs from 'node:fs'` its own copy of the module's
-// properties (__toESM): ~70 copies of fs, path and os, several ms of every
-// start. One per builtin is enough, as ES module namespaces are one per module.
-for (const file of ['dist/tsrun.cjs', ...Object.keys(snapshotEntries)]) {
+// properties (__toESM, a getter defined for each): ~70 copies of fs, path and
+// os, several ms of every start. A builtin's namespace is one object per
+// builtin, made at its first import, whose prototype is the builtin itself
+// (its properties read through, none copied) and whose default is the builtin.
+const BUILTIN_NAMESPACE =
+  'var __tsrunBuiltins = new Map();\n' +
+  'var __tsrunBuiltin = (id) => { let ns = __tsrunBuiltins.get(id); if (!ns) { const m = require(id); ns = Object.create(m, { default: { value: m, enumerable: true } }); __tsrunBuiltins.set(id, ns); } return ns; };\n';
+// node:os costs a command about 0.3 ms to load (its binding, its constants),
+// and most lifecycle commands never touch it (kill's signal names, a cgroup's
+// SIGKILL, create's kernel release do): its namespace loads it at the first
+// property read, not when a module that imports it is initialised.
+const LAZY_BUILTINS = ['node:os'];
+const LAZY_NAMESPACE =
+  'var __tsrunLazyBuiltin = (id) => { let m; const load = () => (m ??= require(id)); ' +
+  "return new Proxy({}, { get: (_, k) => (k === 'default' ? load() : load()[k]), has: (_, k) => k in load() }); };\n";
+const launchFiles = Object.keys(bundles).map((f) => f.replace(/\.cjs$/, '-launch.cjs'));
+for (const file of [...Object.keys(bundles), ...launchFiles]) {
   const cli = readFileSync(file, 'utf8');
-  const helper = 'var __toESM = ';
-  if (!cli.includes(helper)) throw new Error(`bundle.js: no ${helper} in ${file}: esbuild's helpers changed`);
-  writeFileSync(
-    file,
-    cli
-      .replace(helper, 'var __tsrunBuiltins = new Map();\nvar __tsrunBuiltin = (id) => __tsrunBuiltins.get(id) ?? __tsrunBuiltins.set(id, __toESM(require(id), 1)).get(id);\n' + helper)
-      .replace(/__toESM\(require\(("(?:node:)?[a-z_/]+")\), 1\)/g, '__tsrunBuiltin($1)'),
-  );
+  const helper = /var __toESM ?=/.exec(cli)?.[0];
+  if (!helper) throw new Error(`bundle.js: no __toESM in ${file}: esbuild's helpers changed`);
+  let out = cli.replace(helper, BUILTIN_NAMESPACE + LAZY_NAMESPACE + helper).replace(/__toESM\(require\(("(?:node:)?[a-z_/]+")\), ?1\)/g, '__tsrunBuiltin($1)');
+  if (/__toESM\(require\("node:/.test(out)) throw new Error(`bundle.js: ${file} still copies a builtin (__toESM(require("node:...")): esbuild's output changed`);
+  for (const id of LAZY_BUILTINS) {
+    // `import os from` (__tsrunBuiltin) and `import { constants } from` (a plain require, read at each use).
+    out = out.replaceAll(`__tsrunBuiltin("${id}")`, `__tsrunLazyBuiltin("${id}")`).replace(new RegExp(`=\\s*require\\("${id}"\\)`, 'g'), `=__tsrunLazyBuiltin("${id}")`);
+    if (out.includes(`require("${id}")`)) throw new Error(`bundle.js: ${file} still requires ${id} where a module is initialised: esbuild's output changed`);
+  }
+  writeFileSync(file, out);
 }

@@ -83,9 +83,6 @@ function commandScript(command: string[], opts: VmOptions): string {
     PATH: `${path.dirname(process.execPath)}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
     HOME: '/root',
     LANG: 'C.UTF-8',
-    // The start-up snapshot was built on the host's CPU; V8 refuses it on the
-    // VM's (TCG) CPU, which bin/tsrun would say on every call. Skip it quietly.
-    TSRUN_SNAPSHOT: '0',
     ...opts.env,
   };
   const exports = Object.entries(env).map(([k, v]) => `export ${k}=${shQuote(v)}`);

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-// Made at first use, not when the module loads: tsrun's start-up snapshot (src/cli/snapshot.ts) cannot hold a SharedArrayBuffer.
+// Made at first use, not when the module loads: most commands never wait.
 let sleeper: Int32Array | undefined;
 export const sleepMs = (ms: number) => Atomics.wait((sleeper ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, ms);
 
@@ -30,33 +30,42 @@ export function writeValue(file: string, value: string): void {
  * empty parent removed meanwhile by a delete) retries.
  */
 export function mkdirs(dir: string): string[] {
-  // Usually only the leaf is missing: one mkdir, no stats.
-  try {
-    fs.mkdirSync(dir, 0o755);
-    return [dir];
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST') return [];
-    if (code !== 'ENOENT') throw e;
-  }
   // What an attempt made stays ours if a later one finds it still there.
   const created = new Set<string>();
   for (let attempt = 0; ; attempt++) {
-    const missing: string[] = [];
-    for (let d = dir; !fs.existsSync(d); d = path.dirname(d)) missing.unshift(d);
     try {
-      for (const d of missing) {
-        try {
-          fs.mkdirSync(d, 0o755);
-          created.add(d);
-        } catch (e) {
-          if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-        }
-      }
-      return [...created].filter((d) => fs.existsSync(d)).sort((a, b) => a.length - b.length);
+      makeDir(dir, created);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || attempt >= 20) throw e;
+      continue;
     }
+    // A first attempt's directories are all there: the last one made is in each of the others.
+    return attempt === 0 ? [...created] : [...created].filter((d) => fs.existsSync(d)).sort((a, b) => a.length - b.length);
+  }
+}
+
+/**
+ * mkdir of dir, its missing parents first. Usually only the leaf is missing:
+ * one mkdir. Where a parent is missing, the mkdir's ENOENT says so, without a
+ * stat of each level.
+ */
+function makeDir(dir: string, created: Set<string>): void {
+  try {
+    fs.mkdirSync(dir, 0o755);
+    created.add(dir);
+    return;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return;
+    const parent = path.dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    makeDir(parent, created);
+  }
+  try {
+    fs.mkdirSync(dir, 0o755);
+    created.add(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
   }
 }
 
@@ -87,6 +96,14 @@ export function removeDir(dir: string, waitMs = 2000): boolean {
  * processes through a cgroup namespace) goes as a whole, as runc removes it.
  */
 export function removeTree(dir: string, waitMs = 2000): boolean {
+  // Usually there is nothing below: one rmdir, and no listing of the cgroup's
+  // dozens of files. The kernel refuses it (EBUSY) while children or tasks remain.
+  try {
+    fs.rmdirSync(dir);
+    return true;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+  }
   let entries: fs.Dirent[] = [];
   try {
     entries = fs.readdirSync(dir, { withFileTypes: true });

@@ -37,7 +37,7 @@ class WorkerBus implements SystemdBus {
   private readonly signal = new Int32Array(new SharedArrayBuffer(4));
 
   private request(req: BusRequest): string {
-    // worker_threads at first use: only the systemd driver needs it (and a start-up snapshot may not hold it).
+    // worker_threads at first use: only the systemd driver needs it.
     const { MessageChannel, Worker, receiveMessageOnPort } = process.getBuiltinModule('node:worker_threads');
     if (!this.worker) {
       const { port1, port2 } = new MessageChannel();

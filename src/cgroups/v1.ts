@@ -38,15 +38,22 @@ export class V1Cgroup extends Cgroup {
    * cpuset.cpus is slow).
    */
   private fillCpusets(mount: string, dir: string, made: string[]): void {
+    // What each file of the level above holds, read or written just now: the next level's parent is not read again.
+    const above = new Map<string, string>();
     for (const d of ancestorsFrom(mount, dir)) {
       for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-        if (readText(path.join(d, f))?.trim()) continue;
-        const parent = readText(path.join(path.dirname(d), f))?.trim() ?? '';
+        const own = readText(`${d}/${f}`)?.trim();
+        if (own) {
+          above.set(f, own);
+          continue;
+        }
+        const parent = above.get(f) ?? readText(`${path.dirname(d)}/${f}`)?.trim() ?? '';
         try {
-          writeValue(path.join(d, f), parent);
+          writeValue(`${d}/${f}`, parent);
         } catch (e) {
           throw new CgroupOpError(`cannot copy ${f} ("${parent}") from the parent into ${d}: ${describe(e)}`);
         }
+        above.set(f, parent);
       }
       if (d !== dir && made.includes(d)) writeValue(path.join(d, 'cgroup.clone_children'), '1');
     }

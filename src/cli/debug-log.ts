@@ -67,11 +67,6 @@ function createDebug(namespace: string): Debugger {
   }) as Debugger;
 }
 
-/** Drops what was read from DEBUG, to read it again at the next message (a start from tsrun's snapshot: src/cli/snapshot.ts). */
-export function forgetDebugSettings(): void {
-  matcher = undefined;
-}
-
 /** Turns on these namespaces (DEBUG's syntax), as debug.enable does. */
 createDebug.enable = (namespaces: string): void => {
   process.env.DEBUG = namespaces;

@@ -1,4 +1,4 @@
-// The command lines engines run most (create, run, state, start, kill,
+// The command lines engines run most (create, run, exec, state, start, kill,
 // delete, list, pause, resume, and --version), in their plain forms, read
 // without yargs: building its parser
 // costs ~15-20 ms of each tsrun start. Anything else, or anything unusual in
@@ -58,6 +58,8 @@ function commandArgs(name: string, rest: string[]): Record<string, unknown> | un
     case 'create':
     case 'run':
       return createArgs(name, rest);
+    case 'exec':
+      return execArgs(rest);
     default:
       return undefined;
   }
@@ -71,15 +73,39 @@ const CREATE_BOOLEANS: Record<string, string> = { '--no-pivot': 'noPivot', '--no
 const RUN_BOOLEANS: Record<string, string> = { '--detach': 'detach', '-d': 'detach', '--keep': 'keep', '--no-subreaper': 'noSubreaper' };
 
 /**
- * The plain create or run line: the flags above, in any order, and one id
- * (anywhere among them, as yargs takes it). Any other flag, a value that
- * starts with '-' or is empty, a flag given twice, a boolean flag followed by
- * true or false (yargs reads that as its value), or a --preserve-fds that is
- * not a plain number, goes to yargs.
+ * Reads the flag at rest[i] into argv: one of values (`--flag value`, and
+ * --preserve-fds N) or booleans (`--flag`), each once. Returns the index of
+ * its last argument, or undefined for what yargs must read: a flag not
+ * listed, one given twice, a value that is empty or starts with '-', a
+ * boolean flag followed by true or false (yargs takes that as its value), or
+ * a --preserve-fds that is not a plain number.
  */
+function readFlag(rest: string[], i: number, values: Record<string, string>, booleans: Record<string, string | undefined>, argv: Record<string, unknown>, seen: Set<string>): number | undefined {
+  const arg = rest[i];
+  const key = values[arg] ?? (arg === '--preserve-fds' ? 'preserveFds' : undefined);
+  const flag = booleans[arg];
+  const named = key ?? flag;
+  if (named === undefined || seen.has(named)) return undefined;
+  seen.add(named);
+  if (flag) {
+    if (rest[i + 1] === 'true' || rest[i + 1] === 'false') return undefined;
+    argv[flag] = true;
+    return i;
+  }
+  const value = rest[i + 1];
+  if (value === undefined || value === '' || value.startsWith('-')) return undefined;
+  if (key === 'preserveFds') {
+    if (!/^\d{1,9}$/.test(value)) return undefined;
+    argv.preserveFds = Number(value);
+  } else argv[key!] = value;
+  return i + 1;
+}
+
+/** The plain create or run line: the flags above (readFlag), in any order, and one id (anywhere among them, as yargs takes it). */
 function createArgs(name: string, rest: string[]): Record<string, unknown> | undefined {
   const argv: Record<string, unknown> = { bundle: '.', noPivot: false, noNewKeyring: false, preserveFds: 0 };
   if (name === 'run') Object.assign(argv, { detach: false, keep: false, noSubreaper: false });
+  const booleans = name === 'run' ? { ...CREATE_BOOLEANS, ...RUN_BOOLEANS } : CREATE_BOOLEANS;
   const seen = new Set<string>();
   let id: string | undefined;
   for (let i = 0; i < rest.length; i++) {
@@ -89,26 +115,38 @@ function createArgs(name: string, rest: string[]): Record<string, unknown> | und
       id = arg;
       continue;
     }
-    const key = CREATE_VALUES[arg] ?? (arg === '--preserve-fds' ? 'preserveFds' : undefined);
-    const flag = CREATE_BOOLEANS[arg] ?? (name === 'run' ? RUN_BOOLEANS[arg] : undefined);
-    const named = key ?? flag;
-    if (named === undefined || seen.has(named)) return undefined;
-    seen.add(named);
-    if (flag) {
-      // yargs would take a following true or false as the flag's value.
-      if (rest[i + 1] === 'true' || rest[i + 1] === 'false') return undefined;
-      argv[flag] = true;
-      continue;
-    }
-    const value = rest[++i];
-    if (value === undefined || value === '' || value.startsWith('-')) return undefined;
-    if (key === 'preserveFds') {
-      if (!/^\d{1,9}$/.test(value)) return undefined;
-      argv.preserveFds = Number(value);
-    } else argv[key!] = value;
+    const last = readFlag(rest, i, CREATE_VALUES, booleans, argv, seen);
+    if (last === undefined) return undefined;
+    i = last;
   }
   if (id === undefined) return undefined;
   return { containerId: id, ...argv };
+}
+
+/** exec's flags (exec.ts) as engines pass them, with --process: `--flag value` or a boolean `--flag`, each once. */
+const EXEC_VALUES: Record<string, string> = {
+  '--process': 'process', '-p': 'process', '--pid-file': 'pidFile', '--console-socket': 'consoleSocket', '--pidfd-socket': 'pidfdSocket',
+};
+const EXEC_BOOLEANS: Record<string, string> = { '--detach': 'detach', '-d': 'detach', '--tty': 'tty', '-t': 'tty' };
+
+/**
+ * The plain exec line: the flags above (readFlag) before the id, as runc
+ * reads them, then the id and the command, which is everything after it. A
+ * `--` anywhere, or no command and no --process, goes to yargs.
+ */
+function execArgs(rest: string[]): Record<string, unknown> | undefined {
+  const argv: Record<string, unknown> = { detach: false, preserveFds: 0, ignorePaused: false };
+  const seen = new Set<string>();
+  let i = 0;
+  for (; i < rest.length && rest[i].startsWith('-'); i++) {
+    const last = readFlag(rest, i, EXEC_VALUES, EXEC_BOOLEANS, argv, seen);
+    if (last === undefined) return undefined;
+    i = last;
+  }
+  const id = rest[i];
+  const command = rest.slice(i + 1);
+  if (id === undefined || id === '' || command.includes('--') || (command.length === 0 && argv.process === undefined)) return undefined;
+  return { containerId: id, command, ...argv };
 }
 
 /**
@@ -122,7 +160,7 @@ export function runPlain(args: string[], commands: Record<string, CommandModule>
   const module = commands[name];
   const own = module && commandArgs(name, rest);
   if (!module?.handler || !own) return false;
-  // As main.ts: --debug turns on the tsrun:* traces too (fast-main.ts comes here first).
+  // As main.ts: --debug turns on the tsrun:* traces too (the lean entries come here first).
   if (read.globals.debug) createDebug.enable(process.env.DEBUG ?? 'tsrun:*');
   const argv = { _: [name], $0: 'tsrun', ...read.globals, ...own };
   return Promise.resolve(module.handler(argv as never)).then(() => undefined);

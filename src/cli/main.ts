@@ -26,7 +26,7 @@ import { stateCommand } from './state.js';
 import { updateCommand } from './update.js';
 import { VERSION_TEXT } from './version.js';
 
-/** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here. */
+/** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here, or a lean entry (lean-entry.ts) → here. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
   const args = joinDashValues(endPsFlags(endExecFlags(hideBin(argv))));
   // Only tsrun's own --debug, not one in exec's command after `--`.
@@ -53,9 +53,9 @@ function skipHelpCaching(parser: ReturnType<typeof yargs>): void {
   if (usage && typeof usage.cacheHelpMessage === 'function') usage.cacheHelpMessage = () => {};
 }
 
-// What fast-path.ts runs without yargs, in their plain forms (fast-main.ts has the lifecycle ones).
+// What fast-path.ts runs without yargs, in their plain forms (as the lean entries do: fast-main.ts, create-main.ts).
 const PLAIN_COMMANDS = {
-  create: createCommand, run: runCommand, state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
+  create: createCommand, run: runCommand, exec: execCommand, state: stateCommand, start: startCommand, kill: killCommand, delete: deleteCommand, list: listCommand, pause: pauseCommand, resume: resumeCommand,
 } as unknown as Record<string, CommandModule>;
 
 // yargs cannot type a list of commands with different flags; each module is typed where it is defined.

@@ -1,4 +1,4 @@
-// What `tsrun --version` prints (both entries: main.ts, fast-main.ts).
+// What `tsrun --version` prints (the whole CLI, main.ts, and the lean entries, lean-entry.ts).
 import { OCI_VERSION } from '../spec/version.js';
 
 export const VERSION = '0.1.0';

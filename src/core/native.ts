@@ -53,6 +53,13 @@ export interface NativeCore {
   attachDeviceProgram(cgroupDir: string, program: Buffer): void;
   /** cgroup v1: a non-blocking eventfd registered in cgroup.event_control for file (memory.oom_control); the caller polls and closes it. */
   cgroupEventfd(cgroupDir: string, file: string, args: string): number;
+  /**
+   * Starts a detached thread writing "0" to procsPath (a cgroup.procs of this process's own cgroup) now and every
+   * intervalMs, until cgroupWarmStop or capMs: the cgroup-attach warm-up (runtime/cgroup-warm.ts). False: nothing started.
+   */
+  cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number): boolean;
+  /** Ends the warm-up thread, if one runs (it exits within one interval). */
+  cgroupWarmStop(): void;
   /** NOTIFY_SOCKET: binds a unix datagram socket at path (close-on-exec, chmod 0777); returns its fd. */
   notifyBind(path: string): number;
   /** The first line of the next datagram that begins with "READY=", or null after timeoutMs; other datagrams are dropped. */
@@ -93,7 +100,6 @@ export interface NativeError extends Error {
 }
 
 // TSRUN_NATIVE_DIR points at another build of the addon and init (CI checks the node-gyp build with it).
-// Read at first need, not when the module loads: tsrun's start-up snapshot would keep the build's value.
 const buildDir = () => process.env.TSRUN_NATIVE_DIR ?? path.join(packageRoot, 'build', 'Release');
 
 export const initBinaryPath = () => process.env.TSRUN_INIT_BINARY ?? path.join(buildDir(), 'tsrun-init');
@@ -111,12 +117,17 @@ export const nativeCore: NativeCore = new Proxy({} as NativeCore, {
 export function native(): NativeCore {
   if (!loaded) {
     const addon = path.join(buildDir(), 'tsrun_native.node');
-    if (!existsSync(addon)) {
-      throw new Error(`the native addon is not built (${addon} is missing): run \`npm install\` or \`npm run build:native\``);
-    }
     // process.dlopen, not require: the addon needs none of the module loader's resolution (~1 ms of each start that uses it).
     const mod = { exports: {} };
-    process.dlopen(mod, addon);
+    try {
+      process.dlopen(mod, addon);
+    } catch (e) {
+      // Looked for only on failure: a stat less at each start that loads the addon.
+      if (!existsSync(addon)) {
+        throw new Error(`the native addon is not built (${addon} is missing): run \`npm install\` or \`npm run build:native\``);
+      }
+      throw e;
+    }
     loaded = mod.exports as NativeCore;
   }
   return loaded;

@@ -17,6 +17,7 @@ import { sendSeccompListener } from './seccomp-listener.js';
 import { inheritedNofile, readHostFacts } from './host.js';
 import { planIdMaps, writeIdMaps, type RootlessCaller } from './userns.js';
 import { placeRootless, planRootlessCgroup, rootlessCgroupSyscalls } from './rootless-cgroup.js';
+import { ownWarmUpTarget, warmCgroupAttach } from './cgroup-warm.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { closeConsole, openConsole, type ConsoleChannel } from './terminal.js';
 import type { Stdio } from './stdio.js';
@@ -61,6 +62,17 @@ export interface CreateOptions {
 
 /** Returns the container init's pid. */
 export function createContainer(store: StateStore, opts: CreateOptions): StoredState {
+  // First thing, so the grace period of the first cgroup attach passes while the bundle is read and the plan made.
+  // Not rootless: such a caller moves no process into a v1 hierarchy.
+  const endWarmUp = opts.rootless ? () => {} : warmCgroupAttach(store.core, ownWarmUpTarget());
+  try {
+    return createWarmed(store, opts, endWarmUp);
+  } finally {
+    endWarmUp();
+  }
+}
+
+function createWarmed(store: StateStore, opts: CreateOptions, endWarmUp: () => void): StoredState {
   const { bundle, config, rootfs } = opts.config ? bundleFromConfig(opts.config, opts.rootfs ?? opts.bundle) : readBundle(opts.bundle);
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
 
@@ -124,8 +136,13 @@ export function createContainer(store: StateStore, opts: CreateOptions): StoredS
         // Recorded before each step, so the sweep of a create killed midway removes what it made, and only that.
         const setUp = (resources = config.linux?.resources) =>
           setUpCgroup(cgroup!, resources, pid, { persist: (r) => dir.writeCgroupRecord(r), unifiedByClone });
-        if (!opts.rootlessCgroups) return setUp();
-        placeRootless(cgroup, config, setUp, (m) => opts.onWarning?.(m));
+        try {
+          if (!opts.rootlessCgroups) return setUp();
+          placeRootless(cgroup, config, setUp, (m) => opts.onWarning?.(m));
+        } finally {
+          // The attaches are done: nothing more to keep fast.
+          endWarmUp();
+        }
       },
       // Stage 0 has exited: the limits that would have stopped its clone.
       onChildPid: () => cgroup?.finishCreate(),

@@ -198,7 +198,8 @@ export async function runCriu(o: CriuRunOptions): Promise<CriuResponse> {
       if (!ok) break;
     }
   } catch (e) {
-    failure ??= e;
+    // criu gone before reading the request (EPIPE): its exit status and log say why, below.
+    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') failure ??= e;
   } finally {
     fs.closeSync(ours);
     if (criuFd >= 0) fs.closeSync(criuFd);

@@ -14,6 +14,7 @@ import { runExecProtocol } from './init-session.js';
 import { openCgroup } from '../cgroups/index.js';
 import { leafForExec, placeProcess, subCgroupPlacement } from '../cgroups/placement.js';
 import type { NativeCore } from '../core/native.js';
+import { ownWarmUpTarget, warmCgroupAttach } from './cgroup-warm.js';
 import { isAlive } from './proc.js';
 import { sendSeccompListener } from './seccomp-listener.js';
 import { writeFileAtomic, type StateStore, type StoredState } from './state.js';
@@ -124,6 +125,16 @@ async function waitUntilThawed(state: StoredState, signals: ChildWaiter | undefi
 
 /** Starts the process and returns its host pid, once it has exec'd; or, with --ignore-paused, reports a paused container. */
 function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void, stdio?: Stdio): number | Paused {
+  // As create's: the grace period of moving the process into the v1 hierarchies passes while the plan is made.
+  const endWarmUp = warmCgroupAttach(store.core, ownWarmUpTarget());
+  try {
+    return startWarmed(store, opts, onConsole, endWarmUp, stdio);
+  } finally {
+    endWarmUp();
+  }
+}
+
+function startWarmed(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void, endWarmUp: () => void, stdio?: Stdio): number | Paused {
   const pidFile = opts.pidFile ? path.resolve(opts.pidFile) : undefined;
   // Shared, so execs run side by side; start and delete wait until the process
   // has started. Pause needs the lock too, so the container stays thawed meanwhile.
@@ -162,7 +173,10 @@ function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveO
         stdio: stdio?.childFds,
         onWarning: opts.onWarning,
         // The process is born in the container's cgroup(s) (or the --cgroup ones), as runc's exec is.
-        placeInCgroup: placement && ((stage0, unifiedByClone) => placeProcess(placement, stage0, !unifiedByClone)),
+        placeInCgroup: placement && ((stage0, unifiedByClone) => {
+          placeProcess(placement, stage0, !unifiedByClone);
+          endWarmUp();
+        }),
         onChildPid() {
           // tsrun-init opened /proc/<pid>/ns/* of the init: if that pid is no
           // longer our init (it exited, the pid was reused), they may be a stranger's.

@@ -286,9 +286,12 @@ function hookCwd(bundle: string): string | undefined {
 
 /** Runs config's `name` hooks in order, calling onFailure(configPath, why) for each that fails. */
 function eachHook(config: Config, name: HookName, state: HookState, onFailure: (configPath: string, why: string) => void): void {
+  const hooks = config.hooks?.[name];
+  // Most containers have none: no state JSON and no stat of the bundle for them (start and delete run this).
+  if (!hooks?.length) return;
   const json = stateJson(state);
   const cwd = hookCwd(state.bundle);
-  (config.hooks?.[name] ?? []).forEach((hook, i) => {
+  hooks.forEach((hook, i) => {
     const configPath = `/hooks/${name}/${i}`;
     const failed = runHook(hook, json, cwd, configPath);
     if (failed) onFailure(configPath, failed);

@@ -12,7 +12,6 @@ import type { CreatePlan } from './plan.js';
 import type { ExecPlan } from './exec-plan.js';
 
 const debug = createDebug('tsrun:init');
-const { SIGSYS, SIGSEGV } = constants.signals;
 
 /** What the parent does at each sync point. Each returns when its step is done. */
 export interface SyncHandlers {
@@ -169,6 +168,8 @@ function exitedEarly(core: NativeCore, pid: number, before: string, plan: Create
   // needs CAP_SYS_ADMIN then). A filter that kills a syscall init still uses
   // kills it with SIGSYS; one that refuses them all (even exit) leaves it to
   // crash past its last exit, with SIGSEGV.
+  // Read here, not when the module loads: node:os loads at its first use (scripts/bundle.js).
+  const { SIGSYS, SIGSEGV } = constants.signals;
   if ((signal === SIGSYS || signal === SIGSEGV) && plan.process.seccomp && !plan.process.noNewPrivileges) {
     return new InitError('seccomp', 0, '/linux/seccomp',
       `tsrun-init died (signal ${signal}) before ${before}: the filter kills or refuses a syscall that setting up the process still needs ` +

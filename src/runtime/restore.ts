@@ -19,6 +19,7 @@ import type { NativeCore } from '../core/native.js';
 import { readBundle } from './bundle.js';
 import { recordLiveContainer, type StateStore, type StoredState } from './state.js';
 import { undoCriuYards, YardRecorder } from './criu-yards.js';
+import { ownWarmUpTarget, warmCgroupAttach } from './cgroup-warm.js';
 import { OCI_VERSION } from '../spec/version.js';
 
 /** The socket `criu lazy-pages` listens on, in its work directory (CRIU's name). */
@@ -39,6 +40,16 @@ export interface RestoreOptions extends CriuCommonOptions {
 
 /** Returns the exit code: 0 once detached, else the restored process's. */
 export async function restoreContainer(store: StateStore, o: RestoreOptions): Promise<number> {
+  // As create's (cgroup-warm.ts): CRIU's move into the v1 hierarchies then waits no grace period.
+  const endWarmUp = warmCgroupAttach(store.core, ownWarmUpTarget());
+  try {
+    return await restoreWarmed(store, o, endWarmUp);
+  } finally {
+    endWarmUp();
+  }
+}
+
+async function restoreWarmed(store: StateStore, o: RestoreOptions, endWarmUp: () => void): Promise<number> {
   if (o.manageCgroupsMode === 'strict') {
     // runc 1.1.5 takes the flag and restores in soft mode; tsrun says so instead.
     throw new UnsupportedError(
@@ -112,6 +123,7 @@ export async function restoreContainer(store: StateStore, o: RestoreOptions): Pr
         // Recorded before and after the directories are made, so a restore killed from here on leaves them to the sweep.
         cgroup = openCgroup(record, store.core);
         setUpCgroup(cgroup, config.linux?.resources, criuPid, { persist: (r) => dir.writeCgroupRecord(r) });
+        endWarmUp();
         // As runc does on v1 and v2 alike: the dumped cgroup maps to the new one. Without it a v2
         // restore under a new id goes to the dumped path, which is the original's while a lazy
         // checkpoint still serves its pages, and dies with it when that checkpoint removes it.

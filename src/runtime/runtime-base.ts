@@ -2,8 +2,8 @@
 // a container that exists (state, start, kill, delete, list, pause, resume,
 // ps), without the code that makes one (planning, the config validator,
 // exec, check, events, update). Runtime extends it with those; the CLI's
-// start-up snapshot for the lifecycle commands (src/cli/fast-main.ts) holds
-// only this half.
+// lean entry for the lifecycle commands (src/cli/fast-main.ts) bundles only
+// this half.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
@@ -37,8 +37,8 @@ export interface RuntimeOptions {
 }
 
 export class RuntimeBase {
-  /** Rootless cgroups: a cgroup the caller may not make is done without when the config sets no limits (rootless-cgroup.ts). */
-  readonly rootlessCgroups: boolean;
+  private readonly rootlessFlag: RootlessFlag;
+  private rootlessCgroupsMemo?: boolean;
   protected readonly log?: RuntimeLog;
   protected readonly systemdCgroup: boolean;
   private readonly givenRoot?: string;
@@ -47,10 +47,19 @@ export class RuntimeBase {
 
   constructor(opts: RuntimeOptions = {}) {
     this.givenRoot = opts.root === undefined ? undefined : path.resolve(opts.root);
-    this.rootlessCgroups = rootlessCgroups(opts.rootless ?? 'auto');
+    this.rootlessFlag = opts.rootless ?? 'auto';
     this.core = opts.core;
     this.log = opts.log;
     this.systemdCgroup = opts.systemdCgroup ?? false;
+  }
+
+  /**
+   * Rootless cgroups: a cgroup the caller may not make is done without when the config sets no limits (rootless-cgroup.ts).
+   * Worked out at first use: only create, pause, resume and ps ask, and for root it reads /proc/self/uid_map.
+   */
+  get rootlessCgroups(): boolean {
+    this.rootlessCgroupsMemo ??= rootlessCgroups(this.rootlessFlag);
+    return this.rootlessCgroupsMemo;
   }
 
   /** The state directory; without root, chosen on first use (a rootless caller without XDG_RUNTIME_DIR gets an explained error then). */
@@ -95,9 +104,8 @@ export class RuntimeBase {
 
   /** Every container under root, by id; one whose state file is damaged is skipped with a warning. */
   list(): OciState[] {
-    this.store.sweep();
     const states: OciState[] = [];
-    for (const id of this.store.ids()) {
+    for (const id of this.store.sweptIds()) {
       let dir;
       try {
         dir = this.store.open(id, true);

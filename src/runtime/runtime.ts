@@ -15,7 +15,7 @@ import { containerEvents, type ContainerEvent, type EventsOptions } from './even
 import { execInContainer, execWithStdio, type ExecOptions } from './exec.js';
 import { runContainer, runContainerWithStdio, type RunOptions } from './run.js';
 import type { ContainerProcess, PipedContainerProcess, StdioOptions } from './stdio.js';
-import type { OciState } from './status.js';
+import { ociState, type OciState } from './status.js';
 import { updateContainer } from './update.js';
 import type { ConfigSource } from '../core/errors.js';
 import { checkBundle, type CheckReport } from './check.js';
@@ -48,8 +48,9 @@ export class Runtime extends RuntimeBase {
 
   /** Creates container id, waiting in `created` until start. */
   create(id: string, source: ContainerSource, opts: CreateContainerOptions = {}): OciState {
-    createContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
-    return this.state(id);
+    const stored = createContainer(this.store, { ...this.rootlessOptions(), systemdCgroup: this.systemdCgroup, ...opts, ...sourceOptions(source), id, onWarning: this.warn });
+    // Init has just said it waits on exec.fifo: created, without reading back the state just written.
+    return ociState(stored, 'created');
   }
 
   /**

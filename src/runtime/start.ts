@@ -39,7 +39,8 @@ export async function startContainer(store: StateStore, id: string, opts: StartO
   try {
     await releaseInit(fifo, state, store.core);
     // Before the claim goes: another start would find the fifo with no writer.
-    fs.rmSync(dir.fifoPath, { force: true });
+    // unlink, not fs.rmSync, which loads node's rimraf first (about 1.5 ms).
+    unlinkIfThere(dir.fifoPath);
   } catch (e) {
     notify?.close();
     throw e;
@@ -68,6 +69,14 @@ function claimFifo(fifoPath: string, core: NativeCore): number {
     throw new StatusError('cannot start an already running container');
   }
   return fd;
+}
+
+function unlinkIfThere(file: string): void {
+  try {
+    fs.unlinkSync(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
 }
 
 // Init's reply is a few bytes, or one error message (native/protocol.h).

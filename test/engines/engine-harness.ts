@@ -345,6 +345,32 @@ export const PROBE_SCRIPT = [
  */
 export function assertSameAsRunc<T>(t: TestContext, [runc, tsrun]: T[], expect: (runc: T) => void): void {
   t.diagnostic(`runc: ${JSON.stringify(runc)}`);
+  t.diagnostic(`tsrun: ${JSON.stringify(tsrun)}`);
   expect(runc);
   assert.deepEqual(tsrun, runc);
+}
+
+/**
+ * Runs a scenario under each runtime, runc first, each to its end even when
+ * the other's failed: the test compares the two, and tsrun's result says
+ * something even when runc's side breaks (CRIU on some kernels). A side's
+ * failure (an assert, a timeout) is kept as steps.failed, and undo(rt)
+ * clears what that side left before the next one starts.
+ */
+export async function eachRuntime(
+  scenario: (rt: ReturnType<typeof runtimes>[number], steps: Record<string, unknown>) => Promise<void>,
+  undo: (rt: ReturnType<typeof runtimes>[number]) => Promise<void>,
+): Promise<Record<string, unknown>[]> {
+  const seen: Record<string, unknown>[] = [];
+  for (const rt of runtimes()) {
+    const steps: Record<string, unknown> = {};
+    try {
+      await scenario(rt, steps);
+    } catch (e) {
+      steps.failed = (e as Error).message;
+      await undo(rt);
+    }
+    seen.push(steps);
+  }
+  return seen;
 }

@@ -13,7 +13,7 @@ export class Podman {
     this.ws.cgroupParents.push(cgroupParent);
   }
 
-  run(runtime: string, args: string[], env: NodeJS.ProcessEnv = process.env): Result {
+  run(runtime: string, args: string[], env: NodeJS.ProcessEnv = process.env, timeout?: number): Result {
     const ws = this.ws;
     return run(
       which('podman')!,
@@ -27,7 +27,7 @@ export class Podman {
         '--runtime', runtime,
         ...args,
       ],
-      { env: { ...env, CONTAINERS_CONF: ws.path('containers.conf') } },
+      { env: { ...env, CONTAINERS_CONF: ws.path('containers.conf') }, ...(timeout ? { timeout } : {}) },
     );
   }
 

@@ -154,3 +154,48 @@ describe('cgroup safety: linux.resources.unified cannot reach other processes', 
     }
   });
 });
+
+describe('cgroup safety: the cgroup-attach warm-up moves nothing', { skip: skip || (layout?.mode === 'v2' ? 'pure v2: no warm-up' : false) }, () => {
+  test('a process in a cgroup of its own stays there in every hierarchy while the warm-up rewrites its cgroup.procs', async () => {
+    // Below the root, so a target one level off (the parent, the root) would show as a move.
+    const cg = `/tsrun-warm-test-${process.pid}`;
+    const dirs = allDirs(cg);
+    for (const d of dirs) {
+      fs.mkdirSync(d);
+      // A new v1 cpuset takes no process until it has cpus and mems: its parent's.
+      for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+        if (fs.existsSync(path.join(d, f))) fs.writeFileSync(path.join(d, f), fs.readFileSync(path.join(path.dirname(d), f)));
+      }
+    }
+    const modules = path.resolve(import.meta.dirname, '../../src');
+    const script = `
+      const fs = await import('node:fs');
+      for (const d of ${JSON.stringify(dirs)}) fs.writeFileSync(d + '/cgroup.procs', '0');
+      const { ownWarmUpTarget } = await import(${JSON.stringify(`${modules}/runtime/cgroup-warm.js`)});
+      const { native } = await import(${JSON.stringify(`${modules}/core/native.js`)});
+      const before = fs.readFileSync('/proc/self/cgroup', 'utf8');
+      const target = ownWarmUpTarget();
+      const started = native().cgroupWarmStart(target, 2, 1000);
+      const missing = native().cgroupWarmStart('/nonexistent/cgroup.procs', 2, 1000);
+      await new Promise((r) => setTimeout(r, 100));
+      native().cgroupWarmStop();
+      process.stdout.write(JSON.stringify({ before, after: fs.readFileSync('/proc/self/cgroup', 'utf8'), target, started, missing }));
+    `;
+    try {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let out = '';
+      child.stdout.on('data', (b) => (out += b));
+      const code = await new Promise((r) => child.on('close', r));
+      assert.equal(code, 0, `the child failed: ${out}`);
+      const r = JSON.parse(out) as { before: string; after: string; target: string; started: boolean; missing: boolean };
+      const inside = layout!.unified ? path.join(layout!.unified, cg, 'cgroup.procs') : path.join(layout!.v1[0].mount, cg, 'cgroup.procs');
+      assert.equal(r.target, inside, 'the warm-up rewrites the cgroup.procs of the cgroup the process is in');
+      assert.ok(r.started, 'the warm-up thread started');
+      assert.equal(r.missing, false, 'a target that cannot be opened starts nothing');
+      assert.match(r.before, new RegExp(`:${cg}$`, 'm'));
+      assert.equal(r.after, r.before, 'the process stays in its cgroups');
+    } finally {
+      for (const d of dirs) fs.rmdirSync(d);
+    }
+  });
+});

@@ -9,11 +9,17 @@ import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { makeBundle, processLives, sideBySide, sleep, uniqueId } from './harness.js';
 import {
-  cgroupDirs, cgroupsNamed, countAtLeast, COUNTER, criu, CRIU, criuMountsUnder, detached, isFrozen, pidOf, type Rt, scratchDir, skip, within,
+  cgroupDirs, cgroupsNamed, countAtLeast, COUNTER, criu, criuMountsUnder, detached, guardCriu, hostSkip, isFrozen, pidOf, type Rt, scratchDir, STEP_MS, SUITE_MS, within,
 } from './criu-harness.js';
+
+const skip = await hostSkip();
+// Every criu the tests start goes through the guard's wrapper, so that cleanup can kill one that hangs.
+const guard = skip ? undefined : guardCriu();
+const CRIU = guard?.criu;
 
 /** A hook that writes the state it is given to dir/tag.json. */
 const hook = (dir: string, tag: string) => ({ path: '/bin/sh', args: ['sh', '-c', `cat > ${dir}/${tag}.json`] });
@@ -75,7 +81,7 @@ async function fileAppears(file: string, ms = 20_000): Promise<void> {
 /** tsrun (or runc) in the background with this criu; done resolves with its exit code (128+N for signal N) and stderr. */
 function startCommand(rt: Rt, criuPath: string, args: string[], log?: string): { child: ChildProcess; done: Promise<{ code: number; stderr: string }> } {
   // With a log, every stdio is /dev/null, as the detached run's that a foreground restore hands its own in place of.
-  const child = spawn(rt.bin, ['--root', rt.root, ...(log ? ['--log', log] : []), '--criu', criuPath, ...args], { stdio: ['ignore', 'ignore', log ? 'ignore' : 'pipe'] });
+  const child = guard!.track(spawn(rt.bin, ['--root', rt.root, ...(log ? ['--log', log] : []), '--criu', criuPath, ...args], { stdio: ['ignore', 'ignore', log ? 'ignore' : 'pipe'] }));
   let stderr = '';
   child.stderr?.on('data', (d) => (stderr += d));
   const done = new Promise<{ code: number; stderr: string }>((resolve) =>
@@ -87,9 +93,14 @@ function startCommand(rt: Rt, criuPath: string, args: string[], log?: string): {
   return { child, done };
 }
 
-describe('checkpoint and restore: what survives', { skip }, () => {
+describe('checkpoint and restore: what survives', { skip, timeout: SUITE_MS }, () => {
   const sbs = sideBySide();
-  after(() => sbs.cleanup());
+  after(async () => {
+    // A checkpoint that hung holds its container (and its lock): its tsrun and criu go first, then delete -f can clear it.
+    const { stuck } = await guard!.reap();
+    sbs.cleanup();
+    assert.deepEqual(stuck, [], 'criu processes outlived SIGKILL');
+  });
   const runtimes = (): Array<[string, Rt]> => [['tsrun', sbs.rt], ...(sbs.runc ? [['runc', sbs.runc] as [string, Rt]] : [])];
 
   test('a host bind mount, masked and read-only paths, /dev and devpts, cgroup path and limits, the state, the hooks (runtime-spec config.md Mounts, config-linux.md Masked Paths, Readonly Paths, Control groups; runtime.md State, config.md POSIX-platform Hooks)', async () => {
@@ -335,8 +346,9 @@ describe('checkpoint and restore: what survives', { skip }, () => {
     assert.match(r.stderr, new RegExp(`container ${id} is being checkpointed by another tsrun checkpoint: wait until it ends`), r.stderr);
     assert.ok(!fs.existsSync(`${second}.pid`), 'the refused checkpoint ran criu');
     assert.ok(isFrozen(pid), 'the refused checkpoint thawed the container');
-    const end = await within(first.done, 60_000);
-    assert.equal(end?.code, 0, `the first checkpoint: ${end?.stderr}`);
+    const end = await within(first.done, STEP_MS);
+    assert.ok(end, `the first checkpoint did not end within ${STEP_MS / 1000} s`);
+    assert.equal(end.code, 0, `the first checkpoint: ${end.stderr}`);
     assert.ok(fs.existsSync(path.join(dir, 'first', 'pstree.img')));
     assert.equal(rt.state(id).status, 'paused', 'a paused container stays paused');
     assert.equal(rt.run(['resume', id]).code, 0);
@@ -473,7 +485,7 @@ describe('checkpoint and restore: what survives', { skip }, () => {
         if (workPath) fs.mkdirSync(work);
         const mountsBefore = new Set(mountLines());
         // Its own process group: tsrun, the criu it runs, the hook.
-        const child = spawn(rt.bin, ['--root', rt.root, '--criu', c.wrapper, 'restore', '-d', '--image-path', c.images, ...(workPath ? ['--work-path', work] : []), '--bundle', c.bundle, c.id], { stdio: 'ignore', detached: true });
+        const child = guard!.track(spawn(rt.bin, ['--root', rt.root, '--criu', c.wrapper, 'restore', '-d', '--image-path', c.images, ...(workPath ? ['--work-path', work] : []), '--bundle', c.bundle, c.id], { stdio: 'ignore', detached: true }));
         const closed = new Promise((resolve) => child.on('close', resolve));
         await fileAppears(path.join(c.dir, 'in-hook'));
         assert.ok(criuMountsUnder(work).length > 0, 'no cgroup yard is mounted while CRIU waits in setup-namespaces');
@@ -491,10 +503,14 @@ describe('checkpoint and restore: what survives', { skip }, () => {
         assertNothingOf(rt, { ...c, images: work });
         assert.deepEqual(fs.readdirSync(work).filter((n) => n.startsWith('.criu.cgyard.')), [], "CRIU's cgroup yard directory is left");
         for (const pid of restored) assert.ok(!processLives(pid), `process ${pid} of the restore is left`);
-        // No mount of the restore anywhere on the host: under its directories, CRIU's temporary ones, or a cgroup hierarchy out of place.
+        // No mount of the restore anywhere on the host: under its directories, CRIU's temporary ones, or a cgroup hierarchy
+        // out of place. The other test files run at the same time, and their CRIU mounts its yard under their own
+        // scratch directories (tsrun-* in the temp dir): those are not this restore's.
+        const othersScratch = (at: string) => at.startsWith(path.join(os.tmpdir(), 'tsrun-')) && !at.startsWith(c.dir);
         const left = mountLines().filter((l) => !mountsBefore.has(l)).filter((l) => {
           const [, at, fstype] = l.split(' ');
-          return at.startsWith(c.dir) || at.includes('.criu') || ((fstype === 'cgroup' || fstype === 'cgroup2') && !at.startsWith('/sys/fs/cgroup'));
+          if (at.startsWith(c.dir)) return true;
+          return !othersScratch(at) && (at.includes('.criu') || ((fstype === 'cgroup' || fstype === 'cgroup2') && !at.startsWith('/sys/fs/cgroup')));
         });
         assert.deepEqual(left, [], 'mounts of the killed restore are left');
         // The images restore afterwards, in the same work directory.

@@ -11,9 +11,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { makeBundle, processLives, sideBySide, sleep, uniqueId } from './harness.js';
 import {
-  background, cgroupDirs, cgroupsNamed, count, countAtLeast, COUNTER, criu, CRIU, criuMountsUnder, descendants, detached, freePort,
-  frozenProbe, isFrozen, pidOf, type Rt, scratchDir, skip, startReceiver, statusFdByte, tcpPairBundle, within,
+  background, cgroupDirs, cgroupsNamed, count, countAtLeast, COUNTER, criu, criuMountsUnder, descendants, detached, freePort,
+  frozenProbe, guardCriu, hostSkip, isFrozen, pidOf, type Rt, scratchDir, startReceiver, statusFdByte, STEP_MS, SUITE_MS, tcpPairBundle, within,
 } from './criu-harness.js';
+
+const skip = await hostSkip();
+// Every criu the tests start goes through the guard's wrapper, so that cleanup can kill one that hangs.
+const guard = skip ? undefined : guardCriu();
+const CRIU = guard?.criu;
 
 /**
  * CRIU 4.1's page server cannot send a lazily dumped page on this kernel: the
@@ -22,9 +27,14 @@ import {
  */
 const LAZY_SPLICE_FAILURE = /page-pipe: splice: -1: Bad file descriptor/;
 
-describe('checkpoint and restore', { skip }, () => {
+describe('checkpoint and restore', { skip, timeout: SUITE_MS }, () => {
   const sbs = sideBySide();
-  after(() => sbs.cleanup());
+  after(async () => {
+    // A checkpoint that hung holds its container: its criu goes first, then delete -f can clear it.
+    const { stuck } = await guard!.reap();
+    sbs.cleanup();
+    assert.deepEqual(stuck, [], 'criu processes outlived SIGKILL');
+  });
   const runtimes = (): Array<[string, Rt]> => [['tsrun', sbs.rt], ...(sbs.runc ? [['runc', sbs.runc] as [string, Rt]] : [])];
 
   test('a process counting in memory goes on from where it was (images 0700, descriptors.json, pid file, cgroup)', async () => {
@@ -284,7 +294,7 @@ describe('checkpoint and restore', { skip }, () => {
       const lazyDone = new Promise((r) => lazy.on('close', r));
       for (let i = 0; i < 200 && !fs.existsSync(path.join(images, 'lazy-pages.socket')); i++) await sleep(25);
       const rs = background(rt, ['restore', '-d', '--lazy-pages', '--image-path', images, '--bundle', bundle, newId], { cwd: bundle });
-      const cpEnd = await within(cp.done, 60_000);
+      const cpEnd = await within(cp.done, STEP_MS);
       assert.ok(cpEnd, `${name}: the lazy checkpoint did not end`);
       const dumpLog = fs.existsSync(path.join(work, 'dump.log')) ? fs.readFileSync(path.join(work, 'dump.log'), 'utf8') : '';
       if (cpEnd.code !== 0 && LAZY_SPLICE_FAILURE.test(dumpLog)) {
@@ -316,7 +326,7 @@ describe('checkpoint and restore', { skip }, () => {
         continue;
       }
       assert.equal(cpEnd.code, 0, `${name} lazy checkpoint: ${cpEnd.stderr}`);
-      const rsEnd = await within(rs.done, 60_000);
+      const rsEnd = await within(rs.done, STEP_MS);
       assert.equal(rsEnd?.code, 0, `${name} lazy restore: ${rsEnd?.stderr}`);
       await within(lazyDone, 30_000);
       assert.deepEqual(rt.ids(), [newId], `${name}: the checkpointed original is not gone`);

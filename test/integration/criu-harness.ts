@@ -6,34 +6,69 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { CriuGuard, descendants } from './criu-guard.js';
+import { criuSkip, findCriu } from './criu-probe.js';
 import { cgroupsOf } from './fuzz-leaks.js';
-import { makeBundle, repoRoot, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
+import { makeBundle, repoRoot, runToFiles, Runtime, skipUnlessRoot, sleep, uniqueId, type Result } from './harness.js';
 
-/** The criu both runtimes are given; the tests need one that passes `criu check`. */
-export function findCriu(): string | undefined {
-  for (const dir of (process.env.PATH ?? '').split(':').concat('/usr/local/sbin', '/usr/sbin')) {
-    const p = path.join(dir, 'criu');
-    if (fs.existsSync(p) && spawnSync(p, ['check'], { stdio: 'ignore' }).status === 0) return p;
-  }
-  return undefined;
-}
+export { descendants, findCriu };
+
 export const CRIU = skipUnlessRoot ? undefined : findCriu();
 export const skip = skipUnlessRoot || (CRIU ? false : 'no criu that passes `criu check` (run scripts/setup-criu)');
 
+/**
+ * Why the host CRIU tests cannot run here, or false: no root, no criu, or
+ * the probe found that CRIU cannot checkpoint and restore runc's container
+ * on this kernel (criu-probe).
+ */
+export async function hostSkip(): Promise<string | false> {
+  return skip || criuSkip(CRIU!);
+}
+
+/**
+ * How long one CRIU step (a checkpoint or restore) may take: seconds where
+ * CRIU works, so a hang fails its test in bounded time, well before the
+ * suite's timeout (SUITE_MS).
+ */
+export const STEP_MS = 45_000;
+export const SUITE_MS = 15 * 60_000;
+
+let guard: CriuGuard | undefined;
+/**
+ * From now on the runtimes get a criu that the returned guard records, so
+ * that a hung one can be killed (after a timed-out step, and by the suite's
+ * cleanup: guard.reap()). Once per test file.
+ */
+export function guardCriu(): CriuGuard {
+  guard ??= new CriuGuard(CRIU!);
+  return guard;
+}
+const criuBin = () => guard?.criu ?? CRIU!;
+
 export type Rt = Runtime;
+
+/** After a step that timed out: its criu may still run (runc leaves it), so every criu of the guard's goes. */
+function timedOut(what: string): string {
+  const killed = guard?.killAll() ?? [];
+  return `\n${what} timed out after ${STEP_MS / 1000} s${killed.length ? `; killed the criu still running (pids ${killed.join(', ')})` : ''}`;
+}
 
 /** A command whose stdio is /dev/null (a detached container keeps it); errors come from --log. */
 export function detached(rt: Rt, args: string[], cwd?: string): Result {
   const log = path.join(rt.root, `.log-${process.pid}`);
   fs.rmSync(log, { force: true });
-  const r = spawnSync(rt.bin, ['--root', rt.root, '--log', log, '--criu', CRIU!, ...args], { cwd, stdio: 'ignore', timeout: 60_000 });
-  const stderr = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
+  const r = spawnSync(rt.bin, ['--root', rt.root, '--log', log, '--criu', criuBin(), ...args], { cwd, stdio: 'ignore', timeout: STEP_MS });
+  let stderr = fs.existsSync(log) ? fs.readFileSync(log, 'utf8') : '';
   fs.rmSync(log, { force: true });
+  if ((r.error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') stderr += timedOut(`${path.basename(rt.bin)} ${args.join(' ')}`);
   return { code: r.status ?? 128, stdout: '', stderr };
 }
 
+/** A checkpoint or restore run to completion, within STEP_MS. */
 export function criu(rt: Rt, args: string[]): Result {
-  return rt.run(['--criu', CRIU!, ...args], { timeout: 60_000 });
+  const { result, error } = runToFiles(rt.bin, ['--root', rt.root, '--criu', criuBin(), ...args], rt.root, { timeout: STEP_MS });
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ETIMEDOUT') result.stderr += timedOut(`${path.basename(rt.bin)} ${args.join(' ')}`);
+  return result;
 }
 
 /**
@@ -117,7 +152,8 @@ export async function startReceiver(dir: string) {
 
 /** A command run in the background; done resolves with its exit code and stderr. */
 export function background(rt: Rt, args: string[], o: { cwd?: string; fds?: number[] } = {}) {
-  const child = spawn(rt.bin, ['--root', rt.root, '--criu', CRIU!, ...args], { cwd: o.cwd, stdio: ['ignore', 'ignore', 'pipe', ...(o.fds ?? [])] });
+  const child = spawn(rt.bin, ['--root', rt.root, '--criu', criuBin(), ...args], { cwd: o.cwd, stdio: ['ignore', 'ignore', 'pipe', ...(o.fds ?? [])] });
+  guard?.track(child);
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr += d));
   const done = new Promise<Result>((r) => child.on('close', (c, sig) => r({ code: c ?? (sig ? 128 : 1), stdout: '', stderr })));
@@ -127,17 +163,6 @@ export function background(rt: Rt, args: string[], o: { cwd?: string; fds?: numb
 /** Resolves with what came first: p's value, or undefined after ms. */
 export function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   return Promise.race([p, sleep(ms).then(() => undefined)]);
-}
-
-/** The pids under pid (children, theirs, ...). */
-export function descendants(pid: number): number[] {
-  let kids: number[] = [];
-  try {
-    kids = fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-  return kids.flatMap((k) => [k, ...descendants(k)]);
 }
 
 /** CRIU's own mounts (the restore's cgroup yard) still under dir. */

@@ -107,3 +107,23 @@ edgeSuite('create and run failures leave nothing behind', ({ rt, scratch }) => {
     }
   });
 });
+
+edgeSuite('checkpoint with a criu that exits before answering', ({ scratch }) => {
+  test('the message gives the exit status of criu, and the container runs on', async (t) => {
+    const own = new Runtime();
+    t.after(() => dispose(own));
+    const criu = path.join(scratch, 'criu-exits');
+    fs.writeFileSync(criu, '#!/bin/sh\nexit 3\n', { mode: 0o755 });
+    const id = uniqueId('ckpt');
+    const bundle = makeBundle(['sleep', '100']);
+    const started = own.run(['run', '-d', '--bundle', bundle, id]);
+    assert.equal(started.code, 0, started.stderr);
+    const images = path.join(scratch, `${id}-images`);
+    const r = await runAsync(own, scratch, ['--criu', criu, 'checkpoint', '--image-path', images, id]);
+    assert.equal(r.code, 1, r.stderr);
+    // Not the EPIPE of writing the request to a criu that is gone.
+    assert.match(errorMsg(r.stderr), /^criu exited with status 3 before answering the DUMP request/);
+    const state = JSON.parse(own.run(['state', id]).stdout) as { status: string };
+    assert.equal(state.status, 'running');
+  });
+});

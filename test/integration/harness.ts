@@ -222,3 +222,13 @@ export async function stopListener(child: ChildProcess, socketPath: string): Pro
   }
   fs.rmSync(socketPath, { force: true });
 }
+
+/** Whether node takes the V8 code cache beside a bundle (file + '.v8cache'): V8 rejects one of another node or other flags. */
+export function codeCacheTaken(node: string, file: string): { taken: boolean; why: string } {
+  const check =
+    "const { Script } = require('node:vm'); const { wrap } = require('node:module'); const fs = require('node:fs'); const f = process.argv[1];" +
+    "const s = new Script(wrap(fs.readFileSync(f, 'utf8')), { filename: f, cachedData: fs.readFileSync(f + '.v8cache') });" +
+    'process.stdout.write(String(s.cachedDataRejected));';
+  const r = spawnSync(node, ['-e', check, file], { encoding: 'utf8', env: {} });
+  return { taken: r.stdout === 'false', why: r.stderr || r.stdout };
+}

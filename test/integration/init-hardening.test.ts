@@ -134,14 +134,17 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
   });
 
   test('a new network namespace has lo up and 127.0.0.1 reachable; a joined one is left as it is', () => {
-    const script = 'ip -o link show lo; nc -l -p 8080 > /tmp/got & ' +
-      'for i in 1 2 3 4 5 6 7 8 9 10; do echo ping-lo | nc 127.0.0.1 8080 2>/dev/null && break; sleep 0.2; done; wait; cat /tmp/got';
+    // The listener may take a while to start on a loaded machine: the client retries for up to 20 s, and if it never
+    // connects the listener is killed, so the test fails with what it saw instead of waiting out the harness's timeout.
+    const script = 'ip -o link show lo; nc -l -p 8080 > /tmp/got & listener=$!; ' +
+      'i=0; until echo ping-lo | nc 127.0.0.1 8080 2>/dev/null; do i=$((i+1)); ' +
+      'if [ $i -ge 100 ]; then echo no-connection; kill $listener; break; fi; sleep 0.2; done; wait; cat /tmp/got';
     const bundle = makeBundle(['sh', '-c', script]);
     for (const rt of runtimesOf(env!)) {
       const r = rt.run(['run', '--bundle', bundle, uniqueId('lo')]);
       assert.equal(r.code, 0, `${rt.bin}: ${r.stderr}`);
       assert.match(r.stdout, /<LOOPBACK,UP,LOWER_UP>/, `${rt.bin}: lo is not up: ${r.stdout}`);
-      assert.match(r.stdout, /^ping-lo$/m, `${rt.bin}: 127.0.0.1 is not reachable`);
+      assert.match(r.stdout, /^ping-lo$/m, `${rt.bin}: 127.0.0.1 is not reachable: ${r.stdout}${r.stderr}`);
       assertNothingLeft(rt, [bundle]);
     }
 
@@ -149,7 +152,10 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
     const holder = spawn('unshare', ['--net', 'sleep', '60'], { stdio: 'ignore' });
     try {
       const nsPath = `/proc/${holder.pid}/ns/net`;
-      for (let i = 0; i < 100 && fs.readlinkSync(nsPath) === fs.readlinkSync('/proc/self/ns/net'); i++) spawnSync('sleep', ['0.02']);
+      const own = fs.readlinkSync('/proc/self/ns/net');
+      // unshare(1) may not have unshared yet on a loaded machine: joining our own namespace would show nothing.
+      for (let i = 0; i < 500 && fs.readlinkSync(nsPath) === own; i++) spawnSync('sleep', ['0.02']);
+      assert.notEqual(fs.readlinkSync(nsPath), own, 'unshare --net did not make a namespace within 10 s');
       const joined = makeBundle(['ip', '-o', 'link', 'show', 'lo'], (c) => {
         c.linux.namespaces = c.linux.namespaces.map((ns: { type: string }) => (ns.type === 'network' ? { type: 'network', path: nsPath } : ns));
       });

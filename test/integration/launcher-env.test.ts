@@ -1,7 +1,9 @@
-// bin/tsrun starts node in an environment of its own: node acts on several
-// variables before any JS runs (NODE_OPTIONS, OPENSSL_CONF, ...), and tsrun
-// runs as root. Each is shown to act on a plain `node` first, so that each
-// test can fail, then to be inert under tsrun.
+// bin/tsrun (native/launcher/main.c) starts node in an environment of its own:
+// node acts on several variables before any JS runs (NODE_OPTIONS,
+// OPENSSL_CONF, ...), and tsrun runs as root. Each is shown to act on a plain
+// `node` first, so that each test can fail, then to be inert under tsrun.
+// What the launcher hands node (argv, environment) is read exactly from a
+// stand-in node named by a package's dist/node-path.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
@@ -80,6 +82,140 @@ describe('bin/tsrun: node starts in an environment of its own', () => {
   });
 });
 
+/**
+ * A package of its own: a copy of bin/tsrun, and a dist/ whose node-path names
+ * a stand-in node that prints its arguments, a line `--`, then the exact
+ * environment it was given (from /proc, one per line). entries: the dist's
+ * launch entries (empty files: the stand-in runs none of them).
+ */
+function standInPackage(entries: string[]): { pkg: string; bin: string; dist: string } {
+  const pkg = fs.realpathSync(fs.mkdtempSync(path.join(scratch, 'pkg-')));
+  fs.mkdirSync(path.join(pkg, 'bin'));
+  fs.copyFileSync(tsrunBin, path.join(pkg, 'bin', 'tsrun'));
+  const dist = path.join(pkg, 'dist');
+  fs.mkdirSync(dist);
+  const node = path.join(pkg, 'node');
+  fs.writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@"\necho --\ntr '\\0' '\\n' < /proc/$$/environ\n`, { mode: 0o755 });
+  fs.writeFileSync(path.join(dist, 'node-path'), `${node}\n`);
+  for (const e of entries) fs.writeFileSync(path.join(dist, e), '');
+  return { pkg, bin: path.join(pkg, 'bin', 'tsrun'), dist };
+}
+
+/** What the stand-in node was run with: its argv (after argv[0]) and its environment. */
+function handed(bin: string, args: string[], env: NodeJS.ProcessEnv, stdio: ('pipe' | 'ignore' | number)[] = ['ignore', 'pipe', 'pipe']) {
+  const r = spawnSync(bin, args, { encoding: 'utf8', env, stdio });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, '');
+  const [argv, environ] = r.stdout.split('\n--\n');
+  // The one node option the launcher passes, before the entry (native/launcher/main.c).
+  const [option, ...rest] = argv.split('\n');
+  assert.equal(option, '--preserve-symlinks-main');
+  return { argv: rest, env: environ.split('\n').filter(Boolean).sort() };
+}
+
+const allEntries = ['tsrun-launch.cjs', 'tsrun-fast-launch.cjs', 'tsrun-create-launch.cjs'];
+
+describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
+  const env = { PATH: process.env.PATH };
+
+  test('the entry by the command word, past runc\'s global flags and their values', () => {
+    const { bin, dist } = standInPackage(allEntries);
+    const cases: [string[], string][] = [
+      [['state', 'x'], 'tsrun-fast-launch.cjs'],
+      [['start', 'x'], 'tsrun-fast-launch.cjs'],
+      [['kill', 'x', 'KILL'], 'tsrun-fast-launch.cjs'],
+      [['delete', '-f', 'x'], 'tsrun-fast-launch.cjs'],
+      [['list'], 'tsrun-fast-launch.cjs'],
+      [['pause', 'x'], 'tsrun-fast-launch.cjs'],
+      [['resume', 'x'], 'tsrun-fast-launch.cjs'],
+      [['--version'], 'tsrun-fast-launch.cjs'],
+      [['-v'], 'tsrun-fast-launch.cjs'],
+      [['create', '--bundle', 'b', 'x'], 'tsrun-create-launch.cjs'],
+      [['run', 'x'], 'tsrun-create-launch.cjs'],
+      [['exec', 'x', 'true'], 'tsrun-create-launch.cjs'],
+      [['exec', '--process', '/p.json', '-d', 'x'], 'tsrun-create-launch.cjs'],
+      [['ps', 'x'], 'tsrun-launch.cjs'],
+      [['spec'], 'tsrun-launch.cjs'],
+      [['--help'], 'tsrun-launch.cjs'],
+      [[], 'tsrun-launch.cjs'],
+      [['statex'], 'tsrun-launch.cjs'],
+      // Each flag that takes a value skips it (even a value that is a command's name).
+      [['--root', 'run', '--log', 'exec', '--log-format', 'json', '--criu', 'c', '--rootless', 'true', 'state', 'x'], 'tsrun-fast-launch.cjs'],
+      [['--debug', '--systemd-cgroup', '--root=/r', '--log-format=text', 'run', 'x'], 'tsrun-create-launch.cjs'],
+      [['--debug', 'events', 'x'], 'tsrun-launch.cjs'],
+      // A flag it does not know is the word: the whole CLI reads it (and says what is wrong).
+      [['--nosuch', 'state', 'x'], 'tsrun-launch.cjs'],
+      [['--root'], 'tsrun-launch.cjs'],
+    ];
+    for (const [args, entry] of cases) {
+      const { argv } = handed(bin, args, env);
+      assert.deepEqual(argv.slice(0, 1), [path.join(dist, entry)], args.join(' '));
+      assert.deepEqual(argv.slice(1), args, args.join(' '));
+    }
+  });
+
+  test('an entry this build lacks: the whole CLI, and nothing said', () => {
+    const { bin, dist } = standInPackage(['tsrun-launch.cjs']);
+    for (const args of [['state', 'x'], ['run', 'x'], ['--version']]) {
+      assert.deepEqual(handed(bin, args, env).argv, [path.join(dist, 'tsrun-launch.cjs'), ...args]);
+    }
+  });
+
+  test('reached through symlinks (relative, chained, as npm\'s .bin): the dist beside the real binary', () => {
+    const { bin, dist } = standInPackage(allEntries);
+    const other = fs.mkdtempSync(path.join(scratch, 'links-'));
+    fs.mkdirSync(path.join(other, 'a'));
+    fs.symlinkSync(path.relative(path.join(other, 'a'), bin), path.join(other, 'a', 'tsrun'));
+    fs.symlinkSync(path.join('a', 'tsrun'), path.join(other, 'tsrun'));
+    assert.deepEqual(handed(path.join(other, 'tsrun'), ['list'], env).argv, [path.join(dist, 'tsrun-fast-launch.cjs'), 'list']);
+    // And through PATH, by name.
+    const r = handed('tsrun', ['list'], { PATH: `${other}:${process.env.PATH}` });
+    assert.deepEqual(r.argv, [path.join(dist, 'tsrun-fast-launch.cjs'), 'list']);
+  });
+
+  test('the environment is exactly the allow-list\'s, first of each name, with its own TSRUN_INHERITED_*', () => {
+    const { bin } = standInPackage(allEntries);
+    const caller: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH, HOME: '/h', USER: 'u', LOGNAME: 'l', XDG_RUNTIME_DIR: '/x', DBUS_SESSION_BUS_ADDRESS: 'unix:path=/d',
+      NOTIFY_SOCKET: '/n', LISTEN_FDS: '0', LISTEN_PID: '1', LISTEN_FDNAMES: 'a', DEBUG: 'tsrun:*', DEBUG_COLORS: 'no', DEBUG_: 'e',
+      TSRUN_X: 'kept', TSRUN_: 'e', LANG: 'C', LANGUAGE: 'en', LC_ALL: 'C', LC_: 'e', TZ: 'UTC', TERM: 'dumb', COLUMNS: '80', LINES: '24',
+      // Not passed:
+      NODE_OPTIONS: '--require /x', NODE_ICU_DATA: '/x', NODE_EXTRA_CA_CERTS: '/x', NODE_REDIRECT_WARNINGS: '/x', NODE_V8_COVERAGE: '/x',
+      OPENSSL_CONF: '/x', BASH_ENV: '/x', ENV: '/x', LD_PRELOAD: '', // (the sh -c below is dynamically linked)
+      LD_LIBRARY_PATH: '/x', FROM_THE_CALLER: 'yes', PATHX: 'x', XTSRUN_A: 'x',
+      'TSRUN-A': 'not a name', '1TSRUN': 'not a name',
+      // The launcher's own values replace a caller's.
+      TSRUN_INHERITED_FDS: '9', TSRUN_INHERITED_NOFILE: '1',
+    };
+    const soft = 1000;
+    const { env: got, argv } = handed('sh', ['-c', `ulimit -Sn ${soft} && exec "$0" "$@"`, bin, 'list'], caller);
+    assert.deepEqual(argv.slice(1), ['list']);
+    const want = Object.entries(caller)
+      .filter(([k]) => /^(PATH|HOME|USER|LOGNAME|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|DEBUG|DEBUG_.*|TSRUN_(?!INHERITED_).*|LANG|LANGUAGE|LC_.*|TZ|TERM|COLUMNS|LINES)$/.test(k))
+      .map(([k, v]) => `${k}=${v}`)
+      .concat([`TSRUN_INHERITED_NOFILE=${soft}`, 'TSRUN_INHERITED_FDS=0']);
+    assert.deepEqual(got, want.sort());
+  });
+
+  test('TSRUN_INHERITED_FDS: the fds from 3 up to the first one not open, counted before the launcher opens any', () => {
+    const { bin } = standInPackage(allEntries);
+    const a = fs.openSync('/dev/null', 'r');
+    const b = fs.openSync('/dev/null', 'r');
+    try {
+      const count = (stdio: ('pipe' | 'ignore' | number)[]) =>
+        handed(bin, ['list'], env, stdio).env.find((kv) => kv.startsWith('TSRUN_INHERITED_FDS='));
+      assert.equal(count(['ignore', 'pipe', 'pipe']), 'TSRUN_INHERITED_FDS=0');
+      assert.equal(count(['ignore', 'pipe', 'pipe', a]), 'TSRUN_INHERITED_FDS=1');
+      assert.equal(count(['ignore', 'pipe', 'pipe', a, b, a]), 'TSRUN_INHERITED_FDS=3');
+      // A gap ends the count: fd 5 is not the caller's to pass on when 4 is closed.
+      assert.equal(count(['ignore', 'pipe', 'pipe', a, 'ignore', b]), 'TSRUN_INHERITED_FDS=1');
+    } finally {
+      fs.closeSync(a);
+      fs.closeSync(b);
+    }
+  });
+});
+
 describe('bin/tsrun: what reaches node, and what reaches the container', { skip: skipUnlessRoot }, () => {
   const sbs = sideBySide();
   after(() => sbs.cleanup());
@@ -100,7 +236,7 @@ describe('bin/tsrun: what reaches node, and what reaches the container', { skip:
     const { rt } = sbs;
     const id = uniqueId('env');
     const bundle = makeBundle(['sleep', '30']);
-    const env: NodeJS.ProcessEnv = { ...process.env, ...hostile, TSRUN_SOMETHING: 'kept', DEBUG: 'nothing:*', LISTEN_FDS: '0' };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...hostile, TSRUN_SOMETHING: 'kept', DEBUG: 'nothing:*', LISTEN_FDS: '0', TSRUN_INHERITED_FDS: '9' };
     // A foreground run stays up, so its environ can be read; the pid is the launched one (exec all the way).
     const child = spawn(tsrunBin, ['--root', rt.root, 'run', '--bundle', bundle, id], { env, stdio: 'ignore' });
     try {
@@ -113,6 +249,12 @@ describe('bin/tsrun: what reaches node, and what reaches the container', { skip:
       for (const name of Object.keys(hostile)) assert.ok(!names.includes(name), `${name} reached node`);
       for (const name of ['PATH', 'TSRUN_SOMETHING', 'TSRUN_INHERITED_NOFILE', 'DEBUG', 'LISTEN_FDS']) assert.ok(names.includes(name), `${name} did not reach node`);
       assert.ok(environ.split('\0').includes(`PATH=${process.env.PATH}`));
+      assert.ok(environ.split('\0').includes('TSRUN_INHERITED_FDS=0'), 'the caller set TSRUN_INHERITED_FDS');
+      // run's own entry (the whole CLI's in a build without it), by an absolute path.
+      const argv = fs.readFileSync(`/proc/${child.pid}/cmdline`, 'utf8').split('\0');
+      const createEntry = path.join(repoRoot, 'dist', 'tsrun-create-launch.cjs');
+      const entry = fs.existsSync(createEntry) ? createEntry : path.join(repoRoot, 'dist', 'tsrun-launch.cjs');
+      assert.deepEqual(argv.slice(0, 4), [nodePath, '--preserve-symlinks-main', entry, '--root']);
       await rt.waitStatus(id, 'running');
     } finally {
       rt.run(['kill', id, 'KILL']);
@@ -137,6 +279,16 @@ describe('bin/tsrun: what reaches node, and what reaches the container', { skip:
     });
     assert.deepEqual(outputs[0], outputs[1]);
     assert.deepEqual(outputs[0], ['A=1', 'HOME=/root', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=dumb']);
+  });
+
+  test("a caller's TSRUN_INHERITED_FDS does not let --preserve-fds pass node's own fd 3", () => {
+    const { rt } = sbs;
+    const r = runToFiles(tsrunBin, ['--root', rt.root, 'run', '--preserve-fds', '1', '--bundle', makeBundle(['ls', '-l', '/proc/self/fd/3']), uniqueId('fds')], scratch, {
+      env: { ...process.env, TSRUN_INHERITED_FDS: '1' },
+      timeout: 30_000,
+    }).result;
+    assert.equal(r.code, 1, r.stdout);
+    assert.match(r.stderr, /--preserve-fds 1: fd 3 is not open/);
   });
 
   test('without dist/node-path: node from PATH, with a one-line hint naming the rebuild', () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { openCgroup, type CgroupRecord } from '../../../src/cgroups/index.js';
 import { cgroupParentOf, placeCgroup } from '../../../src/cgroups/paths.js';
+import { mkdirs } from '../../../src/cgroups/fs.js';
 import type { Config } from '../../../src/spec/types.js';
 
 function withRoot(fn: (root: string) => void): void {
@@ -56,6 +57,18 @@ test('v1 cpuset (fake cgroupfs): a level already filled keeps what it has', () =
     openCgroup(v1Record(mount, '/tsrun/c1')).create();
     assert.equal(fs.readFileSync(path.join(mount, 'tsrun/cpuset.cpus'), 'utf8'), '1');
     assert.equal(fs.readFileSync(path.join(mount, 'tsrun/c1/cpuset.cpus'), 'utf8'), '1', 'the leaf gets its own parent\'s, not the root\'s');
+  });
+});
+
+test('mkdirs makes each missing level, parents first, and says it made only those', () => {
+  withRoot((mount) => {
+    const leaf = path.join(mount, 'tsrun/r@1/c1');
+    assert.deepEqual(mkdirs(leaf), [path.join(mount, 'tsrun'), path.join(mount, 'tsrun/r@1'), leaf]);
+    assert.ok(fs.statSync(leaf).isDirectory());
+    assert.deepEqual(mkdirs(leaf), [], 'all there already');
+    assert.deepEqual(mkdirs(path.join(mount, 'tsrun/r@1/c2')), [path.join(mount, 'tsrun/r@1/c2')], 'only the leaf was missing');
+    fs.writeFileSync(path.join(mount, 'file'), '');
+    assert.throws(() => mkdirs(path.join(mount, 'file/c3')), { code: 'ENOTDIR' });
   });
 });
 

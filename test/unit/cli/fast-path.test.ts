@@ -152,3 +152,74 @@ test('create and run: anything else is left to yargs', () => {
     assert.equal(runPlain(args, { create: module, run: module }), false, args.join(' '));
   }
 });
+
+async function yargsExecArgv(args: string[]): Promise<Record<string, unknown> | undefined> {
+  const { default: yargs } = await import('yargs');
+  const { endExecFlags, execCommand } = await import('../../../src/cli/exec.js');
+  const { GLOBAL_OPTIONS, RUNC_PARSING } = await import('../../../src/cli/context.js');
+  let seen: Record<string, unknown> | undefined;
+  const record = (c: CommandModule) => ({ ...c, handler: (argv: Record<string, unknown>) => void (seen = argv) }) as CommandModule;
+  // As main.ts reads an exec line: its flags end at the id.
+  await yargs(endExecFlags(args))
+    .options(GLOBAL_OPTIONS)
+    .parserConfiguration(RUNC_PARSING)
+    .command([record(execCommand as unknown as CommandModule)])
+    .strict()
+    .fail(() => {})
+    .parseAsync();
+  return seen;
+}
+
+test('exec: the plain forms engines use give the handler what yargs gives it', async () => {
+  const keys = ['containerId', 'process', 'tty', 'consoleSocket', 'pidfdSocket', 'pidFile', 'detach', 'preserveFds', 'ignorePaused', 'cwd', 'env', 'user',
+    'additionalGids', 'cap', 'noNewPrivs', 'apparmor', 'processLabel', 'cgroup', 'root', 'log', 'logFormat', 'debug', 'systemdCgroup'];
+  const pick = (argv: Record<string, unknown>) => Object.fromEntries(keys.filter((k) => argv[k] !== undefined).map((k) => [k, argv[k]]));
+  const cases = [
+    // containerd (go-runc) and podman (conmon)
+    ['--root', '/r', '--log', '/l', '--log-format', 'json', 'exec', '--process', '/p.json', '--detach', '--pid-file', '/pid', 'c1'],
+    ['--root', '/r', 'exec', '--pid-file', '/pid', '--process', '/p.json', '--console-socket', '/s', '--tty', '--detach', 'c1'],
+    ['exec', '-p', '/p.json', '-d', '-t', '--preserve-fds', '2', '--pidfd-socket', '/f', 'c1'],
+    // by hand: everything after the id is the command, flags included
+    ['exec', 'c1', 'sh', '-c', 'echo hi'],
+    ['exec', '-t', 'c1', 'ls', '--color', '-d', '/'],
+    ['--debug', 'exec', 'c1', 'true'],
+  ];
+  for (const args of cases) {
+    const seen: Record<string, unknown>[] = [];
+    const module = { command: 'x', describe: 'x', handler: (argv: Record<string, unknown>) => void seen.push(argv) } as unknown as CommandModule;
+    const p = runPlain(args, { exec: module });
+    assert.ok(p, `${args.join(' ')}: not taken`);
+    await p;
+    const want = await yargsExecArgv(args);
+    assert.ok(want, `${args.join(' ')}: yargs ran no handler`);
+    assert.deepEqual(pick(seen[0]), pick(want), args.join(' '));
+    // The command: everything after the id (main.ts has yargs put it after `--`; the integration test
+    // test/integration/entries.test.ts runs both paths).
+    assert.deepEqual(seen[0].command, args.slice(args.indexOf('c1') + 1), args.join(' '));
+  }
+});
+
+test('exec: anything else is left to yargs', () => {
+  const module = { command: 'x', describe: 'x', handler: () => {} } as unknown as CommandModule;
+  for (const args of [
+    ['exec'],
+    ['exec', 'c1'],
+    ['exec', '--process', '/p.json'],
+    ['exec', '--detach', 'c1'],
+    ['exec', '--process=/p.json', 'c1'],
+    ['exec', '--process', '', 'c1'],
+    ['exec', '--process', '/a', '--process', '/b', 'c1'],
+    ['exec', '--cwd', '/', 'c1', 'true'],
+    ['exec', '-e', 'A=1', 'c1', 'true'],
+    ['exec', '--user', '1', 'c1', 'true'],
+    ['exec', '-dt', 'c1', 'true'],
+    ['exec', '--tty', 'false', 'c1', 'true'],
+    ['exec', '--preserve-fds', 'x', 'c1', 'true'],
+    ['exec', '--help'],
+    ['exec', 'c1', '--', 'true'],
+    ['exec', '--', 'c1', 'true'],
+    ['exec', '--ignore-paused', 'c1', 'true'],
+  ]) {
+    assert.equal(runPlain(args, { exec: module }), false, args.join(' '));
+  }
+});

@@ -157,6 +157,14 @@ export class RecordingCore implements NativeCore {
   sendFdToUnixSocket(...args: unknown[]): never { return this.notFaked('sendFdToUnixSocket', args); }
   attachDeviceProgram(...args: unknown[]): never { return this.notFaked('attachDeviceProgram', args); }
   cgroupEventfd(...args: unknown[]): never { return this.notFaked('cgroupEventfd', args); }
+  /** Starts no thread, but says it did: a test then sees the runtime end it (cgroupWarmStop). */
+  cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number): boolean {
+    this.record('cgroupWarmStart', [procsPath, intervalMs, capMs]);
+    return true;
+  }
+  cgroupWarmStop(): void {
+    this.record('cgroupWarmStop', []);
+  }
   notifyBind(path: string): number {
     if (!this.notify) return this.notFaked('notifyBind', [path]);
     this.record('notifyBind', [path]);

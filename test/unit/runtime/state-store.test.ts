@@ -202,7 +202,7 @@ test('ids lists only directories with state.json, sorted; the root holds nothing
   assert.deepEqual(store.ids(), [...ids].sort());
 });
 
-test('sweep clears what a killed create left, and never a directory holding other files (a --root pointed at the wrong place)', () => {
+test('sweptIds clears what a killed create left, and never a directory holding other files (a --root pointed at the wrong place)', () => {
   const root = newRoot();
   const store = new StateStore(root);
   // A killed create: its directory, an init record and a temp file, no state, no lock held.
@@ -216,7 +216,7 @@ test('sweep clears what a killed create left, and never a directory holding othe
   writeFileSync(join(root, 'mixed', 'init.json'), '{}');
   writeFileSync(join(root, 'mixed', 'notes.txt'), 'mine');
   createWithState(store, 'live');
-  store.sweep();
+  assert.deepEqual(store.sweptIds(), ['live']);
   assert.deepEqual(readdirSync(root).sort(), ['live', 'mixed', 'photos']);
   assert.deepEqual(readdirSync(join(root, 'mixed')).sort(), ['init.json', 'notes.txt']);
   assert.equal(readFileSync(join(root, 'photos', 'a.jpg'), 'utf8'), 'x');

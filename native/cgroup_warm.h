@@ -1,0 +1,19 @@
+// The cgroup-attach warm-up: a background thread that makes no-op writes to
+// a cgroup.procs so that the kernel's RCU grace period for the global
+// cgroup_threadgroup_rwsem is paid while create does other work.
+#pragma once
+
+#include <string>
+
+namespace tsrun {
+
+// Starts a detached thread that writes "0" (the writer's own process) to
+// procs_path at once and then every interval_ms, until cgroup_warm_stop or
+// cap_ms, or the first failed write. Any previous warm-up is stopped first.
+// False if the file cannot be opened or the thread not started (nothing runs).
+bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_ms);
+
+// Tells the running warm-up thread (if any) to stop; it exits within one interval.
+void cgroup_warm_stop();
+
+}  // namespace tsrun

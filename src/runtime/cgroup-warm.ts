@@ -1,0 +1,60 @@
+// The cgroup-attach warm-up. Moving a process into a cgroup takes the
+// kernel's global cgroup_threadgroup_rwsem for writing, and its first writer
+// after an idle moment waits one RCU grace period (5-30 ms on some kernel
+// builds); a writer within about a grace period of the last one does not. On
+// a host with v1 hierarchies (hybrid, v1) the container's stage 0 is moved
+// into them, so create starts a native thread (native/cgroup_warm.cc) that
+// rewrites this process's own cgroup.procs with "0", a no-op migration that
+// takes the lock, while the main thread reads, validates and plans. Pure v2
+// clones into the cgroup (clone3 CLONE_INTO_CGROUP) and needs none.
+import fs from 'node:fs';
+import path from 'node:path';
+import { hostLayout, type HostLayout } from '../cgroups/hierarchy.js';
+import type { NativeCore } from '../core/native.js';
+import { ownCgroups } from './rootless-cgroup.js';
+
+/** The pause between no-op writes: well inside one grace period, so the fast window never closes before the attach. */
+export const WARM_INTERVAL_MS = 4;
+/** The longest the thread runs if nothing stops it (the create's own end always does). */
+export const WARM_CAP_MS = 500;
+
+/**
+ * The cgroup.procs to rewrite: this process's own cgroup (selfCgroup:
+ * /proc/self/cgroup), the unified one on a hybrid host, else the first v1
+ * hierarchy found in both; none on pure v2 or when none matches. Only our
+ * own cgroup: "0" written anywhere else would move this process.
+ */
+export function warmUpTarget(layout: HostLayout, selfCgroup: string): string | undefined {
+  if (layout.mode === 'v2') return undefined;
+  const own = ownCgroups(selfCgroup);
+  if (layout.unified && own.unified !== undefined) return path.join(layout.unified, own.unified, 'cgroup.procs');
+  const key = (controllers: string[]) => [...controllers].sort().join();
+  for (const h of layout.v1) {
+    for (const [controllers, p] of own.v1) {
+      if (key(controllers.split(',')) === key(h.controllers)) return path.join(h.mount, p, 'cgroup.procs');
+    }
+  }
+  return undefined;
+}
+
+/** warmUpTarget of this host and process; none if either cannot be read. */
+export function ownWarmUpTarget(): string | undefined {
+  try {
+    const layout = hostLayout();
+    // Pure v2 (the usual host) reads nothing more.
+    return layout.mode === 'v2' ? undefined : warmUpTarget(layout, fs.readFileSync('/proc/self/cgroup', 'utf8'));
+  } catch {
+    // No cgroup filesystem, no /proc: create says so itself where it matters.
+    return undefined;
+  }
+}
+
+/** Starts the warm-up where this host needs it; returns what ends it (idempotent; a no-op if nothing started). */
+export function warmCgroupAttach(core: Pick<NativeCore, 'cgroupWarmStart' | 'cgroupWarmStop'>, target: string | undefined): () => void {
+  if (target === undefined || !core.cgroupWarmStart(target, WARM_INTERVAL_MS, WARM_CAP_MS)) return () => {};
+  let running = true;
+  return () => {
+    if (running) core.cgroupWarmStop();
+    running = false;
+  };
+}
