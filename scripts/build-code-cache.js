@@ -19,7 +19,7 @@ const { defaultConfig } = await import(path.join(dist, 'src', 'spec', 'defaults.
 const { validatorPath } = await import(path.join(dist, 'src', 'spec', 'validate.js'));
 
 const sizes = {
-  ...Object.fromEntries(['tsrun.cjs', 'tsrun-fast.cjs'].map((f) => [f, writeCodeCache(path.join(dist, f))])),
+  ...Object.fromEntries(['tsrun.cjs', 'tsrun-fast.cjs', 'tsrun-lite.cjs'].map((f) => [f, writeCodeCache(path.join(dist, f))])),
   'tsrun-create.cjs': writeCodeCache(path.join(dist, 'tsrun-create.cjs'), undefined, { eager: true }),
   'config-validator.cjs': writeCodeCache(validatorPath(), (validate) => {
     for (const rootless of [false, true]) if (!validate(defaultConfig({ rootless }))) throw new Error('the default spec does not validate');

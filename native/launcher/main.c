@@ -29,16 +29,17 @@ extern char **environ;
  * terminal): say so here, before node can crash or throw EMFILE. */
 #define NOFILE_MIN 64
 
-/* The entry node runs, by the command word. The fast entry loads only the
- * lifecycle commands engines run most; the create entry what create, run and
- * exec need; anything else (or an entry this build lacks) the whole CLI. */
+/* The entry node runs, by the command word. The lite entry loads only state,
+ * list and kill; the fast entry the rest of the lifecycle commands; the
+ * create entry what create, run and exec need; anything else (or an entry
+ * this build lacks) the whole CLI. */
 static const struct {
   const char *word;
   const char *entry;
 } entries[] = {
-  {"state", "tsrun-fast-launch.cjs"},   {"start", "tsrun-fast-launch.cjs"},
-  {"kill", "tsrun-fast-launch.cjs"},    {"delete", "tsrun-fast-launch.cjs"},
-  {"list", "tsrun-fast-launch.cjs"},    {"pause", "tsrun-fast-launch.cjs"},
+  {"state", "tsrun-lite-launch.cjs"},  {"list", "tsrun-lite-launch.cjs"},
+  {"kill", "tsrun-lite-launch.cjs"},   {"start", "tsrun-fast-launch.cjs"},
+  {"delete", "tsrun-fast-launch.cjs"},  {"pause", "tsrun-fast-launch.cjs"},
   {"resume", "tsrun-fast-launch.cjs"},  {"--version", "tsrun-fast-launch.cjs"},
   {"-v", "tsrun-fast-launch.cjs"},      {"create", "tsrun-create-launch.cjs"},
   {"run", "tsrun-create-launch.cjs"},   {"exec", "tsrun-create-launch.cjs"},

@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { Resources } from '../spec/types.js';
 import { Cgroup } from './cgroup.js';
 import { CgroupOpError } from './errors.js';
+import { cgroupIsFrozen, v1FreezerState } from './frozen.js';
 import { describe, mkdirs, readText, sleepMs, writeValue } from './fs.js';
 import { statsV1, type Stats } from './stats.js';
 import { planV1 } from './v1-writes.js';
@@ -112,16 +113,8 @@ export class V1Cgroup extends Cgroup {
     }
   }
 
-  private freezerState(): string | undefined {
-    const d = this.dirOf('freezer');
-    return d ? readText(path.join(d, 'freezer.state'))?.trim() : undefined;
-  }
-
   isFrozen(): boolean {
-    const d = this.dirOf('freezer');
-    if (d) return this.freezerState() === 'FROZEN';
-    const u = this.record.unified?.dir;
-    return u ? /^frozen 1$/m.test(readText(path.join(u, 'cgroup.events')) ?? '') : false;
+    return cgroupIsFrozen(this.record);
   }
 
   freeze(): void {
@@ -134,7 +127,7 @@ export class V1Cgroup extends Cgroup {
         sleepMs(10);
       }
       writeValue(path.join(d, 'freezer.state'), 'FROZEN');
-      const state = this.freezerState();
+      const state = v1FreezerState(this.record);
       if (state === 'FROZEN') return;
       if (state !== 'FREEZING') throw new CgroupOpError(`the freezer of ${d} is ${state} after writing FROZEN`);
       if (i % 25 === 24) sleepMs(1);

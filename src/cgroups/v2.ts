@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Resources } from '../spec/types.js';
 import { Cgroup } from './cgroup.js';
 import { CgroupOpError } from './errors.js';
+import { cgroupIsFrozen } from './frozen.js';
 import { describe, mkdirs, readText, writeValue } from './fs.js';
 import { statsV2, type Stats } from './stats.js';
 import { planV2 } from './v2-writes.js';
@@ -63,7 +64,7 @@ export class V2Cgroup extends Cgroup {
   }
 
   isFrozen(): boolean {
-    return readText(path.join(this.dir, 'cgroup.freeze'))?.trim() === '1';
+    return cgroupIsFrozen(this.record);
   }
 
   freeze(): void {

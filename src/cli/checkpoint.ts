@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { RuntimeBase } from '../runtime/runtime-base.js';
 import { command, type GlobalArgs } from './context.js';
 import { criuCommonFlags, criuCommonOptions, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
 
@@ -26,7 +27,7 @@ export const checkpointCommand: CommandModule<GlobalArgs, CheckpointArgs & Globa
       .option('status-fd', { type: 'number', describe: 'criu writes \\0 to this fd once lazy-pages is ready' })
       .option('tcp-skip-in-flight', { type: 'boolean', default: false, describe: 'skip in-flight tcp connections' })
       .option('link-remap', { type: 'boolean', default: false, describe: 'allow one to link unlinked files back when possible' }) as never,
-  handler: command<CheckpointArgs>(async (ctx, argv) => {
+  handler: command<CheckpointArgs, RuntimeBase>(async (ctx, argv) => {
     runcArgChecks('checkpoint', STRING_FLAGS, argv);
     const { checkpointContainer } = await import('../runtime/checkpoint.js');
     await checkpointContainer(ctx.store, {
@@ -41,5 +42,5 @@ export const checkpointCommand: CommandModule<GlobalArgs, CheckpointArgs & Globa
       linkRemap: argv.linkRemap,
       onWarning: (m) => ctx.log.warn(m),
     });
-  }),
+  }, RuntimeBase),
 };

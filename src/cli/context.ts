@@ -3,7 +3,8 @@
 import path from 'node:path';
 import type { ArgumentsCamelCase, Options } from 'yargs';
 import type { StateStore } from '../runtime/state.js';
-import { RuntimeBase, type RuntimeOptions } from '../runtime/runtime-base.js';
+import type { RuntimeOptions, RuntimeCommon } from '../runtime/runtime-common.js';
+import { HandOverError } from './hand-over.js';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
 import { parseRootlessFlag } from '../runtime/rootless.js';
 import { Logger, type LogFormat } from './log.js';
@@ -24,8 +25,8 @@ export interface IdArgs {
   containerId: string;
 }
 
-export interface Context<R extends RuntimeBase = RuntimeBase> {
-  /** The one code path every command goes through (the library's too): RuntimeBase, or Runtime for a command that makes or changes containers. */
+export interface Context<R extends RuntimeCommon = RuntimeCommon> {
+  /** The one code path every command goes through (the library's too): the entry's runtime (state, list, kill), RuntimeBase, or Runtime for a command that makes or changes containers. */
   runtime: R;
   /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
@@ -50,10 +51,23 @@ export const GLOBAL_OPTIONS = {
   criu: { type: 'string', describe: 'path to criu, for checkpoint/restore', global: true },
 } as const satisfies Record<string, Options>;
 
-/** The runtime class a command's context holds (RuntimeBase unless the command names Runtime). */
-export type RuntimeClass<R extends RuntimeBase> = new (opts: RuntimeOptions) => R;
+/** The runtime class a command's context holds: the one the command names, else the entry's (useEntryRuntime). */
+export type RuntimeClass<R extends RuntimeCommon> = new (opts: RuntimeOptions) => R;
 
-function contextFrom<R extends RuntimeBase>(argv: GlobalArgs, Rt: RuntimeClass<R>): Context<R> {
+/**
+ * The runtime of the commands that name none (state, list, kill): the entry
+ * sets it before it runs a command. The whole CLI and the lifecycle entry
+ * give RuntimeBase; the lite entry (lite-main.ts) gives one without the
+ * cgroup classes and a dead create's cleanup, which hands the command line
+ * over to the lifecycle entry when it needs them.
+ */
+let entryRuntime: RuntimeClass<RuntimeCommon> | undefined;
+
+export function useEntryRuntime(Rt: RuntimeClass<RuntimeCommon>): void {
+  entryRuntime = Rt;
+}
+
+function contextFrom<R extends RuntimeCommon>(argv: GlobalArgs, Rt: RuntimeClass<R>): Context<R> {
   const log = new Logger(argv.log, argv.logFormat, argv.debug);
   // Flags engines pass that tsrun cannot honour yet: refuse them by name.
   const rootless = parseRootlessFlag(argv.rootless === '' ? undefined : argv.rootless);
@@ -70,23 +84,28 @@ function contextFrom<R extends RuntimeBase>(argv: GlobalArgs, Rt: RuntimeClass<R
   };
 }
 
-type Handler<A, R extends RuntimeBase> = (ctx: Context<R>, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;
+type Handler<A, R extends RuntimeCommon> = (ctx: Context<R>, argv: ArgumentsCamelCase<A & GlobalArgs>) => Promise<number | void> | number | void;
 
 /**
  * Wraps a command: builds the context, runs it, and maps errors to runc's
- * output and exit codes. The context's runtime is a RuntimeBase (the
- * lifecycle of existing containers), or an instance of Rt (Runtime): a
- * command that does not name Runtime does not load the code that creates.
+ * output and exit codes. The context's runtime is an instance of Rt
+ * (RuntimeBase, the lifecycle of existing containers; Runtime, which makes
+ * them), or without Rt the entry's runtime: a command loads only the part of
+ * the runtime it names. A HandOverError is not the command's failure: it goes
+ * up to the lean entry, which runs the command line again in a fuller one.
  */
-export function command<A, R extends RuntimeBase = RuntimeBase>(fn: Handler<A, R>, Rt: RuntimeClass<R> = RuntimeBase as RuntimeClass<R>) {
+export function command<A, R extends RuntimeCommon = RuntimeCommon>(fn: Handler<A, R>, Rt?: RuntimeClass<R>) {
   return async (argv: ArgumentsCamelCase<A & GlobalArgs>): Promise<void> => {
     let log: Logger | undefined;
     try {
-      const ctx = contextFrom(argv, Rt);
+      const cls = Rt ?? (entryRuntime as RuntimeClass<R> | undefined);
+      if (!cls) throw new Error('context.ts: no runtime class; the entry calls useEntryRuntime before it runs a command');
+      const ctx = contextFrom(argv, cls);
       log = ctx.log;
       const code = await fn(ctx, argv);
       if (typeof code === 'number') process.exitCode = code;
     } catch (e) {
+      if (e instanceof HandOverError) throw e;
       reportError(e, log ?? new Logger(undefined, argv.logFormat ?? 'text', false), argv.debug);
       process.exitCode = typeof (e as { exitCode?: unknown }).exitCode === 'number' ? (e as { exitCode: number }).exitCode : 1;
     }

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { RuntimeBase } from '../runtime/runtime-base.js';
 import { command, type GlobalArgs } from './context.js';
 
 interface DeleteArgs {
@@ -13,7 +14,5 @@ export const deleteCommand: CommandModule<GlobalArgs, DeleteArgs & GlobalArgs> =
     y
       .positional('container-id', { type: 'string', demandOption: true })
       .option('force', { alias: 'f', type: 'boolean', default: false, describe: 'kill the container first if it runs' }) as never,
-  handler: command<DeleteArgs>((ctx, argv) =>
-    ctx.runtime.delete(argv.containerId, { force: argv.force }),
-  ),
+  handler: command<DeleteArgs, RuntimeBase>((ctx, argv) => ctx.runtime.delete(argv.containerId, { force: argv.force }), RuntimeBase),
 };

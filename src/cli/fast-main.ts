@@ -4,6 +4,8 @@
 // (RuntimeBase): no yargs, no validator, no planning code (scripts/bundle.js
 // refuses the bundle if any gets in). bin/tsrun picks it by the command word.
 import type { CommandModule } from 'yargs';
+import { RuntimeBase } from '../runtime/runtime-base.js';
+import { useEntryRuntime } from './context.js';
 import { deleteCommand } from './delete.js';
 import { killCommand } from './kill.js';
 import { leanMain } from './lean-entry.js';
@@ -19,5 +21,6 @@ const LIFECYCLE_COMMANDS = {
 
 /** Runs the command line (process.argv) if it is a plain lifecycle one, else the whole CLI. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
+  useEntryRuntime(RuntimeBase);
   return leanMain(argv, LIFECYCLE_COMMANDS);
 }

@@ -1,5 +1,6 @@
-// What node runs as its main script, bundled three times by scripts/bundle.js:
+// What node runs as its main script, bundled four times by scripts/bundle.js:
 // dist/tsrun-launch.cjs (the whole CLI, dist/tsrun.cjs), and the lean entries
+// dist/tsrun-lite-launch.cjs (dist/tsrun-lite.cjs),
 // dist/tsrun-fast-launch.cjs (dist/tsrun-fast.cjs) and
 // dist/tsrun-create-launch.cjs (dist/tsrun-create.cjs); bin/tsrun picks one
 // by the command word. Node compiles its main script with no code cache, so

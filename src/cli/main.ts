@@ -3,7 +3,8 @@ import type { WriteStream } from 'node:tty';
 import yargs, { type CommandModule } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import createDebug from 'debug';
-import { commandName, GLOBAL_OPTIONS, joinDashValues, RUNC_PARSING } from './context.js';
+import { RuntimeBase } from '../runtime/runtime-base.js';
+import { commandName, GLOBAL_OPTIONS, joinDashValues, RUNC_PARSING, useEntryRuntime } from './context.js';
 import { checkCommand } from './check.js';
 import { checkpointCommand } from './checkpoint.js';
 import { createCommand } from './create.js';
@@ -28,6 +29,7 @@ import { VERSION_TEXT } from './version.js';
 
 /** Runs the command line (process.argv): bin/tsrun → dist/tsrun-launch.cjs → here, or a lean entry (lean-entry.ts) → here. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
+  useEntryRuntime(RuntimeBase);
   const args = joinDashValues(endPsFlags(endExecFlags(hideBin(argv))));
   // Only tsrun's own --debug, not one in exec's command after `--`.
   const end = args.indexOf('--');

@@ -3,6 +3,7 @@
 // options follow the container id), keeping the header and the container's rows.
 import type { CommandModule, Options } from 'yargs';
 import { TsrunError } from '../core/errors.js';
+import { RuntimeBase } from '../runtime/runtime-base.js';
 import { command, endFlagsAfterId, type GlobalArgs } from './context.js';
 import { writeStdout } from './stdout.js';
 
@@ -23,7 +24,7 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
   command: 'ps <container-id> [ps-args..]',
   describe: 'list the processes in a container (ps options may follow the id)',
   builder: (y) => y.positional('container-id', { type: 'string', demandOption: true }).options(PS_OPTIONS) as never,
-  handler: command<PsArgs>((ctx, argv) => {
+  handler: command<PsArgs, RuntimeBase>((ctx, argv) => {
     if (argv.format !== 'table' && argv.format !== 'json') throw new TsrunError('invalid format option');
     if (ctx.runtime.rootlessCgroups) ctx.log.warn("tsrun ps may fail if you don't have the full access to cgroups");
     const pids = ctx.runtime.ps(argv.containerId);
@@ -50,5 +51,5 @@ export const psCommand: CommandModule<GlobalArgs, PsArgs & GlobalArgs> = {
       if (mine.has(Number(field))) out += row + '\n';
     }
     writeStdout(out);
-  }),
+  }, RuntimeBase),
 };

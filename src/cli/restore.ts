@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { RuntimeBase } from '../runtime/runtime-base.js';
 import { command, type GlobalArgs } from './context.js';
 import { criuCommonFlags, criuCommonOptions, runcArgChecks, type CriuCommonArgs } from './criu-flags.js';
 import { UnsupportedError } from '../core/errors.js';
@@ -31,7 +32,7 @@ export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs & GlobalArgs>
       .option('no-pivot', { type: 'boolean', default: false, describe: "accepted for runc compatibility; CRIU sets the restored root up itself" })
       .option('lsm-profile', { type: 'string', describe: 'the LSM profile to restore with, as TYPE:NAME' })
       .option('lsm-mount-context', { type: 'string', describe: 'the SELinux mount context for the restored mounts' }) as never,
-  handler: command<RestoreArgs>(async (ctx, argv) => {
+  handler: command<RestoreArgs, RuntimeBase>(async (ctx, argv) => {
     runcArgChecks('restore', STRING_FLAGS, argv);
     if (ctx.systemdCgroup) {
       throw new UnsupportedError('restore --systemd-cgroup is not supported by tsrun yet: CRIU would have to restore into a systemd scope; restore without it (the cgroupfs driver)');
@@ -50,5 +51,5 @@ export const restoreCommand: CommandModule<GlobalArgs, RestoreArgs & GlobalArgs>
       lsmMountContext: argv.lsmMountContext,
       onWarning: (m) => ctx.log.warn(m),
     });
-  }),
+  }, RuntimeBase),
 };

@@ -1,8 +1,7 @@
 // A container as every command meets it: its directory, locked; its stored
 // state; its live status; and which commands that status allows, in runc's
 // words. Commands open one, ask, act and close it: the lock is held meanwhile.
-import { openCgroup, type Cgroup } from '../cgroups/index.js';
-import { StatusError, TsrunError } from '../core/errors.js';
+import { StatusError } from '../core/errors.js';
 import type { ContainerDir, StateStore, StoredState } from './state.js';
 import { statusOf, ociState, type OciState, type Status } from './status.js';
 
@@ -90,17 +89,6 @@ export class Container {
 
   canDelete(opts: { force?: boolean } = {}): boolean {
     return !this.refusal('delete', opts);
-  }
-
-  /** The container's cgroup; a container recorded without one (an old tsrun's) cannot be paused, updated or watched. */
-  cgroup(): Cgroup {
-    if (!this.state.cgroup) {
-      throw new TsrunError(
-        `container ${this.id} has no cgroup of its own: it is a rootless container created without permission to make one ` +
-          '(delegate a cgroup v2 subtree to the user to have one), so pause, resume, update, ps and events cannot act on it (events --stats prints zero stats, as runc does)',
-      );
-    }
-    return openCgroup(this.state.cgroup);
   }
 
   /** The state as `tsrun state` prints it. */

@@ -16,8 +16,8 @@ import { TsrunError } from '../core/errors.js';
 import type { NativeCore } from '../core/native.js';
 import { sleepMs } from '../cgroups/fs.js';
 import { isAlive, readProcStat } from './proc.js';
+import { CRIU_YARDS_FILE } from './state.js';
 
-export const CRIU_YARDS_FILE = 'criu-yards.json';
 /** Where CRIU's restore mounts the cgroup hierarchies, in its work directory (CRIU's name). */
 const CRIU_YARD_PREFIX = '.criu.cgyard.';
 

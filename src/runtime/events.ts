@@ -6,6 +6,7 @@ import { TsrunError } from '../core/errors.js';
 import { isAlive } from './proc.js';
 import type { StateStore } from './state.js';
 import { withContainer } from './container.js';
+import { containerCgroup } from './container-cgroup.js';
 
 export interface EventsOptions {
   /** One stats event, then the stream ends (`events --stats`). */
@@ -36,7 +37,7 @@ export async function* containerEvents(store: StateStore, id: string, opts: Even
     // As runc: a rootless container made without cgroup permission has no
     // counters, so its one-shot stats are Go's zero Stats (exit 0), said so on stderr.
     if (opts.stats && !c.state.cgroup) return { state: c.state, cg: undefined };
-    return { state: c.state, cg: c.cgroup() };
+    return { state: c.state, cg: containerCgroup(c) };
   });
   if (!cg) {
     opts.warn?.(`container ${id} has no cgroup of its own (a rootless container created without permission to make one): its stats are all zero`);

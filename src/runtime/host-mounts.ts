@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { TsrunError } from '../core/errors.js';
 import type { NativeCore } from '../core/native.js';
+import { HOST_MOUNTS_FILE } from './state.js';
 
 /** The kernel calls undoing needs (the runtime's core). */
 export type HostMountSyscalls = Pick<NativeCore, 'flock' | 'unmountById'>;
 
-export const HOST_MOUNTS_FILE = 'host-mounts';
 
 interface RecordedMount {
   mntId: number;

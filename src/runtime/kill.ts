@@ -1,9 +1,12 @@
 // `kill`: send a signal to the container's init.
 import { constants } from 'node:os';
 import { StatusError, TsrunError } from '../core/errors.js';
+import type { Cgroup, CgroupRecord } from '../cgroups/index.js';
 import type { StateStore } from './state.js';
 import { withContainer } from './container.js';
-import { openCgroup } from '../cgroups/index.js';
+
+/** Opens a container's cgroup from its record (cgroups/index.ts openCgroup; the lean entry's hands the command over). */
+export type CgroupOpener = (record: CgroupRecord) => Cgroup;
 
 /**
  * Accepts 9, KILL, SIGKILL and kill (runc's rules). Numbers pass through as
@@ -22,8 +25,11 @@ export function parseSignal(raw: string): number {
   throw new TsrunError(`unknown signal "${raw}"`);
 }
 
-/** all: every process in the container's cgroup (runc's kill --all), not only the init. */
-export function killContainer(store: StateStore, id: string, signal: number, all = false): void {
+/**
+ * all: every process in the container's cgroup (runc's kill --all), not only
+ * the init. The cgroup, where one is needed, is opened before any signal goes.
+ */
+export function killContainer(store: StateStore, id: string, signal: number, all: boolean, openCgroup: CgroupOpener): void {
   withContainer(store, id, 'shared', (c) => {
     const { state, status } = c;
     if (all && state.cgroup) {
@@ -40,10 +46,11 @@ export function killContainer(store: StateStore, id: string, signal: number, all
       return;
     }
     c.require('kill');
+    // A v1-frozen init dies of SIGKILL only once thawed (runc thaws too).
+    const thaw = status === 'paused' && signal === constants.signals.SIGKILL && state.cgroup ? openCgroup(state.cgroup) : undefined;
     try {
       process.kill(state.pid, signal);
-      // A v1-frozen init dies of SIGKILL only once thawed (runc thaws too).
-      if (status === 'paused' && signal === constants.signals.SIGKILL && state.cgroup) openCgroup(state.cgroup).thaw();
+      thaw?.thaw();
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
       if (code === 'ESRCH') throw new StatusError('container not running');

@@ -8,8 +8,8 @@ import path from 'node:path';
 import type { Config, Mount } from '../spec/types.js';
 import type { NativeCore } from '../core/native.js';
 import { isAlive } from './proc.js';
+import { NOTIFY_DIR } from './state.js';
 
-export const NOTIFY_DIR = 'notify';
 export const NOTIFY_SOCKET_NAME = 'notify.sock';
 /** Where the container finds the notify dir. */
 export const CONTAINER_NOTIFY_DIR = '/run/notify';

@@ -19,7 +19,7 @@ import { cloneTarget, containerPlacement, withCgroupInto } from '../cgroups/plac
 import { planWithoutMountNamespace } from './no-mount-ns.js';
 import { mapText } from './userns.js';
 import { planNetDevices } from './netdevices.js';
-import { HOST_MOUNTS_FILE } from './host-mounts.js';
+import { HOST_MOUNTS_FILE } from './state.js';
 import { needsHooksSync, planHooks } from './hooks.js';
 import type { CreatePlan, IdmapPlan, MountPlan, NamespacePlan } from './plan-schema.js';
 import { PLAN_VERSION } from './plan-version.js';

@@ -6,15 +6,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../spec/types.js';
-import { destroyCgroupQuietly, type CgroupRecord } from '../cgroups/index.js';
+import type { CgroupRecord } from '../cgroups/record.js';
 import { ContainerNotFoundError, DamagedStateError, errnoText, TsrunError } from '../core/errors.js';
 import { nativeCore, type NativeCore } from '../core/native.js';
 import { readProcStat } from './proc.js';
 import { rfc3339NanoNow } from './time.js';
 import { OCI_VERSION } from '../spec/version.js';
-import { HOST_MOUNTS_FILE, undoHostMountsQuietly } from './host-mounts.js';
-import { CRIU_YARDS_FILE, undoCriuYardsQuietly } from './criu-yards.js';
-import { NOTIFY_DIR } from './notify-socket.js';
 import { cgroupRecordProblem, initRecordProblem, STATE_VERSION, stateProblem, type InitRecord } from './state-shape.js';
 
 export type { InitRecord } from './state-shape.js';
@@ -69,6 +66,22 @@ export const CGROUP_FILE = 'cgroup.json';
 export const INIT_FILE = 'init.json';
 /** A checkpoint holds an exclusive flock on it while CRIU dumps: one checkpoint at a time. */
 export const CHECKPOINT_LOCK_FILE = 'checkpoint.lock';
+/** What a container without a mount namespace mounted on the host (host-mounts.ts), for delete to undo. */
+export const HOST_MOUNTS_FILE = 'host-mounts';
+/** CRIU's cgroup yards a restore mounted (criu-yards.ts), for delete or the sweep to unmount. */
+export const CRIU_YARDS_FILE = 'criu-yards.json';
+/** The directory of the NOTIFY_SOCKET proxy's socket (notify-socket.ts). */
+export const NOTIFY_DIR = 'notify';
+
+/**
+ * Undoes what a create (or restore) killed midway left outside its state
+ * directory, from the records in it: its cgroup, mounts on the host, CRIU's
+ * cgroup yards. False if some of it stays: the directory is then kept, for a
+ * later sweep. dead-create.ts has the one that does it; the lite entry
+ * (cli/lite-main.ts) gives one that hands the command to an entry holding
+ * that code.
+ */
+export type DeadCreateUndo = (dir: string, core: NativeCore) => boolean;
 
 /** An open, locked container directory. Close it to release the lock. */
 export class ContainerDir {
@@ -166,9 +179,13 @@ export class ContainerDir {
 }
 
 export class StateStore {
-  /** core: the kernel calls of every command on this store (the addon; a fake in unit tests). */
+  /**
+   * undoDeadCreate: what clears a dead create's leftovers before its directory goes (dead-create.ts).
+   * core: the kernel calls of every command on this store (the addon; a fake in unit tests).
+   */
   constructor(
     readonly root: string,
+    private readonly undoDeadCreate: DeadCreateUndo,
     readonly core: NativeCore = nativeCore,
   ) {}
 
@@ -310,11 +327,7 @@ export class StateStore {
       // Only a directory holding nothing but what tsrun writes there is a dead
       // create's: a --root pointed at a directory of other files loses none.
       if (!fs.readdirSync(dir).every(isOwnEntry)) return false;
-      destroyCgroupQuietly(path.join(dir, CGROUP_FILE));
-      // Mounts on the host (no mount namespace) that cannot be undone keep the record, for a later sweep.
-      if (!undoHostMountsQuietly(dir, this.core)) return false;
-      // A restore killed with its CRIU: CRIU's cgroup yard in the restore's work directory.
-      if (!undoCriuYardsQuietly(dir, this.core)) return false;
+      if (!this.undoDeadCreate(dir, this.core)) return false;
       removeDirTree(dir);
       return true;
     } finally {

@@ -2,14 +2,15 @@
 // trusted from the state file: the init's pid and start time, and exec.fifo.
 import type { ContainerDir, StoredState } from './state.js';
 import { isAlive } from './proc.js';
-import { openCgroup } from '../cgroups/index.js';
+// Not cgroups/index.js: state, list and kill load only this check of the cgroup code (cli/lite-main.ts).
+import { cgroupIsFrozen } from '../cgroups/frozen.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
 export function statusOf(dir: ContainerDir, state: StoredState): Status {
   if (!isAlive(state.pid, state.initStartTime)) return 'stopped';
   // runc reads the freezer first: a paused container is paused even before start.
-  if (state.cgroup && openCgroup(state.cgroup).isFrozen()) return 'paused';
+  if (state.cgroup && cgroupIsFrozen(state.cgroup)) return 'paused';
   if (dir.hasFifo()) return 'created';
   return 'running';
 }

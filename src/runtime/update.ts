@@ -4,6 +4,7 @@ import { CgroupError, hostApplyFacts, ignoredResourceFields } from '../cgroups/i
 import { describeConfigProblem, type ConfigSource } from '../core/errors.js';
 import type { StateStore } from './state.js';
 import { withContainer } from './container.js';
+import { containerCgroup } from './container-cgroup.js';
 
 type Obj = Record<string, unknown>;
 
@@ -42,7 +43,7 @@ export function updateContainer(
       warn(describeConfigProblem({ ...p, source: sourceOf({ field: p.path.slice('/linux/resources'.length) }) }));
     }
     const { state } = c;
-    const cg = c.cgroup();
+    const cg = containerCgroup(c);
     const current = state.config.linux?.resources ?? {};
     const facts = hostApplyFacts();
     try {

@@ -1,8 +1,10 @@
-// bin/tsrun runs node on one of three entries, each a tiny main script that
+// bin/tsrun runs node on one of four entries, each a tiny main script that
 // loads its bundle with the bundle's V8 code cache (src/cli/launch.ts,
-// scripts/bundle.js): the lifecycle commands' lean bundle, create's (with run
-// and exec), or the whole CLI. A line a lean entry does not read itself goes to the whole
-// CLI, so the output is the same whichever entry runs it. What a start reads
+// scripts/bundle.js): state's, list's and kill's lean bundle, the lifecycle commands',
+// create's (with run and exec), or the whole CLI. A line a lean entry does not
+// read itself goes to the whole CLI, and what the read-only entry meets that
+// needs more to the lifecycle entry, so the output is the same whichever
+// entry runs it. What a start reads
 // (DEBUG, the terminal, the environment's TSRUN_* paths) is read per start.
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +21,7 @@ after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
 const run = (bin: string, args: string[], env: NodeJS.ProcessEnv = process.env) =>
   spawnSync(bin, args, { encoding: 'utf8', env, timeout: 30_000 });
-const ENTRIES = ['tsrun', 'tsrun-fast', 'tsrun-create'];
+const ENTRIES = ['tsrun', 'tsrun-lite', 'tsrun-fast', 'tsrun-create'];
 
 describe('bin/tsrun: the entries', () => {
   test('the build made each bundle, its launch file and its code cache: root-owned, not writable by others, taken by V8', () => {
@@ -124,6 +126,56 @@ describe('bin/tsrun: the entries', () => {
         ['--root', root, 'state', 'nosuch'], ['--root', root, 'list', '-q'], ['--root', root, 'list', '--format', 'json'],
         ['--root', root, '--log-format', 'json', 'pause', 'nosuch'], ['--root', root, 'start', 'nosuch'], ['--help'],
       ]) same('tsrun-fast', args);
+      assert.deepEqual(fs.readdirSync(root), []);
+    });
+    test('the lite entry (state, list, kill): help, usage errors, flags and plain lines, as the whole CLI', () => {
+      const root = fs.mkdtempSync(path.join(scratch, 'root-'));
+      for (const args of [
+        ['state', '--help'], ['state'], ['state', 'nosuch', '--root', root], ['--root', root, 'state', 'nosuch'], ['--root', root, 'state', 'a', 'b'],
+        ['--root', root, 'list'], ['--root', root, 'list', '-q'], ['--root', root, 'list', '--format', 'json'], ['--root', root, 'list', '--format', 'yaml'],
+        ['--log-format', 'json', '--root', root, 'state', '..'], ['--root', root, 'ls'], ['list', '--help'],
+        ['--root', root, 'kill', 'nosuch'], ['--root', root, 'kill', 'nosuch', 'KILL'], ['--root', root, 'kill', '--all', 'nosuch', '9'],
+        ['--root', root, 'kill', 'nosuch', 'NOSIG'], ['kill', '--help'],
+      ]) same('tsrun-lite', args);
+      assert.deepEqual(fs.readdirSync(root), []);
+    });
+    test('the lite entry: the directory of a create that died goes to the lifecycle entry, which clears it', { skip: skipUnlessRoot }, () => {
+      const root = fs.mkdtempSync(path.join(scratch, 'root-'));
+      const bundle = makeBundle(['sleep', '30']);
+      const id = uniqueId('entry');
+      try {
+        assert.equal(spawnSync(tsrunBin, ['--root', root, 'create', '--bundle', bundle, id], { stdio: 'ignore' }).status, 0);
+        // What a create killed before it wrote its state leaves: a directory with none, whose lock nobody holds.
+        fs.mkdirSync(path.join(root, 'dead-list'));
+        const listed = entry('tsrun-lite', ['--root', root, 'list', '-q']);
+        assert.deepEqual([listed.status, listed.stdout, listed.stderr], [0, `${id}\n`, '']);
+        assert.ok(!fs.existsSync(path.join(root, 'dead-list')), 'list left the dead create\'s directory');
+        fs.mkdirSync(path.join(root, 'dead-state'));
+        const state = entry('tsrun-lite', ['--root', root, 'state', 'dead-state']);
+        assert.equal(state.status, 1);
+        assert.match(state.stderr, /^time="[^"]+" level=error msg="container does not exist"\n$/);
+        assert.ok(!fs.existsSync(path.join(root, 'dead-state')), 'state left the dead create\'s directory');
+        // And as the whole CLI says it.
+        same('tsrun-lite', ['--root', root, 'state', 'dead-state']);
+        // A live container beside them is read as before, and signalled.
+        const live = entry('tsrun-lite', ['--root', root, 'state', id]);
+        assert.equal(live.status, 0, live.stderr);
+        assert.equal(JSON.parse(live.stdout).status, 'created');
+        // Paused, SIGKILL needs the cgroup (a thaw after the signal): the lifecycle entry sends it, once.
+        assert.equal(spawnSync(tsrunBin, ['--root', root, 'pause', id]).status, 0);
+        assert.equal(JSON.parse(entry('tsrun-lite', ['--root', root, 'state', id]).stdout).status, 'paused');
+        const killed = entry('tsrun-lite', ['--root', root, 'kill', id, 'KILL']);
+        assert.deepEqual([killed.status, killed.stderr], [0, '']);
+        let status = '';
+        for (let i = 0; i < 200 && status !== 'stopped'; i++) {
+          status = JSON.parse(entry('tsrun-lite', ['--root', root, 'state', id]).stdout).status;
+          if (status !== 'stopped') spawnSync('sleep', ['0.05']);
+        }
+        assert.equal(status, 'stopped', 'the paused container did not die of SIGKILL');
+      } finally {
+        spawnSync(tsrunBin, ['--root', root, 'delete', '--force', id]);
+        fs.rmSync(bundle, { recursive: true, force: true });
+      }
       assert.deepEqual(fs.readdirSync(root), []);
     });
     test('create\'s and run\'s entry: help, usage errors and a bad bundle, as the whole CLI', () => {

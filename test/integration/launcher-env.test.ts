@@ -113,7 +113,7 @@ function handed(bin: string, args: string[], env: NodeJS.ProcessEnv, stdio: ('pi
   return { argv: rest, env: environ.split('\n').filter(Boolean).sort() };
 }
 
-const allEntries = ['tsrun-launch.cjs', 'tsrun-fast-launch.cjs', 'tsrun-create-launch.cjs'];
+const allEntries = ['tsrun-launch.cjs', 'tsrun-lite-launch.cjs', 'tsrun-fast-launch.cjs', 'tsrun-create-launch.cjs'];
 
 describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
   const env = { PATH: process.env.PATH };
@@ -121,11 +121,13 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
   test('the entry by the command word, past runc\'s global flags and their values', () => {
     const { bin, dist } = standInPackage(allEntries);
     const cases: [string[], string][] = [
-      [['state', 'x'], 'tsrun-fast-launch.cjs'],
+      [['state', 'x'], 'tsrun-lite-launch.cjs'],
       [['start', 'x'], 'tsrun-fast-launch.cjs'],
-      [['kill', 'x', 'KILL'], 'tsrun-fast-launch.cjs'],
+      [['kill', 'x', 'KILL'], 'tsrun-lite-launch.cjs'],
+      [['kill', '--all', 'x'], 'tsrun-lite-launch.cjs'],
       [['delete', '-f', 'x'], 'tsrun-fast-launch.cjs'],
-      [['list'], 'tsrun-fast-launch.cjs'],
+      [['list'], 'tsrun-lite-launch.cjs'],
+      [['list', '-q'], 'tsrun-lite-launch.cjs'],
       [['pause', 'x'], 'tsrun-fast-launch.cjs'],
       [['resume', 'x'], 'tsrun-fast-launch.cjs'],
       [['--version'], 'tsrun-fast-launch.cjs'],
@@ -140,7 +142,7 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
       [[], 'tsrun-launch.cjs'],
       [['statex'], 'tsrun-launch.cjs'],
       // Each flag that takes a value skips it (even a value that is a command's name).
-      [['--root', 'run', '--log', 'exec', '--log-format', 'json', '--criu', 'c', '--rootless', 'true', 'state', 'x'], 'tsrun-fast-launch.cjs'],
+      [['--root', 'run', '--log', 'exec', '--log-format', 'json', '--criu', 'c', '--rootless', 'true', 'state', 'x'], 'tsrun-lite-launch.cjs'],
       [['--debug', '--systemd-cgroup', '--root=/r', '--log-format=text', 'run', 'x'], 'tsrun-create-launch.cjs'],
       [['--debug', 'events', 'x'], 'tsrun-launch.cjs'],
       // A flag it does not know is the word: the whole CLI reads it (and says what is wrong).
@@ -167,10 +169,10 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
     fs.mkdirSync(path.join(other, 'a'));
     fs.symlinkSync(path.relative(path.join(other, 'a'), bin), path.join(other, 'a', 'tsrun'));
     fs.symlinkSync(path.join('a', 'tsrun'), path.join(other, 'tsrun'));
-    assert.deepEqual(handed(path.join(other, 'tsrun'), ['list'], env).argv, [path.join(dist, 'tsrun-fast-launch.cjs'), 'list']);
+    assert.deepEqual(handed(path.join(other, 'tsrun'), ['list'], env).argv, [path.join(dist, 'tsrun-lite-launch.cjs'), 'list']);
     // And through PATH, by name.
     const r = handed('tsrun', ['list'], { PATH: `${other}:${process.env.PATH}` });
-    assert.deepEqual(r.argv, [path.join(dist, 'tsrun-fast-launch.cjs'), 'list']);
+    assert.deepEqual(r.argv, [path.join(dist, 'tsrun-lite-launch.cjs'), 'list']);
   });
 
   test('the environment is exactly the allow-list\'s, first of each name, with its own TSRUN_INHERITED_*', () => {

@@ -54,7 +54,7 @@ test('npm pack, installed offline into a project: docs/library.md type-checks ag
     assert.ok(!fs.existsSync(path.join(proj, 'node_modules', 'typescript')), 'a devDependency came along');
     // The install step made the code caches and node-path for the installing node: V8 takes each bundle's cache.
     assert.equal(fs.readFileSync(path.join(installed, 'dist', 'node-path'), 'utf8').trim(), process.execPath);
-    for (const name of ['tsrun', 'tsrun-fast', 'tsrun-create']) {
+    for (const name of ['tsrun', 'tsrun-lite', 'tsrun-fast', 'tsrun-create']) {
       const cache = codeCacheTaken(process.execPath, path.join(installed, 'dist', `${name}.cjs`));
       assert.ok(cache.taken, `the installed ${name}.cjs's code cache was rejected: ${cache.why}`);
     }

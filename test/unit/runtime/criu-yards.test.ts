@@ -6,7 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CRIU_YARDS_FILE, undoCriuYards, undoCriuYardsQuietly, YardRecorder } from '../../../src/runtime/criu-yards.js';
+import { undoCriuYards, undoCriuYardsQuietly, YardRecorder } from '../../../src/runtime/criu-yards.js';
+import { CRIU_YARDS_FILE } from '../../../src/runtime/state.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-unit-yards-'));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));

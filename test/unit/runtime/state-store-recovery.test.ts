@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import {
   CGROUP_FILE, INIT_FILE, InvalidIdError, MAX_ID_LENGTH, STATE_FILE, StateStore, validateId, writeFileAtomic, type StoredState,
 } from '../../../src/runtime/state.js';
+import { undoDeadCreate } from '../../../src/runtime/dead-create.js';
 import { stateProblem } from '../../../src/runtime/state-shape.js';
 import { DamagedStateError, TsrunError } from '../../../src/core/errors.js';
 import { deleteContainer } from '../../../src/runtime/delete.js';
@@ -19,7 +20,7 @@ import { isAlive, readProcStat } from '../../../src/runtime/proc.js';
 const tmp = mkdtempSync(join(tmpdir(), 'tsrun-state-recovery-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 let rootNo = 0;
-const newStore = () => new StateStore(join(tmp, `root-${rootNo++}`));
+const newStore = () => new StateStore(join(tmp, `root-${rootNo++}`), undoDeadCreate);
 
 function stateFor(id: string): StoredState {
   return {
@@ -210,11 +211,11 @@ test(`an id longer than ${MAX_ID_LENGTH} is refused as too long, not reported as
 test('a --root that is a file, or under one, is named as not a directory by every store operation', () => {
   const file = join(tmp, 'root-file');
   writeFileSync(file, '');
-  const store = new StateStore(file);
+  const store = new StateStore(file, undoDeadCreate);
   for (const op of [() => store.create('c1'), () => store.open('c1'), () => store.ids()]) {
     assert.throws(op, (e: unknown) => e instanceof TsrunError && e.message === `--root ${file} is not a directory`);
   }
-  const under = new StateStore(join(file, 'sub'));
+  const under = new StateStore(join(file, 'sub'), undoDeadCreate);
   assert.throws(() => under.create('c1'), (e: unknown) => e instanceof TsrunError && e.message === `--root ${join(file, 'sub')}: a parent of it is not a directory`);
   // A file where a container's directory goes is no fault of --root's.
   const good = newStore();

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import {
   FIFO_FILE, InvalidIdError, STATE_FILE, StateStore, validateId, writeFileAtomic, type StoredState,
 } from '../../../src/runtime/state.js';
+import { undoDeadCreate } from '../../../src/runtime/dead-create.js';
 import { STATE_VERSION } from '../../../src/runtime/state-shape.js';
 import { ContainerNotFoundError, TsrunError } from '../../../src/core/errors.js';
 import { native } from '../../../src/core/native.js';
@@ -85,7 +86,7 @@ test('the native addon is built and has flock', () => {
 
 test('create makes the container directory (and the root), locked', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   const dir = store.create('c1');
   try {
     assert.equal(dir.id, 'c1');
@@ -102,7 +103,7 @@ test('create makes the container directory (and the root), locked', () => {
 });
 
 test('create of an id in use throws "container with given ID already exists", while held and after', () => {
-  const store = new StateStore(newRoot());
+  const store = new StateStore(newRoot(), undoDeadCreate);
   const first = store.create('dup');
   try {
     assert.throws(() => store.create('dup'), (e: unknown) => e instanceof TsrunError && e.message === 'container with given ID already exists: dup');
@@ -118,21 +119,21 @@ test('create of an id in use throws "container with given ID already exists", wh
 
 test('create refuses an invalid id before touching the disk', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   assert.throws(() => store.create('../escape'), InvalidIdError);
   assert.equal(existsSync(root), false);
   assert.equal(existsSync(join(tmp, 'escape')), false);
 });
 
 test('open of a missing id throws ContainerNotFoundError', () => {
-  const store = new StateStore(newRoot());
+  const store = new StateStore(newRoot(), undoDeadCreate);
   assert.throws(() => store.open('nope'), (e: unknown) => e instanceof ContainerNotFoundError && e.id === 'nope' && e.message === 'container does not exist');
   createWithState(store, 'other');
   assert.throws(() => store.open('nope', true), ContainerNotFoundError);
 });
 
 test('open returns the stored state; writeState round-trips', () => {
-  const store = new StateStore(newRoot());
+  const store = new StateStore(newRoot(), undoDeadCreate);
   createWithState(store, 'c2');
   const dir = store.open('c2', true);
   try {
@@ -146,7 +147,7 @@ test('open returns the stored state; writeState round-trips', () => {
 
 test('a directory left without state.json and without a lock holder is cleared by a later create', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   mkdirSync(join(root, 'stale'), { recursive: true });
   writeFileSync(join(root, 'stale', FIFO_FILE), 'leftover');
   const dir = store.create('stale');
@@ -159,7 +160,7 @@ test('a directory left without state.json and without a lock holder is cleared b
 
 test('a half-made directory is not found by open, and open clears it', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   mkdirSync(join(root, 'half'), { recursive: true });
   assert.throws(() => store.open('half'), ContainerNotFoundError);
   assert.equal(existsSync(join(root, 'half')), false);
@@ -167,7 +168,7 @@ test('a half-made directory is not found by open, and open clears it', () => {
 
 test('a directory still held by its create is neither cleared by open nor taken by create', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   const held = store.create('busy');
   try {
     assert.throws(() => store.create('busy'), { message: 'container with given ID already exists: busy' });
@@ -179,7 +180,7 @@ test('a directory still held by its create is neither cleared by open nor taken 
 
 test('destroy removes the directory', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   createWithState(store, 'gone');
   store.open('gone').destroy();
   assert.equal(existsSync(join(root, 'gone')), false);
@@ -189,7 +190,7 @@ test('destroy removes the directory', () => {
 
 test('ids lists only directories with state.json, sorted; the root holds nothing else of ours', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   assert.deepEqual(store.ids(), [], 'a missing root has no containers');
   const ids = ['charlie', 'alpha', 'bravo', 'Zulu', 'a.1', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india', '0', '_x', '+y'];
   for (const id of ids) createWithState(store, id);
@@ -204,7 +205,7 @@ test('ids lists only directories with state.json, sorted; the root holds nothing
 
 test('sweptIds clears what a killed create left, and never a directory holding other files (a --root pointed at the wrong place)', () => {
   const root = newRoot();
-  const store = new StateStore(root);
+  const store = new StateStore(root, undoDeadCreate);
   // A killed create: its directory, an init record and a temp file, no state, no lock held.
   store.create('dead').close();
   writeFileSync(join(root, 'dead', 'init.json'), '{"pid":1,"initStartTime":1}');
