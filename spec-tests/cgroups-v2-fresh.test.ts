@@ -48,8 +48,9 @@ describe('config-linux.md "Control groups" v2, from a root that enables nothing'
       const dir = path.join(root, parent, id);
       const f = (file: string) => fs.readFileSync(path.join(dir, file), 'utf8').trim();
       assert.deepEqual([f('memory.max'), f('cpu.max'), f('pids.max')], [String(64 << 20), '50000 100000', '5']);
-      // pids.max is in force: 2 processes run, 5 allowed, so forking 4 more fails.
-      const forks = rt.run(['exec', id, 'sh', '-c', 'for i in 1 2 3 4; do sleep 100 & done; echo done'], { timeout: 120_000 });
+      // pids.max is in force: 2 processes run, 5 allowed, so forking 4 more fails. The sleeps that do start
+      // do not hold exec's stdout and stderr, or this would wait for them (100 s) to read both to the end.
+      const forks = rt.run(['exec', id, 'sh', '-c', 'for i in 1 2 3 4; do sleep 100 >/dev/null 2>&1 & done; echo done'], { timeout: 120_000 });
       assert.match(forks.stderr, /can't fork/);
       const e = JSON.parse(rt.run(['events', '--stats', id], { timeout: 120_000 }).stdout);
       assert.equal(e.type, 'stats');

@@ -170,8 +170,13 @@ export async function runInVm(command: string[], opts: VmOptions = {}): Promise<
           ? `timed out after ${Math.round(elapsed / 1000)} s`
           : `stopped without the command's exit status (qemu exit ${exit})`;
       const log = serial.trim() ? tail(serial, 40) : '(empty: the kernel did not get as far as the console)';
+      // What the command wrote so far (vm-init writes its output into the io share as it goes): the test it hung in.
+      const partial = (name: string) => {
+        const text = fs.existsSync(path.join(io, name)) ? fs.readFileSync(path.join(io, name), 'utf8') : '';
+        return text.trim() ? `\n--- the command's ${name} so far (end) ---\n${tail(text, 40)}` : '';
+      };
       throw new Error(
-        `test VM ${why}\n--- serial console (end) ---\n${log}` + (qemuErr ? `\n--- qemu stderr ---\n${tail(qemuErr, 20)}` : ''),
+        `test VM ${why}\n--- serial console (end) ---\n${log}` + partial('stdout') + partial('stderr') + (qemuErr ? `\n--- qemu stderr ---\n${tail(qemuErr, 20)}` : ''),
       );
     }
     return {
