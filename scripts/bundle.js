@@ -1,7 +1,7 @@
 // Bundles the compiled CLI into CommonJS files node loads with their V8 code
 // caches (scripts/build-code-cache.js; src/code-cache.ts): the whole CLI,
 // dist/tsrun.cjs (src/cli/main.ts), and three lean entries without yargs,
-// dist/tsrun-lite.cjs for state, list and kill (src/cli/lite-main.ts),
+// dist/tsrun-lite.cjs for state, list, kill and start (src/cli/lite-main.ts),
 // dist/tsrun-fast.cjs for the lifecycle commands (src/cli/fast-main.ts) and
 // dist/tsrun-create.cjs for create, run and exec (src/cli/create-main.ts); and for
 // each, the tiny main script bin/tsrun runs, dist/<name>-launch.cjs
@@ -48,12 +48,12 @@ const bundles = {
     without: [YARGS, /node_modules\/(ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/, /dist\/src\/runtime\/(create|plan|seccomp|exec|check)\.js$/],
   },
   'dist/tsrun-create.cjs': { entry: 'dist/src/cli/create-main.js', without: [YARGS, /node_modules\/protobufjs\//] },
-  // state, list and kill: not even the cgroup classes or the rest of the lifecycle (the status check reads the freezer itself).
+  // state, list, kill and start: not even the cgroup classes or the rest of the lifecycle (the status check reads the freezer itself).
   'dist/tsrun-lite.cjs': {
     entry: 'dist/src/cli/lite-main.js',
     without: [
       YARGS, /node_modules\/(ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/,
-      /dist\/src\/runtime\/(create|plan|seccomp|exec|check|start|delete|hooks|pause|ps|dead-create|runtime-base)\.js$/,
+      /dist\/src\/runtime\/(create|plan|seccomp|exec|check|delete|pause|ps|dead-create|runtime-base)\.js$/,
       /dist\/src\/cgroups\/(index|cgroup|v1|v2|systemd)\.js$/,
     ],
   },

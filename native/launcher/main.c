@@ -30,7 +30,7 @@ extern char **environ;
 #define NOFILE_MIN 64
 
 /* The entry node runs, by the command word. The lite entry loads only state,
- * list and kill; the fast entry the rest of the lifecycle commands; the
+ * list, kill and start; the fast entry the rest of the lifecycle commands; the
  * create entry what create, run and exec need; anything else (or an entry
  * this build lacks) the whole CLI. */
 static const struct {
@@ -38,7 +38,7 @@ static const struct {
   const char *entry;
 } entries[] = {
   {"state", "tsrun-lite-launch.cjs"},  {"list", "tsrun-lite-launch.cjs"},
-  {"kill", "tsrun-lite-launch.cjs"},   {"start", "tsrun-fast-launch.cjs"},
+  {"kill", "tsrun-lite-launch.cjs"},   {"start", "tsrun-lite-launch.cjs"},
   {"delete", "tsrun-fast-launch.cjs"},  {"pause", "tsrun-fast-launch.cjs"},
   {"resume", "tsrun-fast-launch.cjs"},  {"--version", "tsrun-fast-launch.cjs"},
   {"-v", "tsrun-fast-launch.cjs"},      {"create", "tsrun-create-launch.cjs"},

@@ -1,7 +1,7 @@
 // Whether a container's cgroup is frozen, from its record alone: every
 // command's status check (runtime/status.ts) asks it, so it stands apart from
 // the cgroup classes, whose resource writes and stats the lite entry's commands
-// (state, list, kill) do not load.
+// (state, list, kill, start) do not load.
 import path from 'node:path';
 import { readText } from './fs.js';
 import type { CgroupRecord } from './record.js';

@@ -26,7 +26,7 @@ export interface IdArgs {
 }
 
 export interface Context<R extends RuntimeCommon = RuntimeCommon> {
-  /** The one code path every command goes through (the library's too): the entry's runtime (state, list, kill), RuntimeBase, or Runtime for a command that makes or changes containers. */
+  /** The one code path every command goes through (the library's too): the entry's runtime (state, list, kill, start), RuntimeBase, or Runtime for a command that makes or changes containers. */
   runtime: R;
   /** runtime's state store, for checkpoint and restore. */
   store: StateStore;
@@ -55,7 +55,7 @@ export const GLOBAL_OPTIONS = {
 export type RuntimeClass<R extends RuntimeCommon> = new (opts: RuntimeOptions) => R;
 
 /**
- * The runtime of the commands that name none (state, list, kill): the entry
+ * The runtime of the commands that name none (state, list, kill, start): the entry
  * sets it before it runs a command. The whole CLI and the lifecycle entry
  * give RuntimeBase; the lite entry (lite-main.ts) gives one without the
  * cgroup classes and a dead create's cleanup, which hands the command line

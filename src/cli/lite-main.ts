@@ -1,7 +1,7 @@
 // The lightest lean entry, of the commands engines run most that need only
-// the state store: state, list and kill. Bundled as dist/tsrun-lite.cjs with
-// their handlers and RuntimeCommon: no cgroup classes, hooks, start or delete
-// (scripts/bundle.js refuses the bundle if any gets in). bin/tsrun picks it
+// the state store: state, list, kill and start. Bundled as dist/tsrun-lite.cjs
+// with their handlers and RuntimeCommon: no cgroup classes or delete
+// (scripts/bundle.js refuses the bundle if either gets in). bin/tsrun picks it
 // by the command word. What they meet that needs more is handed, before
 // anything is changed, to the lifecycle entry (fast-main.ts), which has the
 // code: the directory of a create killed midway (swept before the answer),
@@ -15,9 +15,10 @@ import { HandOverError } from './hand-over.js';
 import { killCommand } from './kill.js';
 import { leanMain } from './lean-entry.js';
 import { listCommand } from './list.js';
+import { startCommand } from './start.js';
 import { stateCommand } from './state.js';
 
-const LITE_COMMANDS = { state: stateCommand, list: listCommand, kill: killCommand } as unknown as Record<string, CommandModule>;
+const LITE_COMMANDS = { state: stateCommand, list: listCommand, kill: killCommand, start: startCommand } as unknown as Record<string, CommandModule>;
 
 /** Hands the command over where it needs the cgroup classes or a dead create's cleanup: nothing is written or signalled before. */
 class LiteRuntime extends RuntimeCommon {
@@ -30,7 +31,7 @@ class LiteRuntime extends RuntimeCommon {
   }
 }
 
-/** Runs the command line (process.argv) if it is a plain state, list or kill, else the whole CLI. */
+/** Runs the command line (process.argv) if it is a plain state, list, kill or start, else the whole CLI. */
 export function main(argv: string[] = process.argv): Promise<unknown> {
   useEntryRuntime(LiteRuntime);
   return leanMain(argv, LITE_COMMANDS, 'tsrun-fast.cjs');

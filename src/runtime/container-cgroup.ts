@@ -1,6 +1,6 @@
 // A container's cgroup, opened from its stored record, for the commands that
 // act on it (pause, resume, update, ps, events). Apart from container.ts, so
-// that the lite entry's commands (state, list, kill) do not load the cgroup classes.
+// that the lite entry's commands (state, list, kill, start) do not load the cgroup classes.
 import { openCgroup, type Cgroup } from '../cgroups/index.js';
 import { TsrunError } from '../core/errors.js';
 import type { Container } from './container.js';

@@ -3,8 +3,9 @@
 // ps), without the code that makes one (planning, the config validator,
 // exec, check, events, update). Runtime extends it with those; the CLI's
 // lean entry for the lifecycle commands (src/cli/fast-main.ts) bundles only
-// this half. State, list and kill are RuntimeCommon's (runtime-common.ts),
-// with the cgroup classes and a dead create's cleanup given from here.
+// this half. State, list, kill and start are RuntimeCommon's
+// (runtime-common.ts), with the cgroup classes and a dead create's cleanup
+// given from here.
 import { openCgroup, type Cgroup, type CgroupRecord } from '../cgroups/index.js';
 import type { NativeCore } from '../core/native.js';
 import { undoDeadCreate } from './dead-create.js';
@@ -12,7 +13,6 @@ import { deleteContainer } from './delete.js';
 import { pauseContainer, resumeContainer } from './pause.js';
 import { containerPids } from './ps.js';
 import { RuntimeCommon } from './runtime-common.js';
-import { startContainer, type StartOptions } from './start.js';
 
 export type { RuntimeLog, RuntimeOptions } from './runtime-common.js';
 
@@ -23,11 +23,6 @@ export class RuntimeBase extends RuntimeCommon {
 
   protected openCgroup(record: CgroupRecord): Cgroup {
     return openCgroup(record);
-  }
-
-  /** Starts a created container's process. */
-  start(id: string, opts: Omit<StartOptions, 'onWarning'> = {}): Promise<void> {
-    return startContainer(this.store, id, { ...opts, onWarning: this.warn });
   }
 
   /** force: kill a running container first. */

@@ -1,5 +1,6 @@
 // What every runtime object does from the state store alone: where the
-// state lives, `state` and `list` of the containers there, and `kill`. The
+// state lives, `state` and `list` of the containers there, `kill` and
+// `start`. The
 // cgroup classes and the cleanup of a create killed midway come from the
 // subclass: RuntimeBase (runtime-base.ts) gives them, with the rest of an
 // existing container's lifecycle, and Runtime (runtime.ts) adds making one.
@@ -12,6 +13,7 @@ import { DamagedStateError } from '../core/errors.js';
 import type { NativeCore } from '../core/native.js';
 import { Container, withContainer } from './container.js';
 import { killContainer, parseSignal } from './kill.js';
+import { startContainer, type StartOptions } from './start.js';
 import { StateStore } from './state.js';
 import type { OciState } from './status.js';
 import { defaultStateRoot, prepareXdgRoot, rootlessCgroups, type RootlessFlag } from './rootless.js';
@@ -88,6 +90,11 @@ export abstract class RuntimeCommon {
   }
 
   protected readonly warn = (message: string): void => this.log?.warn(message);
+
+  /** Starts a created container's process. */
+  start(id: string, opts: Omit<StartOptions, 'onWarning'> = {}): Promise<void> {
+    return startContainer(this.store, id, { ...opts, onWarning: this.warn });
+  }
 
   /** signal: a number, or a name (KILL, SIGKILL); all: every process in the container's cgroup. */
   kill(id: string, signal: number | string = 'SIGTERM', opts: { all?: boolean } = {}): void {

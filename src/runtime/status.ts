@@ -2,7 +2,7 @@
 // trusted from the state file: the init's pid and start time, and exec.fifo.
 import type { ContainerDir, StoredState } from './state.js';
 import { isAlive } from './proc.js';
-// Not cgroups/index.js: state, list and kill load only this check of the cgroup code (cli/lite-main.ts).
+// Not cgroups/index.js: the lite entry's commands load only this check of the cgroup code (cli/lite-main.ts).
 import { cgroupIsFrozen } from '../cgroups/frozen.js';
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';

@@ -1,6 +1,6 @@
 // bin/tsrun runs node on one of four entries, each a tiny main script that
 // loads its bundle with the bundle's V8 code cache (src/cli/launch.ts,
-// scripts/bundle.js): state's, list's and kill's lean bundle, the lifecycle commands',
+// scripts/bundle.js): the lite bundle (state, list, kill, start), the lifecycle commands',
 // create's (with run and exec), or the whole CLI. A line a lean entry does not
 // read itself goes to the whole CLI, and what the read-only entry meets that
 // needs more to the lifecycle entry, so the output is the same whichever
@@ -128,14 +128,14 @@ describe('bin/tsrun: the entries', () => {
       ]) same('tsrun-fast', args);
       assert.deepEqual(fs.readdirSync(root), []);
     });
-    test('the lite entry (state, list, kill): help, usage errors, flags and plain lines, as the whole CLI', () => {
+    test('the lite entry (state, list, kill, start): help, usage errors, flags and plain lines, as the whole CLI', () => {
       const root = fs.mkdtempSync(path.join(scratch, 'root-'));
       for (const args of [
         ['state', '--help'], ['state'], ['state', 'nosuch', '--root', root], ['--root', root, 'state', 'nosuch'], ['--root', root, 'state', 'a', 'b'],
         ['--root', root, 'list'], ['--root', root, 'list', '-q'], ['--root', root, 'list', '--format', 'json'], ['--root', root, 'list', '--format', 'yaml'],
         ['--log-format', 'json', '--root', root, 'state', '..'], ['--root', root, 'ls'], ['list', '--help'],
         ['--root', root, 'kill', 'nosuch'], ['--root', root, 'kill', 'nosuch', 'KILL'], ['--root', root, 'kill', '--all', 'nosuch', '9'],
-        ['--root', root, 'kill', 'nosuch', 'NOSIG'], ['kill', '--help'],
+        ['--root', root, 'kill', 'nosuch', 'NOSIG'], ['kill', '--help'], ['--root', root, 'start', 'nosuch'], ['start'], ['start', '--help'],
       ]) same('tsrun-lite', args);
       assert.deepEqual(fs.readdirSync(root), []);
     });
@@ -157,10 +157,13 @@ describe('bin/tsrun: the entries', () => {
         assert.ok(!fs.existsSync(path.join(root, 'dead-state')), 'state left the dead create\'s directory');
         // And as the whole CLI says it.
         same('tsrun-lite', ['--root', root, 'state', 'dead-state']);
-        // A live container beside them is read as before, and signalled.
+        // A live container beside them is read as before, started and signalled.
         const live = entry('tsrun-lite', ['--root', root, 'state', id]);
         assert.equal(live.status, 0, live.stderr);
         assert.equal(JSON.parse(live.stdout).status, 'created');
+        const started = entry('tsrun-lite', ['--root', root, 'start', id]);
+        assert.deepEqual([started.status, started.stderr], [0, '']);
+        assert.equal(JSON.parse(entry('tsrun-lite', ['--root', root, 'state', id]).stdout).status, 'running');
         // Paused, SIGKILL needs the cgroup (a thaw after the signal): the lifecycle entry sends it, once.
         assert.equal(spawnSync(tsrunBin, ['--root', root, 'pause', id]).status, 0);
         assert.equal(JSON.parse(entry('tsrun-lite', ['--root', root, 'state', id]).stdout).status, 'paused');

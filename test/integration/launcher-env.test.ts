@@ -122,7 +122,7 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
     const { bin, dist } = standInPackage(allEntries);
     const cases: [string[], string][] = [
       [['state', 'x'], 'tsrun-lite-launch.cjs'],
-      [['start', 'x'], 'tsrun-fast-launch.cjs'],
+      [['start', 'x'], 'tsrun-lite-launch.cjs'],
       [['kill', 'x', 'KILL'], 'tsrun-lite-launch.cjs'],
       [['kill', '--all', 'x'], 'tsrun-lite-launch.cjs'],
       [['delete', '-f', 'x'], 'tsrun-fast-launch.cjs'],
