@@ -55,9 +55,9 @@ export const GLOBAL_OPTIONS = {
 export type RuntimeClass<R extends RuntimeCommon> = new (opts: RuntimeOptions) => R;
 
 /**
- * The runtime of the commands that name none (state, list, kill, start): the entry
- * sets it before it runs a command. The whole CLI and the lifecycle entry
- * give RuntimeBase; the lite entry (lite-main.ts) gives one without the
+ * The runtime of the commands that name none (state, list, kill, start): the
+ * entry sets it before it runs a command. The whole CLI and the lifecycle
+ * entry give RuntimeBase; the lite entry (lite-main.ts) gives one without the
  * cgroup classes and a dead create's cleanup, which hands the command line
  * over to the lifecycle entry when it needs them.
  */

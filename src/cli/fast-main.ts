@@ -1,8 +1,10 @@
-// The lean entry of the lifecycle commands engines run most (state, start,
-// kill, delete, list, pause, resume; --version): bundled as dist/tsrun-fast.cjs
-// with only these commands' handlers and the lifecycle half of the runtime
-// (RuntimeBase): no yargs, no validator, no planning code (scripts/bundle.js
-// refuses the bundle if any gets in). bin/tsrun picks it by the command word.
+// The lean entry of the lifecycle commands (state, start, kill, delete, list,
+// pause, resume; --version): bundled as dist/tsrun-fast.cjs with only these
+// commands' handlers and the lifecycle half of the runtime (RuntimeBase): no
+// yargs, no validator, no planning code (scripts/bundle.js refuses the bundle
+// if any gets in). bin/tsrun picks it by the command word for delete, pause
+// and resume; state, list, kill and start go to the lite entry
+// (lite-main.ts), which hands them here when they need the cgroup classes.
 import type { CommandModule } from 'yargs';
 import { RuntimeBase } from '../runtime/runtime-base.js';
 import { useEntryRuntime } from './context.js';

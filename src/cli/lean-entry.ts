@@ -1,5 +1,5 @@
-// What the lean entries share (src/cli/lite-main.ts for state and list,
-// src/cli/fast-main.ts for the lifecycle commands, src/cli/create-main.ts for
+// What the lean entries share (src/cli/lite-main.ts for state, list, kill and
+// start, src/cli/fast-main.ts for the lifecycle commands, src/cli/create-main.ts for
 // create, run and exec): each is a bundle of its own (scripts/bundle.js)
 // holding only its commands' handlers, without yargs, so node compiles and
 // runs little at each start. A command line that is not a plain one of these

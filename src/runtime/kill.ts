@@ -5,7 +5,7 @@ import type { Cgroup, CgroupRecord } from '../cgroups/index.js';
 import type { StateStore } from './state.js';
 import { withContainer } from './container.js';
 
-/** Opens a container's cgroup from its record (cgroups/index.ts openCgroup; the lean entry's hands the command over). */
+/** Opens a container's cgroup from its record (cgroups/index.ts openCgroup; the lite entry's hands the command over instead). */
 export type CgroupOpener = (record: CgroupRecord) => Cgroup;
 
 /**

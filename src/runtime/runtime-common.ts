@@ -1,10 +1,9 @@
 // What every runtime object does from the state store alone: where the
 // state lives, `state` and `list` of the containers there, `kill` and
-// `start`. The
-// cgroup classes and the cleanup of a create killed midway come from the
-// subclass: RuntimeBase (runtime-base.ts) gives them, with the rest of an
-// existing container's lifecycle, and Runtime (runtime.ts) adds making one.
-// The lightest lean entry (src/cli/lite-main.ts) bundles only this.
+// `start`. The cgroup classes and the cleanup of a create killed midway come
+// from the subclass: RuntimeBase (runtime-base.ts) gives them, with the rest
+// of an existing container's lifecycle, and Runtime (runtime.ts) adds making
+// one. The lightest lean entry (src/cli/lite-main.ts) bundles only this.
 import fs from 'node:fs';
 import path from 'node:path';
 import { DEFAULT_STATE_ROOT } from '../cgroups/paths.js';
@@ -131,6 +130,7 @@ export abstract class RuntimeCommon {
     return states;
   }
 }
+
 /** The user name of the owner of p (runc's "#uid" when /etc/passwd has none). */
 function ownerOf(p: string): string {
   let uid: number;
