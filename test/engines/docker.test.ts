@@ -87,7 +87,9 @@ describe('docker run --runtime tsrun, compared with runc', { skip, timeout: 600_
       steps.hostLimit = hostMemoryLimit(`${CGROUP_PARENT}/${id}`);
       // docker top lists the container's cgroup pids through the host's ps.
       const top = docker(['top', name, '-o', 'pid,args']);
-      steps.top = { code: top.code, rows: top.stdout.replace(/^\s*\d+/gm, 'N').trim().split('\n') };
+      // docker pads each column to its widest cell, so a pid with more digits shifts the row: compared as words, the pid as N.
+      const words = (row: string) => row.trim().split(/\s+/).map((w, i) => (i === 0 && /^\d+$/.test(w) ? 'N' : w)).join(' ');
+      steps.top = { code: top.code, rows: top.stdout.trim().split('\n').map(words) };
       steps.pause = docker(['pause', name]).code;
       steps.paused = docker(['inspect', '--format', '{{.State.Status}}', name]).stdout.trim();
       steps.unpause = docker(['unpause', name]).code;
