@@ -397,7 +397,8 @@ Napi::Value CgroupWarmStart(const Napi::CallbackInfo &info) {
   int interval = int_arg(info, 1, "intervalMs");
   int cap = int_arg(info, 2, "capMs");
   if (interval <= 0 || cap < 0) throw Napi::RangeError::New(info.Env(), "intervalMs must be > 0 and capMs >= 0");
-  return Napi::Boolean::New(info.Env(), tsrun::cgroup_warm_start(info[0].As<Napi::String>().Utf8Value(), interval, cap));
+  int hand_over = info[3].IsUndefined() ? -1 : int_arg(info, 3, "handOverFd");
+  return Napi::Boolean::New(info.Env(), tsrun::cgroup_warm_start(info[0].As<Napi::String>().Utf8Value(), interval, cap, hand_over));
 }
 
 Napi::Value CgroupWarmStop(const Napi::CallbackInfo &info) {

@@ -26,6 +26,7 @@ namespace {
 
 struct Warm {
   int fd;
+  int hand_over_fd;
   int interval_ms;
   int cap_ms;
   std::atomic<bool> stop{false};
@@ -51,17 +52,26 @@ void *run(void *arg) {
     nanosleep(&d, nullptr);
   }
   close(w.fd);
+  // The launcher's warm-up stops when this closes (native/launcher/main.c).
+  if (w.hand_over_fd >= 0) close(w.hand_over_fd);
   return nullptr;
 }
 
 }  // namespace
 
-bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_ms) {
+bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_ms, int hand_over_fd) {
   cgroup_warm_stop();
+  // No child of ours may inherit it (it would keep the launcher's warm-up going); node
+  // marks some inherited fds close-on-exec at start, not every one.
+  if (hand_over_fd >= 0) fcntl(hand_over_fd, F_SETFD, FD_CLOEXEC);
   int fd = open(procs_path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) {
+    if (hand_over_fd >= 0) close(hand_over_fd);
+    return false;
+  }
   auto warm = std::make_shared<Warm>();
   warm->fd = fd;
+  warm->hand_over_fd = hand_over_fd;
   warm->interval_ms = interval_ms;
   warm->cap_ms = cap_ms;
   auto *arg = new std::shared_ptr<Warm>(warm);
@@ -76,6 +86,7 @@ bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_m
   if (rc != 0) {
     delete arg;
     close(fd);
+    if (hand_over_fd >= 0) close(hand_over_fd);
     return false;
   }
   std::lock_guard<std::mutex> lock(g_mu);

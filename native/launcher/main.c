@@ -16,11 +16,15 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -59,7 +63,7 @@ static const char *const env_prefixes[] = {"DEBUG_", "TSRUN_", "LC_"};
 
 /* Set here from what the launcher itself finds; a caller's value is dropped
  * (TSRUN_INHERITED_FDS from outside would let --preserve-fds pass node's fds). */
-static const char *const env_own[] = {"TSRUN_INHERITED_NOFILE", "TSRUN_INHERITED_FDS"};
+static const char *const env_own[] = {"TSRUN_INHERITED_NOFILE", "TSRUN_INHERITED_FDS", "TSRUN_WARM_FD"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -175,6 +179,93 @@ static char *recorded_node(const char *dist) {
   return strdup(buf);
 }
 
+/* The commands that move a process into a cgroup, and so pay the first
+ * attach's grace period (src/runtime/cgroup-warm.ts). */
+static const char *const attaching_words[] = {"create", "run", "exec", "restore"};
+
+/* The cgroup.procs of our own cgroup in the unified hierarchy of a hybrid
+ * host, opened for writing, or -1: on pure v2 the container is cloned into
+ * its cgroup and nothing needs warming; a v1-only host, or cgroupfs mounted
+ * elsewhere, is left to node's own warm-up. */
+static int open_own_unified_procs(void) {
+  if (access("/sys/fs/cgroup/unified/cgroup.procs", F_OK) != 0) return -1;
+  int fd = open("/proc/self/cgroup", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  char buf[8192];
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) return -1;
+  buf[n] = '\0';
+  char *line = strstr(buf, "\n0::");
+  line = strncmp(buf, "0::", 3) == 0 ? buf : line ? line + 1 : NULL;
+  if (!line) return -1;
+  line += 3;
+  line[strcspn(line, "\n")] = '\0';
+  char *procs = concat("/sys/fs/cgroup/unified", line, "/cgroup.procs");
+  fd = open(procs, O_WRONLY | O_CLOEXEC);
+  free(procs);
+  return fd;
+}
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Pays the first cgroup attach's RCU grace period while node starts: a
+ * detached grandchild (so that no zombie of it outlives its use under a
+ * long-lived `run`) writes "0" to procs, a no-op migration of itself, now and
+ * every WARM_INTERVAL_MS (cgroup-warm.ts has why that helps). It stops when
+ * the pipe's write end, which node inherits as TSRUN_WARM_FD, is closed (node
+ * hands it to its own warm-up, which closes it when the container's attaches
+ * are done; or node exits), or after WARM_CAP_MS. Returns the write end, or
+ * -1 when nothing was started. */
+#define WARM_INTERVAL_MS 4
+#define WARM_CAP_MS 500
+static int start_early_warm_up(void) {
+  int procs = open_own_unified_procs();
+  if (procs < 0) return -1;
+  int p[2];
+  if (pipe2(p, O_CLOEXEC) != 0) {
+    close(procs);
+    return -1;
+  }
+  pid_t mid = fork();
+  if (mid < 0) {
+    close(procs), close(p[0]), close(p[1]);
+    return -1;
+  }
+  if (mid == 0) {
+    if (fork() != 0) _exit(0);
+    /* Nothing of the caller's stays open here: an engine reading our stdout
+     * to its end must not wait for this process. */
+    close(p[1]);
+    /* Out of the way first: the caller may have left 0-2 closed. */
+    int kept_procs = fcntl(procs, F_DUPFD, 16), kept_pipe = fcntl(p[0], F_DUPFD, 16);
+    if (kept_procs < 0 || kept_pipe < 0) _exit(0);
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    for (int i = 0; i < 3; i++) null >= 0 ? dup2(null, i) : close(i);
+    if (dup2(kept_procs, 3) < 0 || dup2(kept_pipe, 4) < 0) _exit(0);
+    if (syscall(SYS_close_range, 5, ~0U, 0) != 0)
+      for (int i = 5; i < 1024; i++) close(i);
+    const long long end = now_ms() + WARM_CAP_MS;
+    struct pollfd hup = {.fd = 4, .events = POLLIN};
+    while (now_ms() < end && write(3, "0", 1) == 1 && poll(&hup, 1, WARM_INTERVAL_MS) == 0) {
+    }
+    _exit(0);
+  }
+  close(procs);
+  close(p[0]);
+  waitpid(mid, NULL, 0);
+  /* Node must inherit the write end. */
+  if (fcntl(p[1], F_SETFD, 0) != 0) {
+    close(p[1]);
+    return -1;
+  }
+  return p[1];
+}
+
 int main(int argc, char **argv) {
   /* The fds the caller passed: 3, 4, ... up to the first one not open,
    * counted before this opens anything. --preserve-fds and LISTEN_FDS may
@@ -202,6 +293,8 @@ int main(int argc, char **argv) {
   for (size_t i = 0; word && i < COUNT(entries); i++)
     if (strcmp(word, entries[i].word) == 0) entry_name = entries[i].entry;
   char *entry = concat(dist, "/", entry_name);
+  int attaching = 0;
+  for (size_t i = 0; word && i < COUNT(attaching_words); i++) attaching |= strcmp(word, attaching_words[i]) == 0;
   /* A build without that entry (a partial build): the whole CLI. */
   if (entry_name != default_entry && access(entry, F_OK) != 0) entry = concat(dist, "/", default_entry);
 
@@ -221,6 +314,13 @@ int main(int argc, char **argv) {
   char count[16];
   snprintf(count, sizeof count, "%d", inherited_fds);
   env[n++] = concat("TSRUN_INHERITED_FDS=", count, "");
+  /* Root only: a rootless caller moves nothing into a v1 hierarchy. */
+  int warm_fd = attaching && geteuid() == 0 ? start_early_warm_up() : -1;
+  if (warm_fd >= 0) {
+    char wfd[16];
+    snprintf(wfd, sizeof wfd, "%d", warm_fd);
+    env[n++] = concat("TSRUN_WARM_FD=", wfd, "");
+  }
   env[n] = NULL;
 
   /* --preserve-symlinks-main: entry is a real path already (dist/ beside our

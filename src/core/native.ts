@@ -56,8 +56,9 @@ export interface NativeCore {
   /**
    * Starts a detached thread writing "0" to procsPath (a cgroup.procs of this process's own cgroup) now and every
    * intervalMs, until cgroupWarmStop or capMs: the cgroup-attach warm-up (runtime/cgroup-warm.ts). False: nothing started.
+   * handOverFd: the launcher's warm-up pipe, made close-on-exec at once and closed when this warm-up ends (or does not start).
    */
-  cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number): boolean;
+  cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number, handOverFd?: number): boolean;
   /** Ends the warm-up thread, if one runs (it exits within one interval). */
   cgroupWarmStop(): void;
   /** NOTIFY_SOCKET: binds a unix datagram socket at path (close-on-exec, chmod 0777); returns its fd. */

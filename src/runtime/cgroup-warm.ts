@@ -49,12 +49,45 @@ export function ownWarmUpTarget(): string | undefined {
   }
 }
 
-/** Starts the warm-up where this host needs it; returns what ends it (idempotent; a no-op if nothing started). */
-export function warmCgroupAttach(core: Pick<NativeCore, 'cgroupWarmStart' | 'cgroupWarmStop'>, target: string | undefined): () => void {
-  if (target === undefined || !core.cgroupWarmStart(target, WARM_INTERVAL_MS, WARM_CAP_MS)) return () => {};
+/**
+ * The launcher's warm-up (native/launcher/main.c), taken over once: bin/tsrun
+ * starts one before node for the commands that attach, so the grace period
+ * passes while node starts; it runs until the pipe end it names here is closed.
+ * Undefined when there is none (a library caller, another command).
+ */
+export function takeLauncherWarmUp(env: NodeJS.ProcessEnv = process.env): number | undefined {
+  const value = env.TSRUN_WARM_FD;
+  // Once: a second create in this process, or a hook, must not close it again.
+  delete env.TSRUN_WARM_FD;
+  return value !== undefined && /^\d+$/.test(value) && Number(value) > 2 ? Number(value) : undefined;
+}
+
+/**
+ * Starts the warm-up where this host needs it, taking over the launcher's
+ * (handOverFd, whose warm-up ends with ours); returns what ends it
+ * (idempotent; a no-op if nothing started).
+ */
+export function warmCgroupAttach(
+  core: Pick<NativeCore, 'cgroupWarmStart' | 'cgroupWarmStop'>,
+  target: string | undefined,
+  handOverFd = takeLauncherWarmUp(),
+): () => void {
+  if (target === undefined) {
+    if (handOverFd !== undefined) closeQuietly(handOverFd);
+    return () => {};
+  }
+  if (!core.cgroupWarmStart(target, WARM_INTERVAL_MS, WARM_CAP_MS, handOverFd)) return () => {};
   let running = true;
   return () => {
     if (running) core.cgroupWarmStop();
     running = false;
   };
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    fs.closeSync(fd);
+  } catch {
+    // not ours after all (EBADF): nothing to stop
+  }
 }

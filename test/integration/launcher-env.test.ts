@@ -82,20 +82,22 @@ describe('bin/tsrun: node starts in an environment of its own', () => {
   });
 });
 
+const STAND_IN_NODE = `#!/bin/sh\nprintf '%s\\n' "$@"\necho --\ntr '\\0' '\\n' < /proc/$$/environ\n`;
+
 /**
  * A package of its own: a copy of bin/tsrun, and a dist/ whose node-path names
  * a stand-in node that prints its arguments, a line `--`, then the exact
  * environment it was given (from /proc, one per line). entries: the dist's
  * launch entries (empty files: the stand-in runs none of them).
  */
-function standInPackage(entries: string[]): { pkg: string; bin: string; dist: string } {
+function standInPackage(entries: string[], script = STAND_IN_NODE): { pkg: string; bin: string; dist: string } {
   const pkg = fs.realpathSync(fs.mkdtempSync(path.join(scratch, 'pkg-')));
   fs.mkdirSync(path.join(pkg, 'bin'));
   fs.copyFileSync(tsrunBin, path.join(pkg, 'bin', 'tsrun'));
   const dist = path.join(pkg, 'dist');
   fs.mkdirSync(dist);
   const node = path.join(pkg, 'node');
-  fs.writeFileSync(node, `#!/bin/sh\nprintf '%s\\n' "$@"\necho --\ntr '\\0' '\\n' < /proc/$$/environ\n`, { mode: 0o755 });
+  fs.writeFileSync(node, script, { mode: 0o755 });
   fs.writeFileSync(path.join(dist, 'node-path'), `${node}\n`);
   for (const e of entries) fs.writeFileSync(path.join(dist, e), '');
   return { pkg, bin: path.join(pkg, 'bin', 'tsrun'), dist };
@@ -187,13 +189,13 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
       LD_LIBRARY_PATH: '/x', FROM_THE_CALLER: 'yes', PATHX: 'x', XTSRUN_A: 'x',
       'TSRUN-A': 'not a name', '1TSRUN': 'not a name',
       // The launcher's own values replace a caller's.
-      TSRUN_INHERITED_FDS: '9', TSRUN_INHERITED_NOFILE: '1',
+      TSRUN_INHERITED_FDS: '9', TSRUN_INHERITED_NOFILE: '1', TSRUN_WARM_FD: '9',
     };
     const soft = 1000;
     const { env: got, argv } = handed('sh', ['-c', `ulimit -Sn ${soft} && exec "$0" "$@"`, bin, 'list'], caller);
     assert.deepEqual(argv.slice(1), ['list']);
     const want = Object.entries(caller)
-      .filter(([k]) => /^(PATH|HOME|USER|LOGNAME|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|DEBUG|DEBUG_.*|TSRUN_(?!INHERITED_).*|LANG|LANGUAGE|LC_.*|TZ|TERM|COLUMNS|LINES)$/.test(k))
+      .filter(([k]) => /^(PATH|HOME|USER|LOGNAME|XDG_RUNTIME_DIR|DBUS_SESSION_BUS_ADDRESS|NOTIFY_SOCKET|LISTEN_FDS|LISTEN_PID|LISTEN_FDNAMES|DEBUG|DEBUG_.*|TSRUN_(?!INHERITED_|WARM_FD).*|LANG|LANGUAGE|LC_.*|TZ|TERM|COLUMNS|LINES)$/.test(k))
       .map(([k, v]) => `${k}=${v}`)
       .concat([`TSRUN_INHERITED_NOFILE=${soft}`, 'TSRUN_INHERITED_FDS=0']);
     assert.deepEqual(got, want.sort());
@@ -215,6 +217,69 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
       fs.closeSync(a);
       fs.closeSync(b);
     }
+  });
+});
+
+/** Hybrid (or v1) cgroups, where the container's stage 0 is moved into v1 hierarchies: where the launcher warms the attach. */
+const hybridHost = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
+const skipUnlessRootOnHybrid = skipUnlessRoot || (hybridHost ? false : 'the launcher warms cgroup attaches only on a hybrid host (this one is not)');
+
+/** The pids whose command line starts with bin: a launcher, or its warm-up process (a fork of it). */
+function launcherProcesses(bin: string): number[] {
+  const out: number[] = [];
+  for (const p of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0')[0] === bin) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+describe("bin/tsrun: the cgroup-attach warm-up it starts before node (cgroup-warm.ts)", { skip: skipUnlessRootOnHybrid }, () => {
+  // A stand-in node that reports what it was handed: TSRUN_WARM_FD and what
+  // that fd is, and the warm-up process (a fork of the launcher, so its
+  // command line is the launcher's) and its fds.
+  const script = [
+    '#!/bin/sh',
+    'echo "warm-fd=${TSRUN_WARM_FD:-none}"',
+    '[ -n "$TSRUN_WARM_FD" ] && echo "warm-fd-is=$(readlink /proc/$$/fd/$TSRUN_WARM_FD | cut -d: -f1)"',
+    'for p in $(pgrep -f "^$TSRUN_TEST_WARM_BIN "); do [ "$p" = $$ ] || for f in /proc/$p/fd/*; do echo "warmer-fd=${f##*/}:$(readlink $f | sed \'s/:.*//\')"; done; done',
+    '',
+  ].join('\n');
+
+  test('create, run, exec and restore as root get a pipe end; other commands none; the caller\'s value never passes', () => {
+    const { bin } = standInPackage(allEntries, script);
+    // (TSRUN_*: the launcher passes it on.)
+    const env = { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin, TSRUN_WARM_FD: '7' };
+    const handedWarm = (args: string[]) => spawnSync(bin, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).stdout;
+    for (const word of ['create', 'run', 'exec', 'restore']) {
+      const out = handedWarm(['--root', '/nonexistent', word, 'x']);
+      assert.match(out, /^warm-fd=\d+$/m, word);
+      assert.doesNotMatch(out, /^warm-fd=7$/m, word);
+      assert.match(out, /^warm-fd-is=pipe$/m, word);
+      // The warm-up holds only /dev/null as stdio, the cgroup.procs it writes and the pipe's other end: none of the caller's.
+      const fds = out.split('\n').filter((l) => l.startsWith('warmer-fd=')).map((l) => l.slice('warmer-fd='.length)).sort();
+      assert.deepEqual(fds, ['0:/dev/null', '1:/dev/null', '2:/dev/null', '3:/sys/fs/cgroup/unified/cgroup.procs', '4:pipe'].sort(), `${word}: ${out}`);
+    }
+    for (const args of [['state', 'x'], ['delete', 'x'], ['list'], ['ps', 'x'], ['--version']]) {
+      assert.match(handedWarm(args), /^warm-fd=none$/m, args.join(' '));
+    }
+  });
+
+  test('the warm-up ends with node: nothing of it is left once the command has exited', async () => {
+    const { bin } = standInPackage(allEntries, script);
+    const r = spawnSync(bin, ['create', 'x'], { encoding: 'utf8', env: { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin }, stdio: ['ignore', 'pipe', 'pipe'] });
+    assert.match(r.stdout, /^warmer-fd=4:pipe$/m, 'control: the warm-up ran while node did');
+    // It stops when the pipe closes (it would otherwise run to its 500 ms cap).
+    let left = launcherProcesses(bin);
+    for (let i = 0; i < 10 && left.length; i++) {
+      await sleep(10);
+      left = launcherProcesses(bin);
+    }
+    assert.deepEqual(left, []);
   });
 });
 
@@ -281,6 +346,35 @@ describe('bin/tsrun: what reaches node, and what reaches the container', { skip:
     });
     assert.deepEqual(outputs[0], outputs[1]);
     assert.deepEqual(outputs[0], ['A=1', 'HOME=/root', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=dumb']);
+  });
+
+  test("the warm-up's pipe end reaches no hook: a hook's daemon does not keep the warm-up going after create", async () => {
+    const { rt } = sbs;
+    const id = uniqueId('warm');
+    const envFile = path.join(scratch, `${id}.env`);
+    const pidFile = path.join(scratch, `${id}.pid`);
+    // A hook without env gets node's environment, and its background sleep every fd node let it inherit.
+    const bundle = makeBundle(['true'], (c) => {
+      c.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `env > ${envFile}; sleep 30 </dev/null >/dev/null 2>&1 & echo $! > ${pidFile}`] }] };
+    });
+    const r = runToFiles(tsrunBin, ['--root', rt.root, 'create', '--bundle', bundle, id], scratch, { timeout: 30_000 }).result;
+    try {
+      assert.equal(r.code, 0, r.stderr);
+      const env = fs.readFileSync(envFile, 'utf8');
+      assert.doesNotMatch(env, /^TSRUN_WARM_FD=/m);
+      assert.match(env, /^TSRUN_INHERITED_NOFILE=/m, "control: the hook has node's environment");
+      // Had the sleep inherited the pipe end, the warm-up would run on to its 500 ms cap.
+      const ours = () => launcherProcesses(tsrunBin).filter((p) => fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(`${rt.root}\0create`));
+      for (let i = 0; i < 10 && ours().length; i++) await sleep(10);
+      assert.deepEqual(ours(), []);
+    } finally {
+      try {
+        process.kill(Number(fs.readFileSync(pidFile, 'utf8')), 'SIGKILL');
+      } catch {
+        // not started
+      }
+      rt.run(['delete', '-f', id]);
+    }
   });
 
   test("a caller's TSRUN_INHERITED_FDS does not let --preserve-fds pass node's own fd 3", () => {

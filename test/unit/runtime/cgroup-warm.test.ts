@@ -3,8 +3,9 @@
 // pure v2), and that what it starts is ended once, through a recording fake.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { parseLayout } from '../../../src/cgroups/hierarchy.js';
-import { warmCgroupAttach, warmUpTarget, WARM_CAP_MS, WARM_INTERVAL_MS } from '../../../src/runtime/cgroup-warm.js';
+import { takeLauncherWarmUp, warmCgroupAttach, warmUpTarget, WARM_CAP_MS, WARM_INTERVAL_MS } from '../../../src/runtime/cgroup-warm.js';
 
 const line = (id: number, mount: string, fstype: string, opts: string) => `${id} 20 0:${id} / ${mount} rw,relatime - ${fstype} cgroup ${opts}`;
 const HYBRID = parseLayout([
@@ -53,8 +54,8 @@ function fakeCore(starts: boolean) {
 
 test('warmCgroupAttach starts the thread on the target and ends it once, however often it is told to', () => {
   const core = fakeCore(true);
-  const end = warmCgroupAttach(core, '/sys/fs/cgroup/unified/cgroup.procs');
-  assert.deepEqual(core.calls, [['start', '/sys/fs/cgroup/unified/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS]]);
+  const end = warmCgroupAttach(core, '/sys/fs/cgroup/unified/cgroup.procs', undefined);
+  assert.deepEqual(core.calls, [['start', '/sys/fs/cgroup/unified/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS, undefined]]);
   end();
   end();
   assert.deepEqual(core.calls.slice(1), [['stop']]);
@@ -62,15 +63,29 @@ test('warmCgroupAttach starts the thread on the target and ends it once, however
 
 test('warmCgroupAttach: no target, or a thread that did not start, leaves nothing to end', () => {
   const none = fakeCore(true);
-  warmCgroupAttach(none, undefined)();
+  warmCgroupAttach(none, undefined, undefined)();
   assert.deepEqual(none.calls, []);
   const refused = fakeCore(false);
-  warmCgroupAttach(refused, '/x/cgroup.procs')();
-  assert.deepEqual(refused.calls, [['start', '/x/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS]]);
+  warmCgroupAttach(refused, '/x/cgroup.procs', undefined)();
+  assert.deepEqual(refused.calls, [['start', '/x/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS, undefined]]);
 });
 
-test('the interval stays well inside one grace period, the cap bounds a create that never ends it', () => {
-  // A writer is fast only within about one grace period (10-20 ms measured) of the last one.
-  assert.ok(WARM_INTERVAL_MS > 0 && WARM_INTERVAL_MS <= 5);
-  assert.ok(WARM_CAP_MS >= 100 && WARM_CAP_MS <= 1000);
+test("the launcher's warm-up: its fd is taken once, and only a plain number above stdio", () => {
+  const env: NodeJS.ProcessEnv = { TSRUN_WARM_FD: '7', PATH: '/bin' };
+  assert.equal(takeLauncherWarmUp(env), 7);
+  assert.deepEqual(env, { PATH: '/bin' });
+  assert.equal(takeLauncherWarmUp(env), undefined);
+  for (const bad of ['', '2', '-1', '7x', ' 7', '0x7']) assert.equal(takeLauncherWarmUp({ TSRUN_WARM_FD: bad }), undefined, bad);
+});
+
+test("the launcher's warm-up is handed to the thread, or closed at once where none starts", () => {
+  const core = fakeCore(true);
+  warmCgroupAttach(core, '/sys/fs/cgroup/unified/cgroup.procs', 9);
+  assert.deepEqual(core.calls, [['start', '/sys/fs/cgroup/unified/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS, 9]]);
+  // No target (pure v2): nothing warms, and the pipe end is closed so that the launcher's stops.
+  const fd = fs.openSync('/dev/null', 'r');
+  const none = fakeCore(true);
+  warmCgroupAttach(none, undefined, fd)();
+  assert.deepEqual(none.calls, []);
+  assert.throws(() => fs.fstatSync(fd), { code: 'EBADF' });
 });

@@ -158,8 +158,8 @@ export class RecordingCore implements NativeCore {
   attachDeviceProgram(...args: unknown[]): never { return this.notFaked('attachDeviceProgram', args); }
   cgroupEventfd(...args: unknown[]): never { return this.notFaked('cgroupEventfd', args); }
   /** Starts no thread, but says it did: a test then sees the runtime end it (cgroupWarmStop). */
-  cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number): boolean {
-    this.record('cgroupWarmStart', [procsPath, intervalMs, capMs]);
+  cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number, handOverFd?: number): boolean {
+    this.record('cgroupWarmStart', [procsPath, intervalMs, capMs, handOverFd]);
     return true;
   }
   cgroupWarmStop(): void {
