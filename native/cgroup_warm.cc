@@ -25,7 +25,7 @@ namespace tsrun {
 namespace {
 
 struct Warm {
-  int fd;
+  int fd;            // the cgroup.procs the thread writes; -1: no thread, a held launcher pipe end
   int hand_over_fd;
   int interval_ms;
   int cap_ms;
@@ -52,8 +52,6 @@ void *run(void *arg) {
     nanosleep(&d, nullptr);
   }
   close(w.fd);
-  // The launcher's warm-up stops when this closes (native/launcher/main.c).
-  if (w.hand_over_fd >= 0) close(w.hand_over_fd);
   return nullptr;
 }
 
@@ -61,17 +59,28 @@ void *run(void *arg) {
 
 bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_ms, int hand_over_fd) {
   cgroup_warm_stop();
-  // No child of ours may inherit it (it would keep the launcher's warm-up going); node
-  // marks some inherited fds close-on-exec at start, not every one.
-  if (hand_over_fd >= 0) fcntl(hand_over_fd, F_SETFD, FD_CLOEXEC);
-  int fd = open(procs_path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (hand_over_fd >= 0) close(hand_over_fd);
-    return false;
+  if (hand_over_fd >= 0) {
+    // The launcher's warm-up (native/launcher/main.c) has run since before
+    // node and goes on until this fd closes: it is kept, not doubled by a
+    // thread of ours (each write takes the global lock every fork waits on).
+    // No child of ours may inherit it; node marks some inherited fds
+    // close-on-exec at start, not every one.
+    if (fcntl(hand_over_fd, F_SETFD, FD_CLOEXEC) != 0) {
+      close(hand_over_fd);
+      return false;
+    }
+    auto held = std::make_shared<Warm>();
+    held->fd = -1;
+    held->hand_over_fd = hand_over_fd;
+    std::lock_guard<std::mutex> lock(g_mu);
+    g_current = held;
+    return true;
   }
+  int fd = open(procs_path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
   auto warm = std::make_shared<Warm>();
   warm->fd = fd;
-  warm->hand_over_fd = hand_over_fd;
+  warm->hand_over_fd = -1;
   warm->interval_ms = interval_ms;
   warm->cap_ms = cap_ms;
   auto *arg = new std::shared_ptr<Warm>(warm);
@@ -86,7 +95,6 @@ bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_m
   if (rc != 0) {
     delete arg;
     close(fd);
-    if (hand_over_fd >= 0) close(hand_over_fd);
     return false;
   }
   std::lock_guard<std::mutex> lock(g_mu);
@@ -96,7 +104,10 @@ bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_m
 
 void cgroup_warm_stop() {
   std::lock_guard<std::mutex> lock(g_mu);
-  if (g_current) g_current->stop.store(true, std::memory_order_relaxed);
+  if (!g_current) return;
+  // A held launcher pipe end: closing it ends the launcher's warm-up.
+  if (g_current->fd < 0) close(g_current->hand_over_fd);
+  else g_current->stop.store(true, std::memory_order_relaxed);
   g_current.reset();
 }
 

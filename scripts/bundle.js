@@ -2,7 +2,8 @@
 // caches (scripts/build-code-cache.js; src/code-cache.ts): the whole CLI,
 // dist/tsrun.cjs (src/cli/main.ts), and three lean entries without yargs,
 // dist/tsrun-lite.cjs for state, list, kill and start (src/cli/lite-main.ts),
-// dist/tsrun-fast.cjs for the lifecycle commands (src/cli/fast-main.ts) and
+// dist/tsrun-fast.cjs for the lifecycle commands (src/cli/fast-main.ts; no cgroup
+// resource code: cgroups/resources.ts) and
 // dist/tsrun-create.cjs for create, run and exec (src/cli/create-main.ts); and for
 // each, the tiny main script bin/tsrun runs, dist/<name>-launch.cjs
 // (src/cli/launch.ts), which loads it. One file instead of ~100 modules
@@ -41,26 +42,38 @@ const cliOptions = {
 
 // Each bundle, its entry, and what it must not hold: the lean ones are small because they hold none of these.
 const YARGS = /node_modules\/(yargs|yargs-parser)\//;
+const CGROUP_RESOURCES = /dist\/src\/cgroups\/(resources|v1-writes|v2-writes|common-writes|device-bpf|dry-run)\.js$/;
 const bundles = {
   'dist/tsrun.cjs': { entry: 'dist/src/cli/main.js', without: [] },
   'dist/tsrun-fast.cjs': {
     entry: 'dist/src/cli/fast-main.js',
-    without: [YARGS, /node_modules\/(ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/, /dist\/src\/runtime\/(create|plan|seccomp|exec|check)\.js$/],
+    without: [
+      YARGS, /node_modules\/(ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/, /dist\/src\/runtime\/(create|plan|seccomp|exec|check)\.js$/,
+      // delete, pause and resume only signal, freeze and remove a cgroup: no resource planner, writes or stats (cgroups/resources.ts).
+      CGROUP_RESOURCES,
+    ],
   },
-  'dist/tsrun-create.cjs': { entry: 'dist/src/cli/create-main.js', without: [YARGS, /node_modules\/protobufjs\//] },
+  // create, run and exec (ProcessRuntime): not update, events or check, nor the cgroup stats and dry run they read.
+  'dist/tsrun-create.cjs': {
+    entry: 'dist/src/cli/create-main.js',
+    without: [YARGS, /node_modules\/protobufjs\//, /dist\/src\/runtime\/(check|events|update)\.js$/, /dist\/src\/cgroups\/(stats|dry-run)\.js$/],
+  },
   // state, list, kill and start: not even the cgroup classes or the rest of the lifecycle (the status check reads the freezer itself).
   'dist/tsrun-lite.cjs': {
     entry: 'dist/src/cli/lite-main.js',
     without: [
       YARGS, /node_modules\/(ajv|protobufjs)\//, /dist\/src\/spec\/validate\.js$/,
       /dist\/src\/runtime\/(create|plan|seccomp|exec|check|delete|pause|ps|dead-create|runtime-base)\.js$/,
-      /dist\/src\/cgroups\/(index|cgroup|v1|v2|systemd)\.js$/,
+      /dist\/src\/cgroups\/(index|cgroup|v1|v2|systemd)\.js$/, CGROUP_RESOURCES,
     ],
   },
 };
 for (const [outfile, { entry, without }] of Object.entries(bundles)) {
   const built = await build({ ...cliOptions, entryPoints: [entry], outfile, metafile: true });
-  const held = Object.keys(built.metafile.inputs).filter((f) => without.some((r) => r.test(f)));
+  // What the bundle holds code of: a module tree-shaken away is listed with
+  // 0 bytes, or a few dozen for the requires of builtins esbuild keeps.
+  const inBundle = Object.entries(Object.values(built.metafile.outputs)[0].inputs).filter(([, i]) => i.bytesInOutput > 64).map(([f]) => f);
+  const held = inBundle.filter((f) => without.some((r) => r.test(f)));
   if (held.length) throw new Error(`bundle.js: ${outfile} holds ${held.join(', ')}: its entry (${entry}) must not import them`);
   await build({ ...common, entryPoints: ['dist/src/cli/launch.js'], outfile: outfile.replace(/\.cjs$/, '-launch.cjs') });
 }

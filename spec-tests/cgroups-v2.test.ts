@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { hostLayout } from '../src/cgroups/hierarchy.js';
-import { cgroupParentOf, hostApplyFacts, openCgroup, type CgroupRecord } from '../src/cgroups/index.js';
+import { applyResources, cgroupParentOf, hostApplyFacts, openCgroup, type CgroupRecord } from '../src/cgroups/index.js';
 import { CgroupError } from '../src/cgroups/errors.js';
 import { makeBundle, processLives, Runtime, skipUnlessRoot, sleep, uniqueId, type ConfigPatch } from '../test/integration/harness.js';
 import { firstLine } from './cgroups-events.js';
@@ -216,7 +216,7 @@ describe('config-linux.md "Control groups" on cgroup v2', { skip }, () => {
         [{ unified: { 'memory.nosuch': '1' } }, '/unified/memory.nosuch', /has no file memory\.nosuch/],
       ];
       for (const [resources, field, reason] of cases) {
-        assert.throws(() => cg.apply(resources, { create: false, ...hostApplyFacts() }), (e: Error) => {
+        assert.throws(() => applyResources(cg, resources, { create: false, ...hostApplyFacts() }), (e: Error) => {
           assert.ok(e instanceof CgroupError, `${field}: ${e.message}`);
           assert.equal(e.field, field);
           assert.match(e.message, reason);

@@ -33,8 +33,8 @@ describe('runc CVE classes', { skip: skipUnlessRoot }, () => {
 
   test('CVE-2019-5736 class: a process watching for exec cannot open a runtime process\'s exe or fds', async () => {
     // The watcher tries, for every process it sees appear, to open its exe
-    // read-write and to list its fds; it reports every success. The memfd
-    // init is sealed and non-dumpable, so neither may work.
+    // read-write and to list its fds; it reports every success. The init's
+    // binary is sealed and it is non-dumpable, so neither may work.
     const watcher = [
       'while :; do',
       '  for p in /proc/[0-9]*; do',

@@ -1,16 +1,15 @@
-// A container's cgroup: create, apply, addProcess, freeze, thaw, stats, pids,
-// kill, destroy. The v1 (and hybrid) and v2 classes differ in where files
-// are and how resources map; this base does what they share: running the
-// planned writes, killing, removing. Every path comes from the record stored
-// in the container's state, never recomputed from a host that may have changed.
+// A container's cgroup: create, addProcess, freeze, thaw, pids, kill,
+// destroy. The v1 (and hybrid) and v2 classes differ in where files are;
+// this base does what they share: killing, removing. Writing resources and
+// reading stats is resources.ts's, which only create, restore, update and
+// events load. Every path comes from the record stored in the container's
+// state, never recomputed from a host that may have changed.
 import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
-import type { Resources } from '../spec/types.js';
-import { CgroupError, CgroupOpError } from './errors.js';
-import { describe, readPids, readText, removeDir, removeTree, sleepMs, writeValue } from './fs.js';
-import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
-import type { Stats } from './stats.js';
+import { CgroupOpError } from './errors.js';
+import { readPids, removeDir, removeTree, sleepMs, writeValue } from './fs.js';
+import type { CgroupView, FileWrite } from './writes.js';
 import type { CgroupRecord } from './record.js';
 
 /** What the host provides that the cgroup code cannot do with files alone. */
@@ -18,22 +17,11 @@ export interface CgroupSyscalls {
   attachDeviceProgram(dir: string, program: Buffer): void;
 }
 
-export interface ApplyOptions {
-  /** A new cgroup: device rules are set (only) now. */
-  create: boolean;
-  /** `update`: the resources in force, for conversions that need both halves. */
-  current?: Resources;
-  kernel: [number, number];
-  hugepageSizes: string[];
-}
-
 export abstract class Cgroup {
-  /** Writes apply() held back on create, for finishCreate(). */
-  private late: CgroupOp[] = [];
-
   constructor(
     readonly record: CgroupRecord,
-    protected readonly sys: CgroupSyscalls,
+    /** The kernel calls a new cgroup needs beyond files (resources.ts's device program). */
+    readonly sys: CgroupSyscalls,
   ) {}
 
   /**
@@ -42,10 +30,10 @@ export abstract class Cgroup {
    * pid: the first process, which the systemd driver's scope is started with.
    */
   abstract create(pid?: number): string[];
-  protected abstract view(): CgroupView;
-  protected abstract plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[];
+  /** What the resource planner reads of the cgroup (resources.ts). */
+  abstract view(): CgroupView;
   /** The directory a planned write goes to. */
-  protected abstract dirFor(w: FileWrite): string;
+  abstract dirFor(w: FileWrite): string;
   /**
    * Moves pid into the cgroup, in every hierarchy; withUnified false leaves
    * the unified one out (its child is cloned into it with clone3).
@@ -54,9 +42,8 @@ export abstract class Cgroup {
   abstract freeze(): void;
   abstract thaw(): void;
   abstract isFrozen(): boolean;
-  abstract stats(): Stats;
   /** Where the container's processes are listed (and cgroup.kill is, if any). */
-  protected abstract primaryDir(): string;
+  abstract primaryDir(): string;
 
   /** Every directory of the container's cgroup, one per hierarchy. */
   dirs(): string[] {
@@ -64,7 +51,7 @@ export abstract class Cgroup {
   }
 
   /** True if tsrun may remove (and kill in) dir: it made it, or it is under tsrun's own parent. */
-  protected owns(dir: string, mount: string): boolean {
+  owns(dir: string, mount: string): boolean {
     if (this.record.created.includes(dir)) return true;
     const from = this.record.ownedFrom;
     if (!from) return false;
@@ -84,101 +71,6 @@ export abstract class Cgroup {
       for (let p = d; p.startsWith(`${mount}/`) && !fs.existsSync(p); p = path.dirname(p)) if (!out.includes(p)) out.push(p);
     });
     return out.reverse();
-  }
-
-  /**
-   * Plans r for this cgroup (throws CgroupError for what it cannot honour), then
-   * writes it. On create, what would stop tsrun-init's stage 0 from cloning the
-   * container's init waits for finishCreate().
-   */
-  apply(r: Resources, opts: ApplyOptions): void {
-    const ops = this.plan(r, { view: this.view(), update: !opts.create, current: opts.current, kernel: opts.kernel, hugepageSizes: opts.hugepageSizes }, opts.create);
-    const late = opts.create ? ops.filter(afterClone) : [];
-    this.run(ops.filter((op) => !late.includes(op)));
-    this.late.push(...late);
-  }
-
-  /** create's last cgroup step, once stage 0 has exited: the limits apply() held back. */
-  finishCreate(): void {
-    const ops = this.late.splice(0);
-    this.run(ops);
-  }
-
-  protected run(ops: CgroupOp[]): void {
-    const retry: FileWrite[] = [];
-    for (const op of ops) {
-      if (op.kind === 'bpf') {
-        const dir = this.primaryDir();
-        try {
-          this.sys.attachDeviceProgram(dir, op.program);
-        } catch (e) {
-          throw new CgroupError(op.field, 'devices', `cannot attach the device program to ${dir}: ${(e as Error).message}`);
-        }
-        continue;
-      }
-      const done = this.write(op, !!op.retryLast);
-      if (!done) retry.push(op);
-    }
-    for (const op of retry) this.write(op, false);
-  }
-
-  /** Returns false when the write failed with EINVAL and may be retried at the end. */
-  private write(w: FileWrite, deferrable: boolean): boolean {
-    const dir = this.dirFor(w);
-    if (w.rtBudget) this.raiseRtBudget(dir, Number(w.value));
-    const file = path.join(dir, w.file);
-    try {
-      writeValue(file, w.value);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (deferrable && code === 'EINVAL') return false;
-      throw new CgroupError(w.field, w.controller, `cannot write "${w.value}" to ${file}: ${describe(e)}${hint(w, code)}`);
-    }
-    if (w.verify) {
-      const got = readText(file)?.trim();
-      if (got !== w.value) {
-        throw new CgroupError(w.field, w.controller, `the kernel set ${w.file} to ${got}, not ${w.value}: the value is out of its range`);
-      }
-    }
-    return true;
-  }
-
-  /**
-   * v1 realtime: a cgroup's cpu.rt_runtime_us must fit in its parent's. The
-   * ancestors tsrun owns get what their children need, top-down; the first
-   * ancestor it does not own must have the budget already.
-   */
-  private raiseRtBudget(dir: string, runtime: number): void {
-    const cpu = this.record.v1.find((h) => h.controllers.includes('cpu'));
-    if (!cpu) return;
-    const chain: string[] = [];
-    for (let d = path.dirname(dir); d.startsWith(`${cpu.mount}/`) && this.owns(d, cpu.mount); d = path.dirname(d)) chain.unshift(d);
-    const rt = (d: string) => Number(readText(path.join(d, 'cpu.rt_runtime_us')) ?? 0);
-    const period = (d: string) => Number(readText(path.join(d, 'cpu.rt_period_us')) ?? 1_000_000);
-    // What each owned ancestor needs: its other children's share plus the path below it.
-    const needs = new Map<string, number>();
-    let below = dir;
-    let share = runtime / period(dir);
-    for (let i = chain.length - 1; i >= 0; i--) {
-      const a = chain[i];
-      for (const e of fs.readdirSync(a, { withFileTypes: true })) {
-        const child = path.join(a, e.name);
-        if (e.isDirectory() && child !== below) share += Math.max(rt(child), 0) / period(child);
-      }
-      needs.set(a, Math.ceil(share * period(a)));
-      below = a;
-    }
-    for (const a of chain) {
-      const want = needs.get(a)!;
-      if (rt(a) >= want) continue;
-      try {
-        writeValue(path.join(a, 'cpu.rt_runtime_us'), String(want));
-      } catch (e) {
-        throw new CgroupError('/cpu/realtimeRuntime', 'cpu',
-          `cannot give ${a} the realtime budget its children need (${want} us per period): ${describe(e)}; ` +
-            "its parent's cpu.rt_runtime_us must leave room for it");
-      }
-    }
   }
 
   /** The container's pids, from cgroup.procs of its cgroup and every cgroup below. */
@@ -309,29 +201,4 @@ export abstract class Cgroup {
   protected mountOf(i: number): string {
     return i < this.record.v1.length ? this.record.v1[i].mount : this.record.unified!.mount;
   }
-}
-
-/**
- * Writes that must wait until the container's init is alone in the cgroup:
- * pids.max, since stage 0 is moved in and then clones the init (two tasks).
- */
-function afterClone(op: CgroupOp): boolean {
-  return op.kind === 'write' && op.file === 'pids.max';
-}
-
-/** Errno hints for the writes that fail in telling ways. */
-function hint(w: FileWrite, code: string | undefined): string {
-  if (w.file === 'memory.limit_in_bytes' && code === 'EBUSY') return '; the container already uses more memory than that';
-  if (w.file.startsWith('cpu.rt_') && (code === 'EINVAL' || code === 'EBUSY')) return "; the parent cgroup's realtime budget (cpu.rt_runtime_us) is too small";
-  if (w.file === 'rdma.max') return `; is there an RDMA device named "${w.value.split(' ')[0]}"? (see /sys/class/infiniband)`;
-  if (/bfq/.test(w.file) && (code === 'ENOTSUP' || code === 'EOPNOTSUPP')) {
-    const dev = w.value.split(' ')[0];
-    return `; device ${dev} does not use the bfq I/O scheduler (see /sys/dev/block/${dev}/queue/scheduler), so BFQ weights do not apply to it`;
-  }
-  if (/throttle|io\.max|weight_device|bfq\.weight|io\.weight/.test(w.file) && (code === 'ENODEV' || code === 'EINVAL')) {
-    return '; is the device a whole block disk on this host, and (for BFQ weights) does it use the bfq scheduler?';
-  }
-  if (code === 'EINVAL') return '; the kernel refused the value (out of range, or more than the parent cgroup allows)';
-  if (code === 'ENOENT') return '; this kernel does not have that file';
-  return '';
 }

@@ -1,15 +1,11 @@
 // The cgroups interface the runtime uses: where a container's cgroup goes
 // (a record stored in its state), and the operations on it, by host mode.
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import type { Config, Resources } from '../spec/types.js';
+import type { Config } from '../spec/types.js';
 import { Cgroup, type CgroupSyscalls } from './cgroup.js';
 export type { CgroupSyscalls } from './cgroup.js';
 import type { CgroupRecord } from './record.js';
-import { hostHugepageSizes, kernelVersion } from './convert.js';
-import { PlanError } from '../core/errors.js';
-import { readPids, readText } from './fs.js';
 import { hostLayout, type HostLayout } from './hierarchy.js';
 import { cgroupParentOf, placeCgroup } from './paths.js';
 import { checkUnifiedKeys } from './common-writes.js';
@@ -22,7 +18,8 @@ import { SystemdCgroup, planSystemdRecord } from './systemd.js';
 export type { CgroupRecord } from './record.js';
 export { Cgroup } from './cgroup.js';
 export { CgroupError, CgroupOpError } from './errors.js';
-export { emptyStats, statsJson, type Stats } from './stats.js';
+export { cgroupStats, emptyStats, statsJson, type Stats } from './stats.js';
+export { applyResources, finishCreate, hostApplyFacts, setUpCgroup, type ApplyOptions } from './resources.js';
 export { watchOom, type CgroupEventfd } from './oom.js';
 export { resourceProblems } from './dry-run.js';
 
@@ -71,49 +68,6 @@ const noSyscalls: CgroupSyscalls = {
 export function openCgroup(record: CgroupRecord, sys: CgroupSyscalls = noSyscalls): Cgroup {
   if (record.systemd) return new SystemdCgroup(record, sys);
   return record.mode === 'v2' ? new V2Cgroup(record, sys) : new V1Cgroup(record, sys);
-}
-
-/** The facts about this kernel that resource planning needs. */
-export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: string[] } {
-  // uname's release, read from procfs: loading node:os for os.release() cost create about 0.4 ms.
-  const release = readText('/proc/sys/kernel/osrelease')?.trim() || os.release();
-  return { kernel: kernelVersion(release), hugepageSizes: hostHugepageSizes() };
-}
-
-/**
- * create's step: makes the cgroup, refuses one that already holds processes
- * or is frozen, applies the resources and moves pid (tsrun-init's stage 0)
- * in; its children, the container's init among them, are born there. With
- * unifiedByClone, stage 0 stays out of the unified hierarchy: its child is
- * cloned straight into it (clone3 CLONE_INTO_CGROUP).
- * record.created says what it made, so that a failure undoes exactly that
- * (removeCreated); persist(record) stores the record where the sweep of a
- * killed create finds it: before the directories are made, and after.
- */
-export function setUpCgroup(
-  cg: Cgroup,
-  resources: Resources | undefined,
-  pid: number,
-  opts: { facts?: ReturnType<typeof hostApplyFacts>; persist?: (record: CgroupRecord) => void; unifiedByClone?: boolean } = {},
-): void {
-  const { record } = cg;
-  const missing = cg.missing();
-  if (missing.length) {
-    record.making = missing;
-    opts.persist?.(record);
-  }
-  const made = cg.create(pid);
-  delete record.making;
-  opts.persist?.(record);
-  // A cgroup that was there already may be someone's: it must be empty and thawed.
-  const preexisting = cg.dirs().filter((d) => !made.includes(d));
-  const others = [...new Set(preexisting.flatMap((d) => readPids(d)))];
-  if (others.length) {
-    throw new PlanError('/linux/cgroupsPath', `the cgroup ${record.path} already holds processes (${others.slice(0, 5).join(', ')})`, 'a container needs a cgroup of its own');
-  }
-  if (preexisting.length && cg.isFrozen()) throw new PlanError('/linux/cgroupsPath', `the cgroup ${record.path} is frozen`, 'thaw it or use another');
-  cg.apply(resources ?? {}, { create: true, ...(opts.facts ?? hostApplyFacts()) });
-  cg.addProcess(pid, !opts.unifiedByClone);
 }
 
 /**

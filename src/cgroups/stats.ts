@@ -3,6 +3,7 @@
 // are uint64: past 2^53 they are bigints, and statsJson prints them exactly.
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Cgroup } from './cgroup.js';
 import type { CgroupRecord } from './record.js';
 import { parseList } from './convert.js';
 import { readText } from './fs.js';
@@ -275,4 +276,9 @@ export function statsV2(record: CgroupRecord): Stats {
   }
   s.hugetlb = hugetlbV2(dir);
   return s;
+}
+
+/** The container's cgroup's stats (events --stats), from its files. */
+export function cgroupStats(cg: Cgroup): Stats {
+  return cg.record.mode === 'v2' ? statsV2(cg.record) : statsV1(cg.record);
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { constants } from 'node:os';
 import type { Config, Resources } from '../spec/types.js';
 import { PlanError, UnsupportedError } from '../core/errors.js';
-import type { ApplyOptions, CgroupSyscalls } from './cgroup.js';
+import type { CgroupSyscalls } from './cgroup.js';
 import type { CgroupRecord } from './record.js';
 import { CgroupOpError } from './errors.js';
 import { readPids, removeDir, sleepMs } from './fs.js';
@@ -106,13 +106,10 @@ export class SystemdCgroup extends V2Cgroup {
     return [this.scopeDir];
   }
 
-  /** On update, the unit's properties first (runc's order), then cgroupfs. */
-  override apply(r: Resources, opts: ApplyOptions): void {
-    if (!opts.create) {
-      const { props } = resourceProperties(overlay(opts.current ?? {}, r), { devices: false });
-      if (props.length) this.bus.setProperties(this.sd.unit, props);
-    }
-    super.apply(r, opts);
+  /** update's first step (runc's order; resources.ts writes cgroupfs after): the unit's properties, current's with r over them. */
+  updateUnit(r: Resources, current: Resources): void {
+    const { props } = resourceProperties(overlay(current, r), { devices: false });
+    if (props.length) this.bus.setProperties(this.sd.unit, props);
   }
 
   /** Every process of the scope killed, waited for. */

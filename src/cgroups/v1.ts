@@ -3,14 +3,11 @@
 // and cgroup.events work there). One directory per mounted hierarchy.
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Resources } from '../spec/types.js';
 import { Cgroup } from './cgroup.js';
 import { CgroupOpError } from './errors.js';
 import { cgroupIsFrozen, v1FreezerState } from './frozen.js';
 import { describe, mkdirs, readText, sleepMs, writeValue } from './fs.js';
-import { statsV1, type Stats } from './stats.js';
-import { planV1 } from './v1-writes.js';
-import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
+import type { CgroupView, FileWrite } from './writes.js';
 
 export class V1Cgroup extends Cgroup {
   create(): string[] {
@@ -64,7 +61,7 @@ export class V1Cgroup extends Cgroup {
     return this.record.v1.find((h) => h.controllers.includes(controller))?.dir;
   }
 
-  protected view(): CgroupView {
+  view(): CgroupView {
     const at = (c: string, f: string) => {
       const d = this.dirOf(c);
       return d ? path.join(d, f) : undefined;
@@ -89,16 +86,12 @@ export class V1Cgroup extends Cgroup {
     };
   }
 
-  protected plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[] {
-    return planV1(r, ctx, create);
-  }
-
-  protected dirFor(w: FileWrite): string {
+  dirFor(w: FileWrite): string {
     if (w.unified) return this.record.unified!.dir;
     return this.dirOf(w.controller)!;
   }
 
-  protected primaryDir(): string {
+  primaryDir(): string {
     // The unified cgroup lists every process and has cgroup.kill; else any hierarchy does.
     return this.record.unified?.dir ?? this.dirOf('freezer') ?? this.dirOf('pids') ?? this.record.v1[0].dir;
   }
@@ -150,9 +143,6 @@ export class V1Cgroup extends Cgroup {
     waitFrozen(u, value === '1');
   }
 
-  stats(): Stats {
-    return statsV1(this.record);
-  }
 }
 
 /** The directories from just below mount down to dir, top-down. */

@@ -2,16 +2,13 @@
 // of each ancestor; create enables them all there (enable.ts).
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Resources } from '../spec/types.js';
 import { Cgroup } from './cgroup.js';
 import { CgroupOpError } from './errors.js';
 import { cgroupIsFrozen } from './frozen.js';
 import { describe, mkdirs, readText, writeValue } from './fs.js';
-import { statsV2, type Stats } from './stats.js';
-import { planV2 } from './v2-writes.js';
 import { waitFrozen } from './v1.js';
 import { enableControllers, type Refusals } from './enable.js';
-import type { CgroupOp, CgroupView, FileWrite, PlanContext } from './writes.js';
+import type { CgroupView, FileWrite } from './writes.js';
 
 const words = (text: string | undefined) => (text ?? '').split(/\s+/).filter(Boolean);
 
@@ -32,7 +29,7 @@ export class V2Cgroup extends Cgroup {
     return made;
   }
 
-  protected view(): CgroupView {
+  view(): CgroupView {
     const controllers = new Set(words(readText(path.join(this.dir, 'cgroup.controllers'))));
     return {
       hasController: (c) => controllers.has(c),
@@ -42,15 +39,11 @@ export class V2Cgroup extends Cgroup {
     };
   }
 
-  protected plan(r: Resources, ctx: PlanContext, create: boolean): CgroupOp[] {
-    return planV2(r, ctx, create);
-  }
-
-  protected dirFor(_w: FileWrite): string {
+  dirFor(_w: FileWrite): string {
     return this.dir;
   }
 
-  protected primaryDir(): string {
+  primaryDir(): string {
     return this.dir;
   }
 
@@ -77,7 +70,4 @@ export class V2Cgroup extends Cgroup {
     waitFrozen(this.dir, false);
   }
 
-  stats(): Stats {
-    return statsV2(this.record);
-  }
 }

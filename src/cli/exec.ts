@@ -4,7 +4,7 @@
 import type { CommandModule, Options } from 'yargs';
 import { TsrunError } from '../core/errors.js';
 import { command, endFlagsAfterId, RUNC_PARSING, type GlobalArgs } from './context.js';
-import { Runtime } from '../runtime/runtime.js';
+import { ProcessRuntime } from '../runtime/runtime-process.js';
 import { checkPassedFds, checkPreserveFds } from './create-flags.js';
 
 const EXEC_OPTIONS = {
@@ -72,7 +72,7 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
       .positional('container-id', { type: 'string', demandOption: true, describe: 'the container to run the process in' })
       .positional('command', { type: 'string', array: true, describe: 'the command and its arguments (everything after the id)' })
       .options(EXEC_OPTIONS) as never,
-  handler: command<ExecArgs, Runtime>(async (ctx, argv) => {
+  handler: command<ExecArgs, ProcessRuntime>(async (ctx, argv) => {
     try {
       return await ctx.runtime.exec(argv.containerId, {
         processFile: argv.process,
@@ -100,5 +100,5 @@ export const execCommand: CommandModule<GlobalArgs, ExecArgs & GlobalArgs> = {
     } catch (e) {
       throw execFailed(e);
     }
-  }, Runtime),
+  }, ProcessRuntime),
 };

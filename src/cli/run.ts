@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { command, type GlobalArgs } from './context.js';
-import { Runtime } from '../runtime/runtime.js';
+import { ProcessRuntime } from '../runtime/runtime-process.js';
 import { createFlags, createOptions, type CreateArgs } from './create-flags.js';
 
 interface RunArgs extends CreateArgs {
@@ -17,8 +17,8 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs & GlobalArgs> = {
       .option('detach', { alias: 'd', type: 'boolean', default: false, describe: 'do not wait for the container' })
       .option('keep', { type: 'boolean', default: false, describe: 'keep the stopped container instead of deleting it' })
       .option('no-subreaper', { type: 'boolean', default: false, describe: 'accepted for runc compatibility; tsrun never becomes a subreaper' }) as never,
-  handler: command<RunArgs, Runtime>((ctx, argv) => {
+  handler: command<RunArgs, ProcessRuntime>((ctx, argv) => {
     const { id, bundle, ...opts } = createOptions(argv);
     return ctx.runtime.run(id, { bundle }, { ...opts, detach: argv.detach, keep: argv.keep, forwardSignals: true });
-  }, Runtime),
+  }, ProcessRuntime),
 };

@@ -12,7 +12,7 @@ export interface WaitResult {
 
 export interface NativeCore {
   /**
-   * Execs tsrun-init from a sealed memfd; its socket lands at fd 3 + preserveFds.
+   * Execs tsrun-init from a sealed binary (a private read-only overlayfs, else a sealed memfd); its socket lands at fd 3 + preserveFds.
    * stdio: the fds it gets as 0, 1 and 2 (-1, or none given: ours).
    */
   spawnInit(initPath: string, preserveFds: number, stdio?: [number, number, number]): { pid: number; fd: number };
@@ -56,7 +56,7 @@ export interface NativeCore {
   /**
    * Starts a detached thread writing "0" to procsPath (a cgroup.procs of this process's own cgroup) now and every
    * intervalMs, until cgroupWarmStop or capMs: the cgroup-attach warm-up (runtime/cgroup-warm.ts). False: nothing started.
-   * handOverFd: the launcher's warm-up pipe, made close-on-exec at once and closed when this warm-up ends (or does not start).
+   * handOverFd: the launcher's warm-up pipe, whose warm-up runs on: no thread starts; the fd is kept (close-on-exec) and closed by cgroupWarmStop.
    */
   cgroupWarmStart(procsPath: string, intervalMs: number, capMs: number, handOverFd?: number): boolean;
   /** Ends the warm-up thread, if one runs (it exits within one interval). */

@@ -63,8 +63,8 @@ export function takeLauncherWarmUp(env: NodeJS.ProcessEnv = process.env): number
 }
 
 /**
- * Starts the warm-up where this host needs it, taking over the launcher's
- * (handOverFd, whose warm-up ends with ours); returns what ends it
+ * Starts the warm-up where this host needs it, or keeps the launcher's going
+ * (handOverFd: no thread of ours then; ending ours ends it); returns what ends it
  * (idempotent; a no-op if nothing started).
  */
 export function warmCgroupAttach(

@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
-import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup, type CgroupRecord } from '../cgroups/index.js';
+import { finishCreate, openCgroup, planContainerCgroup, setUpCgroup, type Cgroup, type CgroupRecord } from '../cgroups/index.js';
 import { TsrunError, UnsupportedError } from '../core/errors.js';
 import type { Config } from '../spec/types.js';
 import { runCreateProtocol } from './init-session.js';
@@ -145,7 +145,9 @@ function createWarmed(store: StateStore, opts: CreateOptions, endWarmUp: () => v
         }
       },
       // Stage 0 has exited: the limits that would have stopped its clone.
-      onChildPid: () => cgroup?.finishCreate(),
+      onChildPid: () => {
+        if (cgroup) finishCreate(cgroup);
+      },
       onSeccompListener(fd, pid) {
         const sc = plan.process.seccomp;
         if (!sc?.listenerPath) throw new TsrunError('tsrun-init sent a seccomp listener, but the plan has no listenerPath');

@@ -1,7 +1,7 @@
 // `events`: runc's event stream. With stats only, one stats event; otherwise a
 // stats event every interval and an oom event for each OOM kill, until the
 // container has stopped and its cgroup holds nothing.
-import { emptyStats, statsJson, watchOom, type Stats } from '../cgroups/index.js';
+import { cgroupStats, emptyStats, statsJson, watchOom, type Stats } from '../cgroups/index.js';
 import { TsrunError } from '../core/errors.js';
 import { isAlive } from './proc.js';
 import type { StateStore } from './state.js';
@@ -45,7 +45,7 @@ export async function* containerEvents(store: StateStore, id: string, opts: Even
     return;
   }
   if (opts.stats) {
-    yield { type: 'stats', id, data: cg.stats() };
+    yield { type: 'stats', id, data: cgroupStats(cg) };
     return;
   }
   const queue: ContainerEvent[] = [];
@@ -67,7 +67,7 @@ export async function* containerEvents(store: StateStore, id: string, opts: Even
   let ended = false;
   const stats = setInterval(() => {
     try {
-      push({ type: 'stats', id, data: cg.stats() });
+      push({ type: 'stats', id, data: cgroupStats(cg) });
     } catch {
       // the cgroup went away between the checks: the poll below ends the stream
     }

@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { constants } from 'node:os';
 import type { Config } from '../spec/types.js';
-import { openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
+import { finishCreate, openCgroup, planContainerCgroup, setUpCgroup, type Cgroup } from '../cgroups/index.js';
 import { ConfigPathError, TsrunError, UnsupportedError } from '../core/errors.js';
 import { runHooks, runHooksWarning, type HookStateBase } from './hooks.js';
 import { commonCriuOpts, externalMounts, imageDir, INTERRUPTING, openCriuDir, type CriuCommonOptions } from './criu-opts.js';
@@ -102,7 +102,7 @@ async function restoreWarmed(store: StateStore, o: RestoreOptions, endWarmUp: ()
     if (o.lsmMountContext) opts.lsm_mount_context = o.lsmMountContext;
     const recordState = (pid: number): void => {
       // What setUpCgroup held back (pids.max), now that CRIU has made every process.
-      cgroup?.finishCreate();
+      if (cgroup) finishCreate(cgroup);
       state = recordLiveContainer(dir, { id: o.id, pid, bundle, rootfs, config, cgroup: record, pidFile, vanished: `the restored init (pid ${pid}) vanished` });
     };
     // In the state dir before CRIU starts: a restore killed (with its CRIU) from here on leaves CRIU's yard to delete and the sweep.

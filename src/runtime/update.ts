@@ -1,6 +1,6 @@
 // `update`: new limits for a live container's cgroup, recorded in its state.
 import type { Resources } from '../spec/types.js';
-import { CgroupError, hostApplyFacts, ignoredResourceFields } from '../cgroups/index.js';
+import { applyResources, CgroupError, hostApplyFacts, ignoredResourceFields } from '../cgroups/index.js';
 import { describeConfigProblem, type ConfigSource } from '../core/errors.js';
 import type { StateStore } from './state.js';
 import { withContainer } from './container.js';
@@ -47,11 +47,11 @@ export function updateContainer(
     const current = state.config.linux?.resources ?? {};
     const facts = hostApplyFacts();
     try {
-      cg.apply(change, { create: false, current, ...facts });
+      applyResources(cg, change, { create: false, current, ...facts });
     } catch (e) {
       const touched = Object.fromEntries(Object.keys(change).map((k) => [k, (current as Obj)[k]]).filter(([, v]) => v !== undefined));
       try {
-        cg.apply(touched as Resources, { create: false, current, ...facts });
+        applyResources(cg, touched as Resources, { create: false, current, ...facts });
       } catch {
         // best effort, as runc's
       }

@@ -199,35 +199,42 @@ describe('cgroup safety: the cgroup-attach warm-up moves nothing', { skip: skip 
     }
   });
 
-  test("the launcher's pipe end handed to the warm-up is closed when the warm-up ends, or at once when it cannot start", async () => {
+  test("the launcher's pipe end handed to the warm-up: held without a thread of ours (the launcher's goes on), closed when it ends", async () => {
     const modules = path.resolve(import.meta.dirname, '../../src');
-    // fds 3 and 4 come from the shell, as the launcher hands TSRUN_WARM_FD to node.
+    // fd 3 comes from the shell, as the launcher hands TSRUN_WARM_FD to node.
     const script = `
       const fs = await import('node:fs');
       const { ownWarmUpTarget } = await import(${JSON.stringify(`${modules}/runtime/cgroup-warm.js`)});
       const { native } = await import(${JSON.stringify(`${modules}/core/native.js`)});
       const isOpen = (fd) => { try { fs.fstatSync(fd); return true; } catch { return false; } };
+      const threads = () => Number(/^Threads:\\s+(\\d+)/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]);
       const r = {};
-      r.started = native().cgroupWarmStart(ownWarmUpTarget(), 2, 1000, 3);
-      r.openDuring = isOpen(3);
+      native();
+      let before = threads();
+      r.ownThread = native().cgroupWarmStart(ownWarmUpTarget(), 2, 1000) && threads() - before;
       native().cgroupWarmStop();
       await new Promise((res) => setTimeout(res, 50));
-      r.openAfter = isOpen(3);
-      r.refused = native().cgroupWarmStart('/nonexistent/cgroup.procs', 2, 1000, 4);
-      r.openAfterRefused = isOpen(4);
+      before = threads();
+      r.held = native().cgroupWarmStart(ownWarmUpTarget(), 2, 1000, 3);
+      r.threadsWhileHeld = threads() - before;
+      r.openWhileHeld = isOpen(3);
+      native().cgroupWarmStop();
+      r.openAfterStop = isOpen(3);
+      r.badFd = native().cgroupWarmStart(ownWarmUpTarget(), 2, 1000, 999);
       process.stdout.write(JSON.stringify(r));
     `;
-    const child = spawn('sh', ['-c', 'exec "$0" --input-type=module -e "$1" 3</dev/null 4</dev/null', process.execPath, script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn('sh', ['-c', 'exec "$0" --input-type=module -e "$1" 3</dev/null', process.execPath, script], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.on('data', (b) => (out += b));
     const code = await new Promise((r) => child.on('close', r));
     assert.equal(code, 0, `the child failed: ${out}`);
     assert.deepEqual(JSON.parse(out), {
-      started: true,
-      openDuring: true,
-      openAfter: false,
-      refused: false,
-      openAfterRefused: false,
+      ownThread: 1, // control: without a launcher's, the warm-up is a thread of ours
+      held: true,
+      threadsWhileHeld: 0,
+      openWhileHeld: true,
+      openAfterStop: false,
+      badFd: false,
     });
   });
 });

@@ -346,3 +346,53 @@ describe('init hardening (issue 12)', { skip: skipUnlessRoot }, () => {
     assertNothingLeft(rt, [one]);
   });
 });
+
+describe('CVE-2019-5736 class: tsrun-init runs from a sealed binary (native/spawn.cc)', { skip: skipUnlessRoot }, () => {
+  /** Starts tsrun-init's stage 0 from initPath, says what its exe is and whether it opens for writing, and ends it. */
+  async function spawnedExe(initPath: string): Promise<{ exe: string; write: string; same: boolean }> {
+    const { native } = await import('../../src/core/native.js');
+    const s = native().spawnInit(initPath, 0);
+    try {
+      const exe = fs.readlinkSync(`/proc/${s.pid}/exe`);
+      let write = 'opened';
+      try {
+        fs.closeSync(fs.openSync(`/proc/${s.pid}/exe`, 'r+'));
+      } catch (e) {
+        write = (e as NodeJS.ErrnoException).code ?? String(e);
+      }
+      const same = fs.readFileSync(`/proc/${s.pid}/exe`).equals(fs.readFileSync(initPath));
+      return { exe, write, same };
+    } finally {
+      // Its socket closed, stage 0 exits; reaped here.
+      fs.closeSync(s.fd);
+      native().waitPid(s.pid, true);
+    }
+  }
+
+  test('from a read-only overlayfs of its own directory, in no mount namespace: not a copy, and not writable', async () => {
+    const { initBinaryPath } = await import('../../src/core/native.js');
+    const before = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+    const r = await spawnedExe(initBinaryPath());
+    assert.equal(r.exe, `/${path.basename(initBinaryPath())}`, 'the exe is the file at the root of the private overlayfs');
+    assert.equal(r.write, 'EROFS');
+    assert.ok(r.same, 'it runs the built tsrun-init');
+    assert.equal(fs.readFileSync('/proc/self/mountinfo', 'utf8'), before, 'no mount appears in our namespace');
+  });
+
+  test('where that overlayfs cannot be made (no empty layer beside its directory): a sealed memfd copy', async () => {
+    const { initBinaryPath } = await import('../../src/core/native.js');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrun-seal-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'Release'));
+      const copy = path.join(dir, 'Release', 'tsrun-init');
+      fs.copyFileSync(initBinaryPath(), copy);
+      fs.chmodSync(copy, 0o755);
+      const r = await spawnedExe(copy);
+      assert.match(r.exe, /^\/memfd:tsrun-init/);
+      assert.notEqual(r.write, 'opened');
+      assert.ok(r.same);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

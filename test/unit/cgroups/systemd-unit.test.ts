@@ -13,6 +13,7 @@ import {
 import { planSystemdRecord, SystemdCgroup, systemdDriverProblem } from '../../../src/cgroups/systemd.js';
 import type { SystemdBus } from '../../../src/cgroups/systemd-bus.js';
 import { placeCgroup } from '../../../src/cgroups/paths.js';
+import { applyResources } from '../../../src/cgroups/resources.js';
 import type { Config } from '../../../src/spec/types.js';
 
 const cfg = (linux: Record<string, unknown> = {}, annotations?: Record<string, string>) =>
@@ -177,7 +178,7 @@ test('create starts the scope with the first process and the planned properties;
     fs.writeFileSync(path.join(record.unified!.dir, 'cgroup.controllers'), 'memory pids');
     for (const f of ['memory.max', 'memory.swap.max']) fs.writeFileSync(path.join(record.unified!.dir, f), 'max');
     // update: the changed fields' properties, with the other half of a conversion from the current ones.
-    cg.apply({ memory: { swap: 96 << 20 } }, { create: false, current: { memory: { limit: 64 << 20 } }, kernel: [6, 1], hugepageSizes: [] });
+    applyResources(cg, { memory: { swap: 96 << 20 } }, { create: false, current: { memory: { limit: 64 << 20 } }, kernel: [6, 1], hugepageSizes: [] });
     assert.equal(calls[1], `set t-c1.scope ${JSON.stringify([['MemoryMax', ['t', String(64 << 20)]], ['MemorySwapMax', ['t', String(32 << 20)]]])}`);
     cg.removeCreated();
     assert.equal(calls.at(-1), 'stop t-c1.scope');

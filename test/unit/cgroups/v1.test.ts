@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openCgroup, type CgroupRecord } from '../../../src/cgroups/index.js';
+import { applyResources, finishCreate, openCgroup, type CgroupRecord } from '../../../src/cgroups/index.js';
 import { statsJson, statsV1 } from '../../../src/cgroups/stats.js';
 
 const FACTS = { kernel: [6, 18] as [number, number], hugepageSizes: ['2MB'] };
@@ -52,13 +52,13 @@ const read = (record: CgroupRecord, controller: string, f: string) =>
 test('v1 (fake cgroupfs): apply writes each controller\'s files in its own hierarchy; co-mounted cpu,cpuacct is one', () => {
   withFake((record) => {
     const cg = openCgroup(record, { attachDeviceProgram: () => assert.fail('v1 has no device program') });
-    cg.apply({ memory: { limit: 1 << 20, reservation: 1 << 19 }, cpu: { shares: 512, quota: 20000 }, pids: { limit: 8 } }, { create: true, ...FACTS });
+    applyResources(cg, { memory: { limit: 1 << 20, reservation: 1 << 19 }, cpu: { shares: 512, quota: 20000 }, pids: { limit: 8 } }, { create: true, ...FACTS });
     assert.equal(read(record, 'memory', 'memory.limit_in_bytes'), String(1 << 20));
     assert.equal(read(record, 'memory', 'memory.soft_limit_in_bytes'), String(1 << 19));
     assert.equal(read(record, 'cpu', 'cpu.shares'), '512');
     assert.equal(read(record, 'cpuacct', 'cpu.cfs_quota_us'), '20000', 'cpu and cpuacct share a directory');
     assert.equal(read(record, 'pids', 'pids.max'), 'max', 'pids.max waits until stage 0 has exited');
-    cg.finishCreate();
+    finishCreate(cg);
     assert.equal(read(record, 'pids', 'pids.max'), '8');
     // The device rules are the last write of each file here (a real kernel keeps them all).
     assert.equal(read(record, 'devices', 'devices.deny'), 'a');
@@ -73,7 +73,7 @@ test('v1 (fake cgroupfs): cpu.shares is read back, so a value the kernel changed
     const file = path.join(record.v1.find((h) => h.controllers.includes('cpu'))!.dir, 'cpu.shares');
     fs.rmSync(file);
     fs.symlinkSync('/dev/null', file);
-    assert.throws(() => cg.apply({ cpu: { shares: 1 << 20 } }, { create: false, ...FACTS }),
+    assert.throws(() => applyResources(cg, { cpu: { shares: 1 << 20 } }, { create: false, ...FACTS }),
       /\/cpu\/shares: the cpu controller: the kernel set cpu\.shares to , not 1048576: the value is out of its range/);
   });
 });

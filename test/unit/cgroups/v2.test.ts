@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openCgroup, type CgroupRecord } from '../../../src/cgroups/index.js';
+import { applyResources, finishCreate, openCgroup, type CgroupRecord } from '../../../src/cgroups/index.js';
 import { hostLayout } from '../../../src/cgroups/hierarchy.js';
 import { CgroupError } from '../../../src/cgroups/errors.js';
 import { statsV2 } from '../../../src/cgroups/stats.js';
@@ -63,7 +63,7 @@ test('v2 (fake cgroupfs): apply writes the converted values and attaches the dev
     fakeTree(root, { 'tsrun/c1': LEAF });
     const programs: [string, Buffer][] = [];
     const cg = openCgroup(fakeRecord(root, '/tsrun/c1', '/tsrun'), { attachDeviceProgram: (d, p) => programs.push([d, p]) });
-    cg.apply({ memory: { limit: 1 << 30, swap: 2 ** 31, reservation: 1 << 20 }, cpu: { shares: 2048, quota: 25000 }, pids: { limit: 42 }, unified: { 'memory.high': '999' } }, { create: true, ...FACTS });
+    applyResources(cg, { memory: { limit: 1 << 30, swap: 2 ** 31, reservation: 1 << 20 }, cpu: { shares: 2048, quota: 25000 }, pids: { limit: 42 }, unified: { 'memory.high': '999' } }, { create: true, ...FACTS });
     const read = (f: string) => fs.readFileSync(path.join(root, 'tsrun/c1', f), 'utf8');
     assert.equal(read('memory.max'), String(1 << 30));
     assert.equal(read('memory.swap.max'), String(1 << 30), 'memory+swap 2G with a 1G limit: 1G of swap');
@@ -71,7 +71,7 @@ test('v2 (fake cgroupfs): apply writes the converted values and attaches the dev
     assert.equal(read('cpu.weight'), '174');
     assert.equal(read('cpu.max'), '25000');
     assert.equal(read('pids.max'), 'max', 'pids.max waits until stage 0 has exited');
-    cg.finishCreate();
+    finishCreate(cg);
     assert.equal(read('pids.max'), '42');
     assert.equal(read('memory.high'), '999');
     assert.equal(programs.length, 1);
@@ -85,7 +85,7 @@ test('v2 (fake cgroupfs): a file the kernel lacks is a CgroupError naming field,
     delete leaf['pids.max'];
     fakeTree(root, { 'tsrun/c1': leaf });
     const cg = openCgroup(fakeRecord(root, '/tsrun/c1', '/tsrun'), { attachDeviceProgram: () => {} });
-    assert.throws(() => cg.apply({ pids: { limit: 3 } }, { create: false, ...FACTS }), (e: Error) =>
+    assert.throws(() => applyResources(cg, { pids: { limit: 3 } }, { create: false, ...FACTS }), (e: Error) =>
       e instanceof CgroupError && /^config\.json: \/linux\/resources\/pids\/limit: the pids controller: cannot write "3" to .*pids\.max: ENOENT/.test(e.message));
   });
 });
@@ -156,7 +156,7 @@ test('v2 (real unified hierarchy): create, join, freeze, device program, cgroup.
   try {
     cg.create();
     assert.ok(fs.existsSync(record.unified!.dir));
-    cg.apply({ unified: { 'cgroup.max.descendants': '3' } }, { create: true, ...FACTS });
+    applyResources(cg, { unified: { 'cgroup.max.descendants': '3' } }, { create: true, ...FACTS });
     assert.equal(fs.readFileSync(path.join(record.unified!.dir, 'cgroup.max.descendants'), 'utf8').trim(), '3');
     cg.addProcess(child.pid!);
     assert.deepEqual(cg.pids(), [child.pid]);
