@@ -1,7 +1,8 @@
-// Writing a container's cgroup resources: what create, restore and update do. The v1 or v2 planner (v1-writes.ts,
-// v2-writes.ts) turns linux.resources into writes, which run here against the
-// cgroup's files; the commands that only signal, freeze or remove a cgroup
-// (delete, pause, resume, kill, ps) load none of this.
+// Writing a container's cgroup resources: what create, restore and update do.
+// The v1 or v2 planner (v1-writes.ts, v2-writes.ts) turns linux.resources into
+// writes, which run here against the cgroup's files; the commands that only
+// signal, freeze or remove a cgroup (delete, pause, resume, kill, ps) load
+// none of this.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,7 +26,6 @@ export interface ApplyOptions {
   kernel: [number, number];
   hugepageSizes: string[];
 }
-
 
 /** The facts about this kernel that resource planning needs. */
 export function hostApplyFacts(): { kernel: [number, number]; hugepageSizes: string[] } {
