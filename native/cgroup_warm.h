@@ -13,7 +13,8 @@ namespace tsrun {
 // hand_over_fd (-1: none) is the launcher's warm-up pipe, whose warm-up runs
 // on: no thread is started, the fd is made close-on-exec and kept, and
 // cgroup_warm_stop closes it, which ends the launcher's. False if the file
-// cannot be opened or the thread not started (nothing runs).
+// cannot be opened or the thread not started, or the fd cannot be made
+// close-on-exec (it is closed then): nothing runs.
 bool cgroup_warm_start(const std::string &procs_path, int interval_ms, int cap_ms, int hand_over_fd);
 
 // Tells the running warm-up thread (if any) to stop; it exits within one interval.

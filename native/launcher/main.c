@@ -218,9 +218,10 @@ static long long now_ms(void) {
  * long-lived `run`) writes "0" to procs, a no-op migration of itself, now and
  * every WARM_INTERVAL_MS (cgroup-warm.ts has why that helps). It stops when
  * the pipe's write end, which node inherits as TSRUN_WARM_FD, is closed (node
- * hands it to its own warm-up, which closes it when the container's attaches
- * are done; or node exits), or after WARM_CAP_MS. Returns the write end, or
- * -1 when nothing was started. */
+ * keeps it instead of starting a warm-up of its own, and closes it when the
+ * container's attaches are done; or node exits), or after WARM_CAP_MS (the
+ * interval and cap are cgroup-warm.ts's). Returns the write end, or -1 when
+ * nothing was started. */
 #define WARM_INTERVAL_MS 4
 #define WARM_CAP_MS 500
 static int start_early_warm_up(void) {

@@ -1,8 +1,8 @@
 // A container's cgroup: create, addProcess, freeze, thaw, pids, kill,
 // destroy. The v1 (and hybrid) and v2 classes differ in where files are;
-// this base does what they share: killing, removing. Writing resources and
-// reading stats is resources.ts's, which only create, restore, update and
-// events load. Every path comes from the record stored in the container's
+// this base does what they share: killing, removing. Writing resources is
+// resources.ts's (create, restore and update load it), reading stats
+// stats.ts's (events). Every path comes from the record stored in the container's
 // state, never recomputed from a host that may have changed.
 import fs from 'node:fs';
 import path from 'node:path';
