@@ -57,15 +57,28 @@ export function initsUnder(root: string): number[] {
  * tsrun-init processes that appeared since `before` and are still alive.
  * Other test files may run containers meanwhile (npm test runs two files at a
  * time), so a new init only counts against us if it holds a file under our
- * root or bundle, or cannot be attributed (its fds are unreadable).
+ * root or bundle, or stays unattributable: an init that is exiting has
+ * closed its fds before it becomes a zombie, so one with none readable is
+ * looked at again for a while before it counts.
  */
 export function newInits(before: Set<number>, root: string, bundle: string): number[] {
-  return [...tsrunInits()].filter((pid) => {
-    if (before.has(pid)) return false;
+  const ours = (pid: number): boolean | undefined => {
     const links = fdLinks(pid);
-    if (links.length === 0) return processLives(pid); // alive but unattributable: count it
+    if (!processLives(pid)) return false;
+    if (links.length === 0) return undefined;
     return links.some((l) => l.startsWith(root + '/') || l.startsWith(bundle + '/'));
-  });
+  };
+  const found: number[] = [];
+  for (const pid of tsrunInits()) {
+    if (before.has(pid)) continue;
+    let verdict = ours(pid);
+    for (let i = 0; i < 100 && verdict === undefined; i++) {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      verdict = ours(pid);
+    }
+    if (verdict !== false) found.push(pid);
+  }
+  return found;
 }
 
 /** Polls until fn() is true. */
