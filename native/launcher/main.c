@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -220,22 +221,66 @@ static long long now_ms(void) {
  * the pipe's write end, which node inherits as TSRUN_WARM_FD, is closed (node
  * keeps it instead of starting a warm-up of its own, and closes it when the
  * container's attaches are done; or node exits), or after WARM_CAP_MS (the
- * interval and cap are cgroup-warm.ts's). Returns the write end, or -1 when
- * nothing was started. */
+ * interval and cap are cgroup-warm.ts's).
+ *
+ * One runs at a time, host-wide: each write takes the lock every fork and
+ * exit on the host waits behind, so ten concurrent creates each warming made
+ * the whole batch slower than none warming, while one warm-up keeps the
+ * window open for all of them. The running one holds an flock on WARM_LOCK
+ * (root's, 0600: no other user can hold it to stop the warm-up; the lock
+ * goes with the process, even on kill -9; the empty file stays, as
+ * iptables' /run/xtables.lock does). A launcher that finds it held starts
+ * none and tells node so (WARM_ELSEWHERE).
+ *
+ * Returns the write end, WARM_NONE when nothing was started, or
+ * WARM_ELSEWHERE. */
 #define WARM_INTERVAL_MS 4
 #define WARM_CAP_MS 500
+#define WARM_LOCK "/run/tsrun-warm-up.lock"
+#define WARM_NONE (-1)
+#define WARM_ELSEWHERE (-2)
+
+/* An fd holding WARM_LOCK, WARM_ELSEWHERE when another process holds it, or
+ * WARM_NONE when there is no lock to take (no /run): then every launcher
+ * warms, as before there was a lock. */
+static int take_warm_lock(void) {
+  int fd = open(WARM_LOCK, O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+  if (fd < 0) return WARM_NONE;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return WARM_NONE;
+  }
+  /* Made by something else with another owner or mode: ours again. */
+  if (st.st_uid != 0 || st.st_gid != 0) (void)!fchown(fd, 0, 0);
+  if ((st.st_mode & 07777) != 0600) (void)!fchmod(fd, 0600);
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    int held = errno == EWOULDBLOCK;
+    close(fd);
+    return held ? WARM_ELSEWHERE : WARM_NONE;
+  }
+  return fd;
+}
+
 static int start_early_warm_up(void) {
   int procs = open_own_unified_procs();
-  if (procs < 0) return -1;
+  if (procs < 0) return WARM_NONE;
+  int lock = take_warm_lock();
+  if (lock == WARM_ELSEWHERE) {
+    close(procs);
+    return WARM_ELSEWHERE;
+  }
   int p[2];
   if (pipe2(p, O_CLOEXEC) != 0) {
     close(procs);
-    return -1;
+    if (lock >= 0) close(lock);
+    return WARM_NONE;
   }
   pid_t mid = fork();
   if (mid < 0) {
     close(procs), close(p[0]), close(p[1]);
-    return -1;
+    if (lock >= 0) close(lock);
+    return WARM_NONE;
   }
   if (mid == 0) {
     if (fork() != 0) _exit(0);
@@ -244,12 +289,16 @@ static int start_early_warm_up(void) {
     close(p[1]);
     /* Out of the way first: the caller may have left 0-2 closed. */
     int kept_procs = fcntl(procs, F_DUPFD, 16), kept_pipe = fcntl(p[0], F_DUPFD, 16);
-    if (kept_procs < 0 || kept_pipe < 0) _exit(0);
+    int kept_lock = lock >= 0 ? fcntl(lock, F_DUPFD, 16) : -1;
+    if (kept_procs < 0 || kept_pipe < 0 || (lock >= 0 && kept_lock < 0)) _exit(0);
     int null = open("/dev/null", O_RDWR | O_CLOEXEC);
     for (int i = 0; i < 3; i++) null >= 0 ? dup2(null, i) : close(i);
     if (dup2(kept_procs, 3) < 0 || dup2(kept_pipe, 4) < 0) _exit(0);
-    if (syscall(SYS_close_range, 5, ~0U, 0) != 0)
-      for (int i = 5; i < 1024; i++) close(i);
+    /* The lock, held for as long as this process runs. */
+    if (kept_lock >= 0 && dup2(kept_lock, 5) < 0) _exit(0);
+    int first_unused = kept_lock >= 0 ? 6 : 5;
+    if (syscall(SYS_close_range, first_unused, ~0U, 0) != 0)
+      for (int i = first_unused; i < 1024; i++) close(i);
     const long long end = now_ms() + WARM_CAP_MS;
     struct pollfd hup = {.fd = 4, .events = POLLIN};
     while (now_ms() < end && write(3, "0", 1) == 1 && poll(&hup, 1, WARM_INTERVAL_MS) == 0) {
@@ -258,11 +307,13 @@ static int start_early_warm_up(void) {
   }
   close(procs);
   close(p[0]);
+  /* The lock stays the grandchild's alone (one open file, shared by fork). */
+  if (lock >= 0) close(lock);
   waitpid(mid, NULL, 0);
   /* Node must inherit the write end. */
   if (fcntl(p[1], F_SETFD, 0) != 0) {
     close(p[1]);
-    return -1;
+    return WARM_NONE;
   }
   return p[1];
 }
@@ -316,11 +367,14 @@ int main(int argc, char **argv) {
   snprintf(count, sizeof count, "%d", inherited_fds);
   env[n++] = concat("TSRUN_INHERITED_FDS=", count, "");
   /* Root only: a rootless caller moves nothing into a v1 hierarchy. */
-  int warm_fd = attaching && geteuid() == 0 ? start_early_warm_up() : -1;
+  int warm_fd = attaching && geteuid() == 0 ? start_early_warm_up() : WARM_NONE;
   if (warm_fd >= 0) {
     char wfd[16];
     snprintf(wfd, sizeof wfd, "%d", warm_fd);
     env[n++] = concat("TSRUN_WARM_FD=", wfd, "");
+  } else if (warm_fd == WARM_ELSEWHERE) {
+    /* Node starts no thread of its own either (cgroup-warm.ts). */
+    env[n++] = concat("TSRUN_WARM_FD=", "elsewhere", "");
   }
   env[n] = NULL;
 

@@ -50,33 +50,47 @@ export function ownWarmUpTarget(): string | undefined {
 }
 
 /**
+ * What the launcher says when another process's warm-up is running (one runs
+ * at a time, host-wide, under an flock: native/launcher/main.c): its writes
+ * keep the fast window open for this create too, and a second writer would
+ * only add to the lock every fork on the host waits behind.
+ */
+export const WARM_ELSEWHERE = 'elsewhere';
+
+/**
  * The launcher's warm-up (native/launcher/main.c), taken over once: bin/tsrun
  * starts one before node for the commands that attach, so the grace period
  * passes while node starts; it runs until the pipe end it names here is closed.
- * Undefined when there is none (a library caller, another command).
+ * WARM_ELSEWHERE when another one runs; undefined when there is none (a
+ * library caller, another command).
  */
-export function takeLauncherWarmUp(env: NodeJS.ProcessEnv = process.env): number | undefined {
+export function takeLauncherWarmUp(env: NodeJS.ProcessEnv = process.env): number | typeof WARM_ELSEWHERE | undefined {
   const value = env.TSRUN_WARM_FD;
   // Once: a second create in this process, or a hook, must not close it again.
   delete env.TSRUN_WARM_FD;
+  if (value === WARM_ELSEWHERE) return WARM_ELSEWHERE;
   return value !== undefined && /^\d+$/.test(value) && Number(value) > 2 ? Number(value) : undefined;
 }
 
 /**
- * Starts the warm-up where this host needs it, or keeps the launcher's going
- * (handOverFd: no thread of ours then; ending ours ends it); returns what ends it
- * (idempotent; a no-op if nothing started).
+ * Starts the warm-up where this host needs it (targetOf: warmUpTarget's answer), or keeps the launcher's going
+ * (handOverFd: no thread of ours then; ending ours ends it), or leaves it to
+ * another process's (WARM_ELSEWHERE); returns what ends it (idempotent; a
+ * no-op if nothing started).
  */
 export function warmCgroupAttach(
   core: Pick<NativeCore, 'cgroupWarmStart' | 'cgroupWarmStop'>,
-  target: string | undefined,
-  handOverFd = takeLauncherWarmUp(),
+  targetOf: () => string | undefined,
+  handOver = takeLauncherWarmUp(),
 ): () => void {
+  // Nothing to find out then: reading the host's layout costs more than the rest.
+  if (handOver === WARM_ELSEWHERE) return () => {};
+  const target = targetOf();
   if (target === undefined) {
-    if (handOverFd !== undefined) closeQuietly(handOverFd);
+    if (handOver !== undefined) closeQuietly(handOver);
     return () => {};
   }
-  if (!core.cgroupWarmStart(target, WARM_INTERVAL_MS, WARM_CAP_MS, handOverFd)) return () => {};
+  if (!core.cgroupWarmStart(target, WARM_INTERVAL_MS, WARM_CAP_MS, handOver)) return () => {};
   let running = true;
   return () => {
     if (running) core.cgroupWarmStop();

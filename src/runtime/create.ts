@@ -64,7 +64,7 @@ export interface CreateOptions {
 export function createContainer(store: StateStore, opts: CreateOptions): StoredState {
   // First thing, so the grace period of the first cgroup attach passes while the bundle is read and the plan made.
   // Not rootless: such a caller moves no process into a v1 hierarchy.
-  const endWarmUp = opts.rootless ? () => {} : warmCgroupAttach(store.core, ownWarmUpTarget());
+  const endWarmUp = opts.rootless ? () => {} : warmCgroupAttach(store.core, ownWarmUpTarget);
   try {
     return createWarmed(store, opts, endWarmUp);
   } finally {

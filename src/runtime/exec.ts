@@ -126,7 +126,7 @@ async function waitUntilThawed(state: StoredState, signals: ChildWaiter | undefi
 /** Starts the process and returns its host pid, once it has exec'd; or, with --ignore-paused, reports a paused container. */
 function startProcess(store: StateStore, opts: ExecOptions, onConsole: (receiveOn: number) => void, stdio?: Stdio): number | Paused {
   // As create's: the grace period of moving the process into the v1 hierarchies passes while the plan is made.
-  const endWarmUp = warmCgroupAttach(store.core, ownWarmUpTarget());
+  const endWarmUp = warmCgroupAttach(store.core, ownWarmUpTarget);
   try {
     return startWarmed(store, opts, onConsole, endWarmUp, stdio);
   } finally {

@@ -41,7 +41,7 @@ export interface RestoreOptions extends CriuCommonOptions {
 /** Returns the exit code: 0 once detached, else the restored process's. */
 export async function restoreContainer(store: StateStore, o: RestoreOptions): Promise<number> {
   // As create's (cgroup-warm.ts): CRIU's move into the v1 hierarchies then waits no grace period.
-  const endWarmUp = warmCgroupAttach(store.core, ownWarmUpTarget());
+  const endWarmUp = warmCgroupAttach(store.core, ownWarmUpTarget);
   try {
     return await restoreWarmed(store, o, endWarmUp);
   } finally {

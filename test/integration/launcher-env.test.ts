@@ -224,6 +224,9 @@ describe('bin/tsrun: the node it runs, the entry, the arguments', () => {
 const hybridHost = fs.existsSync('/sys/fs/cgroup/unified/cgroup.procs');
 const skipUnlessRootOnHybrid = skipUnlessRoot || (hybridHost ? false : 'the launcher warms cgroup attaches only on a hybrid host (this one is not)');
 
+/** Held by the running warm-up, so that only one runs at a time, host-wide. */
+const WARM_LOCK = '/run/tsrun-warm-up.lock';
+
 /** The pids whose command line starts with bin: a launcher, or its warm-up process (a fork of it). */
 function launcherProcesses(bin: string): number[] {
   const out: number[] = [];
@@ -250,19 +253,39 @@ describe("bin/tsrun: the cgroup-attach warm-up it starts before node (cgroup-war
     '',
   ].join('\n');
 
-  test('create, run, exec and restore as root get a pipe end; other commands none; the caller\'s value never passes', () => {
+  /**
+   * Runs the launcher until it started a warm-up of its own: another test
+   * file's create may hold the host-wide warm-up lock for up to its 500 ms
+   * cap, and then the launcher rightly says "elsewhere". A launcher that
+   * never warms still fails: it is given 5 s.
+   */
+  async function withOwnWarmUp(run: () => string): Promise<string> {
+    let out = run();
+    for (let i = 0; i < 100 && /^warm-fd=elsewhere$/m.test(out); i++) {
+      await sleep(50);
+      out = run();
+    }
+    return out;
+  }
+
+  test('create, run, exec and restore as root get a pipe end; other commands none; the caller\'s value never passes', async () => {
     const { bin } = standInPackage(allEntries, script);
     // (TSRUN_*: the launcher passes it on.)
     const env = { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin, TSRUN_WARM_FD: '7' };
     const handedWarm = (args: string[]) => spawnSync(bin, args, { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).stdout;
     for (const word of ['create', 'run', 'exec', 'restore']) {
-      const out = handedWarm(['--root', '/nonexistent', word, 'x']);
+      const out = await withOwnWarmUp(() => handedWarm(['--root', '/nonexistent', word, 'x']));
       assert.match(out, /^warm-fd=\d+$/m, word);
       assert.doesNotMatch(out, /^warm-fd=7$/m, word);
       assert.match(out, /^warm-fd-is=pipe$/m, word);
-      // The warm-up holds only /dev/null as stdio, the cgroup.procs it writes and the pipe's other end: none of the caller's.
+      // The warm-up holds only /dev/null as stdio, the cgroup.procs it writes, the pipe's other end and
+      // the host-wide lock: none of the caller's.
       const fds = out.split('\n').filter((l) => l.startsWith('warmer-fd=')).map((l) => l.slice('warmer-fd='.length)).sort();
-      assert.deepEqual(fds, ['0:/dev/null', '1:/dev/null', '2:/dev/null', '3:/sys/fs/cgroup/unified/cgroup.procs', '4:pipe'].sort(), `${word}: ${out}`);
+      assert.deepEqual(
+        fds,
+        ['0:/dev/null', '1:/dev/null', '2:/dev/null', '3:/sys/fs/cgroup/unified/cgroup.procs', '4:pipe', `5:${WARM_LOCK}`].sort(),
+        `${word}: ${out}`,
+      );
     }
     for (const args of [['state', 'x'], ['delete', 'x'], ['list'], ['ps', 'x'], ['--version']]) {
       assert.match(handedWarm(args), /^warm-fd=none$/m, args.join(' '));
@@ -271,8 +294,10 @@ describe("bin/tsrun: the cgroup-attach warm-up it starts before node (cgroup-war
 
   test('the warm-up ends with node: nothing of it is left once the command has exited', async () => {
     const { bin } = standInPackage(allEntries, script);
-    const r = spawnSync(bin, ['create', 'x'], { encoding: 'utf8', env: { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin }, stdio: ['ignore', 'pipe', 'pipe'] });
-    assert.match(r.stdout, /^warmer-fd=4:pipe$/m, 'control: the warm-up ran while node did');
+    const out = await withOwnWarmUp(
+      () => spawnSync(bin, ['create', 'x'], { encoding: 'utf8', env: { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin }, stdio: ['ignore', 'pipe', 'pipe'] }).stdout,
+    );
+    assert.match(out, /^warmer-fd=4:pipe$/m, 'control: the warm-up ran while node did');
     // It stops when the pipe closes (it would otherwise run to its 500 ms cap).
     let left = launcherProcesses(bin);
     for (let i = 0; i < 10 && left.length; i++) {
@@ -280,6 +305,43 @@ describe("bin/tsrun: the cgroup-attach warm-up it starts before node (cgroup-war
       left = launcherProcesses(bin);
     }
     assert.deepEqual(left, []);
+  });
+
+  test('one warm-up at a time, host-wide: while another holds the lock, the launcher starts none and says "elsewhere"', async () => {
+    const { bin } = standInPackage(allEntries, script);
+    const env = { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin };
+    const create = () => spawnSync(bin, ['create', 'x'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).stdout;
+    // flock(1) holds the lock as another warm-up would (its sh, which prints once it has it, does not: -o)
+    // until its stdin closes.
+    const holder = spawn('flock', ['-o', '--exclusive', WARM_LOCK, 'sh', '-c', 'echo held; read x'], { stdio: ['pipe', 'pipe', 'ignore'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout!.once('data', () => resolve());
+        holder.once('exit', (code) => reject(new Error(`flock exited ${code}`)));
+      });
+      const out = create();
+      assert.match(out, /^warm-fd=elsewhere$/m);
+      assert.doesNotMatch(out, /^warmer-fd=/m, 'a warm-up process ran while the lock was held');
+    } finally {
+      holder.stdin!.end();
+      await new Promise((r) => (holder.exitCode === null && holder.signalCode === null ? holder.once('exit', r) : r(undefined)));
+    }
+    // Once it is free, the launcher warms again, and the lock file is root's alone.
+    const again = await withOwnWarmUp(create);
+    assert.match(again, /^warm-fd=\d+$/m);
+    assert.match(again, new RegExp(`^warmer-fd=5:${WARM_LOCK}$`, 'm'));
+    const st = fs.statSync(WARM_LOCK);
+    assert.equal(st.mode & 0o7777, 0o600);
+    assert.equal(st.uid, 0);
+  });
+
+  test('a lock file made with another mode is made 0600 again, so that no other user can hold it', async () => {
+    const { bin } = standInPackage(allEntries, script);
+    const env = { PATH: process.env.PATH, TSRUN_TEST_WARM_BIN: bin };
+    fs.chmodSync(WARM_LOCK, 0o644);
+    const out = await withOwnWarmUp(() => spawnSync(bin, ['create', 'x'], { encoding: 'utf8', env, stdio: ['ignore', 'pipe', 'pipe'] }).stdout);
+    assert.match(out, /^warm-fd=\d+$/m);
+    assert.equal(fs.statSync(WARM_LOCK).mode & 0o7777, 0o600);
   });
 });
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import { parseLayout } from '../../../src/cgroups/hierarchy.js';
-import { takeLauncherWarmUp, warmCgroupAttach, warmUpTarget, WARM_CAP_MS, WARM_INTERVAL_MS } from '../../../src/runtime/cgroup-warm.js';
+import { takeLauncherWarmUp, warmCgroupAttach, warmUpTarget, WARM_CAP_MS, WARM_ELSEWHERE, WARM_INTERVAL_MS } from '../../../src/runtime/cgroup-warm.js';
 
 const line = (id: number, mount: string, fstype: string, opts: string) => `${id} 20 0:${id} / ${mount} rw,relatime - ${fstype} cgroup ${opts}`;
 const HYBRID = parseLayout([
@@ -54,7 +54,7 @@ function fakeCore(starts: boolean) {
 
 test('warmCgroupAttach starts the thread on the target and ends it once, however often it is told to', () => {
   const core = fakeCore(true);
-  const end = warmCgroupAttach(core, '/sys/fs/cgroup/unified/cgroup.procs', undefined);
+  const end = warmCgroupAttach(core, () => '/sys/fs/cgroup/unified/cgroup.procs', undefined);
   assert.deepEqual(core.calls, [['start', '/sys/fs/cgroup/unified/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS, undefined]]);
   end();
   end();
@@ -63,10 +63,10 @@ test('warmCgroupAttach starts the thread on the target and ends it once, however
 
 test('warmCgroupAttach: no target, or a thread that did not start, leaves nothing to end', () => {
   const none = fakeCore(true);
-  warmCgroupAttach(none, undefined, undefined)();
+  warmCgroupAttach(none, () => undefined, undefined)();
   assert.deepEqual(none.calls, []);
   const refused = fakeCore(false);
-  warmCgroupAttach(refused, '/x/cgroup.procs', undefined)();
+  warmCgroupAttach(refused, () => '/x/cgroup.procs', undefined)();
   assert.deepEqual(refused.calls, [['start', '/x/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS, undefined]]);
 });
 
@@ -75,17 +75,33 @@ test("the launcher's warm-up: its fd is taken once, and only a plain number abov
   assert.equal(takeLauncherWarmUp(env), 7);
   assert.deepEqual(env, { PATH: '/bin' });
   assert.equal(takeLauncherWarmUp(env), undefined);
-  for (const bad of ['', '2', '-1', '7x', ' 7', '0x7']) assert.equal(takeLauncherWarmUp({ TSRUN_WARM_FD: bad }), undefined, bad);
+  for (const bad of ['', '2', '-1', '7x', ' 7', '0x7', 'Elsewhere']) assert.equal(takeLauncherWarmUp({ TSRUN_WARM_FD: bad }), undefined, bad);
+  const elsewhere: NodeJS.ProcessEnv = { TSRUN_WARM_FD: 'elsewhere' };
+  assert.equal(takeLauncherWarmUp(elsewhere), WARM_ELSEWHERE);
+  assert.equal(takeLauncherWarmUp(elsewhere), undefined, 'taken once');
+});
+
+test("another process's warm-up running (elsewhere): no thread starts, and the host is not even looked at", () => {
+  const core = fakeCore(true);
+  let looked = 0;
+  const target = () => (looked++, '/sys/fs/cgroup/unified/cgroup.procs');
+  warmCgroupAttach(core, target, WARM_ELSEWHERE)();
+  assert.deepEqual(core.calls, []);
+  assert.equal(looked, 0);
+  // Control: the same call without it starts one.
+  warmCgroupAttach(core, target, undefined)();
+  assert.deepEqual(core.calls.map((c) => c[0]), ['start', 'stop']);
+  assert.equal(looked, 1);
 });
 
 test("the launcher's warm-up is handed to the thread, or closed at once where none starts", () => {
   const core = fakeCore(true);
-  warmCgroupAttach(core, '/sys/fs/cgroup/unified/cgroup.procs', 9);
+  warmCgroupAttach(core, () => '/sys/fs/cgroup/unified/cgroup.procs', 9);
   assert.deepEqual(core.calls, [['start', '/sys/fs/cgroup/unified/cgroup.procs', WARM_INTERVAL_MS, WARM_CAP_MS, 9]]);
   // No target (pure v2): nothing warms, and the pipe end is closed so that the launcher's stops.
   const fd = fs.openSync('/dev/null', 'r');
   const none = fakeCore(true);
-  warmCgroupAttach(none, undefined, fd)();
+  warmCgroupAttach(none, () => undefined, fd)();
   assert.deepEqual(none.calls, []);
   assert.throws(() => fs.fstatSync(fd), { code: 'EBADF' });
 });
