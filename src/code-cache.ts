@@ -83,6 +83,22 @@ function compileEagerly<T>(compile: () => T): T {
 export function writeCodeCache(file: string, warm: (exports: unknown) => void = () => {}, opts: { eager?: boolean } = {}): number {
   const { exports, script } = load(file, undefined, opts.eager);
   warm(exports);
+  return saveCache(file, script);
+}
+
+/**
+ * writeCodeCache with a warm-up that runs whole commands (they are async):
+ * the cache then holds the functions those commands called, which a cache
+ * made by loading alone leaves each start to compile again
+ * (scripts/warm-code-cache.js).
+ */
+export async function writeCodeCacheAfter(file: string, warm: (exports: unknown) => Promise<void>): Promise<number> {
+  const { exports, script } = load(file, undefined);
+  await warm(exports);
+  return saveCache(file, script);
+}
+
+function saveCache(file: string, script: vm.Script): number {
   const data = script.createCachedData();
   fs.writeFileSync(file + CODE_CACHE_SUFFIX, data);
   return data.length;
