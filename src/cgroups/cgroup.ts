@@ -167,6 +167,14 @@ export abstract class Cgroup {
   destroy(): void {
     const owned = this.dirs().filter((d, i) => this.owns(d, this.mountOf(i)));
     if (!owned.length) return;
+    // A stopped container's cgroups are empty, and each goes with one rmdir,
+    // without reading every hierarchy's cgroup.procs and listing first (0.3-1.4
+    // ms of a delete's CPU). The kernel refuses one that holds a process or a
+    // child (EBUSY): then the whole way below.
+    if (owned.every((d) => removeDir(d, 0))) {
+      this.removeEmptyParents();
+      return;
+    }
     if (this.exists()) {
       const deadline = Date.now() + 10_000;
       for (let delay = 1; this.pids().length; delay = Math.min(delay * 2, 50)) {
