@@ -73,10 +73,11 @@ export function takeLauncherWarmUp(env: NodeJS.ProcessEnv = process.env): number
 }
 
 /**
- * Starts the warm-up where this host needs it (targetOf: warmUpTarget's answer), or keeps the launcher's going
- * (handOverFd: no thread of ours then; ending ours ends it), or leaves it to
- * another process's (WARM_ELSEWHERE); returns what ends it (idempotent; a
- * no-op if nothing started).
+ * Starts the warm-up where this host needs it (targetOf gives warmUpTarget's
+ * answer), or keeps the launcher's going (handOver, its pipe end: no thread of
+ * ours then; ending ours ends it), or leaves it to another process's
+ * (WARM_ELSEWHERE); returns what ends it (idempotent; a no-op if nothing
+ * started).
  */
 export function warmCgroupAttach(
   core: Pick<NativeCore, 'cgroupWarmStart' | 'cgroupWarmStop'>,
