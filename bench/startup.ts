@@ -71,7 +71,8 @@ const scriptFloor: number[] = [];
 // Each command's time less a `node -e 0` run just before it: the machine's
 // speed drifts within seconds here (the floor moved 28-37 ms within one run),
 // and a paired difference cancels what a median of each alone does not.
-const paired = Object.fromEntries(Object.keys(samples).map((k) => [k, { tsrun: [] as number[], runc: [] as number[] }])) as Record<Row, Record<Runtime, number[]>>;
+// Both runtimes are timed alike; only tsrun's differences are reported.
+const paired = Object.fromEntries(Object.keys(samples).map((k) => [k, [] as number[]])) as Record<Row, number[]>;
 
 /** Times the command and a node start right before it; records both for row. */
 function sample(row: Row, r: Runtime, ...cmds: [string, string[]][]): void {
@@ -82,7 +83,7 @@ function sample(row: Row, r: Runtime, ...cmds: [string, string[]][]): void {
     ms += time(cmd, args);
   }
   samples[row][r].push(ms);
-  paired[row][r].push(ms - floors);
+  if (r === 'tsrun') paired[row].push(ms - floors);
 }
 
 for (let i = 0; i < iterations; i++) {
@@ -171,18 +172,18 @@ const conc = Object.fromEntries(
 // The table.
 const f = median(floor);
 const m = (k: Row, r: Runtime) => median(samples[k][r]);
-// Each goal as [label, wording, the most tsrun − floor may be].
-const goals: Record<Row, [string, string, number]> = {
-  version: ['--version', 'floor + 5', 5],
-  state: ['state (created)', 'floor + 5', 5],
-  list: ['list', 'floor + 5', 5],
-  kill: ['kill', 'floor + 5', 5],
-  start: ['start', 'floor + runc', m('start', 'runc')],
-  delete: ['delete (stopped)', 'floor + runc', m('delete', 'runc')],
-  run: ['run busybox true', 'floor + runc', m('run', 'runc')],
-  lifecycle: ['create+start+delete -f', '3 floors + runc', 2 * f + m('lifecycle', 'runc')],
+// Each goal as [label, wording, the most tsrun − floor may be, the most the
+// paired figure may be (less three floors for create+start+delete)].
+const goals: Record<Row, [string, string, number, number]> = {
+  version: ['--version', 'floor + 5', 5, 5],
+  state: ['state (created)', 'floor + 5', 5, 5],
+  list: ['list', 'floor + 5', 5, 5],
+  kill: ['kill', 'floor + 5', 5, 5],
+  start: ['start', 'floor + runc', m('start', 'runc'), m('start', 'runc')],
+  delete: ['delete (stopped)', 'floor + runc', m('delete', 'runc'), m('delete', 'runc')],
+  run: ['run busybox true', 'floor + runc', m('run', 'runc'), m('run', 'runc')],
+  lifecycle: ['create+start+delete -f', '3 floors + runc', 2 * f + m('lifecycle', 'runc'), m('lifecycle', 'runc')],
 };
-const pairedGoal: Record<Row, number> = { ...Object.fromEntries(Object.entries(goals).map(([k, g]) => [k, g[2]])), lifecycle: m('lifecycle', 'runc') } as Record<Row, number>;
 const fmt = (x: number, w = 8) => x.toFixed(1).padStart(w);
 const load = os.loadavg().map((x) => x.toFixed(1)).join(' ');
 console.log(`tsrun start-up bench: ${iterations} iterations, medians in ms; ${os.cpus().length} CPUs, load average ${load}, node ${process.version}, kernel ${os.release()}`);
@@ -191,13 +192,12 @@ console.log('"paired": the median of each run less the node -e 0 run just before
 console.log('');
 console.log(`| command | tsrun | runc | floor | tsrun − floor | paired | tsrun/runc | goal | ≤ goal | paired ≤ goal |`);
 console.log(`|---|---:|---:|---:|---:|---:|---:|---|---|---|`);
-for (const [k, [label, goalText, over]] of Object.entries(goals) as [Row, [string, string, number]][]) {
+for (const [k, [label, goalText, over, pairedOver]] of Object.entries(goals) as [Row, [string, string, number, number]][]) {
   const t = m(k, 'tsrun');
   const c = m(k, 'runc');
-  // Less one floor, or three for create+start+delete (whose goal then is runc's alone).
-  const p = median(paired[k].tsrun);
+  const p = median(paired[k]);
   console.log(
-    `| ${label} | ${fmt(t)} | ${fmt(c)} | ${fmt(f)} | ${fmt(t - f)} | ${fmt(p)} | ${(t / c).toFixed(2)} | ${goalText} = ${(f + over).toFixed(1)} | ${t - f <= over ? 'pass' : 'FAIL'} | ${p <= pairedGoal[k] ? 'pass' : 'FAIL'} |`,
+    `| ${label} | ${fmt(t)} | ${fmt(c)} | ${fmt(f)} | ${fmt(t - f)} | ${fmt(p)} | ${(t / c).toFixed(2)} | ${goalText} = ${(f + over).toFixed(1)} | ${t - f <= over ? 'pass' : 'FAIL'} | ${p <= pairedOver ? 'pass' : 'FAIL'} |`,
   );
 }
 const concGoal = conc.runc.ms + (300 * f) / os.cpus().length;

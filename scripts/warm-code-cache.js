@@ -27,22 +27,22 @@ const { writeCodeCacheAfter } = await import(path.join(dist, 'src', 'code-cache.
 const { StateStore, recordLiveContainer } = await import(path.join(dist, 'src', 'runtime', 'state.js'));
 const { defaultConfig } = await import(path.join(dist, 'src', 'spec', 'defaults.js'));
 
-/** What each bundle is warmed with: the commands bin/tsrun runs it for, as engines call them. */
+/** What each bundle is warmed with: the commands bin/tsrun runs it for, as engines call them, on the stand-ins "created" and "other". */
 const PLANS = {
   'tsrun-lite.cjs': (c) => [
-    ['state', c.created],
+    ['state', 'created'],
     ['list'],
     ['list', '--format', 'json'],
-    [...c.jsonLog, 'start', c.created],
-    ['state', c.created],
-    [...c.jsonLog, 'kill', c.created, 'TERM'],
+    [...c.jsonLog, 'start', 'created'],
+    ['state', 'created'],
+    [...c.jsonLog, 'kill', 'created', 'TERM'],
   ],
   'tsrun-fast.cjs': (c) => [
-    ['state', c.created],
-    [...c.jsonLog, 'kill', c.created, 'KILL'],
-    c.reaped(c.created),
-    [...c.jsonLog, 'delete', c.created],
-    [...c.jsonLog, 'delete', '--force', c.other],
+    ['state', 'created'],
+    [...c.jsonLog, 'kill', 'created', 'KILL'],
+    c.reaped('created'),
+    [...c.jsonLog, 'delete', 'created'],
+    [...c.jsonLog, 'delete', '--force', 'other'],
   ],
 };
 
@@ -77,8 +77,6 @@ try {
   standIn('created');
   standIn('other');
   const plan = PLANS[bundleName]({
-    created: 'created',
-    other: 'other',
     jsonLog: ['--log', path.join(scratch, 'log.json'), '--log-format', 'json'],
     // Waits until the killed init is reaped: a delete must find it stopped.
     reaped: (id) => () => inits.get(id).exited,

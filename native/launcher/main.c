@@ -374,7 +374,7 @@ int main(int argc, char **argv) {
     env[n++] = concat("TSRUN_WARM_FD=", wfd, "");
   } else if (warm_fd == WARM_ELSEWHERE) {
     /* Node starts no thread of its own either (cgroup-warm.ts). */
-    env[n++] = concat("TSRUN_WARM_FD=", "elsewhere", "");
+    env[n++] = "TSRUN_WARM_FD=elsewhere";
   }
   env[n] = NULL;
 
